@@ -1,0 +1,59 @@
+"""stagematch: plan work placements and workshop sessions for school students.
+
+Load a dataset, solve it, check and export the plan::
+
+    import stagematch as sm
+
+    instance = sm.load("my_data/")          # a folder of CSVs, an .xlsx or a .json
+    result = sm.solve(instance, time_limit=30)
+    assert sm.check(instance, result.plan).ok
+    result.assignments_frame.head()
+"""
+
+from __future__ import annotations
+
+import logging
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("stagematch")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+    __version__ = "0.0.0"
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+from .errors import InvalidInputError, Problem  # noqa: E402
+from .model import (  # noqa: E402
+    LEVELS,
+    Instance,
+    Offer,
+    School,
+    Settings,
+    Student,
+    TravelTime,
+    WorkshopSlot,
+)
+from .plan import Assignment, Plan  # noqa: E402
+from .result import LevelResult, Result, Unplaced  # noqa: E402
+from .solver import Progress, solve  # noqa: E402
+
+__all__ = [
+    "LEVELS",
+    "Assignment",
+    "Instance",
+    "InvalidInputError",
+    "LevelResult",
+    "Offer",
+    "Plan",
+    "Problem",
+    "Progress",
+    "Result",
+    "School",
+    "Settings",
+    "Student",
+    "TravelTime",
+    "Unplaced",
+    "WorkshopSlot",
+    "__version__",
+    "solve",
+]

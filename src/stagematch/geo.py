@@ -76,7 +76,10 @@ def to_unit_vectors(lat: FloatArray, lon: FloatArray) -> FloatArray:
 
 
 def great_circle_km(
-    lat1: FloatArray | float, lon1: FloatArray | float, lat2: FloatArray | float, lon2: FloatArray | float
+    lat1: FloatArray | float,
+    lon1: FloatArray | float,
+    lat2: FloatArray | float,
+    lon2: FloatArray | float,
 ) -> FloatArray:
     """Haversine distance in km on a sphere of radius 6371 km (vectorised, broadcasting)."""
     phi1, phi2 = np.radians(lat1), np.radians(lat2)

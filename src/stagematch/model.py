@@ -477,9 +477,7 @@ class Instance:
             try:
                 out.append(model.model_validate(_as_plain(row)))
             except ValidationError as error:
-                problems.extend(
-                    _pydantic_problems(table, self.row_number(table, position), error)
-                )
+                problems.extend(_pydantic_problems(table, self.row_number(table, position), error))
                 out.append(None)
         return out
 
@@ -530,8 +528,8 @@ class Instance:
                     problems.append(
                         Problem(*where, commune_col, commune, "unknown INSEE commune code")
                     )
-                elif commune is not None and lat is None and not table_of_communes.has_point(
-                    commune
+                elif (
+                    commune is not None and lat is None and not table_of_communes.has_point(commune)
                 ):
                     problems.append(
                         Problem(
@@ -622,7 +620,9 @@ class Instance:
         working = set(self.working_days)
         if not working:
             problems.append(
-                Problem("settings", None, "period_start", str(start), "the period has no working day")
+                Problem(
+                    "settings", None, "period_start", str(start), "the period has no working day"
+                )
             )
             return
         for position, offer in self._positions("offers"):

@@ -1,0 +1,224 @@
+"""Column arrays of an :class:`~stagematch.model.Instance`, built once for the hot paths.
+
+The row models are pleasant to read and validate but far too slow to loop over for millions of
+student–offer pairs; travel estimates, reachability, eligibility and the solver work on these
+numpy columns instead. Every array of a table is in the table's row order, so ``arrays.offer_ids[j]``
+and ``instance.offers[j]`` are the same offer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from .geo import Communes, communes
+
+if TYPE_CHECKING:
+    from .model import Instance
+
+MODE_CODES = {"walk": 0, "bike": 1, "transit": 2, "car": 3}
+
+IntArray = npt.NDArray[np.int64]
+Int32Array = npt.NDArray[np.int32]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+ObjArray = npt.NDArray[np.object_]
+
+
+@dataclass(frozen=True, eq=False)
+class ItemArrays:
+    """Offers or workshop slots: seats, access rules, where and when (half-day interval)."""
+
+    ids: list[str]
+    capacity: IntArray
+    reserved: IntArray
+    accessible: BoolArray
+    first_half_day: IntArray
+    last_half_day: IntArray
+    lat: FloatArray
+    lon: FloatArray
+    commune: ObjArray  # INSEE code when the place is given by commune only, else None
+    group: IntArray  # offers: host index; slots: workshop index
+    group_ids: list[str]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def length(self) -> IntArray:
+        """Half-days covered."""
+        return self.last_half_day - self.first_half_day + 1
+
+
+@dataclass(frozen=True, eq=False)
+class InstanceArrays:
+    """Everything the solver needs, as arrays indexed by row position."""
+
+    student_ids: list[str]
+    qpv: BoolArray
+    school: IntArray
+    age: FloatArray  # NaN when unknown
+    needs_accessibility: BoolArray
+    max_travel: FloatArray  # placement limit, default applied
+    mode: npt.NDArray[np.int8]
+    max_placements: IntArray  # split rules applied
+    origin_lat: FloatArray
+    origin_lon: FloatArray
+    from_school: BoolArray  # no home given: travels from the school
+    origin_commune: ObjArray  # commune code when the origin is given as a commune, else None
+    unavailable: BoolArray  # students × half-days
+    school_ids: list[str]
+    offers: ItemArrays
+    offer_sector: list[str]
+    min_age: FloatArray  # NaN when none
+    reserved_schools: list[frozenset[int]]  # empty: open to every school
+    slots: ItemArrays
+    n_half_days: int
+    workshop_max_travel: float
+
+    @property
+    def n_students(self) -> int:
+        return len(self.student_ids)
+
+    @classmethod
+    def from_instance(cls, instance: Instance) -> InstanceArrays:
+        settings = instance.settings
+        table = communes()
+        school_index = {s.school_id: i for i, s in enumerate(instance.schools)}
+        school_lat, school_lon, school_commune = _points(
+            [(s.lat, s.lon, s.commune) for s in instance.schools], table
+        )
+        students = instance.students
+        n = len(students)
+        home_lat, home_lon, home_commune = _points(
+            [(s.home_lat, s.home_lon, s.home_commune) for s in students], table
+        )
+        school = np.fromiter((school_index[s.school_id] for s in students), np.int64, n)
+        from_school = np.isnan(home_lat)
+        origin_lat = np.where(from_school, school_lat[school], home_lat)
+        origin_lon = np.where(from_school, school_lon[school], home_lon)
+        origin_commune = np.where(from_school, school_commune[school], home_commune)
+        default_mode = MODE_CODES[settings.default_mode]
+        split_limit = settings.max_placements_per_student
+        n_half = instance.n_half_days
+        unavailable = np.zeros((n, n_half), dtype=bool)
+        for i, student in enumerate(students):
+            for day in student.unavailable:
+                span = instance.half_days_of_date(day)
+                if span is not None:
+                    unavailable[i, span[0] : span[1] + 1] = True
+        offers = instance.offers
+        host_ids: dict[str, int] = {}
+        offer_spans = [instance.half_days_of_offer(o) for o in offers]
+        offer_arrays = _items(
+            [o.offer_id for o in offers],
+            offers,
+            offer_spans,
+            [host_ids.setdefault(o.host_id, len(host_ids)) for o in offers],
+            list(host_ids),
+            table,
+        )
+        slots = instance.workshop_slots
+        workshop_ids: dict[str, int] = {}
+        slot_arrays = _items(
+            [s.slot_id for s in slots],
+            slots,
+            [instance.half_days_of_slot(s) for s in slots],
+            [workshop_ids.setdefault(s.workshop_id, len(workshop_ids)) for s in slots],
+            list(workshop_ids),
+            table,
+        )
+        return cls(
+            student_ids=[s.student_id for s in students],
+            qpv=np.fromiter((s.qpv for s in students), bool, n),
+            school=school,
+            age=np.fromiter((np.nan if s.age is None else s.age for s in students), float, n),
+            needs_accessibility=np.fromiter((s.needs_accessibility for s in students), bool, n),
+            max_travel=np.fromiter(
+                (
+                    settings.default_max_travel_min
+                    if s.max_travel_min is None
+                    else s.max_travel_min
+                    for s in students
+                ),
+                float,
+                n,
+            ),
+            mode=np.fromiter(
+                (default_mode if s.mode is None else MODE_CODES[s.mode] for s in students),
+                np.int8,
+                n,
+            ),
+            max_placements=np.fromiter(
+                (split_limit if s.split_ok else 1 for s in students), np.int64, n
+            ),
+            origin_lat=origin_lat,
+            origin_lon=origin_lon,
+            from_school=from_school,
+            origin_commune=origin_commune,
+            unavailable=unavailable,
+            school_ids=[s.school_id for s in instance.schools],
+            offers=offer_arrays,
+            offer_sector=[o.sector for o in offers],
+            min_age=np.fromiter(
+                (np.nan if o.min_age is None else o.min_age for o in offers), float, len(offers)
+            ),
+            reserved_schools=[
+                frozenset(school_index[x] for x in o.reserved_schools) for o in offers
+            ],
+            slots=slot_arrays,
+            n_half_days=n_half,
+            workshop_max_travel=float(settings.workshop_max_travel_min),
+        )
+
+
+def _points(
+    locations: list[tuple[float | None, float | None, str | None]], table: Communes
+) -> tuple[FloatArray, FloatArray, ObjArray]:
+    """Resolve (lat, lon, commune) triples: lat/lon when given, else the commune's point."""
+    n = len(locations)
+    lat = np.full(n, np.nan)
+    lon = np.full(n, np.nan)
+    by_commune = np.full(n, None, dtype=object)
+    need: list[int] = []
+    for i, (la, lo, commune) in enumerate(locations):
+        if la is not None and lo is not None:
+            lat[i], lon[i] = la, lo
+        elif commune is not None:
+            by_commune[i] = commune
+            need.append(i)
+    if need:
+        clat, clon = table.points(list(by_commune[need]))
+        lat[need], lon[need] = clat, clon
+    return lat, lon, by_commune
+
+
+def _items(
+    ids: list[str],
+    rows: tuple[object, ...],
+    spans: list[tuple[int, int]],
+    group: list[int],
+    group_ids: list[str],
+    table: Communes,
+) -> ItemArrays:
+    n = len(ids)
+    lat, lon, commune = _points(
+        [(r.lat, r.lon, r.commune) for r in rows],  # type: ignore[attr-defined]
+        table,
+    )
+    return ItemArrays(
+        ids=ids,
+        capacity=np.fromiter((r.capacity for r in rows), np.int64, n),  # type: ignore[attr-defined]
+        reserved=np.fromiter((r.qpv_reserved for r in rows), np.int64, n),  # type: ignore[attr-defined]
+        accessible=np.fromiter((r.accessible for r in rows), bool, n),  # type: ignore[attr-defined]
+        first_half_day=np.fromiter((s[0] for s in spans), np.int64, n),
+        last_half_day=np.fromiter((s[1] for s in spans), np.int64, n),
+        lat=lat,
+        lon=lon,
+        commune=commune,
+        group=np.asarray(group, dtype=np.int64),
+        group_ids=group_ids,
+    )

@@ -1,0 +1,163 @@
+"""Candidate pairs: what each student may be given, with what it costs on every level.
+
+A candidate is a reachable pair (within the travel limit) that passes every eligibility rule of
+the SPEC (accessibility, ``min_age``, ``reserved_schools``, unavailable dates). The solver only
+ever chooses among candidates, so rules 3 and 4 hold by construction; capacity, reserved seats,
+overlap and counts are left to the optimisation model.
+
+Everything is vectorised over pairs: an académie has tens of millions of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from .arrays import BoolArray, InstanceArrays, IntArray, ItemArrays
+from .travel import Pairs, reachable
+
+if TYPE_CHECKING:
+    from .model import Instance
+
+# Why a reachable offer is not eligible, in the order the reasons report them.
+INELIGIBILITY_RULES: tuple[str, ...] = (
+    "accessibility",
+    "min_age",
+    "reserved_schools",
+    "unavailable",
+)
+
+
+@dataclass(frozen=True, eq=False)
+class Candidates:
+    """Eligible, reachable pairs for placements (``offers``) and workshop sessions (``slots``).
+
+    ``offer_cost`` is the preference cost of each placement pair (rank − 1, or
+    ``unranked_cost``); ``offer_rank`` its wish rank (0 when unranked).
+    """
+
+    offers: Pairs
+    offer_cost: IntArray
+    offer_rank: IntArray
+    slots: Pairs
+    reachable_offers: Pairs  # before eligibility, for the reasons of the unplaced
+    offer_failures: npt.NDArray[np.uint8]  # per reachable offer pair: bit k = rule k failed
+
+
+def offer_failures(arrays: InstanceArrays, pairs: Pairs) -> npt.NDArray[np.uint8]:
+    """For each pair, a bit mask of the eligibility rules it breaks (0 = eligible)."""
+    s = pairs.student.astype(np.int64)
+    o = pairs.item.astype(np.int64)
+    offers = arrays.offers
+    bits = np.zeros(len(pairs), dtype=np.uint8)
+    bits |= (arrays.needs_accessibility[s] & ~offers.accessible[o]).astype(np.uint8)
+    too_young = arrays.age[s] < arrays.min_age[o]  # NaN on either side compares False: eligible
+    bits |= too_young.astype(np.uint8) << 1
+    bits |= _school_refused(arrays, s, o).astype(np.uint8) << 2
+    bits |= _unavailable(arrays, offers, s, o).astype(np.uint8) << 3
+    return bits
+
+
+def slot_failures(arrays: InstanceArrays, pairs: Pairs) -> BoolArray:
+    """True for slot pairs a student may not attend (accessibility or unavailable dates)."""
+    s = pairs.student.astype(np.int64)
+    w = pairs.item.astype(np.int64)
+    inaccessible = arrays.needs_accessibility[s] & ~arrays.slots.accessible[w]
+    return np.asarray(inaccessible | _unavailable(arrays, arrays.slots, s, w))
+
+
+def _school_refused(arrays: InstanceArrays, s: IntArray, o: IntArray) -> BoolArray:
+    restricted = np.fromiter((bool(r) for r in arrays.reserved_schools), bool, len(arrays.offers))
+    refused = np.zeros(len(s), dtype=bool)
+    if not restricted.any():
+        return refused
+    n_schools = max(len(arrays.school_ids), 1)
+    allowed = np.array(
+        sorted(j * n_schools + k for j, r in enumerate(arrays.reserved_schools) for k in r),
+        dtype=np.int64,
+    )
+    check = restricted[o]
+    refused[check] = ~np.isin(o[check] * n_schools + arrays.school[s[check]], allowed)
+    return refused
+
+
+def _unavailable(arrays: InstanceArrays, items: ItemArrays, s: IntArray, i: IntArray) -> BoolArray:
+    if not arrays.unavailable.any():
+        return np.zeros(len(s), dtype=bool)
+    # Prefix sums over half-days: does [first, last] contain an unavailable half-day?
+    cumulative = np.zeros((arrays.n_students, arrays.n_half_days + 1), dtype=np.int32)
+    np.cumsum(arrays.unavailable, axis=1, out=cumulative[:, 1:])
+    first = items.first_half_day[i]
+    last = items.last_half_day[i]
+    return np.asarray(cumulative[s, last + 1] - cumulative[s, first] > 0)
+
+
+def wish_ranks(instance: Instance, pairs: Pairs) -> IntArray:
+    """Wish rank of each placement pair (SPEC: ``wished_offers`` first, then ``wishes``; 0 = none)."""
+    arrays = instance.arrays
+    s = pairs.student.astype(np.int64)
+    o = pairs.item.astype(np.int64)
+    ranks = np.zeros(len(pairs), dtype=np.int64)
+    sectors: dict[str, int] = {}
+    offer_sector = np.fromiter(
+        (sectors.setdefault(x, len(sectors)) for x in arrays.offer_sector),
+        np.int64,
+        len(arrays.offer_sector),
+    )
+    students = instance.students
+    width = max((len(st.wishes) for st in students), default=0)
+    offset = np.fromiter((len(st.wished_offers) for st in students), np.int64, len(students))
+    if width:
+        wishes = np.full((len(students), width), -1, dtype=np.int64)
+        for k, st in enumerate(students):
+            for q, sector in enumerate(st.wishes):
+                # A sector nobody offers can never match; -2 keeps it from matching padding.
+                wishes[k, q] = sectors.get(sector, -2)
+        for start in range(0, len(s), 1 << 22):
+            part = slice(start, start + (1 << 22))
+            hit = wishes[s[part]] == offer_sector[o[part]][:, None]
+            position = np.argmax(hit, axis=1)
+            matched = hit[np.arange(len(position)), position]
+            ranks[part] = np.where(matched, offset[s[part]] + position + 1, 0)
+    if offset.any():
+        offer_index = {oid: j for j, oid in enumerate(arrays.offers.ids)}
+        n_offers = max(len(arrays.offers), 1)
+        keys, values = [], []
+        for k, st in enumerate(students):
+            for p, offer_id in enumerate(st.wished_offers, start=1):
+                keys.append(k * n_offers + offer_index[offer_id])
+                values.append(p)
+        order = np.argsort(keys, kind="stable")
+        key_arr = np.asarray(keys, dtype=np.int64)[order]
+        val_arr = np.asarray(values, dtype=np.int64)[order]
+        # The first listing of an offer counts when a student lists it twice.
+        _, first = np.unique(key_arr, return_index=True)
+        key_arr, val_arr = key_arr[first], val_arr[first]
+        pair_keys = s * n_offers + o
+        pos = np.minimum(np.searchsorted(key_arr, pair_keys), len(key_arr) - 1)
+        found = key_arr[pos] == pair_keys
+        ranks = np.where(found, val_arr[pos], ranks)
+    return ranks
+
+
+def candidates(instance: Instance) -> Candidates:
+    """The eligible, reachable pairs of an instance, with their costs."""
+    arrays = instance.arrays
+    reach_offers = reachable(instance, "offers")
+    failures = offer_failures(arrays, reach_offers)
+    offer_pairs = reach_offers.select(failures == 0)
+    ranks = wish_ranks(instance, offer_pairs)
+    cost = np.where(ranks > 0, ranks - 1, instance.settings.unranked_cost).astype(np.int64)
+    reach_slots = reachable(instance, "slots")
+    slot_pairs = reach_slots.select(~slot_failures(arrays, reach_slots))
+    return Candidates(
+        offers=offer_pairs,
+        offer_cost=cost,
+        offer_rank=ranks,
+        slots=slot_pairs,
+        reachable_offers=reach_offers,
+        offer_failures=failures,
+    )

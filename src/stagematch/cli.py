@@ -1,0 +1,182 @@
+"""The ``stagematch`` command: a thin shell over the public API (see the SPEC's command line).
+
+Every command exits 0 on success and 1 when the input is invalid (with every problem listed);
+no command prints a traceback for bad data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+
+from .errors import InvalidInputError
+from .model import Instance
+from .result import Result
+from .solver import Progress, solve
+
+
+def _print_problems(error: InvalidInputError) -> None:
+    print(f"{len(error.problems)} problem(s) found:", file=sys.stderr)
+    for problem in error.problems:
+        print(f"  - {problem}", file=sys.stderr)
+
+
+class _TerminalProgress(Progress):
+    """One line per event on standard error, so standard output stays the summary."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+
+    def _say(self, text: str) -> None:
+        print(f"[{time.monotonic() - self.started:7.2f} s] {text}", file=sys.stderr, flush=True)
+
+    def on_phase(self, phase: str, seconds: float) -> None:
+        self._say(f"{phase} done in {seconds:.2f} s")
+
+    def on_component(self, done: int, total: int, students: int) -> None:
+        if total <= 20 or done % max(1, total // 20) == 0 or done == total:
+            self._say(f"part {done}/{total} solved ({students} students)")
+
+    def on_level(self, level: str, value: float, bound: float) -> None:
+        if value != bound:
+            self._say(f"  {level}: {value:g} (bound {bound:g})")
+
+
+def format_summary(result: Result) -> str:
+    """A readable summary of a result for the terminal."""
+    counts = result.counts()
+    lines = [
+        f"status: {result.status}   ({result.seconds.get('total', 0):.1f} s, seed {result.seed})",
+        f"students placed: {counts['placed']} / {counts['students']}"
+        f"   QPV placed: {counts['qpv_placed']} / {counts['qpv_students']}",
+        f"placements: {counts['placements']}   workshop sessions: {counts['workshop_sessions']}",
+        "levels (value / proven bound):",
+    ]
+    for name, level in result.levels.items():
+        mark = "optimal" if level.proven else f"gap {level.gap:.2%}"
+        lines.append(f"  {name:<11} {level.value:>10g} / {level.bound:<10g} {mark}")
+    reasons: dict[str, int] = {}
+    for u in result.unplaced:
+        reasons[u.reason] = reasons.get(u.reason, 0) + 1
+    if reasons:
+        lines.append(
+            "unplaced: " + ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items()))
+        )
+    return "\n".join(lines)
+
+
+def _load(path: str) -> Instance:
+    from .io import load
+
+    return load(path)
+
+
+def _solve_and_write(
+    instance: Instance, out: str | None, time_limit: float | None, seed: int | None
+) -> Result:
+    result = solve(instance, time_limit=time_limit, seed=seed, progress=_TerminalProgress())
+    if out is not None:
+        from .export import write_plan
+
+        write_plan(result, out)
+    return result
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .generate import load_pilot
+
+    instance = load_pilot()
+    print(f"bundled pilot: {instance!r}")
+    result = _solve_and_write(instance, args.out, args.time_limit, args.seed)
+    print(format_summary(result))
+    if args.out:
+        print(f"plan written to {args.out}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    instance = _load(args.input)
+    print(f"valid: {instance!r}")
+    return 0
+
+
+def cmd_solve(args: argparse.Namespace) -> int:
+    instance = _load(args.input)
+    result = _solve_and_write(instance, args.out, args.time_limit, args.seed)
+    print(format_summary(result))
+    print(f"plan written to {args.out}")
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from .generate import FAMILIES, generate
+    from .io import write_dataset
+
+    if args.family not in FAMILIES:
+        print(
+            f"unknown family {args.family!r}; expected one of {', '.join(FAMILIES)}",
+            file=sys.stderr,
+        )
+        return 1
+    started = time.monotonic()
+    instance = generate(args.family, students=args.students, seed=args.seed)
+    write_dataset(instance, args.out)
+    print(f"{instance!r} written to {args.out} in {time.monotonic() - started:.1f} s")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="stagematch",
+        description="Plan work placements and workshop sessions for school students.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def solve_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--time-limit", type=float, default=None, help="seconds (default: settings)")
+        p.add_argument("--seed", type=int, default=None, help="random seed (default: settings)")
+
+    demo = sub.add_parser("demo", help="solve the bundled pilot dataset and print the summary")
+    demo.add_argument("--out", default=None, help="also write the plan to this folder")
+    solve_options(demo)
+    demo.set_defaults(run=cmd_demo)
+
+    validate = sub.add_parser("validate", help="check a dataset and list every problem")
+    validate.add_argument("input", help="a folder of CSVs, an .xlsx workbook or a .json file")
+    validate.set_defaults(run=cmd_validate)
+
+    solve_cmd = sub.add_parser("solve", help="solve a dataset and write the plan")
+    solve_cmd.add_argument("input", help="a folder of CSVs, an .xlsx workbook or a .json file")
+    solve_cmd.add_argument("--out", required=True, help="folder for the plan files")
+    solve_options(solve_cmd)
+    solve_cmd.set_defaults(run=cmd_solve)
+
+    gen = sub.add_parser("generate", help="write a realistic synthetic dataset")
+    gen.add_argument("family", help="pilot, bassin, academie or national")
+    gen.add_argument("out", help="a folder (CSVs), an .xlsx or a .json path")
+    gen.add_argument("--students", type=int, default=None, help="number of students")
+    gen.add_argument("--seed", type=int, default=0)
+    gen.set_defaults(run=cmd_generate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.run(args)
+    except InvalidInputError as error:
+        _print_problems(error)
+        return 1
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""Writing a solved plan to a folder, whole or not at all, and reading it back.
+
+A plan folder holds the SPEC's ``assignments.csv``, ``unplaced.csv`` and ``summary.json``, plus
+``input.json`` (the dataset it was solved from) so that ``stagematch report PLAN_DIR`` and
+``check`` can work from the folder alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .model import Instance
+from .plan import Plan
+from .result import Result
+
+PLAN_FILES = ("assignments.csv", "unplaced.csv", "summary.json", "input.json")
+
+
+def write_files(out_dir: str | Path, writers: dict[str, Callable[[Path], None]]) -> Path:
+    """Write several files into ``out_dir`` atomically as a set.
+
+    Every file is first written into a temporary folder beside ``out_dir``; only when all of
+    them succeeded are they moved into place (each move is atomic), so a failure leaves
+    ``out_dir`` as it was.
+    """
+    out = Path(out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        for name, write in writers.items():
+            write(staging / name)
+        out.mkdir(exist_ok=True)
+        for name in writers:
+            os.replace(staging / name, out / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return out
+
+
+def _json_writer(data: Any) -> Callable[[Path], None]:
+    def write(path: Path) -> None:
+        path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", "utf-8")
+
+    return write
+
+
+def _csv_writer(frame: pd.DataFrame) -> Callable[[Path], None]:
+    def write(path: Path) -> None:
+        frame.to_csv(path, index=False, encoding="utf-8")
+
+    return write
+
+
+def write_plan(result: Result, out_dir: str | Path) -> Path:
+    """Write ``assignments.csv``, ``unplaced.csv``, ``summary.json`` and ``input.json``."""
+    return write_files(
+        out_dir,
+        {
+            "assignments.csv": _csv_writer(result.assignments_frame),
+            "unplaced.csv": _csv_writer(result.unplaced_frame),
+            "summary.json": _json_writer(result.summary()),
+            "input.json": _json_writer(result.instance.to_dict()),
+        },
+    )
+
+
+def read_plan(plan_dir: str | Path) -> tuple[Instance, Plan, dict[str, Any]]:
+    """The instance, plan and summary of a folder written by :func:`write_plan`."""
+    folder = Path(plan_dir)
+    missing = [name for name in PLAN_FILES if not (folder / name).is_file()]
+    if missing:
+        raise FileNotFoundError(f"{folder} is not a plan folder: missing {', '.join(missing)}")
+    instance = Instance.from_dict(json.loads((folder / "input.json").read_text("utf-8")))
+    frame = pd.read_csv(folder / "assignments.csv", dtype=str, keep_default_na=False)
+    summary = json.loads((folder / "summary.json").read_text("utf-8"))
+    return instance, Plan.from_frame(frame), summary

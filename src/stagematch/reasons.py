@@ -1,0 +1,128 @@
+"""Why a student has no placement: exact reasons, computed from the data and the plan.
+
+The SPEC's reasons, first that applies:
+
+* ``no_reachable_offer`` — no offer within the student's travel limit (the detail names the
+  nearest offer and its minutes);
+* ``no_eligible_offer`` — offers are within reach but every one breaks an eligibility rule (the
+  detail counts which rules excluded them);
+* ``capacity`` — eligible offers within reach exist but their seats went to others (the detail
+  says who holds them and which level gave those students priority: QPV priority, or a level
+  further down such as placing more students in total, coverage, preference or travel).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .candidates import INELIGIBILITY_RULES, Candidates
+from .plan import Plan
+from .result import Unplaced
+from .travel import nearest_item
+
+if TYPE_CHECKING:
+    from .model import Instance
+
+RULE_WORDS = {
+    "accessibility": "not accessible",
+    "min_age": "student under the minimum age",
+    "reserved_schools": "reserved for other schools",
+    "unavailable": "on dates the student is unavailable",
+}
+
+
+def unplaced_reasons(instance: Instance, cand: Candidates, plan: Plan) -> tuple[Unplaced, ...]:
+    """One :class:`~stagematch.result.Unplaced` per student without a placement, in input order."""
+    arrays = instance.arrays
+    placed = plan.placements
+    ids = arrays.student_ids
+    unplaced = np.array([s for s, sid in enumerate(ids) if sid not in placed], dtype=np.int64)
+    if not len(unplaced):
+        return ()
+    reach_ptr = cand.reachable_offers.indptr(arrays.n_students)
+    elig_ptr = cand.offers.indptr(arrays.n_students)
+    n_reach = reach_ptr[unplaced + 1] - reach_ptr[unplaced]
+    n_elig = elig_ptr[unplaced + 1] - elig_ptr[unplaced]
+    nowhere = unplaced[n_reach == 0]
+    nearest, minutes = nearest_item(instance, "offers", nowhere)
+    nearest_of = {
+        int(s): (int(j), float(m)) for s, j, m in zip(nowhere, nearest, minutes, strict=True)
+    }
+    holders: dict[str, list[str]] = {}
+    for student_id, offer_ids in placed.items():
+        for offer_id in offer_ids:
+            holders.setdefault(offer_id, []).append(student_id)
+    student_qpv = dict(zip(ids, arrays.qpv.tolist(), strict=True))
+    out = []
+    for s, reach, elig in zip(unplaced.tolist(), n_reach.tolist(), n_elig.tolist(), strict=True):
+        qpv = bool(arrays.qpv[s])
+        if reach == 0:
+            reason, detail = "no_reachable_offer", _nowhere_detail(instance, s, nearest_of[s])
+        elif elig == 0:
+            bits = cand.offer_failures[reach_ptr[s] : reach_ptr[s + 1]]
+            reason, detail = "no_eligible_offer", _ineligible_detail(bits)
+        else:
+            offers = cand.offers.item[elig_ptr[s] : elig_ptr[s + 1]]
+            reason = "capacity"
+            detail = _capacity_detail(instance, offers, qpv, holders, student_qpv)
+        out.append(Unplaced(ids[s], qpv, reason, detail))
+    return tuple(out)
+
+
+def _nowhere_detail(instance: Instance, s: int, nearest: tuple[int, float]) -> str:
+    arrays = instance.arrays
+    limit = arrays.max_travel[s]
+    j, minutes = nearest
+    if j < 0:
+        return "there are no offers"
+    return (
+        f"nearest offer {arrays.offers.ids[j]} is {minutes:g} min away; the limit is {limit:g} min"
+    )
+
+
+def _ineligible_detail(bits: np.ndarray) -> str:
+    parts = []
+    for k, rule in enumerate(INELIGIBILITY_RULES):
+        count = int(((bits >> k) & 1).sum())
+        if count:
+            parts.append(f"{count} {RULE_WORDS[rule]} ({rule})")
+    return f"{len(bits)} offer(s) within reach, none eligible: " + "; ".join(parts)
+
+
+def _capacity_detail(
+    instance: Instance,
+    offers: np.ndarray,
+    qpv: bool,
+    holders: dict[str, list[str]],
+    student_qpv: dict[str, bool],
+) -> str:
+    arrays = instance.arrays
+    counts: Counter[str] = Counter()
+    free_reserved = 0
+    free_open = 0
+    for j in offers.tolist():
+        taken = holders.get(arrays.offers.ids[j], [])
+        n_qpv = sum(student_qpv[t] for t in taken)
+        counts["qpv"] += n_qpv
+        counts["other"] += len(taken) - n_qpv
+        capacity, reserved = int(arrays.offers.capacity[j]), int(arrays.offers.reserved[j])
+        free = capacity - len(taken)
+        open_free = max(0, min(free, capacity - reserved - (len(taken) - n_qpv)))
+        free_open += open_free
+        free_reserved += free - open_free
+    text = (
+        f"{len(offers)} eligible offer(s) within reach; their seats are held by "
+        f"{counts['qpv']} QPV student(s) (QPV priority) and {counts['other']} other student(s) "
+        "(chosen on lower levels: placed, coverage, preference, travel)"
+    )
+    if free_reserved and not qpv:
+        text += f"; {free_reserved} free seat(s) are reserved for QPV students"
+    if free_open or (free_reserved and qpv):
+        text += (
+            "; a seat is still free: placing this student would cost a level ranked above"
+            " 'placed', or the solver stopped before proving that level"
+        )
+    return text

@@ -1,0 +1,328 @@
+"""``solve``: the best plan in the SPEC's sense, with proven bounds. The only ``ortools`` user.
+
+The pipeline (``docs/solver.md`` explains the guarantees):
+
+1. **Candidates** — eligible, reachable pairs (vectorised; rules 3–4 hold by construction).
+2. **Decomposition** — students and items that share no candidate pair cannot influence each
+   other, so the connected components of the candidate graph are solved independently; levels
+   are sums over students, so the sum of the components' lexicographic optima is the global one.
+3. **Flow** — when the objective starts with ``qpv_placed``/``placed``, a min-cost flow proves
+   their optimum for the whole instance at once and gives every component a warm start.
+4. **CP-SAT** — each component's remaining levels, in order, each fixed before the next.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from ..arrays import IntArray
+from ..candidates import Candidates, candidates
+from ..model import Instance
+from ..plan import Assignment, Plan
+from ..reasons import unplaced_reasons
+from ..result import LevelResult, Result, level_result
+from .cpsat import ComponentData, solve_component
+from .flow import FLOW_LEVELS, solve_placement_flow
+
+__all__ = ["Progress", "solve"]
+
+
+class Progress:
+    """Hooks called while solving; override the ones you need (all do nothing by default)."""
+
+    def on_phase(self, phase: str, seconds: float) -> None:
+        """A phase (``candidates``, ``flow``, ``components``, ``reasons``) finished."""
+
+    def on_component(self, done: int, total: int, students: int) -> None:
+        """A component of ``students`` students was solved (``done`` of ``total``)."""
+
+    def on_level(self, level: str, value: float, bound: float) -> None:
+        """A level of the current component was optimised."""
+
+
+@dataclass(frozen=True)
+class _Component:
+    students: IntArray
+    offer_pairs: IntArray  # indices into candidates.offers
+    slot_pairs: IntArray  # indices into candidates.slots
+
+
+def solve(
+    instance: Instance,
+    *,
+    time_limit: float | None = None,
+    seed: int | None = None,
+    workers: int = 2,
+    progress: Progress | None = None,
+) -> Result:
+    """Solve ``instance``: every hard rule holds, levels are optimised in ``objective`` order.
+
+    Parameters
+    ----------
+    instance
+        A validated dataset.
+    time_limit
+        Seconds for the whole solve (default: ``settings.time_limit_s``). The best plan found
+        so far is returned with its proven bounds when time runs out.
+    seed
+        CP-SAT's random seed (default: ``settings.seed``). The same input, seed and
+        ``workers`` give the same plan.
+    workers
+        CP-SAT search workers (threads).
+    progress
+        Receives progress events (see :class:`Progress`).
+    """
+    settings = instance.settings
+    time_limit = settings.time_limit_s if time_limit is None else float(time_limit)
+    seed = settings.seed if seed is None else int(seed)
+    progress = progress or Progress()
+    started = time.monotonic()
+    deadline = started + time_limit
+    seconds: dict[str, float] = {}
+
+    def phase(name: str, since: float) -> float:
+        now = time.monotonic()
+        seconds[name] = now - since
+        progress.on_phase(name, seconds[name])
+        return now
+
+    cand = candidates(instance)
+    mark = phase("candidates", started)
+    objective = list(settings.objective)
+    leading = _flow_prefix(objective)
+    arrays = instance.arrays
+    flow_choice = solve_placement_flow(
+        arrays.n_students,
+        arrays.offers.capacity,
+        arrays.offers.reserved,
+        arrays.qpv,
+        cand.offers,
+        _tie_cost(cand),
+        leading,
+    )
+    mark = phase("flow", mark)
+    components = _components(instance, cand)
+    offer_chosen = np.zeros(len(cand.offers), dtype=bool)
+    slot_chosen = np.zeros(len(cand.slots), dtype=bool)
+    totals = {lvl: [0, 0] for lvl in objective}
+    proven_all = True
+    scale = _travel_scale(cand)
+    pending_pairs = sum(len(c.offer_pairs) + len(c.slot_pairs) + 1 for c in components)
+    for done, comp in enumerate(components, start=1):
+        data, hint, proven = _component_data(instance, cand, comp, flow_choice, leading, scale)
+        weight = len(comp.offer_pairs) + len(comp.slot_pairs) + 1
+        share = (deadline - time.monotonic()) * weight / max(pending_pairs, 1)
+        pending_pairs -= weight
+        outcome = solve_component(
+            data,
+            objective,
+            proven,
+            hint,
+            time.monotonic() + max(share, 0.0),
+            seed,
+            workers,
+            progress.on_level,
+        )
+        offer_chosen[comp.offer_pairs[outcome.offer_chosen]] = True
+        slot_chosen[comp.slot_pairs[outcome.slot_chosen]] = True
+        for lvl, out in outcome.levels.items():
+            totals[lvl][0] += out.value
+            totals[lvl][1] += out.bound
+            proven_all &= out.proven
+        progress.on_component(done, len(components), len(comp.students))
+    mark = phase("components", mark)
+    plan = _plan(instance, cand, offer_chosen, slot_chosen)
+    levels: dict[str, LevelResult] = {}
+    for lvl in objective:
+        value, bound = totals[lvl]
+        if lvl == "travel":
+            value, bound = value / scale, bound / scale
+        levels[lvl] = level_result(lvl, value, bound)
+    unplaced = unplaced_reasons(instance, cand, plan)
+    mark = phase("reasons", mark)
+    seconds["total"] = mark - started
+    o_pick = np.flatnonzero(offer_chosen)
+    s_pick = np.flatnonzero(slot_chosen)
+    ids = arrays.student_ids
+    travel = {
+        (ids[cand.offers.student[k]], arrays.offers.ids[cand.offers.item[k]]): float(
+            cand.offers.minutes[k]
+        )
+        for k in o_pick
+    }
+    travel.update(
+        {
+            (ids[cand.slots.student[k]], arrays.slots.ids[cand.slots.item[k]]): float(
+                cand.slots.minutes[k]
+            )
+            for k in s_pick
+        }
+    )
+    ranks = {
+        (ids[cand.offers.student[k]], arrays.offers.ids[cand.offers.item[k]]): int(
+            cand.offer_rank[k]
+        )
+        for k in o_pick
+    }
+    return Result(
+        instance=instance,
+        plan=plan,
+        status="optimal" if proven_all else "feasible",
+        levels=levels,
+        unplaced=unplaced,
+        seconds=seconds,
+        seed=seed,
+        travel_minutes=travel,
+        wish_rank=ranks,
+    )
+
+
+def _flow_prefix(objective: list[str]) -> list[str]:
+    """The leading levels the flow proves: any run of ``qpv_placed``/``placed`` at the top."""
+    prefix: list[str] = []
+    for level in objective:
+        if level not in FLOW_LEVELS:
+            break
+        prefix.append(level)
+    return prefix
+
+
+def _tie_cost(cand: Candidates) -> IntArray:
+    """Flow arc costs that favour what the lower levels want: wishes first, then minutes."""
+    minutes = np.rint(cand.offers.minutes).astype(np.int64)
+    return cand.offer_cost * (int(minutes.max(initial=0)) + 1) + minutes
+
+
+def _travel_scale(cand: Candidates) -> int:
+    """Travel minutes are integers unless overrides say otherwise; then count hundredths."""
+    minutes = np.concatenate((cand.offers.minutes, cand.slots.minutes)).astype(np.float64)
+    return 1 if np.all(minutes == np.round(minutes)) else 100
+
+
+def _components(instance: Instance, cand: Candidates) -> list[_Component]:
+    """Connected components of the graph students – offers – slots (candidate pairs as edges)."""
+    arrays = instance.arrays
+    n, m = arrays.n_students, len(arrays.offers)
+    size = n + m + len(arrays.slots)
+    rows = np.concatenate((cand.offers.student, cand.slots.student)).astype(np.int64)
+    cols = np.concatenate(
+        (n + cand.offers.item.astype(np.int64), n + m + cand.slots.item.astype(np.int64))
+    )
+    graph = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(size, size))
+    _, labels = connected_components(graph, directed=False)
+    student_label = labels[:n]
+    offer_label = labels[cand.offers.student]
+    slot_label = labels[cand.slots.student]
+    has_pair = np.zeros(n, dtype=bool)
+    has_pair[cand.offers.student] = True
+    has_pair[cand.slots.student] = True
+    out = []
+    by_student = np.argsort(student_label, kind="stable")
+    by_offer = np.argsort(offer_label, kind="stable")
+    by_slot = np.argsort(slot_label, kind="stable")
+    # Components in order of their first student, so the order never depends on labels.
+    for label in dict.fromkeys(student_label[has_pair]):
+        out.append(
+            _Component(
+                students=_members(by_student, student_label, label),
+                offer_pairs=_members(by_offer, offer_label, label),
+                slot_pairs=_members(by_slot, slot_label, label),
+            )
+        )
+    return out
+
+
+def _members(order: IntArray, labels: IntArray, label: int) -> IntArray:
+    sorted_labels = labels[order]
+    lo, hi = np.searchsorted(sorted_labels, [label, label + 1])
+    return np.sort(order[lo:hi])
+
+
+def _component_data(
+    instance: Instance,
+    cand: Candidates,
+    comp: _Component,
+    flow_choice: IntArray,
+    leading: list[str],
+    scale: int,
+) -> tuple[ComponentData, IntArray, dict[str, int]]:
+    arrays = instance.arrays
+    local = np.full(arrays.n_students, -1, dtype=np.int64)
+    local[comp.students] = np.arange(len(comp.students))
+    o_global = cand.offers.item[comp.offer_pairs].astype(np.int64)
+    offers_used, o_local = np.unique(o_global, return_inverse=True)
+    w_global = cand.slots.item[comp.slot_pairs].astype(np.int64)
+    slots_used, w_local = np.unique(w_global, return_inverse=True)
+    o_student = local[cand.offers.student[comp.offer_pairs]]
+    w_student = local[cand.slots.student[comp.slot_pairs]]
+    offers, slots = arrays.offers, arrays.slots
+    data = ComponentData(
+        qpv=arrays.qpv[comp.students],
+        max_placements=arrays.max_placements[comp.students],
+        workshops_per_student=instance.settings.workshops_per_student,
+        offer_student=o_student,
+        offer_item=o_local,
+        offer_first=offers.first_half_day[o_global],
+        offer_last=offers.last_half_day[o_global],
+        offer_cost=cand.offer_cost[comp.offer_pairs],
+        offer_minutes=np.rint(cand.offers.minutes[comp.offer_pairs] * scale).astype(np.int64),
+        offer_capacity=offers.capacity[offers_used],
+        offer_reserved=offers.reserved[offers_used],
+        slot_student=w_student,
+        slot_item=w_local,
+        slot_first=slots.first_half_day[w_global],
+        slot_last=slots.last_half_day[w_global],
+        slot_minutes=np.rint(cand.slots.minutes[comp.slot_pairs] * scale).astype(np.int64),
+        slot_workshop=slots.group[w_global],
+        slot_capacity=slots.capacity[slots_used],
+        slot_reserved=slots.reserved[slots_used],
+        n_half_days=instance.n_half_days,
+    )
+    # The flow's choice as pair indices of this component: the hint and the proven levels.
+    chosen = flow_choice[comp.students[o_student]] == o_global
+    hint = np.flatnonzero(chosen)
+    placed = np.zeros(len(comp.students), dtype=bool)
+    placed[o_student[chosen]] = True
+    proven = {
+        lvl: int((placed & data.qpv).sum() if lvl == "qpv_placed" else placed.sum())
+        for lvl in leading
+    }
+    return data, hint, proven
+
+
+def _plan(
+    instance: Instance, cand: Candidates, offer_chosen: np.ndarray, slot_chosen: np.ndarray
+) -> Plan:
+    arrays = instance.arrays
+    ids = arrays.student_ids
+    rows = [
+        Assignment(ids[cand.offers.student[k]], "placement", arrays.offers.ids[cand.offers.item[k]])
+        for k in np.flatnonzero(offer_chosen)
+    ]
+    rows += [
+        Assignment(ids[cand.slots.student[k]], "workshop", arrays.slots.ids[cand.slots.item[k]])
+        for k in np.flatnonzero(slot_chosen)
+    ]
+    return Plan(rows)
+
+
+def solve_callback(fn: Callable[[str], None]) -> Progress:
+    """A :class:`Progress` that sends one line per event to ``fn`` (e.g. ``print``)."""
+
+    class _Lines(Progress):
+        def on_phase(self, phase: str, seconds: float) -> None:
+            fn(f"{phase}: {seconds:.2f} s")
+
+        def on_component(self, done: int, total: int, students: int) -> None:
+            fn(f"component {done}/{total} ({students} students) solved")
+
+        def on_level(self, level: str, value: float, bound: float) -> None:
+            fn(f"  {level}: {value:g} (bound {bound:g})")
+
+    return _Lines()

@@ -1,0 +1,277 @@
+"""The expressive part: one CP-SAT model of a component, optimised level by level.
+
+Variables are one Boolean per candidate pair (student–offer ``x``, student–slot ``y``). Rules
+3 and 4 hold by construction (only candidates exist); the model adds capacity and reserved
+seats (rules 1–2), no overlap as one clique constraint per student and distinct start half-day
+(items are half-day intervals, so cliques at start points cover every overlap: rule 5), the
+placement count and "a workshop at most once" (rule 6).
+
+Levels are optimised in order; after each solve the level is fixed at the value reached
+(``>=`` for maximised levels, ``<=`` for minimised ones) and the solution is kept as the hint
+for the next level, so no level ever gives anything back.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from ..arrays import BoolArray, IntArray
+from ..model import MAXIMISED_LEVELS
+
+
+@dataclass(frozen=True, eq=False)
+class ComponentData:
+    """A self-contained part of the problem: its students, candidate pairs and items.
+
+    Pair arrays index *local* students and items (0..n-1 within the component).
+    """
+
+    qpv: BoolArray
+    max_placements: IntArray
+    workshops_per_student: int
+    offer_student: IntArray
+    offer_item: IntArray
+    offer_first: IntArray
+    offer_last: IntArray
+    offer_cost: IntArray
+    offer_minutes: IntArray  # scaled travel units
+    offer_capacity: IntArray
+    offer_reserved: IntArray
+    slot_student: IntArray
+    slot_item: IntArray
+    slot_first: IntArray
+    slot_last: IntArray
+    slot_minutes: IntArray
+    slot_workshop: IntArray
+    slot_capacity: IntArray
+    slot_reserved: IntArray
+    n_half_days: int
+
+    @property
+    def n_students(self) -> int:
+        return len(self.qpv)
+
+
+@dataclass
+class LevelOutcome:
+    value: int
+    bound: int
+    proven: bool
+
+
+@dataclass
+class ComponentOutcome:
+    offer_chosen: BoolArray
+    slot_chosen: BoolArray
+    levels: dict[str, LevelOutcome] = field(default_factory=dict)
+
+
+class _Model:
+    """Builds the CP-SAT model and the level expressions of one component."""
+
+    def __init__(self, data: ComponentData) -> None:
+        self.data = data
+        m = cp_model.CpModel()
+        self.model = m
+        n_x, n_y = len(data.offer_student), len(data.slot_student)
+        self.x = [m.new_bool_var(f"x{k}") for k in range(n_x)]
+        self.y = [m.new_bool_var(f"y{k}") for k in range(n_y)]
+        self._seats(
+            data.offer_item, data.offer_student, data.offer_capacity, data.offer_reserved, self.x
+        )
+        self._seats(
+            data.slot_item, data.slot_student, data.slot_capacity, data.slot_reserved, self.y
+        )
+        x_by_student = _group(data.offer_student, data.n_students)
+        y_by_student = _group(data.slot_student, data.n_students)
+        self.placed: list[cp_model.IntVar | int] = []
+        self.attended: list[cp_model.IntVar | int] = []
+        wps = data.workshops_per_student
+        for s in range(data.n_students):
+            xs, ys = x_by_student[s], y_by_student[s]
+            if len(xs):
+                if len(xs) > data.max_placements[s]:
+                    m.add(sum(self.x[k] for k in xs) <= int(data.max_placements[s]))
+                placed = m.new_bool_var(f"placed{s}")
+                m.add(placed <= sum(self.x[k] for k in xs))
+                self.placed.append(placed)
+            else:
+                self.placed.append(0)
+            if len(ys):
+                self._workshop_once(ys)
+                if wps:
+                    attended = m.new_int_var(0, min(wps, len(ys)), f"attended{s}")
+                    m.add(attended <= sum(self.y[k] for k in ys))
+                    self.attended.append(attended)
+            self._no_overlap(xs, ys)
+        self.expressions = {
+            "qpv_placed": sum(p for p, q in zip(self.placed, data.qpv, strict=True) if q),
+            "placed": sum(self.placed),
+            "workshops": sum(self.attended),
+            "coverage": cp_model.LinearExpr.weighted_sum(
+                self.x + self.y,
+                list(data.offer_last - data.offer_first + 1)
+                + list(data.slot_last - data.slot_first + 1),
+            ),
+            "preference": cp_model.LinearExpr.weighted_sum(self.x, list(data.offer_cost)),
+            "travel": cp_model.LinearExpr.weighted_sum(
+                self.x + self.y, list(data.offer_minutes) + list(data.slot_minutes)
+            ),
+        }
+
+    def _seats(
+        self,
+        item: IntArray,
+        student: IntArray,
+        capacity: IntArray,
+        reserved: IntArray,
+        variables: list[cp_model.IntVar],
+    ) -> None:
+        by_item = _group(item, len(capacity))
+        for j, pairs in enumerate(by_item):
+            if len(pairs) > capacity[j]:
+                self.model.add(sum(variables[k] for k in pairs) <= int(capacity[j]))
+            if reserved[j]:
+                open_pairs = [k for k in pairs if not self.data.qpv[student[k]]]
+                if len(open_pairs) > capacity[j] - reserved[j]:
+                    self.model.add(
+                        sum(variables[k] for k in open_pairs) <= int(capacity[j] - reserved[j])
+                    )
+
+    def _workshop_once(self, ys: IntArray) -> None:
+        workshops = self.data.slot_workshop[ys]
+        for w in np.unique(workshops):
+            same = ys[workshops == w]
+            if len(same) > 1:
+                self.model.add(sum(self.y[k] for k in same) <= 1)
+
+    def _no_overlap(self, xs: IntArray, ys: IntArray) -> None:
+        d = self.data
+        first = np.concatenate((d.offer_first[xs], d.slot_first[ys]))
+        last = np.concatenate((d.offer_last[xs], d.slot_last[ys]))
+        if len(first) < 2:
+            return
+        variables = [self.x[k] for k in xs] + [self.y[k] for k in ys]
+        seen: set[tuple[int, ...]] = set()
+        for h in np.unique(first):
+            covering = np.flatnonzero((first <= h) & (last >= h))
+            key = tuple(covering)
+            if len(covering) > 1 and key not in seen:
+                seen.add(key)
+                self.model.add(sum(variables[k] for k in covering) <= 1)
+
+
+def _group(keys: IntArray, n: int) -> list[IntArray]:
+    order = np.argsort(keys, kind="stable")
+    bounds = np.searchsorted(keys[order], np.arange(n + 1))
+    return [order[bounds[i] : bounds[i + 1]] for i in range(n)]
+
+
+def solve_component(
+    data: ComponentData,
+    objective: list[str],
+    proven_levels: dict[str, int],
+    hint_offer_pairs: IntArray,
+    deadline: float,
+    seed: int,
+    workers: int,
+    on_level: Callable[[str, int, int], None] | None = None,
+) -> ComponentOutcome:
+    """Optimise ``objective`` level by level within ``deadline`` (a ``time.monotonic`` value).
+
+    ``proven_levels`` are levels whose optimum is already known (from the flow): they are
+    imposed as constraints and not re-optimised. ``hint_offer_pairs`` are pair indices of a
+    feasible starting plan.
+    """
+    built = _Model(data)
+    model = built.model
+    hint_x = np.zeros(len(built.x), dtype=bool)
+    hint_x[hint_offer_pairs] = True
+    hint_y = np.zeros(len(built.y), dtype=bool)
+    for level, value in proven_levels.items():
+        expr = built.expressions[level]
+        model.add(expr >= value if level in MAXIMISED_LEVELS else expr <= value)
+    outcome = ComponentOutcome(hint_x, hint_y)
+    remaining = [lvl for lvl in objective if lvl not in proven_levels]
+    for level, value in proven_levels.items():
+        outcome.levels[level] = LevelOutcome(value, value, True)
+    for position, level in enumerate(remaining):
+        expr = built.expressions[level]
+        model.clear_hints()
+        for var, val in zip(built.x, outcome.offer_chosen, strict=True):
+            model.add_hint(var, bool(val))
+        for var, val in zip(built.y, outcome.slot_chosen, strict=True):
+            model.add_hint(var, bool(val))
+        maximise = level in MAXIMISED_LEVELS
+        if maximise:
+            model.maximize(expr)
+        else:
+            model.minimize(expr)
+        solver = cp_model.CpSolver()
+        time_left = deadline - time.monotonic()
+        share = time_left / (len(remaining) - position)
+        # Each level may use its share plus what earlier levels left unused.
+        solver.parameters.max_time_in_seconds = max(0.05, min(time_left, 2 * share))
+        solver.parameters.num_workers = workers
+        solver.parameters.random_seed = seed
+        status = solver.solve(model)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            outcome.offer_chosen = np.array([solver.boolean_value(v) for v in built.x], dtype=bool)
+            outcome.slot_chosen = np.array([solver.boolean_value(v) for v in built.y], dtype=bool)
+            value = round(solver.objective_value)
+            bound = round(solver.best_objective_bound)
+            proven = status == cp_model.OPTIMAL
+        else:  # no time to improve: keep the hint, which satisfies every constraint so far
+            value = _evaluate(data, level, outcome)
+            bound = _trivial_bound(data, level)
+            proven = value == bound
+        outcome.levels[level] = LevelOutcome(value, bound, proven)
+        model.add(expr >= value if maximise else expr <= value)
+        if on_level is not None:
+            on_level(level, value, bound)
+    return outcome
+
+
+def _evaluate(data: ComponentData, level: str, outcome: ComponentOutcome) -> int:
+    x, y = outcome.offer_chosen, outcome.slot_chosen
+    placed = np.zeros(data.n_students, dtype=bool)
+    placed[data.offer_student[x]] = True
+    if level == "qpv_placed":
+        return int((placed & data.qpv).sum())
+    if level == "placed":
+        return int(placed.sum())
+    if level == "workshops":
+        attended = np.bincount(data.slot_student[y], minlength=data.n_students)
+        return int(np.minimum(attended, data.workshops_per_student).sum())
+    if level == "coverage":
+        return int(
+            (data.offer_last - data.offer_first + 1)[x].sum()
+            + (data.slot_last - data.slot_first + 1)[y].sum()
+        )
+    if level == "preference":
+        return int(data.offer_cost[x].sum())
+    return int(data.offer_minutes[x].sum() + data.slot_minutes[y].sum())
+
+
+def _trivial_bound(data: ComponentData, level: str) -> int:
+    """A bound that needs no search: each student alone, ignoring capacities (valid, weak)."""
+    has_offer = np.zeros(data.n_students, dtype=bool)
+    has_offer[data.offer_student] = True
+    if level == "qpv_placed":
+        return int((has_offer & data.qpv).sum())
+    if level == "placed":
+        return int(has_offer.sum())
+    if level == "workshops":
+        distinct = np.zeros(data.n_students, dtype=np.int64)
+        if len(data.slot_student):
+            pairs = np.unique(np.column_stack((data.slot_student, data.slot_workshop)), axis=0)
+            distinct = np.bincount(pairs[:, 0], minlength=data.n_students)
+        return int(np.minimum(distinct, data.workshops_per_student).sum())
+    if level == "coverage":
+        return int(data.n_students * data.n_half_days)
+    return 0
