@@ -82,3 +82,11 @@ def read_plan(plan_dir: str | Path) -> tuple[Instance, Plan, dict[str, Any]]:
     frame = pd.read_csv(folder / "assignments.csv", dtype=str, keep_default_na=False)
     summary = json.loads((folder / "summary.json").read_text("utf-8"))
     return instance, Plan.from_frame(frame), summary
+
+
+def read_result(plan_dir: str | Path) -> Result:
+    """The :class:`Result` of a folder written by :func:`write_plan` (levels recomputed)."""
+    from .evaluate import result_from_summary
+
+    instance, plan, summary = read_plan(plan_dir)
+    return result_from_summary(instance, plan, summary)

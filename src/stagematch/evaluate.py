@@ -1,0 +1,142 @@
+"""A :class:`~stagematch.result.Result` for any plan: read from disk, made by hand or re-planned.
+
+Reports need travel minutes, wish ranks, level values and reasons for a plan whether or not the
+solver produced it in this process; this module derives them from the instance and the plan.
+Bounds are not known for an arbitrary plan, so unless given they equal the values and the
+status is ``feasible``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .candidates import candidates, wish_ranks
+from .model import Instance
+from .plan import Plan
+from .reasons import unplaced_reasons
+from .result import LevelResult, Result, Status, level_result
+from .travel import Pairs, minutes_for
+
+if TYPE_CHECKING:
+    from .candidates import Candidates
+
+
+def plan_levels(instance: Instance, plan: Plan) -> dict[str, float]:
+    """Every level's value for ``plan`` (all six, whatever the objective)."""
+    arrays = instance.arrays
+    settings = instance.settings
+    student = {sid: k for k, sid in enumerate(arrays.student_ids)}
+    offer = {oid: k for k, oid in enumerate(arrays.offers.ids)}
+    slot = {wid: k for k, wid in enumerate(arrays.slots.ids)}
+    travel = _minutes(instance, plan, student, offer, slot)
+    placed = [student[s] for s in plan.placements]
+    covered: dict[int, set[int]] = defaultdict(set)
+    workshops: dict[int, set[int]] = defaultdict(set)
+    for a in plan.assignments:
+        s = student[a.student_id]
+        items = arrays.offers if a.kind == "placement" else arrays.slots
+        j = offer[a.item_id] if a.kind == "placement" else slot[a.item_id]
+        covered[s].update(range(int(items.first_half_day[j]), int(items.last_half_day[j]) + 1))
+        if a.kind == "workshop":
+            workshops[s].add(int(arrays.slots.group[j]))
+    pairs = _placement_pairs(plan, student, offer)
+    ranks = wish_ranks(instance, pairs)
+    cost = np.where(ranks > 0, ranks - 1, settings.unranked_cost)
+    return {
+        "qpv_placed": float(arrays.qpv[placed].sum()) if placed else 0.0,
+        "placed": float(len(placed)),
+        "workshops": float(
+            sum(min(len(w), settings.workshops_per_student) for w in workshops.values())
+        ),
+        "coverage": float(sum(len(h) for h in covered.values())),
+        "preference": float(cost.sum()),
+        "travel": float(sum(travel.values())),
+    }
+
+
+def _placement_pairs(plan: Plan, student: dict[str, int], offer: dict[str, int]) -> Pairs:
+    rows = sorted(
+        (student[a.student_id], offer[a.item_id]) for a in plan.assignments if a.kind == "placement"
+    )
+    s = np.array([r[0] for r in rows], dtype=np.int32)
+    o = np.array([r[1] for r in rows], dtype=np.int32)
+    return Pairs(s, o, np.zeros(len(rows), dtype=np.float32))
+
+
+def _minutes(
+    instance: Instance,
+    plan: Plan,
+    student: dict[str, int],
+    offer: dict[str, int],
+    slot: dict[str, int],
+) -> dict[tuple[str, str], float]:
+    out: dict[tuple[str, str], float] = {}
+    for kind, index, items in (("placement", offer, "offers"), ("workshop", slot, "slots")):
+        chosen = [a for a in plan.assignments if a.kind == kind]
+        if not chosen:
+            continue
+        s = np.array([student[a.student_id] for a in chosen], dtype=np.int64)
+        j = np.array([index[a.item_id] for a in chosen], dtype=np.int64)
+        minutes = minutes_for(instance, items, s, j)  # type: ignore[arg-type]
+        out.update(
+            {(a.student_id, a.item_id): float(m) for a, m in zip(chosen, minutes, strict=True)}
+        )
+    return out
+
+
+def evaluate(
+    instance: Instance,
+    plan: Plan,
+    *,
+    status: Status = "feasible",
+    bounds: dict[str, float] | None = None,
+    seconds: dict[str, float] | None = None,
+    seed: int = 0,
+    cand: Candidates | None = None,
+) -> Result:
+    """A full :class:`Result` for ``plan`` (values recomputed; bounds as given, else the values)."""
+    arrays = instance.arrays
+    student = {sid: k for k, sid in enumerate(arrays.student_ids)}
+    offer = {oid: k for k, oid in enumerate(arrays.offers.ids)}
+    slot = {wid: k for k, wid in enumerate(arrays.slots.ids)}
+    values = plan_levels(instance, plan)
+    bounds = bounds or {}
+    levels: dict[str, LevelResult] = {
+        name: level_result(name, values[name], bounds.get(name, values[name]))
+        for name in instance.settings.objective
+    }
+    pairs = _placement_pairs(plan, student, offer)
+    ranks = wish_ranks(instance, pairs)
+    ids = arrays.student_ids
+    rank_of = {
+        (ids[s], arrays.offers.ids[o]): int(r)
+        for s, o, r in zip(pairs.student, pairs.item, ranks, strict=True)
+    }
+    cand = cand if cand is not None else candidates(instance)
+    return Result(
+        instance=instance,
+        plan=plan,
+        status=status,
+        levels=levels,
+        unplaced=unplaced_reasons(instance, cand, plan),
+        seconds=seconds or {},
+        seed=seed,
+        travel_minutes=_minutes(instance, plan, student, offer, slot),
+        wish_rank=rank_of,
+    )
+
+
+def result_from_summary(instance: Instance, plan: Plan, summary: dict[str, Any]) -> Result:
+    """Rebuild the :class:`Result` of a written plan folder (status and bounds from its summary)."""
+    bounds = {name: float(v["bound"]) for name, v in summary.get("levels", {}).items()}
+    return evaluate(
+        instance,
+        plan,
+        status=summary.get("status", "feasible"),
+        bounds=bounds,
+        seconds=summary.get("seconds", {}),
+        seed=int(summary.get("seed", 0)),
+    )
