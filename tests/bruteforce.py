@@ -1,0 +1,234 @@
+"""The exact lexicographic optimum of small instances, by enumeration: the solver's yardstick.
+
+Independent of any solver and of :func:`stagematch.check.check`: eligibility, overlap and
+coverage are re-derived here from the dates themselves (half-days are ``(date, "AM"|"PM")``
+pairs, not the instance's indices). Only the two formula helpers, ``travel_minutes`` and
+``wish_rank`` from :mod:`stagematch.check`, are shared; they are tested against hand-computed
+values on their own.
+
+Method. Every level is a sum over students, and the only coupling between students is seats
+(capacity and reserved seats). So:
+
+1. for each student, enumerate every feasible *programme* — a set of eligible, reachable items
+   with no overlap, at most the allowed placements and each workshop at most once — and its
+   vector of level values;
+2. combine students by dynamic programming over students, the state being the seats used and
+   the non-QPV seats used on each item. Values are tuples in ``settings.objective`` order,
+   oriented so that larger is better (minimised levels negated). The lexicographic order is
+   compatible with addition (``a ≥ b ⇒ a + c ≥ b + c``), so the best total from a state is
+   the best over programmes of (programme value + best total of the next state): Bellman's
+   principle holds and the result is exact.
+
+The state space is small for a handful of students and items with capacity ≤ 3.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cache
+
+from stagematch.check import travel_minutes, wish_rank
+from stagematch.model import LEVELS, MAXIMISED_LEVELS, Instance, Offer, Student, WorkshopSlot
+from stagematch.plan import Assignment, Plan
+
+HalfDay = tuple[date, str]
+
+
+@dataclass(frozen=True)
+class Programme:
+    """One student's feasible set of items and the level values it contributes."""
+
+    assignments: tuple[Assignment, ...]
+    values: dict[str, float]
+    seats: tuple[tuple[int, bool], ...]
+    """(item position, counts against the non-QPV seats) for every item taken."""
+
+
+def _working_days(instance: Instance) -> list[date]:
+    s = instance.settings
+    days = []
+    day = s.period_start
+    while day <= s.period_end:
+        if day.weekday() < 5 and day not in s.holidays:
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def _half_days(instance: Instance, item: Offer | WorkshopSlot) -> frozenset[HalfDay]:
+    if isinstance(item, WorkshopSlot):
+        parts = ("AM", "PM") if item.part == "DAY" else (item.part,)
+        return frozenset((item.date, p) for p in parts)
+    first = item.start or instance.settings.period_start
+    last = item.end or instance.settings.period_end
+    return frozenset(
+        (d, p) for d in _working_days(instance) if first <= d <= last for p in ("AM", "PM")
+    )
+
+
+def _allowed(instance: Instance, student: Student, item: Offer | WorkshopSlot) -> bool:
+    """SPEC rules 3 and 4 for one pair: reachable and eligible."""
+    settings = instance.settings
+    if isinstance(item, Offer):
+        limit = student.max_travel_min
+        if limit is None:
+            limit = settings.default_max_travel_min
+    else:
+        limit = settings.workshop_max_travel_min
+    if travel_minutes(instance, student, item) > limit:
+        return False
+    if student.needs_accessibility and not item.accessible:
+        return False
+    if isinstance(item, Offer):
+        if student.age is not None and item.min_age is not None and student.age < item.min_age:
+            return False
+        if item.reserved_schools and student.school_id not in item.reserved_schools:
+            return False
+    return not any(d in student.unavailable for d, _ in _half_days(instance, item))
+
+
+def programmes(instance: Instance, student: Student) -> list[Programme]:
+    """Every feasible programme of one student, the empty one first."""
+    settings = instance.settings
+    offers = [o for o in instance.offers if _allowed(instance, student, o)]
+    slots = [w for w in instance.workshop_slots if _allowed(instance, student, w)]
+    position = {("placement", o.offer_id): k for k, o in enumerate(instance.offers)}
+    position.update(
+        {
+            ("workshop", w.slot_id): len(instance.offers) + k
+            for k, w in enumerate(instance.workshop_slots)
+        }
+    )
+    max_placements = settings.max_placements_per_student if student.split_ok else 1
+    out = []
+    for n_offers in range(min(max_placements, len(offers)) + 1):
+        for chosen_offers in itertools.combinations(offers, n_offers):
+            for n_slots in range(len(slots) + 1):
+                for chosen_slots in itertools.combinations(slots, n_slots):
+                    workshop_ids = [w.workshop_id for w in chosen_slots]
+                    if len(set(workshop_ids)) < len(workshop_ids):
+                        continue
+                    items: list[Offer | WorkshopSlot] = [*chosen_offers, *chosen_slots]
+                    spans = [_half_days(instance, item) for item in items]
+                    covered = frozenset().union(*spans)
+                    if len(covered) < sum(len(s) for s in spans):
+                        continue  # two items share a half-day
+                    out.append(
+                        _programme(
+                            instance, student, chosen_offers, chosen_slots, covered, position
+                        )
+                    )
+    return out
+
+
+def _programme(
+    instance: Instance,
+    student: Student,
+    offers: Iterable[Offer],
+    slots: Iterable[WorkshopSlot],
+    covered: frozenset[HalfDay],
+    position: dict[tuple[str, str], int],
+) -> Programme:
+    settings = instance.settings
+    offers, slots = list(offers), list(slots)
+    preference = 0
+    for offer in offers:
+        rank = wish_rank(instance, student, offer)
+        preference += settings.unranked_cost if rank is None else rank - 1
+    taken: list[Offer | WorkshopSlot] = [*offers, *slots]
+    travel = sum((travel_minutes(instance, student, item) for item in taken), 0.0)
+    values = {
+        "qpv_placed": float(bool(offers) and student.qpv),
+        "placed": float(bool(offers)),
+        "workshops": float(
+            min(len({w.workshop_id for w in slots}), settings.workshops_per_student)
+        ),
+        "coverage": float(len(covered)),
+        "preference": float(preference),
+        "travel": float(travel),
+    }
+    assignments = tuple(
+        [Assignment(student.student_id, "placement", o.offer_id) for o in offers]
+        + [Assignment(student.student_id, "workshop", w.slot_id) for w in slots]
+    )
+    seats = tuple((position[(a.kind, a.item_id)], not student.qpv) for a in assignments)
+    return Programme(assignments, values, seats)
+
+
+def oriented(instance: Instance, levels: dict[str, float]) -> tuple[float, ...]:
+    """Levels as a tuple in objective order where larger is better (minimised ones negated)."""
+    return tuple(
+        levels[name] if name in MAXIMISED_LEVELS else -levels[name]
+        for name in instance.settings.objective
+    )
+
+
+def brute_force(instance: Instance) -> tuple[dict[str, float], Plan]:
+    """The lexicographic optimum and one plan reaching it.
+
+    Returns
+    -------
+    levels, plan
+        All six SPEC levels of ``plan`` (the ones in ``settings.objective`` are optimal; a
+        level left out of the objective is whatever the chosen plan gives) and the plan.
+        Among optimal plans the choice is deterministic.
+    """
+    items: list[Offer | WorkshopSlot] = [*instance.offers, *instance.workshop_slots]
+    capacity = tuple(i.capacity for i in items)
+    open_seats = tuple(i.capacity - i.qpv_reserved for i in items)
+    options = [
+        [(oriented(instance, p.values), p) for p in programmes(instance, s)]
+        for s in instance.students
+    ]
+    n = len(instance.students)
+    zero = tuple(0.0 for _ in instance.settings.objective)
+
+    @cache
+    def best(
+        k: int, used: tuple[int, ...], non_qpv: tuple[int, ...]
+    ) -> tuple[tuple[float, ...], int]:
+        """Best oriented total for students k.. given the seats used; and the choice for k."""
+        if k == n:
+            return zero, -1
+        result: tuple[tuple[float, ...], int] | None = None
+        for choice, (value, programme) in enumerate(options[k]):
+            new_used, new_non_qpv = list(used), list(non_qpv)
+            fits = True
+            for item, counts_as_non_qpv in programme.seats:
+                new_used[item] += 1
+                new_non_qpv[item] += counts_as_non_qpv
+                if new_used[item] > capacity[item] or new_non_qpv[item] > open_seats[item]:
+                    fits = False
+                    break
+            if not fits:
+                continue
+            rest, _ = best(k + 1, tuple(new_used), tuple(new_non_qpv))
+            total = tuple(a + b for a, b in zip(value, rest, strict=True))
+            if result is None or total > result[0]:
+                result = (total, choice)
+        assert result is not None  # the empty programme always fits
+        return result
+
+    used = tuple(0 for _ in items)
+    non_qpv = tuple(0 for _ in items)
+    chosen: list[Programme] = []
+    for k in range(n):
+        _, choice = best(k, used, non_qpv)
+        programme = options[k][choice][1]
+        chosen.append(programme)
+        new_used, new_non_qpv = list(used), list(non_qpv)
+        for item, counts_as_non_qpv in programme.seats:
+            new_used[item] += 1
+            new_non_qpv[item] += counts_as_non_qpv
+        used, non_qpv = tuple(new_used), tuple(new_non_qpv)
+    levels = {name: sum(p.values[name] for p in chosen) for name in LEVELS}
+    plan = Plan(a for p in chosen for a in p.assignments)
+    return levels, plan
+
+
+def brute_force_levels(instance: Instance) -> dict[str, float]:
+    """The levels of :func:`brute_force`'s optimal plan (objective levels are the optimum)."""
+    return brute_force(instance)[0]
