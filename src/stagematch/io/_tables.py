@@ -1,0 +1,371 @@
+"""From rows of cells to a validated :class:`~stagematch.model.Instance`, whatever the source.
+
+Every reader (CSV folder, Excel workbook, DataFrames, JSON) produces the same intermediate: a
+:class:`RawDataset` of :class:`RawTable`\\ s (rows as ``column → value`` with their spreadsheet
+row numbers) plus the problems met while reading. :func:`build_instance` then checks headers,
+hands the rows to :class:`~stagematch.model.Instance` and merges its problems with the readers',
+so that a coordinator gets *one* list with every problem, and not a hundred consequences of one:
+a missing table or column is reported once, not once per row that would refer to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import InvalidInputError, Problem, display_value
+from ..model import (
+    ID_COLUMNS,
+    LOCATION_COLUMNS,
+    REQUIRED_TABLES,
+    ROW_MODELS,
+    TABLES,
+    Instance,
+    parse_id,
+)
+from ._cells import cell_text, column_letter
+
+ROW_TABLES: tuple[str, ...] = TABLES[1:]
+"""The tables made of rows (every table but ``settings``), in SPEC order."""
+
+Records = Iterable[tuple[int, Sequence[Any]]]
+"""Rows of cells with their spreadsheet row numbers (the header is row 1)."""
+
+
+@dataclass
+class RawTable:
+    """One table as read: rows of ``column → value`` and the spreadsheet row of each.
+
+    ``columns`` is the header, or ``None`` for sources without one (JSON), where a missing
+    column is a missing key in each row and is reported row by row.
+    """
+
+    name: str
+    columns: list[str] | None
+    rows: list[dict[str, Any]]
+    row_numbers: list[int]
+
+
+@dataclass
+class RawDataset:
+    """Everything a reader got from its source, before validation.
+
+    ``broken`` names the tables (``settings`` included) that exist but could not be read; their
+    problems are already in ``problems`` and nothing that follows from their absence is reported.
+    ``incomplete`` names tables some rows of which could not be read (a JSON row that is not an
+    object): a reference to an id they might hold is not reported as unknown.
+    """
+
+    tables: dict[str, RawTable] = field(default_factory=dict)
+    settings: dict[str, Any] | None = None
+    settings_rows: list[int | None] | None = None
+    problems: list[Problem] = field(default_factory=list)
+    broken: set[str] = field(default_factory=set)
+    incomplete: set[str] = field(default_factory=set)
+
+
+def table_from_records(
+    name: str, records: Records, problems: list[Problem], *, container: str = "file"
+) -> RawTable | None:
+    """A table from rows of cells whose first row is the header, or ``None`` if unusable.
+
+    Fully blank rows are skipped (their numbers still count, as in the spreadsheet); cells beyond
+    the header or under a column without a name are reported rather than silently dropped.
+
+    Parameters
+    ----------
+    name
+        The table's SPEC name, used in problems.
+    records
+        ``(row number, cells)`` pairs; the first is the header.
+    problems
+        Where problems are appended.
+    container
+        ``"file"`` or ``"sheet"``, for messages about an empty source.
+    """
+    iterator = iter(records)
+    header: list[str] | None = None
+    header_number = 1
+    for number, cells in iterator:
+        header = [cell_text(c).strip() for c in cells]
+        header_number = number
+        break
+    if header is None or not any(header):
+        if header is None or not _any_nonblank(iterator):
+            problems.append(Problem(name, None, None, None, f"the {container} is empty"))
+        else:
+            problems.append(
+                Problem(
+                    name, header_number, None, None, "the header row is empty: it must be row 1"
+                )
+            )
+        return None
+    if not _header_ok(name, header, header_number, problems):
+        return None
+    width = len(header)
+    rows: list[dict[str, Any]] = []
+    numbers: list[int] = []
+    unnamed_reported: set[int] = set()
+    for number, cells in iterator:
+        texts = [cell_text(c) for c in cells]
+        if not any(t.strip() for t in texts):
+            continue
+        overflow = [t for t in texts[width:] if t.strip()]
+        if overflow:
+            problems.append(
+                Problem(
+                    name,
+                    number,
+                    None,
+                    display_value(";".join(overflow)),
+                    f"this row has more cells than the header has columns ({width}): quote a "
+                    "cell that holds the delimiter, or check the delimiter",
+                )
+            )
+        for index, text in enumerate(texts[:width]):
+            if text.strip() and not header[index] and index not in unnamed_reported:
+                unnamed_reported.add(index)
+                problems.append(
+                    Problem(
+                        name,
+                        number,
+                        None,
+                        display_value(text),
+                        f"column {column_letter(index)} has values but no name in the header",
+                    )
+                )
+        rows.append({c: t for c, t in zip(header, texts, strict=False) if c and t.strip()})
+        numbers.append(number)
+    return RawTable(name, [c for c in header if c], rows, numbers)
+
+
+def _any_nonblank(records: Records) -> bool:
+    return any(any(cell_text(c).strip() for c in cells) for _, cells in records)
+
+
+def _header_ok(name: str, header: list[str], number: int, problems: list[Problem]) -> bool:
+    """Report columns named twice; a duplicated column makes the table unusable (which one?)."""
+    first_seen: dict[str, int] = {}
+    ok = True
+    for index, column in enumerate(header):
+        if not column:
+            continue
+        if column in first_seen:
+            ok = False
+            problems.append(
+                Problem(
+                    name,
+                    number,
+                    column,
+                    column,
+                    f"the header names this column twice (columns "
+                    f"{column_letter(first_seen[column])} and {column_letter(index)})",
+                )
+            )
+        else:
+            first_seen[column] = index
+    return ok
+
+
+def settings_from_records(
+    records: Records, dataset: RawDataset, *, container: str = "file"
+) -> None:
+    """Fill ``dataset.settings`` from ``key, value`` rows (an optional ``key,value`` header).
+
+    Extra cells after the value are joined with ``;``: a list written across cells, or a
+    ``;``-list in a ``;``-delimited file that was not quoted, means what the user intended.
+    """
+    settings: dict[str, Any] = {}
+    rows: list[int | None] = []
+    first_row: dict[str, int] = {}
+    seen_any = False
+    for number, cells in records:
+        texts = [cell_text(c).strip() for c in cells]
+        if not any(texts):
+            continue
+        key = texts[0]
+        value = ";".join(t for t in texts[1:] if t)
+        if not seen_any and key.lower() == "key":
+            seen_any = True
+            continue  # the optional header row
+        seen_any = True
+        if not key:
+            dataset.problems.append(
+                Problem("settings", number, None, display_value(value), "a value without a key")
+            )
+        elif key in first_row:
+            dataset.problems.append(
+                Problem(
+                    "settings",
+                    number,
+                    key,
+                    display_value(value),
+                    f"setting given twice, first on row {first_row[key]}",
+                )
+            )
+        else:
+            first_row[key] = number
+            settings[key] = value
+            rows.append(number)
+    if not seen_any:
+        dataset.problems.append(Problem("settings", None, None, None, f"the {container} is empty"))
+        dataset.broken.add("settings")
+        return
+    dataset.settings = settings
+    dataset.settings_rows = rows
+
+
+# --------------------------------------------------------------------------------------------
+# Validation of the whole
+
+
+# A reference problem found by Instance, keyed by (table, column), and the tables it refers to:
+# it is a consequence, not news, when one of them could not be read, or holds the id in a row
+# that was rejected for its own problems.
+_REFERENCES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("students", "school_id"): ("schools",),
+    ("students", "wished_offers"): ("offers",),
+    ("offers", "reserved_schools"): ("schools",),
+    ("travel_times", "origin"): ("students", "schools"),
+    ("travel_times", "destination"): ("offers", "workshop_slots"),
+}
+_REFERENCE_MESSAGES = ("unknown ", "not a")
+
+
+@dataclass
+class _HeaderCheck:
+    """Columns a header lacks: ``required`` ones make every row invalid, all are ``ignored``."""
+
+    required: set[str] = field(default_factory=set)
+    ignored: set[str] = field(default_factory=set)
+
+
+def _check_header(table: RawTable, problems: list[Problem]) -> _HeaderCheck:
+    """Report missing columns once, on the header row, instead of once per data row."""
+    check = _HeaderCheck()
+    if table.columns is None:
+        return check
+    present = set(table.columns)
+    model = ROW_MODELS[table.name]
+    for column, info in model.model_fields.items():
+        if info.is_required() and column not in present:
+            problems.append(Problem(table.name, 1, column, None, "required column is missing"))
+            check.required.add(column)
+    if table.name in LOCATION_COLUMNS and table.rows:  # a table without rows needs no location
+        lat, lon, commune = LOCATION_COLUMNS[table.name]
+        if (lat in present) != (lon in present):
+            absent = lon if lat in present else lat
+            problems.append(
+                Problem(table.name, 1, absent, None, f"give both columns {lat} and {lon}")
+            )
+            check.ignored.add(absent)
+        elif lat not in present and commune not in present and table.name != "students":
+            problems.append(
+                Problem(
+                    table.name,
+                    1,
+                    commune,
+                    None,
+                    f"no location column: add {lat} and {lon}, or {commune}",
+                )
+            )
+            check.ignored.add(commune)
+    check.ignored |= check.required
+    return check
+
+
+def build_instance(raw: RawDataset) -> Instance:
+    """Validate a raw dataset into an :class:`Instance`, raising every problem at once.
+
+    Raises
+    ------
+    InvalidInputError
+        With the readers' problems and the Instance's, minus those that only restate a table or
+        column already reported missing or unreadable.
+    """
+    problems = list(raw.problems)
+    broken = set(raw.broken)
+    checks: dict[str, _HeaderCheck] = {}
+
+    def rows(name: str) -> list[dict[str, Any]]:
+        table = raw.tables.get(name)
+        return table.rows if table is not None else []
+
+    for name in ROW_TABLES:
+        table = raw.tables.get(name)
+        if table is None:
+            if name in REQUIRED_TABLES and name not in broken:
+                problems.append(Problem(name, None, None, None, "the table is missing"))
+            broken.add(name)
+        else:
+            checks[name] = _check_header(table, problems)
+    if raw.settings is None and "settings" not in broken:
+        problems.append(Problem("settings", None, None, None, "the table is missing"))
+        broken.add("settings")
+    unknown_ids = broken | raw.incomplete
+    unknown_ids |= {name for name, check in checks.items() if check.required}
+    given_ids = {
+        name: {str(parse_id(row[column])) for row in rows(name) if row.get(column) is not None}
+        for name, column in ID_COLUMNS.items()
+    }
+
+    row_numbers: dict[str, Sequence[int | None]] = {
+        name: table.row_numbers for name, table in raw.tables.items()
+    }
+    if raw.settings_rows is not None:
+        row_numbers["settings_keys"] = raw.settings_rows
+    try:
+        instance = Instance(
+            settings=raw.settings if raw.settings is not None else {},
+            schools=rows("schools"),
+            students=rows("students"),
+            offers=rows("offers"),
+            workshop_slots=rows("workshop_slots"),
+            travel_times=rows("travel_times"),
+            row_numbers=row_numbers,
+        )
+    except InvalidInputError as error:
+        key_rows = dict(zip(raw.settings or {}, raw.settings_rows or [], strict=False))
+        for problem in error.problems:
+            if _is_consequence(problem, broken, unknown_ids, given_ids, checks):
+                continue
+            if problem.table == "settings" and problem.row is None and problem.column:
+                problem = Problem(
+                    problem.table,
+                    key_rows.get(problem.column),
+                    problem.column,
+                    problem.value,
+                    problem.message,
+                )
+            problems.append(problem)
+        raise InvalidInputError(problems) from None
+    if problems:
+        raise InvalidInputError(problems)
+    return instance
+
+
+def _is_consequence(
+    problem: Problem,
+    broken: set[str],
+    unknown_ids: set[str],
+    given_ids: Mapping[str, set[str]],
+    checks: Mapping[str, _HeaderCheck],
+) -> bool:
+    """Whether an Instance problem only restates a problem reported elsewhere.
+
+    That is: a problem in a table that could not be read, a row-level problem in a column the
+    header lacks, or an "unknown id" reference to a table that could not be read or to a row
+    that *is* in the input but was rejected for its own (reported) problems: telling the user
+    that offer ``O1`` is unknown when its capacity is the problem would send them looking for a
+    missing row.
+    """
+    if problem.table in broken:
+        return True
+    check = checks.get(problem.table)
+    if check is not None and problem.column in check.ignored:
+        return True
+    targets = _REFERENCES.get((problem.table, problem.column or ""), ())
+    if not targets or not problem.message.startswith(_REFERENCE_MESSAGES):
+        return False
+    return any(t in unknown_ids or problem.value in given_ids.get(t, ()) for t in targets)
