@@ -74,22 +74,82 @@ def _load(path: str) -> Instance:
 
 
 def _solve_and_write(
-    instance: Instance, out: str | None, time_limit: float | None, seed: int | None
+    instance: Instance,
+    out: str | None,
+    time_limit: float | None,
+    seed: int | None,
+    *,
+    report: bool = False,
+    pseudonymise: bool = False,
+    key_file: str | None = None,
 ) -> Result:
     result = solve(instance, time_limit=time_limit, seed=seed, progress=_TerminalProgress())
     if out is not None:
         from .export import write_plan
 
-        write_plan(result, out)
+        shared = result
+        if pseudonymise:
+            # The key is written first: a shared folder never exists without its key.
+            from .report.pseudonymise import (
+                default_key_path,
+                pseudonymise_result,
+                pseudonyms_for,
+                write_key_file,
+            )
+
+            key = key_file or default_key_path(out)
+            pseudonyms = pseudonyms_for([s.student_id for s in instance.students], key)
+            write_key_file(pseudonyms, key)
+            print(f"key file (keep it private, outside the shared folder): {key}")
+            shared = pseudonymise_result(result, pseudonyms)
+        write_plan(shared, out)
+        if report:
+            from .report import write_report
+
+            for path in write_report(shared, out):
+                print(f"report written to {path}")
     return result
+
+
+def _export_options_problem(args: argparse.Namespace) -> str | None:
+    """Why --report/--pseudonymise/--key-file cannot be honoured, checked before solving."""
+    if (args.report or args.pseudonymise or args.key_file) and not args.out:
+        return "--report, --pseudonymise and --key-file need --out"
+    if args.key_file and not args.pseudonymise:
+        return "--key-file is only used with --pseudonymise"
+    if args.pseudonymise:
+        from pathlib import Path
+
+        from .report.pseudonymise import check_key_outside, default_key_path, read_key_file
+
+        key = Path(args.key_file or default_key_path(args.out))
+        try:
+            check_key_outside(key, args.out)
+            if key.exists():
+                read_key_file(key)
+        except ValueError as error:
+            return str(error)
+    return None
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from .generate import load_pilot
 
+    problem = _export_options_problem(args)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
     instance = load_pilot()
     print(f"bundled pilot: {instance!r}")
-    result = _solve_and_write(instance, args.out, args.time_limit, args.seed)
+    result = _solve_and_write(
+        instance,
+        args.out,
+        args.time_limit,
+        args.seed,
+        report=args.report,
+        pseudonymise=args.pseudonymise,
+        key_file=args.key_file,
+    )
     print(format_summary(result))
     if args.out:
         print(f"plan written to {args.out}")
@@ -103,10 +163,32 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
+    problem = _export_options_problem(args)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
     instance = _load(args.input)
-    result = _solve_and_write(instance, args.out, args.time_limit, args.seed)
+    result = _solve_and_write(
+        instance,
+        args.out,
+        args.time_limit,
+        args.seed,
+        report=args.report,
+        pseudonymise=args.pseudonymise,
+        key_file=args.key_file,
+    )
     print(format_summary(result))
     print(f"plan written to {args.out}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .export import read_result
+    from .report import write_report
+
+    result = read_result(args.plan_dir)
+    for path in write_report(result, args.plan_dir):
+        print(f"report written to {path}")
     return 0
 
 
@@ -138,9 +220,26 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--time-limit", type=float, default=None, help="seconds (default: settings)")
         p.add_argument("--seed", type=int, default=None, help="random seed (default: settings)")
 
+    def export_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--report", action="store_true", help="also write report.xlsx and report.html"
+        )
+        p.add_argument(
+            "--pseudonymise",
+            action="store_true",
+            help="replace student ids by salted tokens in every file written to --out",
+        )
+        p.add_argument(
+            "--key-file",
+            default=None,
+            help="token → student id key for --pseudonymise, kept outside --out "
+            "(default: <out>.key.csv; an existing key's salt is reused)",
+        )
+
     demo = sub.add_parser("demo", help="solve the bundled pilot dataset and print the summary")
     demo.add_argument("--out", default=None, help="also write the plan to this folder")
     solve_options(demo)
+    export_options(demo)
     demo.set_defaults(run=cmd_demo)
 
     validate = sub.add_parser("validate", help="check a dataset and list every problem")
@@ -151,7 +250,12 @@ def build_parser() -> argparse.ArgumentParser:
     solve_cmd.add_argument("input", help="a folder of CSVs, an .xlsx workbook or a .json file")
     solve_cmd.add_argument("--out", required=True, help="folder for the plan files")
     solve_options(solve_cmd)
+    export_options(solve_cmd)
     solve_cmd.set_defaults(run=cmd_solve)
+
+    report = sub.add_parser("report", help="write report.xlsx and report.html for a plan folder")
+    report.add_argument("plan_dir", help="a folder written by solve or demo --out")
+    report.set_defaults(run=cmd_report)
 
     gen = sub.add_parser("generate", help="write a realistic synthetic dataset")
     gen.add_argument("family", help="pilot, bassin, academie or national")
