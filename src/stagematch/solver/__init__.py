@@ -58,7 +58,7 @@ def solve(
     *,
     time_limit: float | None = None,
     seed: int | None = None,
-    workers: int = 2,
+    workers: int = 1,
     progress: Progress | None = None,
 ) -> Result:
     """Solve ``instance``: every hard rule holds, levels are optimised in ``objective`` order.
@@ -97,14 +97,13 @@ def solve(
     objective = list(settings.objective)
     leading = _flow_prefix(objective)
     arrays = instance.arrays
-    flow_choice = solve_placement_flow(
+    flow_choice, _, _ = solve_placement_flow(
         arrays.n_students,
         arrays.offers.capacity,
         arrays.offers.reserved,
         arrays.qpv,
         cand.offers,
         _tie_cost(cand),
-        leading,
     )
     mark = phase("flow", mark)
     components = _components(instance, cand)

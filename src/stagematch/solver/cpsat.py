@@ -219,6 +219,7 @@ def solve_component(
         solver.parameters.max_time_in_seconds = max(0.05, min(time_left, 2 * share))
         solver.parameters.num_workers = workers
         solver.parameters.random_seed = seed
+        solver.parameters.linearization_level = 2
         status = solver.solve(model)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             outcome.offer_chosen = np.array([solver.boolean_value(v) for v in built.x], dtype=bool)

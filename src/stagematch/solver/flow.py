@@ -1,119 +1,168 @@
-"""The network part: who can be placed at all, solved exactly by min-cost flow.
+"""The network part: who can be placed at all, solved exactly by max flow and min-cost flow.
 
 Giving a student *one* placement is a bipartite b-matching: source → student (capacity 1) →
 offer → sink. Reserved seats split each offer into an *open* node (capacity − qpv_reserved seats,
 any student) and a *reserved* node (qpv_reserved seats, QPV students only), which is exactly
-rule 2. Every plan's first placements form such a flow and every flow is a valid plan, so the
-flow optimum of ``qpv_placed`` / ``placed`` is the true optimum of those levels, proven, in
-seconds even with millions of pairs. Student weights make the flow lexicographic; a small arc
-cost (preference, then minutes) breaks ties towards what the lower levels will want, so the
-flow's plan is also a good warm start.
+rule 2. Every plan's first placements form such a flow and every flow is a valid plan, so flow
+optima are the true optima of ``qpv_placed`` and ``placed``, proven, in seconds even with
+millions of pairs.
+
+The sets of students that can be placed together form a (transversal) matroid, so a plan placing
+the most QPV students, ``q*`` (max flow from QPV students only), can be extended to one placing
+the most students, ``p*`` (max flow from everyone): both optima hold at once whatever their order
+in the objective. A final min-cost flow routes exactly ``q*`` QPV and ``p* − q*`` other students
+at the least tie-break cost (wishes, then minutes), which makes a good warm start for the lower
+levels without any risk to the first two.
 """
 
 from __future__ import annotations
 
-import numpy as np
-from ortools.graph.python import min_cost_flow
+from dataclasses import dataclass
 
-from ..arrays import IntArray
+import numpy as np
+from ortools.graph.python import max_flow, min_cost_flow
+
+from ..arrays import BoolArray, IntArray
 from ..travel import Pairs
 
 FLOW_LEVELS = frozenset({"qpv_placed", "placed"})
 
 
-def student_weights(qpv: np.ndarray, leading_levels: list[str], unit: int) -> IntArray:
-    """Integer reward for placing each student, lexicographic over ``leading_levels``.
+@dataclass(frozen=True)
+class _Network:
+    """Arc arrays of the placement network (nodes: 0 source, 1 sink, students, offer halves)."""
 
-    ``unit`` exceeds any tie-break cost, so one more placed student always beats cheaper ties;
-    each earlier level's weight exceeds the total of all later ones.
-    """
-    n = len(qpv)
-    weights = np.zeros(n, dtype=np.int64)
-    scale = unit
-    for level in reversed(leading_levels):
-        counts = qpv if level == "qpv_placed" else np.ones(n, dtype=bool)
-        weights += counts.astype(np.int64) * scale
-        scale *= n + 1
-    return weights
+    tails: IntArray
+    heads: IntArray
+    capacities: IntArray
+    costs: IntArray
+    pair_arcs: IntArray  # first arc index of the student → offer arcs
+    pair_student: IntArray
+    pair_offer: IntArray
+
+
+SOURCE, SINK, OTHER_SOURCE = 0, 1, 2
+FIRST_STUDENT = 3
+
+
+def _network(
+    n_students: int,
+    capacity: IntArray,
+    reserved: IntArray,
+    qpv: BoolArray,
+    pairs: Pairs,
+    tie_cost: IntArray,
+    students: BoolArray,
+) -> _Network:
+    """Arcs for the given ``students``; QPV students hang off SOURCE, others off OTHER_SOURCE."""
+    n_offers = len(capacity)
+    first_open = FIRST_STUDENT + n_students
+    first_reserved = first_open + n_offers
+    s = pairs.student.astype(np.int64)
+    o = pairs.item.astype(np.int64)
+    open_seats = capacity - reserved
+    to_open = (open_seats[o] > 0) & students[s]
+    to_reserved = (reserved[o] > 0) & qpv[s] & students[s]
+    who = np.flatnonzero(students)
+    tails = [
+        np.where(qpv[who], SOURCE, OTHER_SOURCE),
+        FIRST_STUDENT + s[to_open],
+        FIRST_STUDENT + s[to_reserved],
+        first_open + np.arange(n_offers),
+        first_reserved + np.arange(n_offers),
+    ]
+    heads = [
+        FIRST_STUDENT + who,
+        first_open + o[to_open],
+        first_reserved + o[to_reserved],
+        np.full(n_offers, SINK),
+        np.full(n_offers, SINK),
+    ]
+    capacities = [
+        np.ones(len(who), dtype=np.int64),
+        np.ones(int(to_open.sum()), dtype=np.int64),
+        np.ones(int(to_reserved.sum()), dtype=np.int64),
+        open_seats,
+        reserved,
+    ]
+    costs = [
+        np.zeros(len(who), dtype=np.int64),
+        tie_cost[to_open],
+        tie_cost[to_reserved],
+        np.zeros(n_offers, dtype=np.int64),
+        np.zeros(n_offers, dtype=np.int64),
+    ]
+    return _Network(
+        tails=np.concatenate(tails),
+        heads=np.concatenate(heads),
+        capacities=np.concatenate(capacities),
+        costs=np.concatenate(costs),
+        pair_arcs=np.arange(len(who), len(who) + int(to_open.sum()) + int(to_reserved.sum())),
+        pair_student=np.concatenate((s[to_open], s[to_reserved])),
+        pair_offer=np.concatenate((o[to_open], o[to_reserved])),
+    )
+
+
+def _max_flow(net: _Network) -> int:
+    """Maximum number of students placed (OTHER_SOURCE is fed from SOURCE without limit)."""
+    flow = max_flow.SimpleMaxFlow()
+    flow.add_arcs_with_capacity(
+        np.append(net.tails, SOURCE).astype(np.int32),
+        np.append(net.heads, OTHER_SOURCE).astype(np.int32),
+        np.append(net.capacities, len(net.tails)).astype(np.int64),
+    )
+    status = flow.solve(SOURCE, SINK)
+    if status != flow.OPTIMAL:
+        raise RuntimeError(f"max flow failed with status {status}")
+    return int(flow.optimal_flow())
+
+
+def placement_optima(
+    n_students: int, capacity: IntArray, reserved: IntArray, qpv: BoolArray, pairs: Pairs
+) -> tuple[int, int]:
+    """``(q*, p*)``: the most QPV students and the most students that can be placed."""
+    zero = np.zeros(len(pairs), dtype=np.int64)
+    qpv_only = _network(n_students, capacity, reserved, qpv, pairs, zero, qpv.copy())
+    everyone = _network(
+        n_students, capacity, reserved, qpv, pairs, zero, np.ones(n_students, dtype=bool)
+    )
+    return _max_flow(qpv_only), _max_flow(everyone)
 
 
 def solve_placement_flow(
     n_students: int,
     capacity: IntArray,
     reserved: IntArray,
-    qpv: np.ndarray,
+    qpv: BoolArray,
     pairs: Pairs,
     tie_cost: IntArray,
-    leading_levels: list[str],
-) -> IntArray:
-    """Each student's offer in a lexicographically best single-placement plan (−1: none)."""
+) -> tuple[IntArray, int, int]:
+    """Each student's offer in a plan placing ``q*`` QPV and ``p*`` students (−1: none).
+
+    Returns the choice and ``(q*, p*)``. Among all such single-placement plans the choice has
+    the least total ``tie_cost``.
+    """
     chosen = np.full(n_students, -1, dtype=np.int64)
-    if not len(pairs) or not leading_levels:
-        return chosen
-    n_offers = len(capacity)
-    unit = int(tie_cost.max(initial=0)) + 1
-    weights = student_weights(qpv, leading_levels, unit)
-    if weights.max() * max(n_students, 1) > 2**62:
-        raise OverflowError("instance too large for the flow's integer costs")
-    source, sink = 0, 1
-    first_student = 2
-    first_open = first_student + n_students
-    first_reserved = first_open + n_offers
-    s = pairs.student.astype(np.int64)
-    o = pairs.item.astype(np.int64)
-    open_seats = capacity - reserved
-    to_open = open_seats[o] > 0
-    to_reserved = (reserved[o] > 0) & qpv[s]
-    tails = [
-        np.full(n_students, source),
-        first_student + s[to_open],
-        first_student + s[to_reserved],
-        first_open + np.arange(n_offers),
-        first_reserved + np.arange(n_offers),
-        np.array([source]),
-    ]
-    heads = [
-        first_student + np.arange(n_students),
-        first_open + o[to_open],
-        first_reserved + o[to_reserved],
-        np.full(n_offers, sink),
-        np.full(n_offers, sink),
-        np.array([sink]),
-    ]
-    capacities = [
-        np.ones(n_students, dtype=np.int64),
-        np.ones(int(to_open.sum()), dtype=np.int64),
-        np.ones(int(to_reserved.sum()), dtype=np.int64),
-        open_seats,
-        reserved,
-        np.array([n_students]),
-    ]
-    costs = [
-        -weights,
-        tie_cost[to_open],
-        tie_cost[to_reserved],
-        np.zeros(n_offers, dtype=np.int64),
-        np.zeros(n_offers, dtype=np.int64),
-        np.array([0]),
-    ]
+    if not len(pairs):
+        return chosen, 0, 0
+    best_qpv, best_all = placement_optima(n_students, capacity, reserved, qpv, pairs)
+    net = _network(
+        n_students, capacity, reserved, qpv, pairs, tie_cost, np.ones(n_students, dtype=bool)
+    )
     flow = min_cost_flow.SimpleMinCostFlow()
     arcs = flow.add_arcs_with_capacity_and_unit_cost(
-        np.concatenate(tails).astype(np.int32),
-        np.concatenate(heads).astype(np.int32),
-        np.concatenate(capacities).astype(np.int64),
-        np.concatenate(costs).astype(np.int64),
+        net.tails.astype(np.int32),
+        net.heads.astype(np.int32),
+        net.capacities.astype(np.int64),
+        net.costs.astype(np.int64),
     )
     flow.set_nodes_supplies(
-        np.array([source, sink], dtype=np.int32), np.array([n_students, -n_students])
+        np.array([SOURCE, OTHER_SOURCE, SINK], dtype=np.int32),
+        np.array([best_qpv, best_all - best_qpv, -best_all], dtype=np.int64),
     )
     status = flow.solve()
     if status != flow.OPTIMAL:
         raise RuntimeError(f"min-cost flow failed with status {status}")
-    flows = flow.flows(arcs)
-    start = n_students
-    for mask in (to_open, to_reserved):
-        count = int(mask.sum())
-        used = flows[start : start + count] > 0
-        chosen[s[mask][used]] = o[mask][used]
-        start += count
-    return chosen
+    used = flow.flows(arcs[net.pair_arcs]) > 0
+    chosen[net.pair_student[used]] = net.pair_offer[used]
+    return chosen, best_qpv, best_all
