@@ -3,12 +3,15 @@
 The pipeline (``docs/solver.md`` explains the guarantees):
 
 1. **Candidates** — eligible, reachable pairs (vectorised; rules 3–4 hold by construction).
-2. **Decomposition** — students and items that share no candidate pair cannot influence each
+2. **Flow** — max flow proves the optimum of ``qpv_placed`` and ``placed`` for the whole
+   instance at once; a min-cost flow picks that plan's placements by wish and minutes, and a
+   greedy pass adds workshop sessions and second placements: a complete warm start.
+3. **Decomposition** — students and items that share no candidate pair cannot influence each
    other, so the connected components of the candidate graph are solved independently; levels
    are sums over students, so the sum of the components' lexicographic optima is the global one.
-3. **Flow** — when the objective starts with ``qpv_placed``/``placed``, a min-cost flow proves
-   their optimum for the whole instance at once and gives every component a warm start.
-4. **CP-SAT** — each component's remaining levels, in order, each fixed before the next.
+4. **CP-SAT** — a component small enough is one exact model, its remaining levels optimised in
+   order, each fixed before the next; a larger one is improved by large-neighbourhood search
+   (CP-SAT on the students nearest a seed, everyone else fixed), with bounds that need no search.
 """
 
 from __future__ import annotations
@@ -27,10 +30,18 @@ from ..model import Instance
 from ..plan import Assignment, Plan
 from ..reasons import unplaced_reasons
 from ..result import LevelResult, Result, level_result
-from .cpsat import ComponentData, solve_component
+from .bounds import level_bounds
+from .cpsat import ComponentData, evaluate_level, solve_component
 from .flow import FLOW_LEVELS, solve_placement_flow
+from .greedy import complete_greedily
+from .lns import SearchState, improve
 
 __all__ = ["Progress", "solve"]
+
+EXACT_PAIRS = 30_000
+"""Components with at most this many candidate pairs are solved as one exact CP-SAT model."""
+
+LevelTriple = tuple[float, float, bool]  # value, bound, proven
 
 
 class Progress:
@@ -94,7 +105,7 @@ def solve(
 
     cand = candidates(instance)
     mark = phase("candidates", started)
-    objective = list(settings.objective)
+    objective: list[str] = list(settings.objective)
     leading = _flow_prefix(objective)
     arrays = instance.arrays
     flow_choice, _, _ = solve_placement_flow(
@@ -103,42 +114,64 @@ def solve(
         arrays.offers.reserved,
         arrays.qpv,
         cand.offers,
-        _tie_cost(cand),
+        _tie_cost(cand, instance),
+    )
+    offer_chosen = flow_choice[cand.offers.student] == cand.offers.item
+    offer_chosen, slot_chosen = complete_greedily(
+        arrays,
+        cand,
+        offer_chosen,
+        np.zeros(len(cand.slots), dtype=bool),
+        objective,
+        settings.workshops_per_student,
     )
     mark = phase("flow", mark)
     components = _components(instance, cand)
-    offer_chosen = np.zeros(len(cand.offers), dtype=bool)
-    slot_chosen = np.zeros(len(cand.slots), dtype=bool)
-    totals = {lvl: [0, 0] for lvl in objective}
+    totals = {lvl: [0.0, 0.0] for lvl in objective}
     proven_all = True
     scale = _travel_scale(cand)
-    pending_pairs = sum(len(c.offer_pairs) + len(c.slot_pairs) + 1 for c in components)
+    pending = sum(_weight(c) for c in components)
     for done, comp in enumerate(components, start=1):
-        data, hint, proven = _component_data(instance, cand, comp, flow_choice, leading, scale)
-        weight = len(comp.offer_pairs) + len(comp.slot_pairs) + 1
-        share = (deadline - time.monotonic()) * weight / max(pending_pairs, 1)
-        pending_pairs -= weight
-        outcome = solve_component(
-            data,
-            objective,
-            proven,
-            hint,
-            time.monotonic() + max(share, 0.0),
-            seed,
-            workers,
-            progress.on_level,
-        )
-        offer_chosen[comp.offer_pairs[outcome.offer_chosen]] = True
-        slot_chosen[comp.slot_pairs[outcome.slot_chosen]] = True
-        for lvl, out in outcome.levels.items():
-            totals[lvl][0] += out.value
-            totals[lvl][1] += out.bound
-            proven_all &= out.proven
+        share = (deadline - time.monotonic()) * _weight(comp) / max(pending, 1)
+        pending -= _weight(comp)
+        comp_deadline = time.monotonic() + max(share, 0.0)
+        if len(comp.offer_pairs) + len(comp.slot_pairs) <= EXACT_PAIRS:
+            levels = _solve_exactly(
+                instance,
+                cand,
+                comp,
+                offer_chosen,
+                slot_chosen,
+                objective,
+                leading,
+                scale,
+                comp_deadline,
+                seed,
+                workers,
+                progress,
+            )
+        else:
+            levels = _solve_by_search(
+                instance,
+                cand,
+                comp,
+                offer_chosen,
+                slot_chosen,
+                objective,
+                leading,
+                scale,
+                comp_deadline,
+                seed,
+            )
+        for lvl, (value, bound, proven) in levels.items():
+            totals[lvl][0] += value
+            totals[lvl][1] += bound
+            proven_all &= proven
         progress.on_component(done, len(components), len(comp.students))
     mark = phase("components", mark)
     plan = _plan(instance, cand, offer_chosen, slot_chosen)
     levels: dict[str, LevelResult] = {}
-    for lvl in objective:
+    for lvl in objective:  # travel was counted in 1/scale minutes
         value, bound = totals[lvl]
         if lvl == "travel":
             value, bound = value / scale, bound / scale
@@ -192,16 +225,31 @@ def _flow_prefix(objective: list[str]) -> list[str]:
     return prefix
 
 
-def _tie_cost(cand: Candidates) -> IntArray:
-    """Flow arc costs that favour what the lower levels want: wishes first, then minutes."""
+def _tie_cost(cand: Candidates, instance: Instance) -> IntArray:
+    """Flow arc costs that favour what the lower levels want: wishes first, then minutes.
+
+    When students should attend workshops, a placement that leaves no half-day free for them
+    is made dearer than any wish, so the warm start keeps room for sessions.
+    """
+    arrays = instance.arrays
     minutes = np.rint(cand.offers.minutes).astype(np.int64)
-    return cand.offer_cost * (int(minutes.max(initial=0)) + 1) + minutes
+    cost = cand.offer_cost * (int(minutes.max(initial=0)) + 1) + minutes
+    if instance.settings.workshops_per_student and len(arrays.slots):
+        length = arrays.offers.length[cand.offers.item]
+        fills_period = length >= arrays.n_half_days
+        cost = cost + fills_period * (int(cost.max(initial=0)) + 1)
+    return cost
 
 
 def _travel_scale(cand: Candidates) -> int:
     """Travel minutes are integers unless overrides say otherwise; then count hundredths."""
     minutes = np.concatenate((cand.offers.minutes, cand.slots.minutes)).astype(np.float64)
     return 1 if np.all(minutes == np.round(minutes)) else 100
+
+
+def _weight(comp: _Component) -> int:
+    """A component's share of the time budget grows with its candidate pairs."""
+    return len(comp.offer_pairs) + len(comp.slot_pairs) + 1
 
 
 def _components(instance: Instance, cand: Candidates) -> list[_Component]:
@@ -221,20 +269,18 @@ def _components(instance: Instance, cand: Candidates) -> list[_Component]:
     has_pair = np.zeros(n, dtype=bool)
     has_pair[cand.offers.student] = True
     has_pair[cand.slots.student] = True
-    out = []
     by_student = np.argsort(student_label, kind="stable")
     by_offer = np.argsort(offer_label, kind="stable")
     by_slot = np.argsort(slot_label, kind="stable")
     # Components in order of their first student, so the order never depends on labels.
-    for label in dict.fromkeys(student_label[has_pair]):
-        out.append(
-            _Component(
-                students=_members(by_student, student_label, label),
-                offer_pairs=_members(by_offer, offer_label, label),
-                slot_pairs=_members(by_slot, slot_label, label),
-            )
+    return [
+        _Component(
+            students=_members(by_student, student_label, label),
+            offer_pairs=_members(by_offer, offer_label, label),
+            slot_pairs=_members(by_slot, slot_label, label),
         )
-    return out
+        for label in dict.fromkeys(student_label[has_pair].tolist())
+    ]
 
 
 def _members(order: IntArray, labels: IntArray, label: int) -> IntArray:
@@ -244,13 +290,9 @@ def _members(order: IntArray, labels: IntArray, label: int) -> IntArray:
 
 
 def _component_data(
-    instance: Instance,
-    cand: Candidates,
-    comp: _Component,
-    flow_choice: IntArray,
-    leading: list[str],
-    scale: int,
-) -> tuple[ComponentData, IntArray, dict[str, int]]:
+    instance: Instance, cand: Candidates, comp: _Component, scale: int
+) -> ComponentData:
+    """The component's students, pairs and items, renumbered from 0."""
     arrays = instance.arrays
     local = np.full(arrays.n_students, -1, dtype=np.int64)
     local[comp.students] = np.arange(len(comp.students))
@@ -258,14 +300,12 @@ def _component_data(
     offers_used, o_local = np.unique(o_global, return_inverse=True)
     w_global = cand.slots.item[comp.slot_pairs].astype(np.int64)
     slots_used, w_local = np.unique(w_global, return_inverse=True)
-    o_student = local[cand.offers.student[comp.offer_pairs]]
-    w_student = local[cand.slots.student[comp.slot_pairs]]
     offers, slots = arrays.offers, arrays.slots
-    data = ComponentData(
+    return ComponentData(
         qpv=arrays.qpv[comp.students],
         max_placements=arrays.max_placements[comp.students],
         workshops_per_student=instance.settings.workshops_per_student,
-        offer_student=o_student,
+        offer_student=local[cand.offers.student[comp.offer_pairs]],
         offer_item=o_local,
         offer_first=offers.first_half_day[o_global],
         offer_last=offers.last_half_day[o_global],
@@ -273,7 +313,7 @@ def _component_data(
         offer_minutes=np.rint(cand.offers.minutes[comp.offer_pairs] * scale).astype(np.int64),
         offer_capacity=offers.capacity[offers_used],
         offer_reserved=offers.reserved[offers_used],
-        slot_student=w_student,
+        slot_student=local[cand.slots.student[comp.slot_pairs]],
         slot_item=w_local,
         slot_first=slots.first_half_day[w_global],
         slot_last=slots.last_half_day[w_global],
@@ -283,16 +323,85 @@ def _component_data(
         slot_reserved=slots.reserved[slots_used],
         n_half_days=instance.n_half_days,
     )
-    # The flow's choice as pair indices of this component: the hint and the proven levels.
-    chosen = flow_choice[comp.students[o_student]] == o_global
-    hint = np.flatnonzero(chosen)
-    placed = np.zeros(len(comp.students), dtype=bool)
-    placed[o_student[chosen]] = True
-    proven = {
-        lvl: int((placed & data.qpv).sum() if lvl == "qpv_placed" else placed.sum())
-        for lvl in leading
+
+
+def _solve_exactly(
+    instance: Instance,
+    cand: Candidates,
+    comp: _Component,
+    offer_chosen: np.ndarray,
+    slot_chosen: np.ndarray,
+    objective: list[str],
+    leading: list[str],
+    scale: int,
+    deadline: float,
+    seed: int,
+    workers: int,
+    progress: Progress,
+) -> dict[str, LevelTriple]:
+    """One CP-SAT model of the component; updates the chosen flags in place."""
+    data = _component_data(instance, cand, comp, scale)
+    hint_x = offer_chosen[comp.offer_pairs]
+    hint_y = slot_chosen[comp.slot_pairs]
+    fixed = {lvl: evaluate_level(data, lvl, hint_x, hint_y) for lvl in leading}
+    outcome = solve_component(
+        data, objective, fixed, hint_x, hint_y, deadline, seed, workers, progress.on_level
+    )
+    offer_chosen[comp.offer_pairs] = outcome.offer_chosen
+    slot_chosen[comp.slot_pairs] = outcome.slot_chosen
+    return {
+        lvl: (float(out.value), float(out.bound), out.proven) for lvl, out in outcome.levels.items()
     }
-    return data, hint, proven
+
+
+def _solve_by_search(
+    instance: Instance,
+    cand: Candidates,
+    comp: _Component,
+    offer_chosen: np.ndarray,
+    slot_chosen: np.ndarray,
+    objective: list[str],
+    leading: list[str],
+    scale: int,
+    deadline: float,
+    seed: int,
+) -> dict[str, LevelTriple]:
+    """Large-neighbourhood search on a big component; bounds from :mod:`.bounds`."""
+    arrays = instance.arrays
+    state = SearchState(offer_chosen, slot_chosen)
+    improve(
+        arrays,
+        cand,
+        state,
+        comp.students,
+        objective,
+        instance.settings.workshops_per_student,
+        scale,
+        deadline,
+        seed,
+    )
+    data = _component_data(instance, cand, comp, scale)
+    x = offer_chosen[comp.offer_pairs]
+    y = slot_chosen[comp.slot_pairs]
+    values = {lvl: float(evaluate_level(data, lvl, x, y)) for lvl in objective}
+    members = np.zeros(arrays.n_students, dtype=bool)
+    members[comp.students] = True
+    best_placed = int(values["placed"]) if "placed" in leading else len(comp.students)
+    bounds = level_bounds(
+        arrays,
+        cand,
+        objective,
+        values,
+        best_placed,
+        instance.settings.workshops_per_student,
+        members,
+    )
+    out: dict[str, LevelTriple] = {}
+    for lvl in objective:
+        value = values[lvl]
+        bound = value if lvl in leading else bounds[lvl] * (scale if lvl == "travel" else 1)
+        out[lvl] = (value, bound, bool(np.isclose(value, bound)))
+    return out
 
 
 def _plan(

@@ -89,30 +89,35 @@ class _Model:
         )
         x_by_student = _group(data.offer_student, data.n_students)
         y_by_student = _group(data.slot_student, data.n_students)
-        self.placed: list[cp_model.IntVar | int] = []
-        self.attended: list[cp_model.IntVar | int] = []
+        self.placed: list[cp_model.IntVar] = []
+        self.attended: list[cp_model.IntVar] = []
         wps = data.workshops_per_student
         for s in range(data.n_students):
             xs, ys = x_by_student[s], y_by_student[s]
             if len(xs):
                 if len(xs) > data.max_placements[s]:
-                    m.add(sum(self.x[k] for k in xs) <= int(data.max_placements[s]))
+                    m.add(
+                        cp_model.LinearExpr.sum([self.x[k] for k in xs])
+                        <= int(data.max_placements[s])
+                    )
                 placed = m.new_bool_var(f"placed{s}")
-                m.add(placed <= sum(self.x[k] for k in xs))
+                m.add(placed <= cp_model.LinearExpr.sum([self.x[k] for k in xs]))
                 self.placed.append(placed)
             else:
-                self.placed.append(0)
+                self.placed.append(m.new_constant(0))
             if len(ys):
                 self._workshop_once(ys)
                 if wps:
                     attended = m.new_int_var(0, min(wps, len(ys)), f"attended{s}")
-                    m.add(attended <= sum(self.y[k] for k in ys))
+                    m.add(attended <= cp_model.LinearExpr.sum([self.y[k] for k in ys]))
                     self.attended.append(attended)
             self._no_overlap(xs, ys)
         self.expressions = {
-            "qpv_placed": sum(p for p, q in zip(self.placed, data.qpv, strict=True) if q),
-            "placed": sum(self.placed),
-            "workshops": sum(self.attended),
+            "qpv_placed": cp_model.LinearExpr.sum(
+                [p for p, q in zip(self.placed, data.qpv, strict=True) if q]
+            ),
+            "placed": cp_model.LinearExpr.sum(self.placed),
+            "workshops": cp_model.LinearExpr.sum(self.attended),
             "coverage": cp_model.LinearExpr.weighted_sum(
                 self.x + self.y,
                 list(data.offer_last - data.offer_first + 1)
@@ -135,12 +140,15 @@ class _Model:
         by_item = _group(item, len(capacity))
         for j, pairs in enumerate(by_item):
             if len(pairs) > capacity[j]:
-                self.model.add(sum(variables[k] for k in pairs) <= int(capacity[j]))
+                self.model.add(
+                    cp_model.LinearExpr.sum([variables[k] for k in pairs]) <= int(capacity[j])
+                )
             if reserved[j]:
                 open_pairs = [k for k in pairs if not self.data.qpv[student[k]]]
                 if len(open_pairs) > capacity[j] - reserved[j]:
                     self.model.add(
-                        sum(variables[k] for k in open_pairs) <= int(capacity[j] - reserved[j])
+                        cp_model.LinearExpr.sum([variables[k] for k in open_pairs])
+                        <= int(capacity[j] - reserved[j])
                     )
 
     def _workshop_once(self, ys: IntArray) -> None:
@@ -148,7 +156,7 @@ class _Model:
         for w in np.unique(workshops):
             same = ys[workshops == w]
             if len(same) > 1:
-                self.model.add(sum(self.y[k] for k in same) <= 1)
+                self.model.add(cp_model.LinearExpr.sum([self.y[k] for k in same]) <= 1)
 
     def _no_overlap(self, xs: IntArray, ys: IntArray) -> None:
         d = self.data
@@ -160,10 +168,10 @@ class _Model:
         seen: set[tuple[int, ...]] = set()
         for h in np.unique(first):
             covering = np.flatnonzero((first <= h) & (last >= h))
-            key = tuple(covering)
+            key = tuple(covering.tolist())
             if len(covering) > 1 and key not in seen:
                 seen.add(key)
-                self.model.add(sum(variables[k] for k in covering) <= 1)
+                self.model.add(cp_model.LinearExpr.sum([variables[k] for k in covering]) <= 1)
 
 
 def _group(keys: IntArray, n: int) -> list[IntArray]:
@@ -175,38 +183,40 @@ def _group(keys: IntArray, n: int) -> list[IntArray]:
 def solve_component(
     data: ComponentData,
     objective: list[str],
-    proven_levels: dict[str, int],
-    hint_offer_pairs: IntArray,
+    fixed_levels: dict[str, int],
+    hint_x: BoolArray,
+    hint_y: BoolArray,
     deadline: float,
     seed: int,
     workers: int,
     on_level: Callable[[str, int, int], None] | None = None,
+    deterministic_time: float | None = None,
 ) -> ComponentOutcome:
     """Optimise ``objective`` level by level within ``deadline`` (a ``time.monotonic`` value).
 
-    ``proven_levels`` are levels whose optimum is already known (from the flow): they are
-    imposed as constraints and not re-optimised. ``hint_offer_pairs`` are pair indices of a
-    feasible starting plan.
+    ``fixed_levels`` are imposed as constraints (``>=`` for maximised levels, ``<=`` for
+    minimised ones) and not re-optimised: the flow's proven optima, or a neighbourhood's current
+    values in large-neighbourhood search. ``hint_x``/``hint_y`` must be a feasible plan for
+    them: it is the warm start, and what is returned for a level that gets no solution in time,
+    so the outcome is never worse than the hint. ``deterministic_time`` caps each level in
+    CP-SAT's deterministic time units, which makes the result independent of machine load.
     """
     built = _Model(data)
     model = built.model
-    hint_x = np.zeros(len(built.x), dtype=bool)
-    hint_x[hint_offer_pairs] = True
-    hint_y = np.zeros(len(built.y), dtype=bool)
-    for level, value in proven_levels.items():
+    for level, value in fixed_levels.items():
         expr = built.expressions[level]
         model.add(expr >= value if level in MAXIMISED_LEVELS else expr <= value)
-    outcome = ComponentOutcome(hint_x, hint_y)
-    remaining = [lvl for lvl in objective if lvl not in proven_levels]
-    for level, value in proven_levels.items():
+    outcome = ComponentOutcome(hint_x.copy(), hint_y.copy())
+    remaining = [lvl for lvl in objective if lvl not in fixed_levels]
+    for level, value in fixed_levels.items():
         outcome.levels[level] = LevelOutcome(value, value, True)
     for position, level in enumerate(remaining):
         expr = built.expressions[level]
         model.clear_hints()
-        for var, val in zip(built.x, outcome.offer_chosen, strict=True):
-            model.add_hint(var, bool(val))
-        for var, val in zip(built.y, outcome.slot_chosen, strict=True):
-            model.add_hint(var, bool(val))
+        for var, val in zip(built.x, outcome.offer_chosen.tolist(), strict=True):
+            model.add_hint(var, val)
+        for var, val in zip(built.y, outcome.slot_chosen.tolist(), strict=True):
+            model.add_hint(var, val)
         maximise = level in MAXIMISED_LEVELS
         if maximise:
             model.maximize(expr)
@@ -216,20 +226,28 @@ def solve_component(
         time_left = deadline - time.monotonic()
         share = time_left / (len(remaining) - position)
         # Each level may use its share plus what earlier levels left unused.
-        solver.parameters.max_time_in_seconds = max(0.05, min(time_left, 2 * share))
+        solver.parameters.max_time_in_seconds = max(0.01, min(time_left, 2 * share))
+        # One worker with the LP at level 2 proves these assignment models far faster than a
+        # small portfolio (measured: pilot proven in ~1 s, unproven after 30 s with 2 workers).
         solver.parameters.num_workers = workers
         solver.parameters.random_seed = seed
         solver.parameters.linearization_level = 2
+        if deterministic_time is not None:
+            solver.parameters.max_deterministic_time = deterministic_time
         status = solver.solve(model)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            outcome.offer_chosen = np.array([solver.boolean_value(v) for v in built.x], dtype=bool)
-            outcome.slot_chosen = np.array([solver.boolean_value(v) for v in built.y], dtype=bool)
+            outcome.offer_chosen = np.fromiter(
+                (solver.boolean_value(v) for v in built.x), bool, len(built.x)
+            )
+            outcome.slot_chosen = np.fromiter(
+                (solver.boolean_value(v) for v in built.y), bool, len(built.y)
+            )
             value = round(solver.objective_value)
             bound = round(solver.best_objective_bound)
             proven = status == cp_model.OPTIMAL
-        else:  # no time to improve: keep the hint, which satisfies every constraint so far
-            value = _evaluate(data, level, outcome)
-            bound = _trivial_bound(data, level)
+        else:  # no solution in time: keep the hint, which satisfies every constraint so far
+            value = evaluate_level(data, level, outcome.offer_chosen, outcome.slot_chosen)
+            bound = trivial_bound(data, level)
             proven = value == bound
         outcome.levels[level] = LevelOutcome(value, bound, proven)
         model.add(expr >= value if maximise else expr <= value)
@@ -238,8 +256,8 @@ def solve_component(
     return outcome
 
 
-def _evaluate(data: ComponentData, level: str, outcome: ComponentOutcome) -> int:
-    x, y = outcome.offer_chosen, outcome.slot_chosen
+def evaluate_level(data: ComponentData, level: str, x: BoolArray, y: BoolArray) -> int:
+    """The value of ``level`` for the pairs chosen in ``x`` (offers) and ``y`` (slots)."""
     placed = np.zeros(data.n_students, dtype=bool)
     placed[data.offer_student[x]] = True
     if level == "qpv_placed":
@@ -259,7 +277,7 @@ def _evaluate(data: ComponentData, level: str, outcome: ComponentOutcome) -> int
     return int(data.offer_minutes[x].sum() + data.slot_minutes[y].sum())
 
 
-def _trivial_bound(data: ComponentData, level: str) -> int:
+def trivial_bound(data: ComponentData, level: str) -> int:
     """A bound that needs no search: each student alone, ignoring capacities (valid, weak)."""
     has_offer = np.zeros(data.n_students, dtype=bool)
     has_offer[data.offer_student] = True

@@ -1,0 +1,142 @@
+"""A fast completion of the flow's plan: add workshop sessions and second placements greedily.
+
+The flow gives each placed student one placement. Before any search, this pass gives each
+student what the lower levels reward, in objective order: sessions of distinct workshops in
+half-days left free (``workshops``), then another placement in a free window (``coverage``),
+each time the cheapest candidate that still has a seat (candidate pairs are visited in order of
+preference cost, then minutes). It never removes anything, so the levels the flow proved stay
+as they are; it only gives large-neighbourhood search a good place to start.
+
+Half-days are bit masks in a ``uint64``, so this pass needs periods of at most 32 working days;
+longer periods skip it (the search still works from the flow's plan).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..arrays import BoolArray, InstanceArrays, IntArray, ItemArrays
+from ..candidates import Candidates
+
+MAX_HALF_DAYS = 64
+
+
+def half_day_masks(items: ItemArrays) -> np.ndarray:
+    """One ``uint64`` bit mask of covered half-days per item."""
+    width = (items.last_half_day - items.first_half_day + 1).astype(np.uint64)
+    ones = np.where(
+        width >= 64, np.uint64(2**64 - 1), (np.uint64(1) << width) - np.uint64(1)
+    ).astype(np.uint64)
+    return (ones << items.first_half_day.astype(np.uint64)).astype(np.uint64)
+
+
+class _Seats:
+    """Seats taken per item, and by non-QPV students (who may not use reserved seats)."""
+
+    def __init__(self, items: ItemArrays, student: IntArray, item: IntArray, qpv: BoolArray):
+        self.capacity = items.capacity
+        self.open_limit = items.capacity - items.reserved
+        self.used = np.bincount(item, minlength=len(items)).astype(np.int64)
+        self.used_open = np.bincount(item[~qpv[student]], minlength=len(items)).astype(np.int64)
+
+    def free(self, item: IntArray, is_qpv: bool) -> BoolArray:
+        ok = self.used[item] < self.capacity[item]
+        if not is_qpv:
+            ok &= self.used_open[item] < self.open_limit[item]
+        return np.asarray(ok)
+
+    def take(self, item: int, is_qpv: bool) -> None:
+        self.used[item] += 1
+        if not is_qpv:
+            self.used_open[item] += 1
+
+
+def complete_greedily(
+    arrays: InstanceArrays,
+    cand: Candidates,
+    offer_chosen: BoolArray,
+    slot_chosen: BoolArray,
+    objective: list[str],
+    workshops_per_student: int,
+) -> tuple[BoolArray, BoolArray]:
+    """Add sessions and placements to the plan in ``offer_chosen``/``slot_chosen`` (copies)."""
+    offer_chosen, slot_chosen = offer_chosen.copy(), slot_chosen.copy()
+    if arrays.n_half_days > MAX_HALF_DAYS:
+        return offer_chosen, slot_chosen
+    n = arrays.n_students
+    offers, slots = cand.offers, cand.slots
+    o_student = offers.student.astype(np.int64)
+    o_item = offers.item.astype(np.int64)
+    w_student = slots.student.astype(np.int64)
+    w_item = slots.item.astype(np.int64)
+    offer_mask = half_day_masks(arrays.offers)[o_item]
+    slot_mask = half_day_masks(arrays.slots)[w_item]
+    occupied = np.zeros(n, dtype=np.uint64)
+    np.bitwise_or.at(occupied, o_student[offer_chosen], offer_mask[offer_chosen])
+    np.bitwise_or.at(occupied, w_student[slot_chosen], slot_mask[slot_chosen])
+    placements = np.bincount(o_student[offer_chosen], minlength=n)
+    offer_seats = _Seats(arrays.offers, o_student[offer_chosen], o_item[offer_chosen], arrays.qpv)
+    slot_seats = _Seats(arrays.slots, w_student[slot_chosen], w_item[slot_chosen], arrays.qpv)
+    # Visit each student's pairs cheapest first: preference cost, then minutes.
+    offer_order = np.lexsort((offers.minutes, cand.offer_cost, o_student))
+    offer_ptr = np.searchsorted(o_student[offer_order], np.arange(n + 1))
+    slot_order = np.lexsort((slots.minutes, w_student))
+    slot_ptr = np.searchsorted(w_student[slot_order], np.arange(n + 1))
+    workshop_of = arrays.slots.group[w_item]
+
+    def add_workshops() -> None:
+        if not workshops_per_student:
+            return
+        attended: dict[int, set[int]] = {}
+        for k in np.flatnonzero(slot_chosen):
+            attended.setdefault(int(w_student[k]), set()).add(int(workshop_of[k]))
+        for s in range(n):
+            pairs = slot_order[slot_ptr[s] : slot_ptr[s + 1]]
+            if not len(pairs):
+                continue
+            seen = attended.setdefault(s, set())
+            is_qpv = bool(arrays.qpv[s])
+            for k in pairs[slot_seats.free(w_item[pairs], is_qpv)].tolist():
+                if len(seen) >= workshops_per_student:
+                    break
+                if workshop_of[k] in seen or occupied[s] & slot_mask[k]:
+                    continue
+                if not slot_seats.free(w_item[k : k + 1], is_qpv)[0]:
+                    continue
+                slot_chosen[k] = True
+                seen.add(int(workshop_of[k]))
+                occupied[s] |= slot_mask[k]
+                slot_seats.take(int(w_item[k]), is_qpv)
+
+    def add_placements() -> None:
+        for s in range(n):
+            if placements[s] >= arrays.max_placements[s]:
+                continue
+            pairs = offer_order[offer_ptr[s] : offer_ptr[s + 1]]
+            if not len(pairs):
+                continue
+            is_qpv = bool(arrays.qpv[s])
+            fits = (offer_mask[pairs] & occupied[s]) == 0
+            fits &= offer_seats.free(o_item[pairs], is_qpv)
+            for k in pairs[fits].tolist():
+                if placements[s] >= arrays.max_placements[s]:
+                    break
+                if (
+                    occupied[s] & offer_mask[k]
+                    or not offer_seats.free(o_item[k : k + 1], is_qpv)[0]
+                ):
+                    continue
+                offer_chosen[k] = True
+                placements[s] += 1
+                occupied[s] |= offer_mask[k]
+                offer_seats.take(int(o_item[k]), is_qpv)
+
+    # Adding an item only ever raises workshops and coverage, and costs preference and travel:
+    # stop at the first minimised level so no level ranked above a step is ever made worse.
+    steps = {"workshops": add_workshops, "coverage": add_placements}
+    for level in objective:
+        if level in ("preference", "travel"):
+            break
+        if level in steps:
+            steps.pop(level)()
+    return offer_chosen, slot_chosen

@@ -1,0 +1,197 @@
+"""Large-neighbourhood search: improve a big component a small, local piece at a time.
+
+A component with hundreds of thousands of candidate pairs is too large for one CP-SAT model,
+but students only compete with their neighbours. Each step frees a *neighbourhood* — the
+students nearest a seed student — keeps everyone else's assignments fixed (their seats are
+taken out of the capacities), and re-optimises the neighbourhood exactly with CP-SAT, with
+every level constrained to be at least as good as it is now. A step can therefore never make
+the plan worse on any level, lexicographically. Each student keeps only its cheapest candidate
+pairs plus what it holds now, so steps stay small however dense the geography.
+
+Steps run in sweeps over shuffled seeds (from ``seed``); search stops at the deadline or after
+a sweep that improved nothing. Sub-solves are limited in CP-SAT's *deterministic* time, so the
+same input and seed give the same plan whenever the search converges before the deadline.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from ..arrays import BoolArray, InstanceArrays, IntArray
+from ..candidates import Candidates
+from ..geo import to_unit_vectors
+from ..model import MAXIMISED_LEVELS
+from .cpsat import ComponentData, evaluate_level, solve_component
+
+NEIGHBOURHOOD = 120  # students freed per step
+PAIRS_PER_STUDENT = 24  # cheapest candidate placements kept per student in a step
+STEP_DETERMINISTIC_TIME = 2.0  # CP-SAT deterministic-time units per level in a step
+
+
+@dataclass
+class SearchState:
+    """The current plan as flags on the global candidate pairs."""
+
+    offer_chosen: BoolArray
+    slot_chosen: BoolArray
+
+
+def _neighbourhood_data(
+    arrays: InstanceArrays,
+    cand: Candidates,
+    state: SearchState,
+    students: IntArray,
+    offer_rows: list[IntArray],
+    slot_rows: list[IntArray],
+    workshops_per_student: int,
+    scale: int,
+) -> tuple[ComponentData, IntArray, IntArray]:
+    """The sub-problem of ``students`` with everyone else's seats taken out."""
+    inside = np.zeros(arrays.n_students, dtype=bool)
+    inside[students] = True
+    local = np.full(arrays.n_students, -1, dtype=np.int64)
+    local[students] = np.arange(len(students))
+    o_pairs = np.concatenate([offer_rows[s] for s in students]) if len(students) else np.zeros(0)
+    w_pairs = np.concatenate([slot_rows[s] for s in students]) if len(students) else np.zeros(0)
+    o_pairs = o_pairs.astype(np.int64)
+    w_pairs = w_pairs.astype(np.int64)
+    offers, slots = arrays.offers, arrays.slots
+
+    def outside_use(items_len: int, chosen: BoolArray, student: np.ndarray, item: np.ndarray):
+        outside = chosen & ~inside[student]
+        used = np.bincount(item[outside], minlength=items_len)
+        used_qpv = np.bincount(item[outside & arrays.qpv[student]], minlength=items_len)
+        return used, used_qpv
+
+    o_used, o_used_qpv = outside_use(
+        len(offers), state.offer_chosen, cand.offers.student, cand.offers.item
+    )
+    w_used, w_used_qpv = outside_use(
+        len(slots), state.slot_chosen, cand.slots.student, cand.slots.item
+    )
+    o_global = cand.offers.item[o_pairs].astype(np.int64)
+    offers_used, o_local = np.unique(o_global, return_inverse=True)
+    w_global = cand.slots.item[w_pairs].astype(np.int64)
+    slots_used, w_local = np.unique(w_global, return_inverse=True)
+    o_capacity = offers.capacity[offers_used] - o_used[offers_used]
+    w_capacity = slots.capacity[slots_used] - w_used[slots_used]
+    data = ComponentData(
+        qpv=arrays.qpv[students],
+        max_placements=arrays.max_placements[students],
+        workshops_per_student=workshops_per_student,
+        offer_student=local[cand.offers.student[o_pairs]],
+        offer_item=o_local,
+        offer_first=offers.first_half_day[o_global],
+        offer_last=offers.last_half_day[o_global],
+        offer_cost=cand.offer_cost[o_pairs],
+        offer_minutes=np.rint(cand.offers.minutes[o_pairs] * scale).astype(np.int64),
+        offer_capacity=o_capacity,
+        offer_reserved=np.clip(
+            offers.reserved[offers_used] - o_used_qpv[offers_used], 0, o_capacity
+        ),
+        slot_student=local[cand.slots.student[w_pairs]],
+        slot_item=w_local,
+        slot_first=slots.first_half_day[w_global],
+        slot_last=slots.last_half_day[w_global],
+        slot_minutes=np.rint(cand.slots.minutes[w_pairs] * scale).astype(np.int64),
+        slot_workshop=slots.group[w_global],
+        slot_capacity=w_capacity,
+        slot_reserved=np.clip(slots.reserved[slots_used] - w_used_qpv[slots_used], 0, w_capacity),
+        n_half_days=arrays.n_half_days,
+    )
+    return data, o_pairs, w_pairs
+
+
+def _pruned_rows(
+    cand: Candidates, chosen: BoolArray, students: IntArray, n_students: int
+) -> list[IntArray]:
+    """Per student: its cheapest candidate placements (by cost, then minutes) plus its own."""
+    order = np.lexsort((cand.offers.minutes, cand.offer_cost, cand.offers.student))
+    ptr = np.searchsorted(cand.offers.student[order], np.arange(n_students + 1))
+    rows: list[IntArray] = [np.zeros(0, dtype=np.int64)] * n_students
+    for s in students.tolist():
+        mine = order[ptr[s] : ptr[s + 1]]
+        keep = mine[:PAIRS_PER_STUDENT]
+        held = mine[chosen[mine]]
+        rows[s] = np.unique(np.concatenate((keep, held)))
+    return rows
+
+
+def improve(
+    arrays: InstanceArrays,
+    cand: Candidates,
+    state: SearchState,
+    students: IntArray,
+    objective: list[str],
+    workshops_per_student: int,
+    scale: int,
+    deadline: float,
+    seed: int,
+) -> int:
+    """Improve ``state`` in place by neighbourhood steps over ``students``; returns the steps."""
+    if len(students) <= 1:
+        return 0
+    rng = np.random.default_rng(seed)
+    offer_rows = _pruned_rows(cand, state.offer_chosen, students, arrays.n_students)
+    slot_order = np.argsort(cand.slots.student, kind="stable")
+    slot_ptr = np.searchsorted(cand.slots.student[slot_order], np.arange(arrays.n_students + 1))
+    slot_rows = [slot_order[slot_ptr[s] : slot_ptr[s + 1]] for s in range(arrays.n_students)]
+    points = to_unit_vectors(arrays.origin_lat[students], arrays.origin_lon[students])
+    tree = cKDTree(points)
+    size = min(NEIGHBOURHOOD, len(students))
+    steps = 0
+    while time.monotonic() < deadline:
+        improved = False
+        covered = np.zeros(len(students), dtype=bool)
+        for seed_index in rng.permutation(len(students)).tolist():
+            if covered[seed_index]:
+                continue
+            if time.monotonic() >= deadline:
+                return steps
+            _, near = tree.query(points[seed_index], k=size)
+            near = np.sort(np.atleast_1d(near))
+            covered[near] = True
+            members = students[near]
+            data, o_pairs, w_pairs = _neighbourhood_data(
+                arrays, cand, state, members, offer_rows, slot_rows, workshops_per_student, scale
+            )
+            hint_x = state.offer_chosen[o_pairs]
+            hint_y = state.slot_chosen[w_pairs]
+            before = [evaluate_level(data, lvl, hint_x, hint_y) for lvl in objective]
+            fixed = {
+                lvl: before[i] for i, lvl in enumerate(objective) if lvl in ("qpv_placed", "placed")
+            }
+            outcome = solve_component(
+                data,
+                objective,
+                fixed,
+                hint_x,
+                hint_y,
+                deadline,
+                seed,
+                1,
+                deterministic_time=STEP_DETERMINISTIC_TIME,
+            )
+            after = [
+                evaluate_level(data, lvl, outcome.offer_chosen, outcome.slot_chosen)
+                for lvl in objective
+            ]
+            steps += 1
+            if _better(objective, after, before):
+                state.offer_chosen[o_pairs] = outcome.offer_chosen
+                state.slot_chosen[w_pairs] = outcome.slot_chosen
+                improved = True
+        if not improved:
+            break
+    return steps
+
+
+def _better(objective: list[str], after: list[int], before: list[int]) -> bool:
+    for level, a, b in zip(objective, after, before, strict=True):
+        if a != b:
+            return (a > b) if level in MAXIMISED_LEVELS else (a < b)
+    return False
