@@ -22,6 +22,8 @@ from .travel import Pairs, reachable
 if TYPE_CHECKING:
     from .model import Instance
 
+SLICE = 1 << 22  # pairs per vectorised slice
+
 # Why a reachable offer is not eligible, in the order the reasons report them.
 INELIGIBILITY_RULES: tuple[str, ...] = (
     "accessibility",
@@ -36,28 +38,35 @@ class Candidates:
     """Eligible, reachable pairs for placements (``offers``) and workshop sessions (``slots``).
 
     ``offer_cost`` is the preference cost of each placement pair (rank − 1, or
-    ``unranked_cost``); ``offer_rank`` its wish rank (0 when unranked).
+    ``unranked_cost``); ``offer_rank`` its wish rank (0 when unranked). Small integer types keep
+    an académie's tens of millions of pairs within memory.
     """
 
     offers: Pairs
-    offer_cost: IntArray
-    offer_rank: IntArray
+    offer_cost: npt.NDArray[np.int32]
+    offer_rank: npt.NDArray[np.int16]
     slots: Pairs
-    reachable_offers: Pairs  # before eligibility, for the reasons of the unplaced
-    offer_failures: npt.NDArray[np.uint8]  # per reachable offer pair: bit k = rule k failed
 
 
 def offer_failures(arrays: InstanceArrays, pairs: Pairs) -> npt.NDArray[np.uint8]:
-    """For each pair, a bit mask of the eligibility rules it breaks (0 = eligible)."""
-    s = pairs.student.astype(np.int64)
-    o = pairs.item.astype(np.int64)
+    """For each pair, a bit mask of the eligibility rules it breaks (0 = eligible).
+
+    Bit ``k`` stands for ``INELIGIBILITY_RULES[k]``. Computed in slices of a few million pairs so
+    the temporary index arrays stay small.
+    """
     offers = arrays.offers
     bits = np.zeros(len(pairs), dtype=np.uint8)
-    bits |= (arrays.needs_accessibility[s] & ~offers.accessible[o]).astype(np.uint8)
-    too_young = arrays.age[s] < arrays.min_age[o]  # NaN on either side compares False: eligible
-    bits |= too_young.astype(np.uint8) << 1
-    bits |= _school_refused(arrays, s, o).astype(np.uint8) << 2
-    bits |= _unavailable(arrays, offers, s, o).astype(np.uint8) << 3
+    cumulative = _unavailable_prefix(arrays)
+    for start in range(0, len(pairs), SLICE):
+        part = slice(start, start + SLICE)
+        s = pairs.student[part].astype(np.int64)
+        o = pairs.item[part].astype(np.int64)
+        b = (arrays.needs_accessibility[s] & ~offers.accessible[o]).astype(np.uint8)
+        too_young = arrays.age[s] < arrays.min_age[o]  # NaN compares False: eligible
+        b |= too_young.astype(np.uint8) << 1
+        b |= _school_refused(arrays, s, o).astype(np.uint8) << 2
+        b |= _unavailable(cumulative, offers, s, o).astype(np.uint8) << 3
+        bits[part] = b
     return bits
 
 
@@ -66,7 +75,8 @@ def slot_failures(arrays: InstanceArrays, pairs: Pairs) -> BoolArray:
     s = pairs.student.astype(np.int64)
     w = pairs.item.astype(np.int64)
     inaccessible = arrays.needs_accessibility[s] & ~arrays.slots.accessible[w]
-    return np.asarray(inaccessible | _unavailable(arrays, arrays.slots, s, w))
+    cumulative = _unavailable_prefix(arrays)
+    return np.asarray(inaccessible | _unavailable(cumulative, arrays.slots, s, w))
 
 
 def _school_refused(arrays: InstanceArrays, s: IntArray, o: IntArray) -> BoolArray:
@@ -84,23 +94,32 @@ def _school_refused(arrays: InstanceArrays, s: IntArray, o: IntArray) -> BoolArr
     return refused
 
 
-def _unavailable(arrays: InstanceArrays, items: ItemArrays, s: IntArray, i: IntArray) -> BoolArray:
+def _unavailable_prefix(arrays: InstanceArrays) -> npt.NDArray[np.int16] | None:
+    """Prefix sums of unavailable half-days per student (``None`` when nobody is unavailable)."""
     if not arrays.unavailable.any():
-        return np.zeros(len(s), dtype=bool)
-    # Prefix sums over half-days: does [first, last] contain an unavailable half-day?
-    cumulative = np.zeros((arrays.n_students, arrays.n_half_days + 1), dtype=np.int32)
+        return None
+    cumulative = np.zeros((arrays.n_students, arrays.n_half_days + 1), dtype=np.int16)
     np.cumsum(arrays.unavailable, axis=1, out=cumulative[:, 1:])
+    return cumulative
+
+
+def _unavailable(
+    cumulative: npt.NDArray[np.int16] | None, items: ItemArrays, s: IntArray, i: IntArray
+) -> BoolArray:
+    """Does the item's span [first, last] contain a half-day the student is unavailable?"""
+    if cumulative is None:
+        return np.zeros(len(s), dtype=bool)
     first = items.first_half_day[i]
     last = items.last_half_day[i]
     return np.asarray(cumulative[s, last + 1] - cumulative[s, first] > 0)
 
 
-def wish_ranks(instance: Instance, pairs: Pairs) -> IntArray:
+def wish_ranks(instance: Instance, pairs: Pairs) -> npt.NDArray[np.int16]:
     """Wish rank of each placement pair (SPEC: ``wished_offers`` first, then ``wishes``; 0 = none)."""
     arrays = instance.arrays
-    s = pairs.student.astype(np.int64)
-    o = pairs.item.astype(np.int64)
-    ranks = np.zeros(len(pairs), dtype=np.int64)
+    s = pairs.student
+    o = pairs.item
+    ranks = np.zeros(len(pairs), dtype=np.int16)
     sectors: dict[str, int] = {}
     offer_sector = np.fromiter(
         (sectors.setdefault(x, len(sectors)) for x in arrays.offer_sector),
@@ -116,8 +135,8 @@ def wish_ranks(instance: Instance, pairs: Pairs) -> IntArray:
             for q, sector in enumerate(st.wishes):
                 # A sector nobody offers can never match; -2 keeps it from matching padding.
                 wishes[k, q] = sectors.get(sector, -2)
-        for start in range(0, len(s), 1 << 22):
-            part = slice(start, start + (1 << 22))
+        for start in range(0, len(s), SLICE):
+            part = slice(start, start + SLICE)
             hit = wishes[s[part]] == offer_sector[o[part]][:, None]
             position = np.argmax(hit, axis=1)
             matched = hit[np.arange(len(position)), position]
@@ -136,10 +155,12 @@ def wish_ranks(instance: Instance, pairs: Pairs) -> IntArray:
         # The first listing of an offer counts when a student lists it twice.
         _, first = np.unique(key_arr, return_index=True)
         key_arr, val_arr = key_arr[first], val_arr[first]
-        pair_keys = s * n_offers + o
-        pos = np.minimum(np.searchsorted(key_arr, pair_keys), len(key_arr) - 1)
-        found = key_arr[pos] == pair_keys
-        ranks = np.where(found, val_arr[pos], ranks)
+        for start in range(0, len(s), SLICE):
+            part = slice(start, start + SLICE)
+            pair_keys = s[part].astype(np.int64) * n_offers + o[part]
+            pos = np.minimum(np.searchsorted(key_arr, pair_keys), len(key_arr) - 1)
+            found = key_arr[pos] == pair_keys
+            ranks[part][found] = val_arr[pos[found]]
     return ranks
 
 
@@ -147,17 +168,11 @@ def candidates(instance: Instance) -> Candidates:
     """The eligible, reachable pairs of an instance, with their costs."""
     arrays = instance.arrays
     reach_offers = reachable(instance, "offers")
-    failures = offer_failures(arrays, reach_offers)
-    offer_pairs = reach_offers.select(failures == 0)
+    eligible = offer_failures(arrays, reach_offers) == 0
+    offer_pairs = reach_offers if eligible.all() else reach_offers.select(eligible)
+    del reach_offers, eligible
     ranks = wish_ranks(instance, offer_pairs)
-    cost = np.where(ranks > 0, ranks - 1, instance.settings.unranked_cost).astype(np.int64)
+    cost = np.where(ranks > 0, ranks - 1, instance.settings.unranked_cost).astype(np.int32)
     reach_slots = reachable(instance, "slots")
     slot_pairs = reach_slots.select(~slot_failures(arrays, reach_slots))
-    return Candidates(
-        offers=offer_pairs,
-        offer_cost=cost,
-        offer_rank=ranks,
-        slots=slot_pairs,
-        reachable_offers=reach_offers,
-        offer_failures=failures,
-    )
+    return Candidates(offers=offer_pairs, offer_cost=cost, offer_rank=ranks, slots=slot_pairs)

@@ -63,7 +63,9 @@ def communes() -> Communes:
             keep_default_na=False,
             na_values={"lat": [""], "lon": [""], "population_2021": [""]},
         )
-    table = table.set_index("insee_com", verify_integrity=True)
+    table = table.set_index("insee_com")
+    if not table.index.is_unique:
+        raise RuntimeError("the shipped communes table repeats an INSEE code")
     return Communes(table)
 
 
@@ -92,3 +94,12 @@ def great_circle_km(
 def km_to_chord(km: FloatArray | float) -> FloatArray:
     """Great-circle km → chord length on the unit sphere (for KD-tree radius queries)."""
     return np.asarray(2 * np.sin(np.minimum(np.asarray(km) / EARTH_RADIUS_KM, np.pi) / 2))
+
+
+def chord_to_km(chord: FloatArray) -> FloatArray:
+    """Chord length on the unit sphere → great-circle km (the inverse of :func:`km_to_chord`).
+
+    Mathematically the haversine distance of the same two points; reachability uses it because
+    the KD-tree already returns chord lengths, which saves recomputing trigonometry per pair.
+    """
+    return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(np.asarray(chord) / 2, 1.0)))

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .candidates import INELIGIBILITY_RULES, Candidates
+from .candidates import INELIGIBILITY_RULES, Candidates, offer_failures
 from .plan import Plan
 from .result import Unplaced
-from .travel import nearest_item
+from .travel import nearest_item, reachable
 
 if TYPE_CHECKING:
     from .model import Instance
@@ -42,7 +42,10 @@ def unplaced_reasons(instance: Instance, cand: Candidates, plan: Plan) -> tuple[
     unplaced = np.array([s for s, sid in enumerate(ids) if sid not in placed], dtype=np.int64)
     if not len(unplaced):
         return ()
-    reach_ptr = cand.reachable_offers.indptr(arrays.n_students)
+    # Reachability again, for the unplaced only: the candidates keep just the eligible pairs.
+    reach = reachable(instance, "offers", students=unplaced)
+    failures = offer_failures(arrays, reach)
+    reach_ptr = reach.indptr(arrays.n_students)
     elig_ptr = cand.offers.indptr(arrays.n_students)
     n_reach = reach_ptr[unplaced + 1] - reach_ptr[unplaced]
     n_elig = elig_ptr[unplaced + 1] - elig_ptr[unplaced]
@@ -62,7 +65,7 @@ def unplaced_reasons(instance: Instance, cand: Candidates, plan: Plan) -> tuple[
         if reach == 0:
             reason, detail = "no_reachable_offer", _nowhere_detail(instance, s, nearest_of[s])
         elif elig == 0:
-            bits = cand.offer_failures[reach_ptr[s] : reach_ptr[s + 1]]
+            bits = failures[reach_ptr[s] : reach_ptr[s + 1]]
             reason, detail = "no_eligible_offer", _ineligible_detail(bits)
         else:
             offers = cand.offers.item[elig_ptr[s] : elig_ptr[s + 1]]

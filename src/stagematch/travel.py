@@ -20,7 +20,7 @@ import numpy.typing as npt
 from scipy.spatial import cKDTree
 
 from .arrays import MODE_CODES, FloatArray, InstanceArrays, Int32Array, IntArray, ItemArrays
-from .geo import EARTH_RADIUS_KM, great_circle_km, km_to_chord, to_unit_vectors
+from .geo import EARTH_RADIUS_KM, chord_to_km, great_circle_km, km_to_chord, to_unit_vectors
 
 if TYPE_CHECKING:
     from .model import Instance
@@ -30,7 +30,7 @@ ItemKind = Literal["offers", "slots"]
 SPEED_KMH = np.array([5.0, 15.0, 18.0, 35.0])  # walk, bike, transit, car
 OVERHEAD_MIN = np.array([0.0, 2.0, 10.0, 5.0])
 DETOUR = 1.3
-CHUNK = 2048  # students per KD-tree query: bounds the memory of one query's output
+CHUNK = 512  # students per KD-tree query: bounds the memory of one query's output
 
 assert list(MODE_CODES) == ["walk", "bike", "transit", "car"]
 
@@ -48,7 +48,11 @@ def reach_km(limit: float, mode: int) -> float:
 
 @dataclass(frozen=True, eq=False)
 class Pairs:
-    """Student–item pairs with their one-way minutes, sorted by student then item."""
+    """Student–item pairs with their one-way minutes, grouped by student in student order.
+
+    Within a student the order is deterministic (the same input gives the same order) but not
+    meaningful.
+    """
 
     student: Int32Array
     item: Int32Array
@@ -86,58 +90,101 @@ def _groups(arrays: InstanceArrays, limits: FloatArray) -> Iterator[tuple[IntArr
         yield members.astype(np.int64), reach_km(float(limit), int(mode))
 
 
-def reachable(instance: Instance, kind: ItemKind = "offers") -> Pairs:
+def reachable(
+    instance: Instance, kind: ItemKind = "offers", students: IntArray | None = None
+) -> Pairs:
     """Every student–item pair within the student's limit, with its minutes.
+
+    ``students`` restricts the search to those students (the others get no pairs).
 
     Placements use the student's own limit (else ``default_max_travel_min``); workshop slots use
     ``workshop_max_travel_min``. ``travel_times`` rows override the estimate both ways: a pair
     estimated too far can become reachable and a near one unreachable.
+
+    Each student belongs to exactly one query chunk, so chunks are sorted on their own and
+    scattered into their final place: no global sort, and memory stays close to the output
+    (12 bytes a pair).
     """
     arrays = instance.arrays
     items = _items_of(arrays, kind)
     limits = _limits(arrays, kind)
-    parts_s: list[Int32Array] = []
-    parts_i: list[Int32Array] = []
-    parts_m: list[npt.NDArray[np.float32]] = []
-    if len(items) and arrays.n_students:
+    n = arrays.n_students
+    chunks: list[tuple[IntArray, npt.NDArray[np.uint16], Int32Array, npt.NDArray[np.uint16]]] = []
+    if len(items) and n:
         tree = cKDTree(to_unit_vectors(items.lat, items.lon))
         student_xyz = to_unit_vectors(arrays.origin_lat, arrays.origin_lon)
+        wanted = None if students is None else np.isin(np.arange(n), students)
         for members, radius in _groups(arrays, limits):
+            if wanted is not None:
+                members = members[wanted[members]]
             chord = float(km_to_chord(radius))
             for start in range(0, len(members), CHUNK):
                 chunk = members[start : start + CHUNK]
                 hits = cKDTree(student_xyz[chunk]).sparse_distance_matrix(
                     tree, chord, output_type="ndarray"
                 )
-                s = chunk[hits["i"]]
-                i = hits["j"].astype(np.int64)
-                minutes = estimate_minutes(
-                    great_circle_km(
-                        arrays.origin_lat[s], arrays.origin_lon[s], items.lat[i], items.lon[i]
-                    ),
-                    arrays.mode[s],
-                )
+                # Radix-sort by student (chunk-local index); items keep the tree's order.
+                order = np.argsort(hits["i"].astype(np.int16), kind="stable")
+                local = hits["i"][order]
+                s = chunk[local]
+                i = hits["j"][order]
+                minutes = estimate_minutes(chord_to_km(hits["v"][order]), arrays.mode[s])
+                del hits, order
                 keep = minutes <= limits[s]
-                parts_s.append(s[keep].astype(np.int32))
-                parts_i.append(i[keep].astype(np.int32))
-                parts_m.append(minutes[keep].astype(np.float32))
-    pairs = _sorted(parts_s, parts_i, parts_m)
+                # Compact while waiting to be scattered: 8 bytes a pair (estimates are whole
+                # minutes far below 65,535; the student is implied by the chunk).
+                chunks.append(
+                    (
+                        chunk,
+                        local[keep].astype(np.uint16),
+                        i[keep].astype(np.int32),
+                        minutes[keep].astype(np.uint16),
+                    )
+                )
+    pairs = _scatter(chunks, n)
     if instance.travel_times:
         pairs = _apply_overrides(instance, arrays, items, kind, pairs, limits)
+        if students is not None:
+            pairs = pairs.select(np.isin(pairs.student, students))
     return pairs
 
 
 def _sorted(
     parts_s: list[Int32Array], parts_i: list[Int32Array], parts_m: list[npt.NDArray[np.float32]]
 ) -> Pairs:
-    if not parts_s:
-        empty = np.zeros(0, np.int32)
-        return Pairs(empty, empty.copy(), np.zeros(0, np.float32))
+    """Concatenate pair arrays and sort them by student, then item."""
     s = np.concatenate(parts_s)
     i = np.concatenate(parts_i)
     m = np.concatenate(parts_m)
     order = np.lexsort((i, s))
     return Pairs(s[order], i[order], m[order])
+
+
+def _scatter(
+    chunks: list[tuple[IntArray, npt.NDArray[np.uint16], Int32Array, npt.NDArray[np.uint16]]],
+    n_students: int,
+) -> Pairs:
+    """Concatenate chunks sorted by student, given that no student spans two chunks."""
+    counts = np.zeros(n_students, dtype=np.int64)
+    for members, local, _, _ in chunks:
+        counts[members] += np.bincount(local, minlength=len(members))
+    starts = np.zeros(n_students + 1, dtype=np.int64)
+    np.cumsum(counts, out=starts[1:])
+    total = int(starts[-1])
+    student = np.empty(total, dtype=np.int32)
+    item = np.empty(total, dtype=np.int32)
+    minutes = np.empty(total, dtype=np.float32)
+    while chunks:
+        members, local, i, m = chunks.pop()
+        if not len(local):
+            continue
+        s = members[local]
+        first = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
+        run = np.diff(np.r_[first, len(s)])
+        offset = np.arange(len(s)) - np.repeat(first, run)
+        dest = starts[s] + offset
+        student[dest], item[dest], minutes[dest] = s, i, m
+    return Pairs(student, item, minutes)
 
 
 def minutes_for(
@@ -252,17 +299,41 @@ def _apply_overrides(
 def nearest_item(
     instance: Instance, kind: ItemKind, students: IntArray
 ) -> tuple[IntArray, FloatArray]:
-    """For each given student, the geographically nearest item and its minutes (-1 if none)."""
+    """For each given student, the item with the fewest minutes and its minutes (-1 if none).
+
+    Looks at the few geographically nearest items and at every item a ``travel_times`` row
+    names for the student, so an override can make a farther item the nearest in time.
+    """
     arrays = instance.arrays
     items = _items_of(arrays, kind)
+    best = np.full(len(students), -1, dtype=np.int64)
+    best_minutes = np.full(len(students), np.nan)
     if not len(items) or not len(students):
-        return np.full(len(students), -1, np.int64), np.full(len(students), np.nan)
+        return best, best_minutes
+    k = min(8, len(items))
     tree = cKDTree(to_unit_vectors(items.lat, items.lon))
-    _, nearest = tree.query(
-        to_unit_vectors(arrays.origin_lat[students], arrays.origin_lon[students]), k=1
+    _, near = tree.query(
+        to_unit_vectors(arrays.origin_lat[students], arrays.origin_lon[students]), k=k
     )
-    nearest = np.asarray(nearest, dtype=np.int64)
-    return nearest, minutes_for(instance, kind, students, nearest)
+    near = np.asarray(near, dtype=np.int64).reshape(len(students), k)
+    rows_s = np.repeat(np.arange(len(students)), k)
+    rows_i = near.ravel()
+    if instance.travel_times:
+        o_s, o_i, _ = _override_table(instance, arrays, items, kind)
+        position = {int(s): p for p, s in enumerate(students.tolist())}
+        extra = [
+            (position[int(s)], int(i)) for s, i in zip(o_s, o_i, strict=True) if int(s) in position
+        ]
+        if extra:
+            rows_s = np.concatenate((rows_s, [e[0] for e in extra])).astype(np.int64)
+            rows_i = np.concatenate((rows_i, [e[1] for e in extra])).astype(np.int64)
+    minutes = minutes_for(instance, kind, students[rows_s], rows_i)
+    order = np.lexsort((rows_i, minutes, rows_s))
+    first = np.r_[True, rows_s[order][1:] != rows_s[order][:-1]]
+    winners = order[first]
+    best[rows_s[winners]] = rows_i[winners]
+    best_minutes[rows_s[winners]] = minutes[winners]
+    return best, best_minutes
 
 
 __all__ = [
