@@ -35,11 +35,15 @@ from .cpsat import ComponentData, evaluate_level, solve_component
 from .flow import FLOW_LEVELS, solve_placement_flow
 from .greedy import complete_greedily
 from .lns import SearchState, improve
+from .shortlist import MINUTES_SPAN, shortlist
 
 __all__ = ["Progress", "solve"]
 
 EXACT_PAIRS = 30_000
 """Components with at most this many candidate pairs are solved as one exact CP-SAT model."""
+
+SHORTLIST = 40
+"""Cheapest candidate placements per student the flow starts from (it adds what it needs)."""
 
 LevelTriple = tuple[float, float, bool]  # value, bound, proven
 
@@ -108,13 +112,17 @@ def solve(
     objective: list[str] = list(settings.objective)
     leading = _flow_prefix(objective)
     arrays = instance.arrays
-    flow_choice, _, _ = solve_placement_flow(
+    short = shortlist(cand, arrays.n_students, SHORTLIST)
+    active = np.zeros(len(cand.offers), dtype=bool)
+    active[short] = True
+    flow_choice, _, _, active = solve_placement_flow(
         arrays.n_students,
         arrays.offers.capacity,
         arrays.offers.reserved,
         arrays.qpv,
         cand.offers,
-        _tie_cost(cand, instance),
+        lambda pairs: _tie_cost(cand, instance, pairs),
+        active,
     )
     offer_chosen = flow_choice[cand.offers.student] == cand.offers.item
     offer_chosen, slot_chosen = complete_greedily(
@@ -124,6 +132,7 @@ def solve(
         np.zeros(len(cand.slots), dtype=bool),
         objective,
         settings.workshops_per_student,
+        short,
     )
     mark = phase("flow", mark)
     components = _components(instance, cand)
@@ -162,6 +171,7 @@ def solve(
                 scale,
                 comp_deadline,
                 seed,
+                short,
             )
         for lvl, (value, bound, proven) in levels.items():
             totals[lvl][0] += value
@@ -225,19 +235,18 @@ def _flow_prefix(objective: list[str]) -> list[str]:
     return prefix
 
 
-def _tie_cost(cand: Candidates, instance: Instance) -> IntArray:
+def _tie_cost(cand: Candidates, instance: Instance, pairs: IntArray) -> IntArray:
     """Flow arc costs that favour what the lower levels want: wishes first, then minutes.
 
     When students should attend workshops, a placement that leaves no half-day free for them
     is made dearer than any wish, so the warm start keeps room for sessions.
     """
     arrays = instance.arrays
-    minutes = np.rint(cand.offers.minutes).astype(np.int64)
-    cost = cand.offer_cost * (int(minutes.max(initial=0)) + 1) + minutes
+    minutes = np.clip(np.rint(cand.offers.minutes[pairs]), 0, MINUTES_SPAN - 1).astype(np.int64)
+    cost = cand.offer_cost[pairs].astype(np.int64) * MINUTES_SPAN + minutes
     if instance.settings.workshops_per_student and len(arrays.slots):
-        length = arrays.offers.length[cand.offers.item]
-        fills_period = length >= arrays.n_half_days
-        cost = cost + fills_period * (int(cost.max(initial=0)) + 1)
+        fills_period = arrays.offers.length[cand.offers.item[pairs]] >= arrays.n_half_days
+        cost = cost + fills_period * (int(instance.settings.unranked_cost) + 1) * MINUTES_SPAN
     return cost
 
 
@@ -365,6 +374,7 @@ def _solve_by_search(
     scale: int,
     deadline: float,
     seed: int,
+    offer_order: IntArray,
 ) -> dict[str, LevelTriple]:
     """Large-neighbourhood search on a big component; bounds from :mod:`.bounds`."""
     arrays = instance.arrays
@@ -379,6 +389,7 @@ def _solve_by_search(
         scale,
         deadline,
         seed,
+        offer_order,
     )
     data = _component_data(instance, cand, comp, scale)
     x = offer_chosen[comp.offer_pairs]

@@ -17,6 +17,7 @@ levels without any risk to the first two.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -103,9 +104,10 @@ def _network(
     )
 
 
-def _max_flow(net: _Network) -> int:
-    """Maximum number of students placed (OTHER_SOURCE is fed from SOURCE without limit)."""
+def _max_flow(net: _Network, n_nodes: int) -> tuple[int, BoolArray]:
+    """Most students placed, and the source side of a minimum cut (a boolean per node)."""
     flow = max_flow.SimpleMaxFlow()
+    # OTHER_SOURCE is fed from SOURCE without limit: one source for everyone.
     flow.add_arcs_with_capacity(
         np.append(net.tails, SOURCE).astype(np.int32),
         np.append(net.heads, OTHER_SOURCE).astype(np.int32),
@@ -114,19 +116,55 @@ def _max_flow(net: _Network) -> int:
     status = flow.solve(SOURCE, SINK)
     if status != flow.OPTIMAL:
         raise RuntimeError(f"max flow failed with status {status}")
-    return int(flow.optimal_flow())
+    source_side = np.zeros(n_nodes, dtype=bool)
+    source_side[np.asarray(flow.get_source_side_min_cut(), dtype=np.int64)] = True
+    return int(flow.optimal_flow()), source_side
 
 
-def placement_optima(
-    n_students: int, capacity: IntArray, reserved: IntArray, qpv: BoolArray, pairs: Pairs
-) -> tuple[int, int]:
-    """``(q*, p*)``: the most QPV students and the most students that can be placed."""
-    zero = np.zeros(len(pairs), dtype=np.int64)
-    qpv_only = _network(n_students, capacity, reserved, qpv, pairs, zero, qpv.copy())
-    everyone = _network(
-        n_students, capacity, reserved, qpv, pairs, zero, np.ones(n_students, dtype=bool)
-    )
-    return _max_flow(qpv_only), _max_flow(everyone)
+def _verified_max_flow(
+    n_students: int,
+    capacity: IntArray,
+    reserved: IntArray,
+    qpv: BoolArray,
+    pairs: Pairs,
+    students: BoolArray,
+    active: BoolArray,
+) -> int:
+    """Max flow over all ``pairs``, solved on the ``active`` ones only and proven for all.
+
+    A minimum cut of the active network is also a cut of the full one — of the same capacity —
+    unless some inactive pair leaves the source side for the sink side. Such pairs are
+    activated (``active`` is updated in place) and the flow solved again; when none crosses,
+    the cut proves the active flow maximal for the full network.
+    """
+    n_offers = len(capacity)
+    n_nodes = FIRST_STUDENT + n_students + 2 * n_offers
+    first_open = FIRST_STUDENT + n_students
+    first_reserved = first_open + n_offers
+    open_seats = capacity - reserved
+    while True:
+        net = _network(
+            n_students,
+            capacity,
+            reserved,
+            qpv,
+            pairs.select(active),
+            np.zeros(int(active.sum()), dtype=np.int64),
+            students,
+        )
+        value, source_side = _max_flow(net, n_nodes)
+        crossing = np.zeros(len(pairs), dtype=bool)
+        for start in range(0, len(pairs), 1 << 22):
+            part = slice(start, start + (1 << 22))
+            s = pairs.student[part].astype(np.int64)
+            o = pairs.item[part].astype(np.int64)
+            from_source = students[s] & source_side[FIRST_STUDENT + s] & ~active[part]
+            to_open = (open_seats[o] > 0) & ~source_side[first_open + o]
+            to_reserved = qpv[s] & (reserved[o] > 0) & ~source_side[first_reserved + o]
+            crossing[part] = from_source & (to_open | to_reserved)
+        if not crossing.any():
+            return value
+        active |= crossing
 
 
 def solve_placement_flow(
@@ -135,19 +173,32 @@ def solve_placement_flow(
     reserved: IntArray,
     qpv: BoolArray,
     pairs: Pairs,
-    tie_cost: IntArray,
-) -> tuple[IntArray, int, int]:
+    tie_cost: Callable[[IntArray], IntArray],
+    active: BoolArray | None = None,
+) -> tuple[IntArray, int, int, BoolArray]:
     """Each student's offer in a plan placing ``q*`` QPV and ``p*`` students (−1: none).
 
-    Returns the choice and ``(q*, p*)``. Among all such single-placement plans the choice has
-    the least total ``tie_cost``.
+    ``active`` (default: all) marks the pairs to start from — e.g. each student's cheapest —
+    which keeps the networks small on dense instances; pairs are added until a minimum cut
+    proves both optima for all ``pairs``. Returns the choice, ``q*``, ``p*`` and the pairs
+    finally used. Among single-placement plans on those pairs placing ``q*`` QPV and ``p*``
+    students, the choice has the least total ``tie_cost(pair indices)``.
     """
     chosen = np.full(n_students, -1, dtype=np.int64)
+    active = np.ones(len(pairs), dtype=bool) if active is None else active.copy()
     if not len(pairs):
-        return chosen, 0, 0
-    best_qpv, best_all = placement_optima(n_students, capacity, reserved, qpv, pairs)
+        return chosen, 0, 0, active
+    best_qpv = _verified_max_flow(n_students, capacity, reserved, qpv, pairs, qpv.copy(), active)
+    everyone = np.ones(n_students, dtype=bool)
+    best_all = _verified_max_flow(n_students, capacity, reserved, qpv, pairs, everyone, active)
     net = _network(
-        n_students, capacity, reserved, qpv, pairs, tie_cost, np.ones(n_students, dtype=bool)
+        n_students,
+        capacity,
+        reserved,
+        qpv,
+        pairs.select(active),
+        tie_cost(np.flatnonzero(active)),
+        everyone,
     )
     flow = min_cost_flow.SimpleMinCostFlow()
     arcs = flow.add_arcs_with_capacity_and_unit_cost(
@@ -165,4 +216,4 @@ def solve_placement_flow(
         raise RuntimeError(f"min-cost flow failed with status {status}")
     used = flow.flows(arcs[net.pair_arcs]) > 0
     chosen[net.pair_student[used]] = net.pair_offer[used]
-    return chosen, best_qpv, best_all
+    return chosen, best_qpv, best_all, active

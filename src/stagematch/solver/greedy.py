@@ -58,8 +58,13 @@ def complete_greedily(
     slot_chosen: BoolArray,
     objective: list[str],
     workshops_per_student: int,
+    offer_order: IntArray,
 ) -> tuple[BoolArray, BoolArray]:
-    """Add sessions and placements to the plan in ``offer_chosen``/``slot_chosen`` (copies)."""
+    """Add sessions and placements to the plan in ``offer_chosen``/``slot_chosen`` (copies).
+
+    ``offer_order`` lists the placement pairs to consider, grouped by student, cheapest first
+    (see :mod:`.shortlist`).
+    """
     offer_chosen, slot_chosen = offer_chosen.copy(), slot_chosen.copy()
     if arrays.n_half_days > MAX_HALF_DAYS:
         return offer_chosen, slot_chosen
@@ -77,8 +82,6 @@ def complete_greedily(
     placements = np.bincount(o_student[offer_chosen], minlength=n)
     offer_seats = _Seats(arrays.offers, o_student[offer_chosen], o_item[offer_chosen], arrays.qpv)
     slot_seats = _Seats(arrays.slots, w_student[slot_chosen], w_item[slot_chosen], arrays.qpv)
-    # Visit each student's pairs cheapest first: preference cost, then minutes.
-    offer_order = np.lexsort((offers.minutes, cand.offer_cost, o_student))
     offer_ptr = np.searchsorted(o_student[offer_order], np.arange(n + 1))
     slot_order = np.lexsort((slots.minutes, w_student))
     slot_ptr = np.searchsorted(w_student[slot_order], np.arange(n + 1))

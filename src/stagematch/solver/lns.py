@@ -107,16 +107,17 @@ def _neighbourhood_data(
 
 
 def _pruned_rows(
-    cand: Candidates, chosen: BoolArray, students: IntArray, n_students: int
+    cand: Candidates, chosen: BoolArray, students: IntArray, n_students: int, order: IntArray
 ) -> list[IntArray]:
-    """Per student: its cheapest candidate placements (by cost, then minutes) plus its own."""
-    order = np.lexsort((cand.offers.minutes, cand.offer_cost, cand.offers.student))
+    """Per student: its cheapest candidate placements (``order``, see :mod:`.shortlist`) plus
+    the ones it holds now."""
     ptr = np.searchsorted(cand.offers.student[order], np.arange(n_students + 1))
+    held_pairs = np.flatnonzero(chosen)
+    held_ptr = np.searchsorted(cand.offers.student[held_pairs], np.arange(n_students + 1))
     rows: list[IntArray] = [np.zeros(0, dtype=np.int64)] * n_students
     for s in students.tolist():
-        mine = order[ptr[s] : ptr[s + 1]]
-        keep = mine[:PAIRS_PER_STUDENT]
-        held = mine[chosen[mine]]
+        keep = order[ptr[s] : ptr[s] + min(PAIRS_PER_STUDENT, ptr[s + 1] - ptr[s])]
+        held = held_pairs[held_ptr[s] : held_ptr[s + 1]]
         rows[s] = np.unique(np.concatenate((keep, held)))
     return rows
 
@@ -131,12 +132,13 @@ def improve(
     scale: int,
     deadline: float,
     seed: int,
+    offer_order: IntArray,
 ) -> int:
     """Improve ``state`` in place by neighbourhood steps over ``students``; returns the steps."""
     if len(students) <= 1:
         return 0
     rng = np.random.default_rng(seed)
-    offer_rows = _pruned_rows(cand, state.offer_chosen, students, arrays.n_students)
+    offer_rows = _pruned_rows(cand, state.offer_chosen, students, arrays.n_students, offer_order)
     slot_order = np.argsort(cand.slots.student, kind="stable")
     slot_ptr = np.searchsorted(cand.slots.student[slot_order], np.arange(arrays.n_students + 1))
     slot_rows = [slot_order[slot_ptr[s] : slot_ptr[s + 1]] for s in range(arrays.n_students)]
