@@ -23,21 +23,31 @@ def pair_keys(cand: Candidates) -> IntArray:
     return cand.offer_cost.astype(np.int64) * MINUTES_SPAN + minutes
 
 
-def shortlist(cand: Candidates, n_students: int, per_student: int) -> IntArray:
-    """Pair indices grouped by student, each student's cheapest ``per_student`` first.
+def _smallest(block: np.ndarray, count: int) -> IntArray:
+    """Positions of the ``count`` smallest values, in increasing order (ties by position)."""
+    if len(block) > count:
+        keep = np.argpartition(block, count - 1)[:count]
+        return keep[np.lexsort((keep, block[keep]))]
+    return np.argsort(block, kind="stable")
 
-    Ties keep the candidates' own (deterministic) order.
+
+def shortlist(cand: Candidates, n_students: int, per_student: int) -> IntArray:
+    """Pair indices grouped by student: each student's cheapest ``per_student``, cheapest first,
+    then up to ``per_student`` more of the nearest in minutes.
+
+    The nearest ones spread each list over the area, so neighbours' lists overlap less and the
+    flow finds most of its optimum before it needs to add anything. Ties keep the candidates'
+    own (deterministic) order.
     """
     keys = pair_keys(cand)
     ptr = cand.offers.indptr(n_students)
     parts: list[IntArray] = []
     for s in np.flatnonzero(np.diff(ptr)).tolist():
         lo, hi = int(ptr[s]), int(ptr[s + 1])
-        block = keys[lo:hi]
+        cheapest = _smallest(keys[lo:hi], per_student)
         if hi - lo > per_student:
-            keep = np.argpartition(block, per_student - 1)[:per_student]
-            keep = keep[np.lexsort((keep, block[keep]))]
-        else:
-            keep = np.argsort(block, kind="stable")
-        parts.append(lo + keep)
+            nearest = _smallest(cand.offers.minutes[lo:hi], 2 * per_student)
+            nearest = nearest[~np.isin(nearest, cheapest)][:per_student]
+            cheapest = np.concatenate((cheapest, nearest))
+        parts.append(lo + cheapest)
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
