@@ -8,6 +8,9 @@ Load a dataset, solve it, check and export the plan::
     result = sm.solve(instance, time_limit=30)
     assert sm.check(instance, result.plan).ok
     result.assignments_frame.head()
+
+Other tools can stay in JSON: ``stagematch.solve_json(text)`` returns a JSON-ready dict (the
+same as ``stagematch solve --json -``), described by :mod:`stagematch.schema`.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
+from .api import solve_json  # noqa: E402
 from .errors import InvalidInputError, Problem  # noqa: E402
 from .model import (  # noqa: E402
     LEVELS,
@@ -56,4 +60,5 @@ __all__ = [
     "WorkshopSlot",
     "__version__",
     "solve",
+    "solve_json",
 ]

@@ -7,6 +7,8 @@ no command prints a traceback for bad data.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import sys
 import time
 from collections.abc import Sequence
@@ -68,6 +70,11 @@ def format_summary(result: Result) -> str:
 
 
 def _load(path: str) -> Instance:
+    """A dataset from a folder, workbook or JSON file, or a JSON document on stdin for ``-``."""
+    if path == "-":
+        from .api import load_json_dataset
+
+        return load_json_dataset(sys.stdin.buffer.read())
     from .io import load
 
     return load(path)
@@ -162,7 +169,50 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_json(document: dict[str, object]) -> None:
+    """One JSON document on standard output, UTF-8 whatever the locale."""
+    text = json.dumps(document, ensure_ascii=False, allow_nan=False) + "\n"
+    sys.stdout.flush()
+    sys.stdout.buffer.write(text.encode("utf-8"))
+    sys.stdout.flush()
+
+
+def _solve_json(args: argparse.Namespace) -> int:
+    """``solve --json``: only the result document on stdout (errors too); messages on stderr."""
+    from .api import error_document, problems_document, result_document
+
+    problem = _export_options_problem(args)
+    if problem:
+        _print_json(error_document(problem))
+        return 1
+    try:
+        instance = _load(args.input)
+        with contextlib.redirect_stdout(sys.stderr):
+            result = _solve_and_write(
+                instance,
+                args.out,
+                args.time_limit,
+                args.seed,
+                report=args.report,
+                pseudonymise=args.pseudonymise,
+                key_file=args.key_file,
+            )
+    except InvalidInputError as error:
+        _print_json(problems_document(error))
+        return 1
+    except OSError as error:
+        _print_json(error_document(str(error)))
+        return 1
+    _print_json(result_document(result))
+    return 0
+
+
 def cmd_solve(args: argparse.Namespace) -> int:
+    if args.json:
+        return _solve_json(args)
+    if not args.out:
+        print("stagematch solve: error: --out is required (or use --json)", file=sys.stderr)
+        return 2
     problem = _export_options_problem(args)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
@@ -247,8 +297,19 @@ def build_parser() -> argparse.ArgumentParser:
     validate.set_defaults(run=cmd_validate)
 
     solve_cmd = sub.add_parser("solve", help="solve a dataset and write the plan")
-    solve_cmd.add_argument("input", help="a folder of CSVs, an .xlsx workbook or a .json file")
-    solve_cmd.add_argument("--out", required=True, help="folder for the plan files")
+    solve_cmd.add_argument(
+        "input",
+        help="a folder of CSVs, an .xlsx workbook, a .json file, or - for JSON on standard input",
+    )
+    solve_cmd.add_argument(
+        "--out", default=None, help="folder for the plan files (required without --json)"
+    )
+    solve_cmd.add_argument(
+        "--json",
+        action="store_true",
+        help="print the result as one JSON document on standard output (problems too); "
+        "see docs/schema/result.schema.json",
+    )
     solve_options(solve_cmd)
     export_options(solve_cmd)
     solve_cmd.set_defaults(run=cmd_solve)
