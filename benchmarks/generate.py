@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import resource
 import subprocess
 import sys
@@ -24,6 +22,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from common import machine, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "benchmarks.md"
@@ -62,32 +62,6 @@ def measure(family: str, students: int | None, seed: int) -> dict[str, Any]:
         command += ["--students", str(students)]
     done = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT)
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
-
-
-def machine() -> str:
-    """CPU model and core count (from ``lscpu``), memory, Python and library versions."""
-    model = platform.processor() or "unknown CPU"
-    try:
-        out = subprocess.run(["lscpu"], check=True, capture_output=True, text=True).stdout
-        for line in out.splitlines():
-            if line.startswith("Model name:"):
-                model = line.split(":", 1)[1].strip()
-    except (OSError, subprocess.CalledProcessError):
-        pass
-    memory = ""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as handle:
-            kib = int(handle.readline().split()[1])
-        memory = f", {kib / 1024**2:.0f} GiB RAM"
-    except (OSError, ValueError, IndexError):
-        pass
-    import numpy
-    import pydantic
-
-    return (
-        f"{model}, {os.cpu_count()} cores{memory}; Python {platform.python_version()}, "
-        f"numpy {numpy.__version__}, pydantic {pydantic.__version__}"
-    )
 
 
 def section(results: list[dict[str, Any]], command: str) -> str:
@@ -145,20 +119,6 @@ def section(results: list[dict[str, Any]], command: str) -> str:
     return "\n".join(lines)
 
 
-def write_section(text: str, path: Path = DOCS) -> None:
-    """Replace (or append) the "Generating datasets" section, leaving other sections alone."""
-    current = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    start = current.find(SECTION)
-    if start < 0:
-        new = current.rstrip("\n") + "\n\n" + text
-    else:
-        following = current.find("\n## ", start + len(SECTION))
-        rest = "" if following < 0 else current[following + 1 :]
-        new = current[:start] + text + ("\n" + rest if rest else "")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(new.rstrip("\n") + "\n", encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("families", nargs="*", default=["academie", "national"])
@@ -182,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         results.append(result)
     if args.write_docs:
         shown = " ".join(["python", "benchmarks/generate.py", *(argv or sys.argv[1:])])
-        write_section(section(results, shown))
+        write_section(SECTION, section(results, shown), DOCS)
         print(f"wrote {DOCS}")
     return 0
 

@@ -3,10 +3,12 @@
 Load a dataset, solve it, check and export the plan::
 
     import stagematch as sm
+    from stagematch.check import check
+    from stagematch.io import load
 
-    instance = sm.load("my_data/")          # a folder of CSVs, an .xlsx or a .json
+    instance = load("my_data/")             # a folder of CSVs, an .xlsx or a .json
     result = sm.solve(instance, time_limit=30)
-    assert sm.check(instance, result.plan).ok
+    assert check(instance, result.plan).ok
     result.assignments_frame.head()
 
 Other tools can stay in JSON: ``stagematch.solve_json(text)`` returns a JSON-ready dict (the

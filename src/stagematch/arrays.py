@@ -17,7 +17,7 @@ import numpy.typing as npt
 from .geo import Communes, communes
 
 if TYPE_CHECKING:
-    from .model import Instance
+    from .model import Instance, Offer, WorkshopSlot
 
 MODE_CODES = {"walk": 0, "bike": 1, "transit": 2, "car": 3}
 
@@ -198,7 +198,7 @@ def _points(
 
 def _items(
     ids: list[str],
-    rows: tuple[object, ...],
+    rows: tuple[Offer, ...] | tuple[WorkshopSlot, ...],
     spans: list[tuple[int, int]],
     group: list[int],
     group_ids: list[str],
@@ -206,14 +206,14 @@ def _items(
 ) -> ItemArrays:
     n = len(ids)
     lat, lon, commune = _points(
-        [(r.lat, r.lon, r.commune) for r in rows],  # type: ignore[attr-defined]
+        [(r.lat, r.lon, r.commune) for r in rows],
         table,
     )
     return ItemArrays(
         ids=ids,
-        capacity=np.fromiter((r.capacity for r in rows), np.int64, n),  # type: ignore[attr-defined]
-        reserved=np.fromiter((r.qpv_reserved for r in rows), np.int64, n),  # type: ignore[attr-defined]
-        accessible=np.fromiter((r.accessible for r in rows), bool, n),  # type: ignore[attr-defined]
+        capacity=np.fromiter((r.capacity for r in rows), np.int64, n),
+        reserved=np.fromiter((r.qpv_reserved for r in rows), np.int64, n),
+        accessible=np.fromiter((r.accessible for r in rows), np.bool_, n),
         first_half_day=np.fromiter((s[0] for s in spans), np.int64, n),
         last_half_day=np.fromiter((s[1] for s in spans), np.int64, n),
         lat=lat,

@@ -153,12 +153,12 @@ class Result:
             "workshop_slots": len(self.instance.workshop_slots),
         }
 
-    def kpis(self) -> dict[str, float]:
+    def kpis(self) -> dict[str, float | None]:
         """Headline indicators for ``summary.json`` (the full tables live in the reports)."""
         counts = self.counts()
         n = max(counts["students"], 1)
-        travel = np.array(list(self.travel_minutes.values()) or [np.nan], dtype=float)
-        ranks = np.array(list(self.wish_rank.values()) or [0])
+        travel = np.array(list(self.travel_minutes.values()), dtype=float)
+        ranks = np.array(list(self.wish_rank.values()), dtype=float)
         coverage = self.levels.get("coverage")
         n_half = max(self.instance.n_half_days, 1)
         by_reason = {r: 0 for r in REASONS}
@@ -168,9 +168,11 @@ class Result:
             "placed_rate": round(counts["placed"] / n, 4),
             "qpv_placed_rate": round(counts["qpv_placed"] / max(counts["qpv_students"], 1), 4),
             "mean_coverage_rate": round((coverage.value if coverage else 0) / (n * n_half), 4),
-            "first_wish_rate": round(float(np.mean(ranks == 1)) if len(ranks) else 0.0, 4),
-            "travel_median_min": _number(float(np.nanmedian(travel))) if travel.size else 0,
-            "travel_max_min": _number(float(np.nanmax(travel))) if travel.size else 0,
+            # With no placement at all there is no rate or minute to report: null, never NaN,
+            # so that summary.json stays valid JSON.
+            "first_wish_rate": round(float(np.mean(ranks == 1)), 4) if ranks.size else None,
+            "travel_median_min": _number(float(np.median(travel))) if travel.size else None,
+            "travel_max_min": _number(float(np.max(travel))) if travel.size else None,
             **{f"unplaced_{r}": by_reason[r] for r in REASONS},
         }
 

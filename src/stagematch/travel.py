@@ -262,16 +262,16 @@ def _override_table(
     if not rows_s:
         empty = np.zeros(0, np.int64)
         return empty, empty.copy(), np.zeros(0)
-    s = np.concatenate(rows_s)
-    i = np.concatenate(rows_i)
-    m = np.concatenate(rows_m)
-    p = np.concatenate(rows_p)
-    key = s * max(len(items), 1) + i
-    order = np.lexsort((p, key))  # by pair, most specific first
-    key, s, i, m = key[order], s[order], i[order], m[order]
+    who = np.concatenate(rows_s)
+    where = np.concatenate(rows_i)
+    minutes = np.concatenate(rows_m)
+    rank = np.concatenate(rows_p)
+    key = who * max(len(items), 1) + where
+    order = np.lexsort((rank, key))  # by pair, most specific first
+    key, who, where, minutes = key[order], who[order], where[order], minutes[order]
     first = np.ones(len(key), dtype=bool)
     first[1:] = key[1:] != key[:-1]
-    return s[first], i[first], m[first]
+    return who[first], where[first], minutes[first]
 
 
 def _apply_overrides(

@@ -68,6 +68,14 @@ class _Component:
     slot_pairs: IntArray  # indices into candidates.slots
 
 
+@dataclass(frozen=True)
+class _Part:
+    """A connected component before its pair indices are materialised (they can be huge)."""
+
+    students: IntArray
+    n_pairs: int
+
+
 def solve(
     instance: Instance,
     *,
@@ -98,7 +106,8 @@ def solve(
     seed = settings.seed if seed is None else int(seed)
     progress = progress or Progress()
     started = time.monotonic()
-    deadline = started + time_limit
+    # Keep a little time for explaining the unplaced and building the result.
+    deadline = started + time_limit - min(5.0, 0.05 * time_limit)
     seconds: dict[str, float] = {}
 
     def phase(name: str, since: float) -> float:
@@ -136,6 +145,8 @@ def solve(
     )
     mark = phase("flow", mark)
     components = _components(instance, cand)
+    offer_ptr = cand.offers.indptr(arrays.n_students)
+    slot_ptr = cand.slots.indptr(arrays.n_students)
     totals = {lvl: [0.0, 0.0] for lvl in objective}
     proven_all = True
     scale = _travel_scale(cand)
@@ -144,11 +155,11 @@ def solve(
         share = (deadline - time.monotonic()) * _weight(comp) / max(pending, 1)
         pending -= _weight(comp)
         comp_deadline = time.monotonic() + max(share, 0.0)
-        if len(comp.offer_pairs) + len(comp.slot_pairs) <= EXACT_PAIRS:
-            levels = _solve_exactly(
+        if comp.n_pairs <= EXACT_PAIRS:
+            outcome = _solve_exactly(
                 instance,
                 cand,
-                comp,
+                _materialise(cand, comp, offer_ptr, slot_ptr),
                 offer_chosen,
                 slot_chosen,
                 objective,
@@ -160,7 +171,12 @@ def solve(
                 progress,
             )
         else:
-            levels = _solve_by_search(
+            flow_placed = flow_choice[comp.students] >= 0
+            flow_best = {
+                "qpv_placed": float((flow_placed & arrays.qpv[comp.students]).sum()),
+                "placed": float(flow_placed.sum()),
+            }
+            outcome = _solve_by_search(
                 instance,
                 cand,
                 comp,
@@ -172,8 +188,9 @@ def solve(
                 comp_deadline,
                 seed,
                 short,
+                flow_best,
             )
-        for lvl, (value, bound, proven) in levels.items():
+        for lvl, (value, bound, proven) in outcome.items():
             totals[lvl][0] += value
             totals[lvl][1] += bound
             proven_all &= proven
@@ -256,46 +273,51 @@ def _travel_scale(cand: Candidates) -> int:
     return 1 if np.all(minutes == np.round(minutes)) else 100
 
 
-def _weight(comp: _Component) -> int:
+def _weight(comp: _Part) -> int:
     """A component's share of the time budget grows with its candidate pairs."""
-    return len(comp.offer_pairs) + len(comp.slot_pairs) + 1
+    return comp.n_pairs + 1
 
 
-def _components(instance: Instance, cand: Candidates) -> list[_Component]:
-    """Connected components of the graph students – offers – slots (candidate pairs as edges)."""
+def _components(instance: Instance, cand: Candidates) -> list[_Part]:
+    """Connected components of the graph students – offers – slots (candidate pairs as edges).
+
+    Only students with at least one pair are kept, in order of their first student so the
+    order never depends on labels.
+    """
     arrays = instance.arrays
     n, m = arrays.n_students, len(arrays.offers)
     size = n + m + len(arrays.slots)
-    rows = np.concatenate((cand.offers.student, cand.slots.student)).astype(np.int64)
-    cols = np.concatenate(
-        (n + cand.offers.item.astype(np.int64), n + m + cand.slots.item.astype(np.int64))
-    )
+    rows = np.concatenate((cand.offers.student, cand.slots.student))
+    cols = np.concatenate((n + cand.offers.item, n + m + cand.slots.item))
     graph = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(size, size))
+    del rows, cols
     _, labels = connected_components(graph, directed=False)
+    del graph
+    degree = np.diff(cand.offers.indptr(n)) + np.diff(cand.slots.indptr(n))
     student_label = labels[:n]
-    offer_label = labels[cand.offers.student]
-    slot_label = labels[cand.slots.student]
-    has_pair = np.zeros(n, dtype=bool)
-    has_pair[cand.offers.student] = True
-    has_pair[cand.slots.student] = True
-    by_student = np.argsort(student_label, kind="stable")
-    by_offer = np.argsort(offer_label, kind="stable")
-    by_slot = np.argsort(slot_label, kind="stable")
-    # Components in order of their first student, so the order never depends on labels.
-    return [
-        _Component(
-            students=_members(by_student, student_label, label),
-            offer_pairs=_members(by_offer, offer_label, label),
-            slot_pairs=_members(by_slot, slot_label, label),
-        )
-        for label in dict.fromkeys(student_label[has_pair].tolist())
-    ]
+    order = np.argsort(student_label, kind="stable")
+    bounds = np.searchsorted(student_label[order], np.arange(labels.max(initial=0) + 2))
+    parts = []
+    for label in dict.fromkeys(student_label[degree > 0].tolist()):
+        students = order[bounds[label] : bounds[label + 1]]
+        parts.append(_Part(students, int(degree[students].sum())))
+    return parts
 
 
-def _members(order: IntArray, labels: IntArray, label: int) -> IntArray:
-    sorted_labels = labels[order]
-    lo, hi = np.searchsorted(sorted_labels, [label, label + 1])
-    return np.sort(order[lo:hi])
+def _materialise(
+    cand: Candidates, part: _Part, offer_ptr: IntArray, slot_ptr: IntArray
+) -> _Component:
+    """The pair indices of a component, from each student's range of pairs."""
+    return _Component(
+        part.students, _ranges(offer_ptr, part.students), _ranges(slot_ptr, part.students)
+    )
+
+
+def _ranges(ptr: IntArray, students: IntArray) -> IntArray:
+    """Concatenated ``ptr[s]:ptr[s+1]`` ranges of the given students."""
+    lo, hi = ptr[students], ptr[students + 1]
+    runs = hi - lo
+    return np.repeat(lo - np.cumsum(runs) + runs, runs) + np.arange(int(runs.sum()))
 
 
 def _component_data(
@@ -318,7 +340,7 @@ def _component_data(
         offer_item=o_local,
         offer_first=offers.first_half_day[o_global],
         offer_last=offers.last_half_day[o_global],
-        offer_cost=cand.offer_cost[comp.offer_pairs],
+        offer_cost=cand.offer_cost[comp.offer_pairs].astype(np.int64),
         offer_minutes=np.rint(cand.offers.minutes[comp.offer_pairs] * scale).astype(np.int64),
         offer_capacity=offers.capacity[offers_used],
         offer_reserved=offers.reserved[offers_used],
@@ -366,7 +388,7 @@ def _solve_exactly(
 def _solve_by_search(
     instance: Instance,
     cand: Candidates,
-    comp: _Component,
+    comp: _Part,
     offer_chosen: np.ndarray,
     slot_chosen: np.ndarray,
     objective: list[str],
@@ -375,8 +397,13 @@ def _solve_by_search(
     deadline: float,
     seed: int,
     offer_order: IntArray,
+    flow_best: dict[str, float],
 ) -> dict[str, LevelTriple]:
-    """Large-neighbourhood search on a big component; bounds from :mod:`.bounds`."""
+    """Large-neighbourhood search on a big component; bounds from :mod:`.bounds`.
+
+    ``flow_best`` holds the component's flow optima of ``qpv_placed`` and ``placed``: proven
+    values when those levels lead the objective, valid upper bounds wherever they stand.
+    """
     arrays = instance.arrays
     state = SearchState(offer_chosen, slot_chosen)
     improve(
@@ -385,19 +412,26 @@ def _solve_by_search(
         state,
         comp.students,
         objective,
+        leading,
         instance.settings.workshops_per_student,
         scale,
         deadline,
         seed,
         offer_order,
     )
-    data = _component_data(instance, cand, comp, scale)
-    x = offer_chosen[comp.offer_pairs]
-    y = slot_chosen[comp.slot_pairs]
-    values = {lvl: float(evaluate_level(data, lvl, x, y)) for lvl in objective}
+    # Evaluate on the chosen pairs only: a model of the whole component would not fit.
     members = np.zeros(arrays.n_students, dtype=bool)
     members[comp.students] = True
-    best_placed = int(values["placed"]) if "placed" in leading else len(comp.students)
+    chosen = _Component(
+        comp.students,
+        np.flatnonzero(offer_chosen & members[cand.offers.student]),
+        np.flatnonzero(slot_chosen & members[cand.slots.student]),
+    )
+    data = _component_data(instance, cand, chosen, scale)
+    x = np.ones(len(chosen.offer_pairs), dtype=bool)
+    y = np.ones(len(chosen.slot_pairs), dtype=bool)
+    values = {lvl: float(evaluate_level(data, lvl, x, y)) for lvl in objective}
+    best_placed = int(flow_best["placed"])
     bounds = level_bounds(
         arrays,
         cand,
@@ -410,7 +444,10 @@ def _solve_by_search(
     out: dict[str, LevelTriple] = {}
     for lvl in objective:
         value = values[lvl]
-        bound = value if lvl in leading else bounds[lvl] * (scale if lvl == "travel" else 1)
+        if lvl in flow_best:
+            bound = flow_best[lvl]
+        else:
+            bound = bounds[lvl] * (scale if lvl == "travel" else 1)
         out[lvl] = (value, bound, bool(np.isclose(value, bound)))
     return out
 

@@ -22,7 +22,7 @@ def _per_student_min(values: np.ndarray, student: IntArray, n: int) -> np.ndarra
     return out
 
 
-def _smallest_sum(values: np.ndarray, count: int) -> float:
+def _smallest_sum(values: np.ndarray, count: float) -> float:
     finite = values[np.isfinite(values)]
     count = min(int(count), len(finite))
     if count <= 0:

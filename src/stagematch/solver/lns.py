@@ -55,10 +55,8 @@ def _neighbourhood_data(
     inside[students] = True
     local = np.full(arrays.n_students, -1, dtype=np.int64)
     local[students] = np.arange(len(students))
-    o_pairs = np.concatenate([offer_rows[s] for s in students]) if len(students) else np.zeros(0)
-    w_pairs = np.concatenate([slot_rows[s] for s in students]) if len(students) else np.zeros(0)
-    o_pairs = o_pairs.astype(np.int64)
-    w_pairs = w_pairs.astype(np.int64)
+    o_pairs: IntArray = np.concatenate([offer_rows[s] for s in students]).astype(np.int64)
+    w_pairs: IntArray = np.concatenate([slot_rows[s] for s in students]).astype(np.int64)
     offers, slots = arrays.offers, arrays.slots
 
     def outside_use(items_len: int, chosen: BoolArray, student: np.ndarray, item: np.ndarray):
@@ -87,7 +85,7 @@ def _neighbourhood_data(
         offer_item=o_local,
         offer_first=offers.first_half_day[o_global],
         offer_last=offers.last_half_day[o_global],
-        offer_cost=cand.offer_cost[o_pairs],
+        offer_cost=cand.offer_cost[o_pairs].astype(np.int64),
         offer_minutes=np.rint(cand.offers.minutes[o_pairs] * scale).astype(np.int64),
         offer_capacity=o_capacity,
         offer_reserved=np.clip(
@@ -128,13 +126,17 @@ def improve(
     state: SearchState,
     students: IntArray,
     objective: list[str],
+    leading: list[str],
     workshops_per_student: int,
     scale: int,
     deadline: float,
     seed: int,
     offer_order: IntArray,
 ) -> int:
-    """Improve ``state`` in place by neighbourhood steps over ``students``; returns the steps."""
+    """Improve ``state`` in place by neighbourhood steps over ``students``; returns the steps.
+
+    ``leading`` are the levels proven optimal by the flow: each neighbourhood keeps their value.
+    """
     if len(students) <= 1:
         return 0
     rng = np.random.default_rng(seed)
