@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import coo_matrix
+from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from ..arrays import IntArray
@@ -285,13 +285,23 @@ def _components(instance: Instance, cand: Candidates) -> list[_Part]:
     order never depends on labels.
     """
     arrays = instance.arrays
-    n, m = arrays.n_students, len(arrays.offers)
-    size = n + m + len(arrays.slots)
-    rows = np.concatenate((cand.offers.student, cand.slots.student))
-    cols = np.concatenate((n + cand.offers.item, n + m + cand.slots.item))
-    graph = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(size, size))
-    del rows, cols
-    _, labels = connected_components(graph, directed=False)
+    n, m, k = arrays.n_students, len(arrays.offers), len(arrays.slots)
+    # The adjacency is built straight in CSR form: student rows are the candidates' own
+    # grouping (no copy of the pair order), slot rows list their students.
+    offer_ptr = cand.offers.indptr(n)
+    by_slot = np.argsort(cand.slots.item, kind="stable")
+    slot_ptr = np.searchsorted(cand.slots.item[by_slot], np.arange(k + 1))
+    indptr = np.concatenate(
+        (offer_ptr, np.full(m, offer_ptr[-1]), offer_ptr[-1] + slot_ptr[1:])
+    ).astype(np.int64)
+    indices = np.concatenate((cand.offers.item + np.int32(n), cand.slots.student[by_slot])).astype(
+        np.int32
+    )
+    graph = csr_matrix(
+        (np.ones(len(indices), dtype=np.int8), indices, indptr), shape=(n + m + k, n + m + k)
+    )
+    del indices, indptr
+    _, labels = connected_components(graph, directed=True, connection="weak")
     del graph
     degree = np.diff(cand.offers.indptr(n)) + np.diff(cand.slots.indptr(n))
     student_label = labels[:n]

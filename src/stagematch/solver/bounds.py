@@ -11,15 +11,40 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..arrays import InstanceArrays, IntArray
+from ..arrays import InstanceArrays, IntArray, ItemArrays
 from ..candidates import Candidates
-from .greedy import MAX_HALF_DAYS, half_day_masks
+from ..travel import Pairs
+from .greedy import MAX_HALF_DAYS
+
+SLICE = 1 << 22
 
 
-def _per_student_min(values: np.ndarray, student: IntArray, n: int) -> np.ndarray:
-    out = np.full(n, np.inf)
-    np.minimum.at(out, student, values)
+def _per_student_min(values: np.ndarray, ptr: IntArray, members: np.ndarray) -> np.ndarray:
+    """Each member's smallest value over its pairs (``inf`` for others and pairless students).
+
+    Pairs are grouped by student, so a ``reduceat`` over the group starts does it in one pass.
+    """
+    out = np.full(len(ptr) - 1, np.inf)
+    nonempty = ptr[:-1] < ptr[1:]
+    if nonempty.any():
+        out[nonempty] = np.minimum.reduceat(values, ptr[:-1][nonempty])
+    out[~members] = np.inf
     return out
+
+
+def _spans_present(items: ItemArrays, pairs: Pairs, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Which distinct half-day spans each student has a pair on, and each span's mask."""
+    span_key = items.first_half_day * (MAX_HALF_DAYS + 1) + items.last_half_day
+    spans, span_of_item = np.unique(span_key, return_inverse=True)
+    present = np.zeros((n, len(spans)), dtype=bool)
+    for start in range(0, len(pairs), SLICE):
+        part = slice(start, start + SLICE)
+        present[pairs.student[part], span_of_item[pairs.item[part]]] = True
+    first = spans // (MAX_HALF_DAYS + 1)
+    last = spans % (MAX_HALF_DAYS + 1)
+    width = (last - first + 1).astype(np.uint64)
+    masks = ((np.uint64(1) << width) - np.uint64(1)) << first.astype(np.uint64)
+    return present, masks.astype(np.uint64)
 
 
 def _smallest_sum(values: np.ndarray, count: float) -> float:
@@ -50,11 +75,10 @@ def level_bounds(
     that can be placed.
     """
     n = arrays.n_students
-    o_keep = members[cand.offers.student]
+    o_ptr = cand.offers.indptr(n)
+    w_ptr = cand.slots.indptr(n)
     w_keep = members[cand.slots.student]
-    o_student = cand.offers.student[o_keep].astype(np.int64)
     w_student = cand.slots.student[w_keep].astype(np.int64)
-    o_item = cand.offers.item[o_keep].astype(np.int64)
     w_item = cand.slots.item[w_keep].astype(np.int64)
     bounds: dict[str, float] = {}
     above: set[str] = set()
@@ -68,22 +92,18 @@ def level_bounds(
             seats = float(arrays.slots.capacity[np.unique(w_item)].sum())
             bounds[level] = min(per_student, seats)
         elif level == "coverage":
-            bounds[level] = _coverage_bound(
-                arrays, o_student, o_item, w_student, w_item, best_placed
-            )
+            bounds[level] = _coverage_bound(arrays, cand, members, best_placed)
         elif level == "preference":
             must_place = achieved.get("placed", 0) if "placed" in above else 0
-            cheapest = _per_student_min(cand.offer_cost[o_keep].astype(float), o_student, n)
+            cheapest = _per_student_min(cand.offer_cost, o_ptr, members)
             bounds[level] = _smallest_sum(cheapest, must_place)
         elif level == "travel":
             must_place = achieved.get("placed", 0) if "placed" in above else 0
-            nearest = _per_student_min(cand.offers.minutes[o_keep].astype(float), o_student, n)
+            nearest = _per_student_min(cand.offers.minutes, o_ptr, members)
             bound = _smallest_sum(nearest, must_place)
             if "workshops" in above and workshops_per_student:
                 credits = achieved.get("workshops", 0)
-                nearest_slot = _per_student_min(
-                    cand.slots.minutes[w_keep].astype(float), w_student, n
-                )
+                nearest_slot = _per_student_min(cand.slots.minutes, w_ptr, members)
                 repeated = np.repeat(nearest_slot, workshops_per_student)
                 bound += _smallest_sum(repeated, credits)
             bounds[level] = bound
@@ -92,24 +112,20 @@ def level_bounds(
 
 
 def _coverage_bound(
-    arrays: InstanceArrays,
-    o_student: IntArray,
-    o_item: IntArray,
-    w_student: IntArray,
-    w_item: IntArray,
-    best_placed: int,
+    arrays: InstanceArrays, cand: Candidates, members: np.ndarray, best_placed: int
 ) -> float:
     """Half-days each student could cover alone; at most ``p*`` students have a placement."""
     n = arrays.n_students
     if arrays.n_half_days > MAX_HALF_DAYS:
-        has_pair = np.zeros(n, dtype=bool)
-        has_pair[o_student] = True
-        has_pair[w_student] = True
-        return float(has_pair.sum() * arrays.n_half_days)
+        return float(members.sum() * arrays.n_half_days)
+    slot_present, slot_masks = _spans_present(arrays.slots, cand.slots, n)
+    offer_present, offer_masks = _spans_present(arrays.offers, cand.offers, n)
     slot_union = np.zeros(n, dtype=np.uint64)
-    np.bitwise_or.at(slot_union, w_student, half_day_masks(arrays.slots)[w_item])
+    for k, mask in enumerate(slot_masks):
+        slot_union[slot_present[:, k]] |= mask
     all_union = slot_union.copy()
-    np.bitwise_or.at(all_union, o_student, half_day_masks(arrays.offers)[o_item])
-    without = _popcount(slot_union)
-    gain = np.sort(_popcount(all_union) - without)[::-1]
+    for k, mask in enumerate(offer_masks):
+        all_union[offer_present[:, k]] |= mask
+    without = _popcount(slot_union)[members]
+    gain = np.sort(_popcount(all_union)[members] - without)[::-1]
     return float(without.sum() + gain[: max(best_placed, 0)].sum())
