@@ -27,7 +27,7 @@ from ..arrays import BoolArray, IntArray
 from ..travel import Pairs
 
 FLOW_LEVELS = frozenset({"qpv_placed", "placed"})
-ADD_PER_STUDENT = 8  # crossing pairs activated per student and round of the proof
+ADD_PER_STUDENT = 32  # crossing pairs activated per student and round of the proof
 
 
 @dataclass(frozen=True)
