@@ -118,7 +118,7 @@ def section(results: list[dict[str, Any]], command: str) -> str:
         "its minimum-cut proof and the greedy completion, *search* the CP-SAT work (exact model",
         "or neighbourhood search), *reasons* the explanations; *write* writes the plan files.",
         "Peak memory is the process's resident peak at the end of the phase. Every plan passed",
-        "the independent checker. A level's gap is |value − bound| / bound.",
+        "the independent checker. A level's gap is |value − bound| / max(|value|, |bound|).",
         "",
         f"- Machine: {machine()}",
         f"- Command: `{command}`",

@@ -52,10 +52,14 @@ class LevelResult:
 
     @property
     def gap(self) -> float:
-        """Relative distance to the bound (0 when proven), as a fraction of the bound."""
+        """|value − bound| / max(|value|, |bound|): 0 when proven, at most 1.
+
+        The larger of the two as denominator keeps the gap meaningful when a minimised level's
+        bound is 0 or a maximised level's value is 0.
+        """
         if self.proven:
             return 0.0
-        return abs(self.bound - self.value) / max(abs(self.bound), 1e-9)
+        return abs(self.bound - self.value) / max(abs(self.bound), abs(self.value))
 
     def as_dict(self) -> dict[str, float]:
         return {"value": _number(self.value), "bound": _number(self.bound)}

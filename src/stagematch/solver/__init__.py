@@ -32,7 +32,7 @@ from ..reasons import unplaced_reasons
 from ..result import LevelResult, Result, level_result
 from .bounds import level_bounds
 from .cpsat import ComponentData, evaluate_level, solve_component
-from .flow import FLOW_LEVELS, solve_placement_flow
+from .flow import FLOW_LEVELS, ranges, solve_placement_flow
 from .greedy import complete_greedily
 from .lns import SearchState, improve
 from .shortlist import MINUTES_SPAN, shortlist
@@ -133,7 +133,8 @@ def solve(
         lambda pairs: _tie_cost(cand, instance, pairs),
         active,
     )
-    offer_chosen = flow_choice[cand.offers.student] == cand.offers.item
+    offer_chosen = np.zeros(len(cand.offers), dtype=bool)
+    offer_chosen[flow_choice[flow_choice >= 0]] = True
     offer_chosen, slot_chosen = complete_greedily(
         arrays,
         cand,
@@ -319,15 +320,8 @@ def _materialise(
 ) -> _Component:
     """The pair indices of a component, from each student's range of pairs."""
     return _Component(
-        part.students, _ranges(offer_ptr, part.students), _ranges(slot_ptr, part.students)
+        part.students, ranges(offer_ptr, part.students), ranges(slot_ptr, part.students)
     )
-
-
-def _ranges(ptr: IntArray, students: IntArray) -> IntArray:
-    """Concatenated ``ptr[s]:ptr[s+1]`` ranges of the given students."""
-    lo, hi = ptr[students], ptr[students + 1]
-    runs = hi - lo
-    return np.repeat(lo - np.cumsum(runs) + runs, runs) + np.arange(int(runs.sum()))
 
 
 def _component_data(

@@ -41,6 +41,7 @@ class _Network:
     pair_arcs: IntArray  # first arc index of the student → offer arcs
     pair_student: IntArray
     pair_offer: IntArray
+    pair_position: IntArray  # position of each student → offer arc's pair in ``pairs``
 
 
 SOURCE, SINK, OTHER_SOURCE = 0, 1, 2
@@ -102,7 +103,15 @@ def _network(
         pair_arcs=np.arange(len(who), len(who) + int(to_open.sum()) + int(to_reserved.sum())),
         pair_student=np.concatenate((s[to_open], s[to_reserved])),
         pair_offer=np.concatenate((o[to_open], o[to_reserved])),
+        pair_position=np.concatenate((np.flatnonzero(to_open), np.flatnonzero(to_reserved))),
     )
+
+
+def ranges(ptr: IntArray, students: IntArray) -> IntArray:
+    """Concatenated ``ptr[s]:ptr[s+1]`` ranges of the given students."""
+    lo, hi = ptr[students], ptr[students + 1]
+    runs = hi - lo
+    return np.repeat(lo - np.cumsum(runs) + runs, runs) + np.arange(int(runs.sum()))
 
 
 def _max_flow(net: _Network, n_nodes: int) -> tuple[int, BoolArray]:
@@ -160,15 +169,16 @@ def _verified_max_flow(
         starters = np.flatnonzero(
             students & source_side[FIRST_STUDENT : FIRST_STUDENT + n_students]
         )
-        lo, hi = ptr[starters], ptr[starters + 1]
-        runs = hi - lo
-        index = np.repeat(lo - np.cumsum(runs) + runs, runs) + np.arange(int(runs.sum()))
-        index = index[~active[index]]
-        s = pairs.student[index].astype(np.int64)
-        o = pairs.item[index].astype(np.int64)
-        to_open = (open_seats[o] > 0) & ~source_side[first_open + o]
-        to_reserved = qpv[s] & (reserved[o] > 0) & ~source_side[first_reserved + o]
-        crossing = index[to_open | to_reserved]
+        crossing_parts = []
+        for block in range(0, len(starters), 4096):
+            index = ranges(ptr, starters[block : block + 4096])
+            index = index[~active[index]]
+            s = pairs.student[index].astype(np.int64)
+            o = pairs.item[index].astype(np.int64)
+            to_open = (open_seats[o] > 0) & ~source_side[first_open + o]
+            to_reserved = qpv[s] & (reserved[o] > 0) & ~source_side[first_reserved + o]
+            crossing_parts.append(index[to_open | to_reserved])
+        crossing = np.concatenate(crossing_parts) if crossing_parts else np.zeros(0, np.int64)
         if not len(crossing):
             return value
         # A few crossing pairs per student are enough to let the cut move; adding them all
@@ -187,7 +197,8 @@ def solve_placement_flow(
     tie_cost: Callable[[IntArray], IntArray],
     active: BoolArray | None = None,
 ) -> tuple[IntArray, int, int, BoolArray]:
-    """Each student's offer in a plan placing ``q*`` QPV and ``p*`` students (−1: none).
+    """Each student's pair (index into ``pairs``) in a plan placing ``q*`` QPV and ``p*``
+    students (−1: none).
 
     ``active`` (default: all) marks the pairs to start from — e.g. each student's cheapest —
     which keeps the networks small on dense instances; pairs are added until a minimum cut
@@ -226,5 +237,5 @@ def solve_placement_flow(
     if status != flow.OPTIMAL:
         raise RuntimeError(f"min-cost flow failed with status {status}")
     used = flow.flows(arcs[net.pair_arcs]) > 0
-    chosen[net.pair_student[used]] = net.pair_offer[used]
+    chosen[net.pair_student[used]] = np.flatnonzero(active)[net.pair_position[used]]
     return chosen, best_qpv, best_all, active

@@ -70,19 +70,24 @@ def complete_greedily(
         return offer_chosen, slot_chosen
     n = arrays.n_students
     offers, slots = cand.offers, cand.slots
-    o_student = offers.student.astype(np.int64)
-    o_item = offers.item.astype(np.int64)
+    # Placement pairs: only those held now and the short list are looked at (an académie has
+    # tens of millions of candidates; per-pair arrays over all of them would cost gigabytes).
+    item_masks = half_day_masks(arrays.offers)
+    held = np.flatnonzero(offer_chosen)
+    held_student = offers.student[held].astype(np.int64)
+    held_item = offers.item[held].astype(np.int64)
+    o_item = offers.item[offer_order].astype(np.int64)
+    offer_mask = item_masks[o_item]
     w_student = slots.student.astype(np.int64)
     w_item = slots.item.astype(np.int64)
-    offer_mask = half_day_masks(arrays.offers)[o_item]
     slot_mask = half_day_masks(arrays.slots)[w_item]
     occupied = np.zeros(n, dtype=np.uint64)
-    np.bitwise_or.at(occupied, o_student[offer_chosen], offer_mask[offer_chosen])
+    np.bitwise_or.at(occupied, held_student, item_masks[held_item])
     np.bitwise_or.at(occupied, w_student[slot_chosen], slot_mask[slot_chosen])
-    placements = np.bincount(o_student[offer_chosen], minlength=n)
-    offer_seats = _Seats(arrays.offers, o_student[offer_chosen], o_item[offer_chosen], arrays.qpv)
+    placements = np.bincount(held_student, minlength=n)
+    offer_seats = _Seats(arrays.offers, held_student, held_item, arrays.qpv)
     slot_seats = _Seats(arrays.slots, w_student[slot_chosen], w_item[slot_chosen], arrays.qpv)
-    offer_ptr = np.searchsorted(o_student[offer_order], np.arange(n + 1))
+    offer_ptr = np.searchsorted(offers.student[offer_order], np.arange(n + 1))
     slot_order = np.lexsort((slots.minutes, w_student))
     slot_ptr = np.searchsorted(w_student[slot_order], np.arange(n + 1))
     workshop_of = arrays.slots.group[w_item]
@@ -115,24 +120,26 @@ def complete_greedily(
         for s in range(n):
             if placements[s] >= arrays.max_placements[s]:
                 continue
-            pairs = offer_order[offer_ptr[s] : offer_ptr[s + 1]]
-            if not len(pairs):
+            # Positions in the short list; offer_order maps them to candidate pairs.
+            positions = np.arange(offer_ptr[s], offer_ptr[s + 1])
+            if not len(positions):
                 continue
             is_qpv = bool(arrays.qpv[s])
-            fits = (offer_mask[pairs] & occupied[s]) == 0
-            fits &= offer_seats.free(o_item[pairs], is_qpv)
-            for k in pairs[fits].tolist():
+            fits = (offer_mask[positions] & occupied[s]) == 0
+            fits &= offer_seats.free(o_item[positions], is_qpv)
+            for p in positions[fits].tolist():
                 if placements[s] >= arrays.max_placements[s]:
                     break
                 if (
-                    occupied[s] & offer_mask[k]
-                    or not offer_seats.free(o_item[k : k + 1], is_qpv)[0]
+                    occupied[s] & offer_mask[p]
+                    or not offer_seats.free(o_item[p : p + 1], is_qpv)[0]
+                    or offer_chosen[offer_order[p]]
                 ):
                     continue
-                offer_chosen[k] = True
+                offer_chosen[offer_order[p]] = True
                 placements[s] += 1
-                occupied[s] |= offer_mask[k]
-                offer_seats.take(int(o_item[k]), is_qpv)
+                occupied[s] |= offer_mask[p]
+                offer_seats.take(int(o_item[p]), is_qpv)
 
     # Adding an item only ever raises workshops and coverage, and costs preference and travel:
     # stop at the first minimised level so no level ranked above a step is ever made worse.
