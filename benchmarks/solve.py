@@ -4,10 +4,8 @@ Protocol (``docs/benchmarks.md`` repeats it next to the figures):
 
 * each family runs in a fresh child process, so its peak memory (``ru_maxrss``) is its own;
 * the dataset is ``stagematch.generate.generate(family, students, seed)``, built before the
-  clock starts; *build* is validation-free array building plus candidates (reachability and
-  eligibility), *flow* the placement flow with its proof and the greedy completion,
-  *components* the CP-SAT work, *reasons* the explanations of the unplaced, *write* the plan
-  files;
+  clock starts; the phases are those ``solve`` reports (candidates, short lists, flow, greedy,
+  CP-SAT search, reasons) plus writing the plan files;
 * memory is the process's peak resident set after each phase (it only grows);
 * every plan is checked with the independent checker before its figures are kept.
 
@@ -114,9 +112,10 @@ def section(results: list[dict[str, Any]], command: str) -> str:
         SECTION,
         "",
         "`stagematch.solve` on generator instances (seed 0). Each family runs in a fresh",
-        "process; *build* is candidates (reachability + eligibility), *flow* the placement flow,",
-        "its minimum-cut proof and the greedy completion, *search* the CP-SAT work (exact model",
-        "or neighbourhood search), *reasons* the explanations; *write* writes the plan files.",
+        "process; *build* is candidates (reachability + eligibility), *short* the short lists,",
+        "*flow* the placement flows with their minimum-cut proof, *greedy* the completion,",
+        "*search* the CP-SAT work (exact model or neighbourhood search), *reasons* the",
+        "explanations; *write* writes the plan files.",
         "Peak memory is the process's resident peak at the end of the phase. Every plan passed",
         "the independent checker. A level's gap is |value − bound| / max(|value|, |bound|).",
         "",
@@ -124,16 +123,17 @@ def section(results: list[dict[str, Any]], command: str) -> str:
         f"- Command: `{command}`",
         f"- Date: {today}",
         "",
-        "| family | students | offers | limit (s) | status | build | flow | search | reasons "
-        "| write | total (s) | peak MB (build / flow / search / end) |",
-        "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|",
+        "| family | students | offers | limit (s) | status | build | short | flow | greedy "
+        "| search | reasons | write | total (s) | peak MB (build / flow / search / end) |",
+        "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in results:
         s, m = r["seconds"], r["memory_mb"]
         lines.append(
             f"| {r['family']} | {r['students']:,} | {r['offers']:,} | {r['time_limit']:g} "
-            f"| {r['status']} | {s['candidates']} | {s['flow']} | {s['components']} "
-            f"| {s['reasons']} | {r['seconds_write']} | {s['total']} "
+            f"| {r['status']} | {s['candidates']} | {s['shortlist']} | {s['flow']} "
+            f"| {s['greedy']} | {s['components']} | {s['reasons']} | {r['seconds_write']} "
+            f"| {s['total']} "
             f"| {m['candidates']:,} / {m['flow']:,} / {m['components']:,} / {m['write']:,} |"
         )
     names = list(results[0]["levels"]) if results else []

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ..result import Result
 from .excel import excel_writer, workbook_sheets, write_excel
+from .fairness import fairness_sheets, plot_fairness, write_fairness_excel
 from .html import html_writer, render_html, write_html
 from .kpis import (
     capacity_by_host,
@@ -63,12 +64,14 @@ __all__ = [
     "capacity_by_host",
     "capacity_by_offer",
     "capacity_by_session",
+    "fairness_sheets",
     "host_roster",
     "kpi_tables",
     "kpis_by_group",
     "kpis_by_school",
     "letters",
     "plot_capacity_use",
+    "plot_fairness",
     "plot_map",
     "plot_school_placement",
     "plot_travel_times",
@@ -86,6 +89,7 @@ __all__ = [
     "unplaced_students",
     "workbook_sheets",
     "write_excel",
+    "write_fairness_excel",
     "write_html",
     "write_report",
 ]

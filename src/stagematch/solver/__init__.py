@@ -52,7 +52,8 @@ class Progress:
     """Hooks called while solving; override the ones you need (all do nothing by default)."""
 
     def on_phase(self, phase: str, seconds: float) -> None:
-        """A phase (``candidates``, ``flow``, ``components``, ``reasons``) finished."""
+        """A phase finished: ``candidates``, ``shortlist``, ``flow``, ``greedy``,
+        ``components`` or ``reasons``."""
 
     def on_component(self, done: int, total: int, students: int) -> None:
         """A component of ``students`` students was solved (``done`` of ``total``)."""
@@ -106,8 +107,9 @@ def solve(
     seed = settings.seed if seed is None else int(seed)
     progress = progress or Progress()
     started = time.monotonic()
-    # Keep a little time for explaining the unplaced and building the result.
-    deadline = started + time_limit - min(5.0, 0.05 * time_limit)
+    # Keep time for what follows the search: its last step, evaluating levels and bounds,
+    # and explaining the unplaced (about 10 s on an académie).
+    deadline = started + time_limit - min(12.0, 0.1 * time_limit)
     seconds: dict[str, float] = {}
 
     def phase(name: str, since: float) -> float:
@@ -122,6 +124,7 @@ def solve(
     leading = _flow_prefix(objective)
     arrays = instance.arrays
     short = shortlist(cand, arrays.n_students, SHORTLIST)
+    mark = phase("shortlist", mark)
     active = np.zeros(len(cand.offers), dtype=bool)
     active[short] = True
     flow_choice, _, _, active = solve_placement_flow(
@@ -135,6 +138,7 @@ def solve(
     )
     offer_chosen = np.zeros(len(cand.offers), dtype=bool)
     offer_chosen[flow_choice[flow_choice >= 0]] = True
+    mark = phase("flow", mark)
     offer_chosen, slot_chosen = complete_greedily(
         arrays,
         cand,
@@ -144,7 +148,7 @@ def solve(
         settings.workshops_per_student,
         short,
     )
-    mark = phase("flow", mark)
+    mark = phase("greedy", mark)
     components = _components(instance, cand)
     offer_ptr = cand.offers.indptr(arrays.n_students)
     slot_ptr = cand.slots.indptr(arrays.n_students)
