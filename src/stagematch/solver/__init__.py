@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import csr_matrix
+from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from ..arrays import IntArray
@@ -149,7 +149,7 @@ def solve(
         short,
     )
     mark = phase("greedy", mark)
-    components = _components(instance, cand)
+    components = _components(instance, cand, short)
     offer_ptr = cand.offers.indptr(arrays.n_students)
     slot_ptr = cand.slots.indptr(arrays.n_students)
     totals = {lvl: [0.0, 0.0] for lvl in objective}
@@ -283,31 +283,41 @@ def _weight(comp: _Part) -> int:
     return comp.n_pairs + 1
 
 
-def _components(instance: Instance, cand: Candidates) -> list[_Part]:
+def _labels(size: int, tails: IntArray, heads: IntArray) -> IntArray:
+    """Connected-component labels of an undirected graph given as edge lists."""
+    graph = coo_matrix((np.ones(len(tails), dtype=np.int8), (tails, heads)), shape=(size, size))
+    return np.asarray(connected_components(graph, directed=False)[1], dtype=np.int64)
+
+
+def _components(instance: Instance, cand: Candidates, short: IntArray) -> list[_Part]:
     """Connected components of the graph students – offers – slots (candidate pairs as edges).
 
-    Only students with at least one pair are kept, in order of their first student so the
-    order never depends on labels.
+    Computed in two steps so that tens of millions of pairs never make one sparse graph: the
+    components of the short-list pairs and slot pairs first, then the few pairs joining two of
+    those components merge them. Only students with at least one pair are kept, in order of
+    their first student so the order never depends on labels.
     """
     arrays = instance.arrays
     n, m, k = arrays.n_students, len(arrays.offers), len(arrays.slots)
-    # The adjacency is built straight in CSR form: student rows are the candidates' own
-    # grouping (no copy of the pair order), slot rows list their students.
-    offer_ptr = cand.offers.indptr(n)
-    by_slot = np.argsort(cand.slots.item, kind="stable")
-    slot_ptr = np.searchsorted(cand.slots.item[by_slot], np.arange(k + 1))
-    indptr = np.concatenate(
-        (offer_ptr, np.full(m, offer_ptr[-1]), offer_ptr[-1] + slot_ptr[1:])
-    ).astype(np.int64)
-    indices = np.concatenate((cand.offers.item + np.int32(n), cand.slots.student[by_slot])).astype(
-        np.int32
+    size = n + m + k
+    first = _labels(
+        size,
+        np.concatenate((cand.offers.student[short], cand.slots.student)).astype(np.int64),
+        np.concatenate((n + cand.offers.item[short], n + m + cand.slots.item)).astype(np.int64),
     )
-    graph = csr_matrix(
-        (np.ones(len(indices), dtype=np.int8), indices, indptr), shape=(n + m + k, n + m + k)
-    )
-    del indices, indptr
-    _, labels = connected_components(graph, directed=True, connection="weak")
-    del graph
+    bridges = []
+    for start in range(0, len(cand.offers), 1 << 22):
+        part = slice(start, start + (1 << 22))
+        a = first[cand.offers.student[part]]
+        b = first[n + cand.offers.item[part].astype(np.int64)]
+        joins = a != b
+        if joins.any():
+            bridges.append(np.unique(np.column_stack((a[joins], b[joins])), axis=0))
+    if bridges:
+        joined = np.unique(np.concatenate(bridges), axis=0)
+        labels = _labels(size, joined[:, 0], joined[:, 1])[first]
+    else:
+        labels = first
     degree = np.diff(cand.offers.indptr(n)) + np.diff(cand.slots.indptr(n))
     student_label = labels[:n]
     order = np.argsort(student_label, kind="stable")
