@@ -108,8 +108,8 @@ def solve(
     progress = progress or Progress()
     started = time.monotonic()
     # Keep time for what follows the search: its last step, evaluating levels and bounds,
-    # and explaining the unplaced (about 10 s on an académie).
-    deadline = started + time_limit - min(12.0, 0.1 * time_limit)
+    # and explaining the unplaced (about 15 s on an académie).
+    deadline = started + time_limit - min(20.0, 0.15 * time_limit)
     seconds: dict[str, float] = {}
 
     def phase(name: str, since: float) -> float:
