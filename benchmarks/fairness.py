@@ -21,6 +21,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import time
 from datetime import UTC, datetime
@@ -36,19 +37,16 @@ COMPARISON = "## Measured comparison"
 SPEED = "## Speed at académie scale"
 
 
-def _count_proposals() -> list[int]:
-    """Count deferred acceptance's proposals by wrapping its list reader (measurement only)."""
-    from stagematch import baselines
+class _Proposals(logging.Handler):
+    """Reads the number of proposals from deferred acceptance's DEBUG log line."""
 
-    counter = [0]
-    original = baselines._Lists.next
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.count = 0
 
-    def counting(self: Any, s: int) -> tuple[int, int] | None:
-        counter[0] += 1
-        return original(self, s)
-
-    baselines._Lists.next = counting  # type: ignore[method-assign]
-    return counter
+    def emit(self, record: logging.LogRecord) -> None:
+        if "proposals" in record.getMessage():
+            self.count = int(record.args[0])  # type: ignore[index]
 
 
 def compare_family(family: str, seed: int, time_limit: float) -> dict[str, Any]:
@@ -131,11 +129,14 @@ def speed_family(family: str, seed: int) -> dict[str, Any]:
     cand = candidates(instance)
     out["candidates"] = time.perf_counter() - start
     out["pairs"] = len(cand.offers)
-    proposals = _count_proposals()
+    proposals = _Proposals()
+    log = logging.getLogger("stagematch.baselines")
+    log.addHandler(proposals)
+    log.setLevel(logging.DEBUG)
     start = time.perf_counter()
     da = deferred_acceptance(instance, cand=cand)
     out["deferred acceptance"] = time.perf_counter() - start
-    out["proposals"] = proposals[0]
+    out["proposals"] = proposals.count
     start = time.perf_counter()
     fcfs = first_come_first_served(instance, cand=cand)
     out["first come, first served"] = time.perf_counter() - start
@@ -182,7 +183,7 @@ def comparison_section(r: dict[str, Any], command: str) -> str:
         lines.append(
             f"| {row['plan']} | {row['seconds']:.2f} | {row['placed']:,} "
             f"({_pct(row['placed_rate'])}) | {row['qpv_placed']:,} / {row['qpv_students']:,} "
-            f"| {_pct(row['first_wish_rate'])} | {_pct(row['wish_rate'])} "
+            f"| {_pct(row['first_wish_rate'])} | {_pct(row['any_wish_rate'])} "
             f"| {row['travel_median_min']:g} / {row['travel_mean_min']:.1f} "
             f"| {row['envious_students']:,} ({row['envious_qpv_students']:,}) "
             f"| {row['justified_envy_pairs']:,} | {row['wasted_seats']:,} "

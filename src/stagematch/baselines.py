@@ -33,6 +33,7 @@ comparing two of them is one integer comparison, in numpy or in plain Python.
 from __future__ import annotations
 
 import heapq
+import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -52,6 +53,8 @@ __all__ = [
     "preference_keys",
     "priority_keys",
 ]
+
+logger = logging.getLogger(__name__)
 
 Int64Array = npt.NDArray[np.int64]
 UInt64Array = npt.NDArray[np.uint64]
@@ -125,6 +128,7 @@ class _Lists:
         self.position = [0] * n
         self.threshold: list[int | None] = [None] * n
         self.block = [FIRST_BLOCK] * n
+        self.handed = [0] * n  # offers of the blocks before the current one, all proposed to
 
     def refill(self, s: int) -> bool:
         """Sort the next block of ``s``'s list; ``False`` when the list is exhausted."""
@@ -146,20 +150,16 @@ class _Lists:
         rest, items = rest[order], items[order]
         self.threshold[s] = int(keys[rest[-1]])
         bits = minute_bits(self.minutes[a:b][rest]).astype(np.uint64) << np.uint64(32)
+        self.handed[s] += len(self.items[s])
         self.items[s] = items.tolist()
         self.priorities[s] = (bits | self.base[s]).tolist()
         self.position[s] = 0
         return True
 
-    def next(self, s: int) -> tuple[int, int] | None:
-        """The next offer ``s`` proposes to, with ``s``'s priority key there (``None``: done)."""
-        k = self.position[s]
-        if k == len(self.items[s]):
-            if not self.refill(s):
-                return None
-            k = 0
-        self.position[s] = k + 1
-        return self.items[s][k], self.priorities[s][k]
+    @property
+    def proposals(self) -> int:
+        """Offers handed out so far: every proposal made (for the log and the benchmarks)."""
+        return sum(self.handed) + sum(self.position)
 
 
 def deferred_acceptance(instance: Instance, *, cand: Candidates | None = None) -> Plan:
@@ -199,8 +199,9 @@ def deferred_acceptance(instance: Instance, *, cand: Candidates | None = None) -
     -----
     Students propose lazily from their sorted lists (see :class:`_Lists`), and offers keep
     their held students in a heap keyed by priority, so each proposal costs O(log capacity).
-    Proposals are made in a loop of plain Python; the number of proposals, not the number of
-    candidate pairs, sets the time (see ``docs/fairness.md`` for measurements).
+    Proposals are made in a loop of plain Python; the number of proposals (logged at DEBUG
+    level), not the number of candidate pairs, sets the time: about 4.7 million proposals and
+    8 to 12 s for an académie's 50,000 students and 78 million pairs (``docs/fairness.md``).
     """
     cand = cand if cand is not None else candidates(instance)
     arrays = instance.arrays
@@ -210,23 +211,30 @@ def deferred_acceptance(instance: Instance, *, cand: Candidates | None = None) -
     held: list[list[int]] = [[] for _ in range(len(offers))]  # heaps of −priority
     non_qpv = [0] * len(offers)
     lists = _Lists(instance, cand)
+    items, priorities, position = lists.items, lists.priorities, lists.position
+    push, pop = heapq.heappush, heapq.heappop
     waiting = list(range(arrays.n_students))[::-1]  # pop() serves students in dataset order
     while waiting:
         s = waiting.pop()
-        proposal = lists.next(s)
-        if proposal is None:
-            continue  # no offer left to try: unplaced
-        o, priority = proposal
+        # The next offer on s's list (inlined rather than a method: this is the hot path).
+        k = position[s]
+        if k == len(items[s]):
+            if not lists.refill(s):
+                continue  # no offer left to try: unplaced
+            k = 0
+        position[s] = k + 1
+        o, priority = items[s][k], priorities[s][k]
         heap = held[o]
-        heapq.heappush(heap, -priority)
+        push(heap, -priority)
         count = non_qpv[o] + (priority >> 63)
         if len(heap) > capacity[o] or count > open_seats[o]:
             # One seat or one open seat too many: the lowest priority goes. It is a non-QPV
             # student whenever one is held, since QPV students rank first everywhere.
-            worst = -heapq.heappop(heap)
+            worst = -pop(heap)
             count -= worst >> 63
             waiting.append(worst & STUDENT_MASK)
         non_qpv[o] = count
+    logger.debug("deferred acceptance: %d proposals", lists.proposals)
     ids = arrays.student_ids
     return Plan(
         Assignment(ids[(-key) & STUDENT_MASK], "placement", offers.ids[o])

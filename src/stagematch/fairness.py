@@ -8,10 +8,17 @@ Sönmez, 2003), computed for the plan at hand, whoever made it: the solver, a ba
 
 Preferences and priorities
 --------------------------
-As in :mod:`stagematch.baselines`: a student prefers the lower wish cost, then fewer minutes,
-then the offer listed first; only their candidate offers (eligible, within their travel limit)
-are acceptable, and any of them beats no placement. An offer ranks QPV students first, then
-fewer minutes, then the student listed first.
+A student prefers the lower wish cost (rank − 1, or ``unranked_cost``), then fewer minutes;
+only their candidate offers (eligible, within their travel limit) are acceptable, and any of
+them beats no placement. An offer ranks QPV students first, then fewer minutes.
+
+These orders have ties, and by default a tie is a tie: a student does not *prefer* an offer
+with the same cost and minutes as their own, and does not *outrank* a student of the same QPV
+status living as far. That is the fairness a family can argue about. With
+``analyse(..., tie_break=True)`` ties are broken as :mod:`stagematch.baselines` breaks them (the
+offer listed first, the student listed first): the strict orders deferred acceptance is stable
+for. A plan stable with tie-breaking is stable without (every blocking pair without tie-breaking
+is one with it), so deferred acceptance's plan is stable either way.
 
 For a plan μ and a student *s*, μ(*s*) is *s*'s best placement in μ by *s*'s preferences
 (a split programme has two placements; the better one counts), or nothing.
@@ -55,7 +62,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .baselines import deferred_acceptance, preference_keys, priority_keys
+from .baselines import STUDENT_MASK, deferred_acceptance, preference_keys, priority_keys
 from .candidates import SLICE, Candidates, candidates, wish_ranks
 from .plan import Plan
 from .travel import Pairs, minutes_for
@@ -145,6 +152,8 @@ class Fairness:
     ----------
     instance, plan
         What was analysed.
+    tie_break
+        Whether ties in preferences and priorities were broken by dataset order.
     best_offer
         Per student, the index of their best placement (μ(*s*)), −1 when unplaced.
     best_rank, best_cost, best_minutes
@@ -165,6 +174,7 @@ class Fairness:
 
     instance: Instance
     plan: Plan
+    tie_break: bool
     best_offer: IntArray
     best_rank: IntArray
     best_cost: IntArray
@@ -203,7 +213,7 @@ class Fairness:
         """Headline figures: placed, wishes, travel, blocking pairs, wasted seats, schools.
 
         Wish and travel figures are over placed students and their best placement;
-        ``first_wish_rate`` and ``wish_rate`` are shares of placed students whose best placement
+        ``first_wish_rate`` and ``any_wish_rate`` are shares of placed students whose best placement
         is their first wish / matches a wish. ``unplaced_with_free_seat`` counts unplaced
         students with a wasted seat they may take (the SPEC promises none for a plan whose
         ``placed`` level is proven optimal). School figures are over the per-school placement
@@ -250,7 +260,7 @@ class Fairness:
         minutes = self.best_minutes[placed]
         return {
             "first_wish_rate": _rate((rank == 1).sum(), n),
-            "wish_rate": _rate((rank > 0).sum(), n),
+            "any_wish_rate": _rate((rank > 0).sum(), n),
             "wish_cost_mean": float(self.best_cost[placed].mean()) if n else float("nan"),
             "travel_median_min": float(np.median(minutes)) if n else float("nan"),
             "travel_mean_min": float(minutes.mean()) if n else float("nan"),
@@ -438,7 +448,13 @@ def _held_offers(instance: Instance, plan: Plan) -> tuple[IntArray, IntArray]:
     return np.asarray(s_list, dtype=np.int64), np.asarray(o_list, dtype=np.int64)
 
 
-def analyse(instance: Instance, plan: Plan, *, cand: Candidates | None = None) -> Fairness:
+def analyse(
+    instance: Instance,
+    plan: Plan,
+    *,
+    cand: Candidates | None = None,
+    tie_break: bool = False,
+) -> Fairness:
     """Blocking pairs, justified envy and wasted seats of ``plan`` (definitions: module docs).
 
     Parameters
@@ -451,6 +467,9 @@ def analyse(instance: Instance, plan: Plan, *, cand: Candidates | None = None) -
         computed, but mean little).
     cand
         The instance's :func:`~stagematch.candidates.candidates`, when already computed.
+    tie_break
+        Break ties in preferences and priorities by dataset order, as the baselines do; by
+        default a tie neither makes a student prefer an offer nor outrank another student.
 
     Raises
     ------
@@ -483,14 +502,20 @@ def analyse(instance: Instance, plan: Plan, *, cand: Candidates | None = None) -
     best_rank[who] = r_held[firsts]
     best_cost[who] = c_held[firsts]
     best_minutes[who] = m_held[firsts]
-    tie_offer = np.where(best_offer >= 0, best_offer, NO_KEY)
+    # With ties broken, an offer listed before the student's own at the same key is preferred.
+    if tie_break:
+        tie_offer = np.where(best_offer >= 0, best_offer, NO_KEY)
+    else:
+        tie_offer = np.full(n, -1, dtype=np.int64)  # no offer index is below: ties never count
+    # Without, priority keys lose the student index that breaks their ties.
+    index_mask = np.uint64(np.iinfo(np.uint64).max if tie_break else ~np.uint64(STUDENT_MASK))
 
     # What each offer holds: every holder counts, whatever their best placement.
     n_offers = len(offers)
     held = np.bincount(o_held, minlength=n_offers)
     non_qpv = np.bincount(o_held[~arrays.qpv[s_held]], minlength=n_offers)
     worst = np.zeros(n_offers, dtype=np.uint64)  # 0: nobody held (no key is below 0)
-    np.maximum.at(worst, o_held, priority_keys(arrays.qpv[s_held], m_held, s_held))
+    np.maximum.at(worst, o_held, priority_keys(arrays.qpv[s_held], m_held, s_held) & index_mask)
     free = offers.capacity - held
     open_left = offers.capacity - offers.reserved - non_qpv
 
@@ -506,7 +531,7 @@ def analyse(instance: Instance, plan: Plan, *, cand: Candidates | None = None) -
         s, o, minutes = s[keep], o[keep], pairs.minutes[part][keep]
         qpv = arrays.qpv[s]
         wasted = (free[o] > 0) & (qpv | (open_left[o] > 0))  # 3a
-        envy = worst[o] > priority_keys(qpv, minutes, s)  # 3b (rule 2 holds, see docs)
+        envy = worst[o] > priority_keys(qpv, minutes, s) & index_mask  # 3b (rule 2 holds)
         blocking = wasted | envy
         found.append((s[blocking], o[blocking], wasted[blocking], envy[blocking]))
     if found:
@@ -528,6 +553,7 @@ def analyse(instance: Instance, plan: Plan, *, cand: Candidates | None = None) -
     return Fairness(
         instance=instance,
         plan=plan,
+        tie_break=tie_break,
         best_offer=best_offer,
         best_rank=best_rank,
         best_cost=best_cost,
@@ -547,17 +573,19 @@ def compare(
     plans: Mapping[str, Plan | Fairness],
     *,
     cand: Candidates | None = None,
+    tie_break: bool = False,
 ) -> pd.DataFrame:
     """:meth:`Fairness.summary` of several plans side by side, one row per plan.
 
     ``plans`` maps a name (``"stagematch"``, ``"deferred acceptance"``, …) to a plan, or to its
-    :class:`Fairness` when already analysed. Candidates are computed once for all plans.
+    :class:`Fairness` when already analysed. Candidates are computed once for all plans;
+    ``tie_break`` is passed to :func:`analyse`.
     """
     rows = []
     for name, plan in plans.items():
         if not isinstance(plan, Fairness):
             cand = cand if cand is not None else candidates(instance)
-            plan = analyse(instance, plan, cand=cand)
+            plan = analyse(instance, plan, cand=cand, tie_break=tie_break)
         rows.append({"plan": name, **plan.summary()})
     return pd.DataFrame(rows).set_index("plan")
 

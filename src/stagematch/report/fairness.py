@@ -37,7 +37,7 @@ FAIRNESS_WORDS: dict[str, str] = {
     "qpv_placed": "QPV students placed",
     "qpv_placed_rate": "QPV students placed",
     "first_wish_rate": "Placed on their first wish",
-    "wish_rate": "Placed on one of their wishes",
+    "any_wish_rate": "Placed on one of their wishes",
     "wish_cost_mean": "Wish cost of the placement (mean)",
     "travel_median_min": "Placement travel, median (min)",
     "travel_mean_min": "Placement travel, mean (min)",
@@ -64,7 +64,7 @@ RATE_KEYS = frozenset(
         "placed_rate",
         "qpv_placed_rate",
         "first_wish_rate",
-        "wish_rate",
+        "any_wish_rate",
         "envious_rate",
         "school_placed_rate_min",
         "school_placed_rate_max",
@@ -115,9 +115,9 @@ def write_fairness_excel(
 
 
 CHART_METRICS: tuple[tuple[str, str], ...] = (
-    ("placed_rate", "students placed"),
-    ("qpv_placed_rate", "QPV students placed"),
-    ("first_wish_rate", "placed on first wish"),
+    ("placed_rate", "students\nplaced"),
+    ("qpv_placed_rate", "QPV students\nplaced"),
+    ("first_wish_rate", "first wish\n(of those placed)"),
     ("envious_rate", "students with\njustified envy"),
 )
 
@@ -141,7 +141,7 @@ def plot_fairness(
     else:
         frame = pd.DataFrame([f.summary() for f in data.values()], index=list(data))
     if ax is None:
-        ax = new_axes((8.0, 3.6))
+        ax = new_axes((9.0, 3.6))
     if frame.empty:
         return _empty(ax, "no plan to compare")
     n_plans = len(frame)
