@@ -234,6 +234,10 @@ def solve_component(
         solver.parameters.linearization_level = 2
         if deterministic_time is not None:
             solver.parameters.max_deterministic_time = deterministic_time
+        else:
+            # Exact models of small components: probing costs a fixed ~0.03 s per solve, a
+            # third of a level's time, for little gain (pilot: 1.15 s → 0.91 s, same optimum).
+            solver.parameters.cp_model_probing_level = 0
         status = solver.solve(model)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             outcome.offer_chosen = np.fromiter(
