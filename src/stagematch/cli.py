@@ -11,7 +11,7 @@ import contextlib
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .errors import InvalidInputError
 from .model import Instance
@@ -139,17 +139,14 @@ def _export_options_problem(args: argparse.Namespace) -> str | None:
     return None
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
-    from .generate import load_pilot
-
+def _solve_command(args: argparse.Namespace, load: Callable[[], Instance]) -> int:
+    """What ``demo`` and ``solve`` share: check the export options, load, solve, write, print."""
     problem = _export_options_problem(args)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 1
-    instance = load_pilot()
-    print(f"bundled pilot: {instance!r}")
     result = _solve_and_write(
-        instance,
+        load(),
         args.out,
         args.time_limit,
         args.seed,
@@ -161,6 +158,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.out:
         print(f"plan written to {args.out}")
     return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .generate import load_pilot
+
+    def load() -> Instance:
+        instance = load_pilot()
+        print(f"bundled pilot: {instance!r}")
+        return instance
+
+    return _solve_command(args, load)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -213,23 +221,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
     if not args.out:
         print("stagematch solve: error: --out is required (or use --json)", file=sys.stderr)
         return 2
-    problem = _export_options_problem(args)
-    if problem:
-        print(f"error: {problem}", file=sys.stderr)
-        return 1
-    instance = _load(args.input)
-    result = _solve_and_write(
-        instance,
-        args.out,
-        args.time_limit,
-        args.seed,
-        report=args.report,
-        pseudonymise=args.pseudonymise,
-        key_file=args.key_file,
-    )
-    print(format_summary(result))
-    print(f"plan written to {args.out}")
-    return 0
+    return _solve_command(args, lambda: _load(args.input))
 
 
 def cmd_report(args: argparse.Namespace) -> int:
