@@ -53,13 +53,15 @@ IMAGE = ROOT / "docs" / "img" / "peers.png"
 RESULTS = ROOT / "benchmarks" / "peers_results.json"
 SECTION = "## Peers side by side"
 FAMILY = "bassin"
-PEERS = ("da", "cbc", "highs", "cpsat", "stagematch")
+PEERS = ("da", "cbc", "highs", "cpsat", "stagematch", "stagematch-da")
+OURS = ("stagematch", "stagematch-da")
 LABELS = {
     "da": "deferred acceptance",
     "cbc": "MILP, PuLP + CBC",
     "highs": "MILP, HiGHS",
     "cpsat": "CP-SAT, plain model",
     "stagematch": "stagematch",
+    "stagematch-da": "stagematch, DA's time",
 }
 LEVEL_NAMES = ("qpv_placed", "placed", "workshops", "coverage", "preference", "travel")
 MAXIMISED = {"qpv_placed", "placed", "workshops", "coverage"}
@@ -99,9 +101,9 @@ def run_child(
 
     progress = _Progress(progress_path)
     instance = generate(FAMILY, students=students, seed=seed)
-    cand = None if peer == "stagematch" else candidates(instance)
+    cand = None if peer in OURS else candidates(instance)
     base_mb = _peak_mb()
-    budget = stagematch_limit if peer == "stagematch" else limit
+    budget = stagematch_limit if peer in OURS else limit
     progress.update(phase="build", clock_started=time.time(), budget=budget)
     start = time.monotonic()
     details: dict[str, Any] = {}
@@ -110,7 +112,7 @@ def run_child(
         assert cand is not None
         plan = pm.deferred_acceptance(instance, cand)
         outcome = "done"
-    elif peer == "stagematch":
+    elif peer in OURS:
         from stagematch.solver import solve
 
         result = solve(instance, time_limit=stagematch_limit, seed=seed)
@@ -136,6 +138,8 @@ def run_child(
             for k, r in lex.levels.items()
         }
         proven = [k for k, r in lex.levels.items() if r.proven]
+        if lex.errors:
+            details["errors"] = lex.errors
         plan = Plan() if lex.values is None else pm.plan_from_values(instance, cand, lex.values)
         outcome = {"proven": "done", "limit": "limit", "no solution": "no plan"}[lex.stopped]
     seconds = time.monotonic() - start
@@ -245,7 +249,7 @@ def measure(
         if killed:
             state = _read_json(progress_path) or {}
             started = state.get("clock_started", spawned)
-            budget = stagematch_limit if peer == "stagematch" else limit
+            budget = stagematch_limit if peer in OURS else limit
             return {
                 "students": students,
                 "seed": seed,
@@ -262,9 +266,36 @@ def measure(
             }
         result = _read_json(out_path)
         if child.returncode != 0 or result is None:
-            tail = log_path.read_text(encoding="utf-8")[-2000:]
-            raise SystemExit(f"{peer} at {students} students failed:\n{tail}")
+            lines = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+            print("\n".join(lines[-20:]), file=sys.stderr)
+            return {
+                "students": students,
+                "seed": seed,
+                "peer": peer,
+                "limit": stagematch_limit if peer in OURS else limit,
+                "outcome": "error",
+                "seconds": round(time.time() - spawned, 1),
+                "peak_mb": round(max_rss),
+                "valid": None,
+                "levels": None,
+                "proven": [],
+                "details": {"error": lines[-1] if lines else f"exit {child.returncode}"},
+            }
         return result
+
+
+def _code_version() -> str:
+    """The commit the run used, with ``+`` when ``src/`` had uncommitted changes."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "src"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+    except OSError:
+        return "unknown"
+    return f"{head}{'+' if dirty else ''}" if head else "unknown"
 
 
 def _read_json(path: Path) -> Any:
@@ -303,11 +334,19 @@ def _fmt_outcome(r: dict[str, Any]) -> str:
     if o == "done":
         return "finished" if r["peer"] == "da" else "finished, all proven"
     if o == "limit":
-        return "stopped at limit"
+        return "not all proven in time"
     if o == "no plan":
         return "no plan within limit"
-    phase = r["details"].get("phase", "")
+    phase = r["details"].get("phase") or ""
+    if phase.startswith("after ") and phase[6:] in LEVEL_NAMES[:-1]:
+        phase = f"solving {LEVEL_NAMES[LEVEL_NAMES.index(phase[6:]) + 1]}"
+    elif phase == "build":
+        phase = "building the model"
     where = f" ({phase})" if phase else ""
+    if o == "error":
+        return f"failed: {r['details'].get('error', '')[:80]}"
+    if r["details"].get("errors"):
+        return f"not all proven; {len(r['details']['errors'])} CBC failure(s)"
     if o == "memory":
         return f"killed: memory cap{where}"
     return f"timed out, killed{where}"
@@ -344,16 +383,33 @@ def targets(results: list[dict[str, Any]]) -> list[str]:
                 f"{sm['seconds']:.1f} s vs {_fmt_seconds(r)} s ({faster}); {why}."
             )
         da = by.get((n, "da"))
+        fast = by.get((n, "stagematch-da"))
+        if fast is not None and fast["levels"] is not None:
+            sm = fast  # stagematch given the time deferred acceptance took
         if da is not None and da["levels"] is not None:
             placed = sm["levels"]["placed"] - da["levels"]["placed"]
             qpv = sm["levels"]["qpv_placed"] - da["levels"]["qpv_placed"]
             quick = sm["seconds"] <= da["seconds"]
-            met = "met" if placed >= 0 and qpv > 0 and quick else "missed"
+            misses = [
+                what
+                for what, bad in (
+                    ("fewer students placed", placed < 0),
+                    ("no more QPV students placed", qpv <= 0),
+                    ("slower", not quick),
+                )
+                if bad
+            ]
+            met = f"missed: {', '.join(misses)}" if misses else "met"
+            ceiling = (
+                " (both at the proven maximum: no plan places more QPV students)"
+                if qpv == 0 and "qpv_placed" in sm["proven"]
+                else ""
+            )
             lines.append(
-                f"- {n:,} students, vs deferred acceptance: **{met}** — placed "
-                f"{sm['levels']['placed']:,.0f} vs {da['levels']['placed']:,.0f} ({placed:+,.0f}), "
-                f"QPV placed {sm['levels']['qpv_placed']:,.0f} vs "
-                f"{da['levels']['qpv_placed']:,.0f} ({qpv:+,.0f}); "
+                f"- {n:,} students, {LABELS[sm['peer']]} vs deferred acceptance: **{met}** — "
+                f"placed {sm['levels']['placed']:,.0f} vs {da['levels']['placed']:,.0f} "
+                f"({placed:+,.0f}), QPV placed {sm['levels']['qpv_placed']:,.0f} vs "
+                f"{da['levels']['qpv_placed']:,.0f} ({qpv:+,.0f}){ceiling}; "
                 f"{sm['seconds']:.1f} s vs {da['seconds']:.1f} s."
             )
     return lines
@@ -381,10 +437,23 @@ def _load_line(results: list[dict[str, Any]]) -> list[str]:
     ]
 
 
+def _code_line(results: list[dict[str, Any]]) -> list[str]:
+    codes = sorted({r["code"] for r in results if r.get("code")})
+    if not codes:
+        return []
+    return [
+        f"- stagematch commit: {', '.join(f'`{c}`' for c in codes)} "
+        "(`+`: with uncommitted changes under `src/`)"
+    ]
+
+
 def section(results: list[dict[str, Any]], image: str = "img/peers.png") -> str:
     """The Markdown of the "Peers side by side" section, from every stored result."""
     results = sorted(results, key=_key)
-    commands = sorted({(r["students"], r["command"]) for r in results if r.get("command")})
+    commands: dict[str, list[int]] = {}
+    for r in results:
+        if r.get("command") and r["students"] not in commands.setdefault(r["command"], []):
+            commands[r["command"]].append(r["students"])
     dates = sorted({r["date"] for r in results if r.get("date")})
     machines = sorted({r["machine"] for r in results if r.get("machine")})
     lines = [
@@ -406,7 +475,8 @@ def section(results: list[dict[str, Any]], image: str = "img/peers.png") -> str:
         "  runs on its `Player`/`Hospital` objects; the `HospitalResident` wrapper is skipped",
         "  because it deep-copies the players (Python's recursion limit breaks from 1,000",
         "  students) and checks inputs in quadratic time. One placement per student, nothing",
-        "  else: no workshops, no second placement. No time limit applies.",
+        "  else: no workshops, no second placement. It has no time limit of its own but is",
+        "  killed, like the others, a margin after the peers' limit.",
         "- **The straightforward model**, one integer program handed to three solvers: a binary",
         "  per candidate pair (placements and sessions), capacity and reserved-seat rows per item,",
         "  placements per student ≤ `max_placements_per_student` (1 without `split_ok`), each",
@@ -421,19 +491,30 @@ def section(results: list[dict[str, Any]], image: str = "img/peers.png") -> str:
         "- **stagematch**: `stagematch.solve(instance, time_limit=…)`. Its neighbourhood search",
         "  uses the whole budget unless every level is proven, so its seconds are its budget,",
         "  given as a twentieth of the peers' limit; *proven* counts the levels whose value",
-        "  equals the bound it proved.",
+        "  equals the bound it proved. *stagematch, DA's time* is stagematch given as budget the",
+        "  seconds deferred acceptance took on the same instance (at least 1 s).",
         "",
+        "*Outcome*: finished with every level proven optimal, or not all proven in time (the",
+        "best plan found is kept; *proven* counts the levels proven optimal, each given the",
+        "values fixed before it), or killed. A level the MILP proves after an earlier level was",
+        "fixed at a poor value is proven only relative to that value: the checker's levels are",
+        "what to compare.",
         "*Seconds* run from the model build (or `solve`) to the plan. *Peak MB* is the resident",
         "peak of the child process and its children (CBC runs as one), dataset and candidates",
         "included. A run still going a margin after its limit, or above the memory cap, is",
         "killed: its seconds are then when it was killed, and the phase it was in is shown.",
         "",
         *(f"- Machine: {m}; {_versions()}" for m in machines),
-        *(f"- {n:,} students: `{c}`" for n, c in commands),
+        "- Commands:",
+        *(
+            f"    - `{c}`"
+            for c, _ in sorted(commands.items(), key=lambda kv: (len(kv[1]) > 1, min(kv[1])))
+        ),
         f"- Date: {', '.join(dates)}",
         *_load_line(results),
+        *_code_line(results),
         "",
-        f"![Seconds and students placed per peer and size]({image})",
+        f"![Seconds, QPV students placed, students placed, workshops per peer and size]({image})",
         "",
     ]
     instances: dict[int, dict[str, Any]] = {}
@@ -466,9 +547,13 @@ def section(results: list[dict[str, Any]], image: str = "img/peers.png") -> str:
     for r in results:
         levels = r["levels"]
         cells = [f"{levels[k]:,.0f}" for k in LEVEL_NAMES] if levels else ["—"] * len(LEVEL_NAMES)
-        limit = "—" if r["peer"] == "da" else f"{r['limit']:g}"
+        limit = "—" if r["peer"] == "da" else f"{r['limit']:.1f}".removesuffix(".0")
         valid = "—" if r["valid"] is None else ("yes" if r["valid"] else "**no**")
-        proven = "—" if r["peer"] == "da" else f"{len(r['proven'])}/{len(LEVEL_NAMES)}"
+        proven = (
+            "—"
+            if r["peer"] == "da" or r["levels"] is None
+            else f"{len(r['proven'])}/{len(LEVEL_NAMES)}"
+        )
         lines.append(
             f"| {r['students']:,} | {LABELS[r['peer']]} | {limit} | {_fmt_outcome(r)} "
             f"| {_fmt_seconds(r)} | {r['peak_mb']:,} | {valid} | "
@@ -490,14 +575,21 @@ def section(results: list[dict[str, Any]], image: str = "img/peers.png") -> str:
 
 
 def plot(results: list[dict[str, Any]], path: Path) -> None:
-    """Seconds, and share of QPV students and of all students placed, per peer and size."""
+    """Seconds; shares of QPV students placed, students placed and workshop attendance."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 3, figsize=(13, 4.2))
-    markers = {"da": "s", "cbc": "^", "highs": "v", "cpsat": "D", "stagematch": "o"}
+    fig, axes = plt.subplots(1, 4, figsize=(17, 4.2))
+    markers = {
+        "da": "s",
+        "cbc": "^",
+        "highs": "v",
+        "cpsat": "D",
+        "stagematch": "o",
+        "stagematch-da": "P",
+    }
     for peer in PEERS:
         runs = sorted((r for r in results if r["peer"] == peer), key=_key)
         if not runs:
@@ -520,6 +612,7 @@ def plot(results: list[dict[str, Any]], path: Path) -> None:
         for ax, level, total in (
             (axes[1], "qpv_placed", "qpv"),
             (axes[2], "placed", None),
+            (axes[3], "workshops", None),
         ):
             ax.plot(
                 [r["students"] for r in done],
@@ -535,10 +628,11 @@ def plot(results: list[dict[str, Any]], path: Path) -> None:
         yscale="log",
         xlabel="students",
         ylabel="seconds",
-        title="Time (circled: not finished)",
+        title="Seconds (circled: not every level proven)",
     )
     axes[1].set(xscale="log", xlabel="students", ylabel="% of QPV students", title="QPV placed")
     axes[2].set(xscale="log", xlabel="students", ylabel="% of students", title="Placed")
+    axes[3].set(xscale="log", xlabel="students", ylabel="% of students", title="Workshop attended")
     for ax in axes:
         ax.grid(True, which="both", alpha=0.3)
     axes[0].legend(fontsize=8)
@@ -577,6 +671,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--memory-cap", type=float, default=12_000, help="MB; killed above")
     parser.add_argument("--write-docs", action="store_true", help=f"update {DOCS.name}")
+    parser.add_argument(
+        "--report-only", action="store_true", help="only rebuild the docs from stored results"
+    )
     parser.add_argument("--child", choices=PEERS, help=argparse.SUPPRESS)
     parser.add_argument("--progress", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -593,11 +690,26 @@ def main(argv: list[str] | None = None) -> int:
     today = datetime.now(UTC).date().isoformat()
     where = machine()
     new = []
-    for n in args.students:
+    for n in [] if args.report_only else args.students:
         for peer in args.peers:
             load = os.getloadavg()[0]  # other work on the machine skews the seconds
-            r = measure(peer, n, args.seed, args.limit, sm_limit, margin, args.memory_cap)
-            r.update(command=shown, date=today, machine=where, load=round(load, 2))
+            code = _code_version()  # the solver may change between runs of a long benchmark
+            budget = sm_limit
+            if peer == "stagematch-da":
+                da = next(
+                    (
+                        r
+                        for r in _read_json(RESULTS) or []
+                        if (r["students"], r["seed"], r["peer"]) == (n, args.seed, "da")
+                    ),
+                    None,
+                )
+                if da is None or da["outcome"] != "done":
+                    print(f"{n} {peer}: skipped (no finished deferred-acceptance run)")
+                    continue
+                budget = max(1.0, da["seconds"])
+            r = measure(peer, n, args.seed, args.limit, budget, margin, args.memory_cap)
+            r.update(command=shown, date=today, machine=where, load=round(load, 2), code=code)
             levels = r["levels"] or {}
             print(
                 f"{n} {peer}: {r['outcome']} in {r['seconds']} s, peak {r['peak_mb']} MB, "
@@ -607,7 +719,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             new.append(r)
             store([r])
-    if args.write_docs:
+    if args.write_docs or args.report_only:
         results = _read_json(RESULTS) or []
         plot(results, IMAGE)
         write_section(SECTION, section(results), DOCS)

@@ -26,10 +26,12 @@ what is missing.
 from __future__ import annotations
 
 import math
+import tempfile
 import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -162,8 +164,8 @@ class _Rows:
     """Collects sparse rows ``Σ coef · v ≤ upper`` as coordinate arrays."""
 
     def __init__(self) -> None:
-        self.row: list[IntArray] = []
-        self.col: list[IntArray] = []
+        self.row: list[npt.NDArray[np.int32]] = []
+        self.col: list[npt.NDArray[np.int32]] = []
         self.val: list[FloatArray] = []
         self.upper: list[FloatArray] = []
         self.count = 0
@@ -184,16 +186,20 @@ class _Rows:
 
     def add(self, row: IntArray, col: IntArray, val: FloatArray, upper: FloatArray) -> None:
         """Rows numbered ``self.count ..`` (``row`` already in that numbering)."""
-        self.row.append(np.asarray(row, dtype=np.int64))
-        self.col.append(np.asarray(col, dtype=np.int64))
+        self.row.append(np.asarray(row, dtype=np.int32))  # int32: 10,000 students make
+        self.col.append(np.asarray(col, dtype=np.int32))  # ~80 M nonzeros
         self.val.append(np.asarray(val, dtype=np.float64))
         self.upper.append(np.asarray(upper, dtype=np.float64))
         self.count += len(upper)
 
     def matrix(self, n_cols: int) -> tuple[csr_matrix, FloatArray]:
-        row = np.concatenate(self.row) if self.row else np.zeros(0, np.int64)
-        col = np.concatenate(self.col) if self.col else np.zeros(0, np.int64)
+        """The rows as one CSR matrix (the pieces are released as they are joined)."""
+        row = np.concatenate(self.row) if self.row else np.zeros(0, np.int32)
+        self.row = []
+        col = np.concatenate(self.col) if self.col else np.zeros(0, np.int32)
+        self.col = []
         val = np.concatenate(self.val) if self.val else np.zeros(0)
+        self.val = []
         upper = np.concatenate(self.upper) if self.upper else np.zeros(0)
         a = csr_matrix((val, (row, col)), shape=(self.count, n_cols))
         a.sort_indices()
@@ -411,6 +417,7 @@ class LexOutcome:
     levels: dict[str, LevelRecord]
     build_seconds: float
     stopped: str  # "proven", "limit" or "no solution"
+    errors: list[str] = field(default_factory=list)  # solver failures, level by level
 
 
 def lexicographic(
@@ -469,7 +476,7 @@ def lexicographic(
         stopped = "no solution"
     else:
         stopped = "proven" if all_proven and len(levels) == len(model.objective) else "limit"
-    return LexOutcome(incumbent, levels, build_seconds, stopped)
+    return LexOutcome(incumbent, levels, build_seconds, stopped, getattr(backend, "errors", []))
 
 
 def _fixed_bound(coefs: FloatArray, maximise: bool, value: float) -> float:
@@ -504,9 +511,9 @@ class HighsBackend:
             model.col_upper,
             np.full(a.shape[0], -highspy.kHighsInf),
             model.upper,
-            a.indptr.astype(np.int32),
-            a.indices.astype(np.int32),
-            a.data.astype(np.float64),
+            np.asarray(a.indptr, dtype=np.int32),
+            np.asarray(a.indices, dtype=np.int32),
+            np.asarray(a.data, dtype=np.float64),
             np.ones(n, dtype=np.int32),  # kInteger
         )
         if status != highspy.HighsStatus.kOk:
@@ -570,6 +577,7 @@ class PulpBackend:
             )
         self.prob = prob
         self.warm = False
+        self.errors: list[str] = []
 
     def _expr(self, coefs: FloatArray) -> Any:
         nz = np.flatnonzero(coefs)
@@ -588,10 +596,20 @@ class PulpBackend:
 
     def solve(self, seconds: float) -> Solved:
         pulp = self.pulp
-        with warnings.catch_warnings():  # PuLP 3.3 announces CBC's move to an extra in 4.0
-            warnings.simplefilter("ignore", DeprecationWarning)
-            solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=max(seconds, 1.0), warmStart=self.warm)
-        self.prob.solve(solver)
+        with tempfile.TemporaryDirectory() as folder:
+            log = Path(folder) / "cbc.log"
+            with warnings.catch_warnings():  # PuLP 3.3 announces CBC's move to an extra in 4.0
+                warnings.simplefilter("ignore", DeprecationWarning)
+                solver = pulp.PULP_CBC_CMD(
+                    msg=False, timeLimit=max(seconds, 1.0), warmStart=self.warm, logPath=str(log)
+                )
+            try:
+                self.prob.solve(solver)
+            except pulp.PulpSolverError:
+                # CBC exited with an error: the level gets no solution, the reason is kept.
+                text = log.read_text(errors="replace") if log.exists() else ""
+                self.errors.append("CBC failed: " + " / ".join(text.strip().splitlines()[-3:]))
+                return Solved(None, False)
         if self.prob.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
             return Solved(None, False)
         values = np.array([var.varValue or 0.0 for var in self.variables])
@@ -622,13 +640,13 @@ class CpSatBackend:
         self.variables = [m.new_int_var(0, u, f"v{j}") for j, u in enumerate(upper)]
         a = model.a
         v = self.variables
-        indices = a.indices.tolist()
-        data = np.rint(a.data).astype(np.int64).tolist()
-        indptr = a.indptr.tolist()
-        for r in range(a.shape[0]):
-            lo, hi = indptr[r], indptr[r + 1]
+        data = np.rint(a.data).astype(np.int64)
+        for r in range(a.shape[0]):  # row by row: whole-matrix Python lists would not fit
+            lo, hi = a.indptr[r], a.indptr[r + 1]
             m.add(
-                cp_model.LinearExpr.weighted_sum([v[j] for j in indices[lo:hi]], data[lo:hi])
+                cp_model.LinearExpr.weighted_sum(
+                    [v[j] for j in a.indices[lo:hi].tolist()], data[lo:hi].tolist()
+                )
                 <= int(model.upper[r])
             )
         self.model = m
