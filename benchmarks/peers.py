@@ -53,6 +53,7 @@ IMAGE = ROOT / "docs" / "img" / "peers.png"
 RESULTS = ROOT / "benchmarks" / "peers_results.json"
 SECTION = "## Peers side by side"
 FAMILY = "bassin"
+SIZES = (1000, 3000, 10000, 30000)  # the sizes of issue 5
 PEERS = ("da", "cbc", "highs", "cpsat", "stagematch", "stagematch-da")
 OURS = ("stagematch", "stagematch-da")
 LABELS = {
@@ -509,6 +510,11 @@ def section(results: list[dict[str, Any]], image: str = "img/peers.png") -> str:
         *(
             f"    - `{c}`"
             for c, _ in sorted(commands.items(), key=lambda kv: (len(kv[1]) > 1, min(kv[1])))
+        ),
+        *(
+            f"    - not run yet: `python benchmarks/peers.py {n} --limit 600 --write-docs`"
+            for n in SIZES
+            if n not in {r["students"] for r in results}
         ),
         f"- Date: {', '.join(dates)}",
         *_load_line(results),
