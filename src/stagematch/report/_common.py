@@ -96,6 +96,20 @@ class Context:
     def school_name(self, student_id: str) -> str:
         return self.schools[self.students[student_id].school_id].name
 
+    def session(self, slot_id: str) -> dict[str, Any]:
+        """What every table about a workshop session shows of it: when, what, who, where."""
+        slot = self.slots[slot_id]
+        return {
+            "date": slot.date,
+            "part": PART_WORDS[slot.part],
+            "slot_id": slot_id,
+            "workshop_id": slot.workshop_id,
+            "title": slot.title,
+            "association": slot.association,
+            "venue": slot.venue,
+            "commune": self.slot_commune[slot_id],
+        }
+
 
 @lru_cache(maxsize=4)
 def context(result: Result) -> Context:

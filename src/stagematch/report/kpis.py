@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..result import REASONS, Result
-from ._common import REASON_WORDS, Context, context
+from ._common import PART_ORDER, REASON_WORDS, Context, context
 
 GROUPS: tuple[str, ...] = ("All students", "QPV", "Non-QPV")
 
@@ -285,20 +285,11 @@ def capacity_by_session(result: Result) -> pd.DataFrame:
     """Every workshop session: when, where, who runs it, seats and attendees, in date order."""
     ctx = context(result)
     rows = []
-    from ._common import PART_ORDER, PART_WORDS
-
     for slot_id, slot in ctx.slots.items():
         taken, qpv = _taken(ctx, ctx.slot_takers[slot_id])
         rows.append(
             {
-                "date": slot.date,
-                "part": PART_WORDS[slot.part],
-                "slot_id": slot_id,
-                "workshop_id": slot.workshop_id,
-                "title": slot.title,
-                "association": slot.association,
-                "venue": slot.venue,
-                "commune": ctx.slot_commune[slot_id],
+                **ctx.session(slot_id),
                 "capacity": slot.capacity,
                 "qpv_reserved": slot.qpv_reserved,
                 "attendees": taken,

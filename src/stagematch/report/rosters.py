@@ -147,14 +147,7 @@ def session_roster(result: Result) -> pd.DataFrame:
             student = ctx.students[student_id]
             rows.append(
                 {
-                    "date": slot.date,
-                    "part": PART_WORDS[slot.part],
-                    "slot_id": slot_id,
-                    "workshop_id": slot.workshop_id,
-                    "title": slot.title,
-                    "association": slot.association,
-                    "venue": slot.venue,
-                    "commune": ctx.slot_commune[slot_id],
+                    **ctx.session(slot_id),
                     "student_id": student_id,
                     "school_id": student.school_id,
                     "school_name": ctx.schools[student.school_id].name,
