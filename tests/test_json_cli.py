@@ -85,7 +85,7 @@ def test_invalid_input_on_stdin_exits_1_with_every_problem() -> None:
     completed = run("solve", "--json", "-", stdin=json.dumps(data))
     assert completed.returncode == 1
     out = document(completed)
-    assert out["status"] == "invalid_input"
+    assert out["status"] == "infeasible_input"
     assert {(p["table"], p["row"], p["column"]) for p in out["problems"]} == {
         ("students", 3, "school_id"),
         ("offers", 2, "capacity"),
@@ -97,7 +97,7 @@ def test_invalid_input_on_stdin_exits_1_with_every_problem() -> None:
 def test_garbage_on_stdin_is_invalid_input(stdin: bytes) -> None:
     completed = run("solve", "--json", "-", stdin=stdin)
     assert completed.returncode == 1
-    assert document(completed)["status"] == "invalid_input"
+    assert document(completed)["status"] == "infeasible_input"
 
 
 def test_options_that_cannot_be_honoured_are_an_error_document() -> None:
@@ -111,7 +111,7 @@ def test_options_that_cannot_be_honoured_are_an_error_document() -> None:
 def test_missing_input_file_is_invalid_input(tmp_path: Path) -> None:
     completed = run("solve", "--json", str(tmp_path / "nowhere.json"))
     assert completed.returncode == 1
-    assert document(completed)["status"] == "invalid_input"
+    assert document(completed)["status"] == "infeasible_input"
 
 
 def test_json_with_a_file_and_out_also_writes_the_plan(tmp_path: Path) -> None:

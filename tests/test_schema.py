@@ -225,7 +225,7 @@ def test_solve_json_reports_problems_without_raising(
     data = _broken(lambda d: d["students"][1].update(school_id="0599999X"))
     data["offers"][0]["capacity"] = "deux"
     out = solve_json(data)
-    assert out["status"] == "invalid_input"
+    assert out["status"] == "infeasible_input"
     assert errors_of(result_validator, out) == []
     with pytest.raises(InvalidInputError) as caught:
         loads_json(json.dumps(data))
@@ -239,7 +239,7 @@ def test_solve_json_garbage_is_invalid_input(
     result_validator: jsonschema.Draft202012Validator, text: str | bytes
 ) -> None:
     out = solve_json(text)
-    assert out["status"] == "invalid_input"
+    assert out["status"] == "infeasible_input"
     assert out["problems"]
     assert errors_of(result_validator, out) == []
 

@@ -32,7 +32,7 @@ switch (result.status) {
     for (const u of result.unplaced) console.log(`${u.student_id} unplaced: ${u.reason}`);
     break;
   }
-  case "invalid_input":
+  case "infeasible_input":
     for (const p of result.problems) {
       console.error(`${p.table}, row ${p.row ?? "-"}, column ${p.column ?? "-"}: ${p.message}`);
     }

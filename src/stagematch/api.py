@@ -11,7 +11,7 @@ and returns a plain, JSON-ready dictionary, never raising for bad data::
 
 The returned document is described by ``docs/schema/result.schema.json``
 (:func:`stagematch.schema.result_schema`): ``status`` tells a plan (``optimal``, ``feasible``)
-from the problems of an invalid input (``invalid_input``). ``stagematch solve --json -`` prints the
+from the problems of an invalid input (``infeasible_input``). ``stagematch solve --json -`` prints the
 same document for the same input.
 """
 
@@ -100,7 +100,7 @@ def result_document(result: Result) -> dict[str, Any]:
 
 
 def problems_document(error: InvalidInputError) -> dict[str, Any]:
-    """``{"status": "invalid_input", "problems": [...]}`` for an invalid input.
+    """``{"status": "infeasible_input", "problems": [...]}`` for an invalid input.
 
     Each problem is ``{"table", "row", "column", "value", "message"}``; ``row`` is the row a
     spreadsheet shows (for a JSON list, index + 2), ``null`` for a problem about a whole table.
@@ -108,7 +108,7 @@ def problems_document(error: InvalidInputError) -> dict[str, Any]:
     from .schema import InvalidInputDocument, problem_record
 
     document = InvalidInputDocument(
-        status="invalid_input", problems=[problem_record(p) for p in error.problems]
+        status="infeasible_input", problems=[problem_record(p) for p in error.problems]
     )
     return document.model_dump(mode="json")
 
@@ -157,7 +157,7 @@ def solve_json(
     """Solve a dataset given as JSON and return the result as a JSON-ready dictionary.
 
     Bad data does not raise: the answer is then
-    ``{"status": "invalid_input", "problems": [...]}`` with every problem.
+    ``{"status": "infeasible_input", "problems": [...]}`` with every problem.
 
     Parameters
     ----------
@@ -179,14 +179,14 @@ def solve_json(
     dict
         A :class:`~stagematch.schema.SolvedDocument` (``status`` ``optimal`` or ``feasible``:
         summary, levels, counts, KPIs, ``assignments`` and ``unplaced``) or an
-        :class:`~stagematch.schema.InvalidInputDocument` (``status`` ``invalid_input``).
+        :class:`~stagematch.schema.InvalidInputDocument` (``status`` ``infeasible_input``).
 
     Examples
     --------
     >>> import stagematch
     >>> out = stagematch.solve_json('{"settings": {}}')
     >>> out["status"], len(out["problems"]) > 0
-    ('invalid_input', True)
+    ('infeasible_input', True)
     """
     try:
         instance = load_json_dataset(data)

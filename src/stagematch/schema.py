@@ -505,7 +505,7 @@ class ProblemRecord(_Out):
 class InvalidInputDocument(_Out):
     """The input cannot be used; every problem is listed."""
 
-    status: Literal["invalid_input"]
+    status: Literal["infeasible_input"]
     problems: list[ProblemRecord]
 
 
@@ -537,7 +537,7 @@ def result_schema() -> dict[str, Any]:
         "title": "stagematch result",
         "description": (
             "The outcome of a JSON solve, told apart by status: optimal or feasible (a plan), "
-            "invalid_input (the problems; exit code 1) or error (exit code 1)."
+            "infeasible_input (the problems; exit code 1) or error (exit code 1)."
         ),
         **schema,
     }
@@ -818,7 +818,7 @@ Bad input never stops at the first mistake: loading reports *every* problem at o
 table, its row as a spreadsheet shows it (the header is row 1, the first data row is row 2), its
 column and a plain message. In Python they are `InvalidInputError.problems`; on the command line
 `stagematch validate INPUT` lists them; a JSON solve returns them as
-`{"status": "invalid_input", "problems": [...]}`. The messages below are the ones you get: each
+`{"status": "infeasible_input", "problems": [...]}`. The messages below are the ones you get: each
 was produced by loading a copy of the example dataset with that one mistake.
 """
 
