@@ -71,6 +71,8 @@ class InstanceArrays:
     origin_commune: ObjArray  # commune code when the origin is given as a commune, else None
     unavailable: BoolArray  # students × half-days
     school_ids: list[str]
+    school_lat: FloatArray
+    school_lon: FloatArray
     offers: ItemArrays
     offer_sector: list[str]
     min_age: FloatArray  # NaN when none
@@ -161,6 +163,8 @@ class InstanceArrays:
             origin_commune=origin_commune,
             unavailable=unavailable,
             school_ids=[s.school_id for s in instance.schools],
+            school_lat=school_lat,
+            school_lon=school_lon,
             offers=offer_arrays,
             offer_sector=[o.sector for o in offers],
             min_age=np.fromiter(

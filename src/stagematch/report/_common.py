@@ -153,9 +153,10 @@ def context(result: Result) -> Context:
     for a in result.plan.assignments:
         (offer_takers if a.kind == "placement" else slot_takers)[a.item_id].append(a.student_id)
 
-    school_point = _points([(s.lat, s.lon, s.commune) for s in schools.values()], list(schools))
-    offer_point = _points([(o.lat, o.lon, o.commune) for o in offers.values()], list(offers))
-    slot_point = _points([(w.lat, w.lon, w.commune) for w in slots.values()], list(slots))
+    arrays = instance.arrays
+    school_point = _points(arrays.school_ids, arrays.school_lat, arrays.school_lon)
+    offer_point = _points(arrays.offers.ids, arrays.offers.lat, arrays.offers.lon)
+    slot_point = _points(arrays.slots.ids, arrays.slots.lat, arrays.slots.lon)
     return Context(
         instance=instance,
         students=students,
@@ -183,20 +184,10 @@ def context(result: Result) -> Context:
 
 
 def _points(
-    locations: list[tuple[float | None, float | None, str | None]], ids: list[str]
+    ids: list[str], lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64]
 ) -> dict[str, tuple[float, float]]:
-    """Id → (lat, lon): the given point, else the commune's point (as the solver resolves it)."""
-    table = communes()
-    out: dict[str, tuple[float, float]] = {}
-    for key, (lat, lon, commune) in zip(ids, locations, strict=True):
-        if lat is not None and lon is not None:
-            out[key] = (float(lat), float(lon))
-        elif commune is not None:
-            lat_of, lon_of = table.points([commune])
-            out[key] = (float(lat_of[0]), float(lon_of[0]))
-        else:  # pragma: no cover - validation requires a location for these tables
-            out[key] = (float("nan"), float("nan"))
-    return out
+    """Id → (lat, lon), from the instance's resolved points (commune points included)."""
+    return {key: (float(la), float(lo)) for key, la, lo in zip(ids, lat, lon, strict=True)}
 
 
 def _commune_names(
