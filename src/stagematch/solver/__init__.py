@@ -9,6 +9,8 @@ The pipeline (``docs/solver.md`` explains the guarantees):
 3. **Decomposition** — students and items that share no candidate pair cannot influence each
    other, so the connected components of the candidate graph are solved independently; levels
    are sums over students, so the sum of the components' lexicographic optima is the global one.
+   Small components are picklable tasks (:mod:`.tasks`) for any ``concurrent.futures``
+   executor; large ones are searched here, where their candidate arrays already are.
 4. **CP-SAT** — a component small enough is one exact model, its remaining levels optimised in
    order, each fixed before the next; a larger one is improved by large-neighbourhood search
    (CP-SAT on the students nearest a seed, everyone else fixed), with bounds that need no search.
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,11 +34,12 @@ from ..plan import Assignment, Plan
 from ..reasons import unplaced_reasons
 from ..result import LevelResult, Result, level_result
 from .bounds import level_bounds
-from .cpsat import ComponentData, evaluate_level, solve_component
+from .cpsat import ComponentData, ComponentOutcome, evaluate_level
 from .flow import FLOW_LEVELS, ranges, solve_placement_flow
 from .greedy import complete_greedily
 from .lns import SearchState, improve
 from .shortlist import MINUTES_SPAN, shortlist
+from .tasks import ExactTask, InProcess, solve_exact
 
 __all__ = ["Progress", "solve"]
 
@@ -84,6 +88,8 @@ def solve(
     seed: int | None = None,
     workers: int = 1,
     progress: Progress | None = None,
+    executor: Executor | None = None,
+    pairs: Candidates | None = None,
 ) -> Result:
     """Solve ``instance``: every hard rule holds, levels are optimised in ``objective`` order.
 
@@ -101,6 +107,15 @@ def solve(
         CP-SAT search workers (threads).
     progress
         Receives progress events (see :class:`Progress`).
+    executor
+        Runs the components small enough for an exact model, as picklable tasks: any
+        ``concurrent.futures.Executor`` (a process pool, ``dask.distributed``'s
+        ``Client.get_executor()``, ...). Default: one by one in this process. Each component's
+        time budget is fixed before any runs, so the executor changes how long the solve takes,
+        never the plan.
+    pairs
+        The candidate pairs to choose from (default: every eligible, reachable pair). Solving
+        by parts (:mod:`.parts`) passes those of the items a part owns.
     """
     settings = instance.settings
     time_limit = settings.time_limit_s if time_limit is None else float(time_limit)
@@ -118,7 +133,7 @@ def solve(
         progress.on_phase(name, seconds[name])
         return now
 
-    cand = candidates(instance)
+    cand = candidates(instance) if pairs is None else pairs
     mark = phase("candidates", started)
     objective: list[str] = list(settings.objective)
     leading = _flow_prefix(objective)
@@ -155,26 +170,27 @@ def solve(
     totals = {lvl: [0.0, 0.0] for lvl in objective}
     proven_all = True
     scale = _travel_scale(cand)
-    pending = sum(_weight(c) for c in components)
-    for done, comp in enumerate(components, start=1):
-        share = (deadline - time.monotonic()) * _weight(comp) / max(pending, 1)
-        pending -= _weight(comp)
-        comp_deadline = time.monotonic() + max(share, 0.0)
+    # Budgets are shares of the search time fixed now, by size: they cannot depend on which
+    # component an executor finishes first.
+    search_time = max(deadline - time.monotonic(), 0.0)
+    weight = sum(_weight(c) for c in components)
+    budgets = [search_time * _weight(c) / max(weight, 1) for c in components]
+    runner = executor or InProcess()
+    exact: dict[int, tuple[_Component, Future[ComponentOutcome]]] = {}
+    for k, comp in enumerate(components):
         if comp.n_pairs <= EXACT_PAIRS:
-            outcome = _solve_exactly(
-                instance,
-                cand,
-                _materialise(cand, comp, offer_ptr, slot_ptr),
-                offer_chosen,
-                slot_chosen,
-                objective,
-                leading,
-                scale,
-                comp_deadline,
-                seed,
-                workers,
-                progress,
-            )
+            pieces = _materialise(cand, comp, offer_ptr, slot_ptr)
+            data = _component_data(instance, cand, pieces, scale)
+            hint_x = offer_chosen[pieces.offer_pairs]
+            hint_y = slot_chosen[pieces.slot_pairs]
+            fixed = {lvl: evaluate_level(data, lvl, hint_x, hint_y) for lvl in leading}
+            task = ExactTask(data, objective, fixed, hint_x, hint_y, budgets[k], seed, workers)
+            exact[k] = (pieces, runner.submit(solve_exact, task))
+    for done, comp in enumerate(components, start=1):
+        k = done - 1
+        if k in exact:
+            pieces, future = exact[k]
+            outcome = _apply(future.result(), pieces, offer_chosen, slot_chosen, leading, progress)
         else:
             flow_placed = flow_choice[comp.students] >= 0
             flow_best = {
@@ -190,7 +206,7 @@ def solve(
                 objective,
                 leading,
                 scale,
-                comp_deadline,
+                min(time.monotonic() + budgets[k], deadline),
                 seed,
                 short,
                 flow_best,
@@ -374,30 +390,20 @@ def _component_data(
     )
 
 
-def _solve_exactly(
-    instance: Instance,
-    cand: Candidates,
+def _apply(
+    outcome: ComponentOutcome,
     comp: _Component,
     offer_chosen: np.ndarray,
     slot_chosen: np.ndarray,
-    objective: list[str],
     leading: list[str],
-    scale: int,
-    deadline: float,
-    seed: int,
-    workers: int,
     progress: Progress,
 ) -> dict[str, LevelTriple]:
-    """One CP-SAT model of the component; updates the chosen flags in place."""
-    data = _component_data(instance, cand, comp, scale)
-    hint_x = offer_chosen[comp.offer_pairs]
-    hint_y = slot_chosen[comp.slot_pairs]
-    fixed = {lvl: evaluate_level(data, lvl, hint_x, hint_y) for lvl in leading}
-    outcome = solve_component(
-        data, objective, fixed, hint_x, hint_y, deadline, seed, workers, progress.on_level
-    )
+    """Write an exact component's plan into the chosen flags and report the levels it optimised."""
     offer_chosen[comp.offer_pairs] = outcome.offer_chosen
     slot_chosen[comp.slot_pairs] = outcome.slot_chosen
+    for lvl, out in outcome.levels.items():
+        if lvl not in leading:
+            progress.on_level(lvl, float(out.value), float(out.bound))
     return {
         lvl: (float(out.value), float(out.bound), out.proven) for lvl, out in outcome.levels.items()
     }

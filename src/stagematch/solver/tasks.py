@@ -1,0 +1,67 @@
+"""Work that can run anywhere: picklable tasks and the executor that runs them in this process.
+
+A task is a frozen dataclass of numpy arrays and plain values, and its function is a top-level
+function of an importable module, so any :class:`concurrent.futures.Executor` can run it: a
+``ProcessPoolExecutor``, ``dask.distributed.Client.get_executor()``, a Ray pool. A task carries
+its own time *budget* in seconds, fixed before anything runs, never a deadline on this
+machine's clock: its outcome depends only on its inputs, not on where or when it runs or
+which task finished first, so the plan is the same whatever executor runs it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass
+from typing import ParamSpec, TypeVar
+
+from ..arrays import BoolArray
+from .cpsat import ComponentData, ComponentOutcome, solve_component
+
+T = TypeVar("T")
+P = ParamSpec("P")
+
+
+@dataclass(frozen=True, eq=False)
+class ExactTask:
+    """One component small enough for an exact CP-SAT model, with everything it needs."""
+
+    data: ComponentData
+    objective: list[str]
+    fixed: dict[str, int]  # the flow's proven levels, kept as constraints
+    hint_x: BoolArray
+    hint_y: BoolArray
+    budget: float  # seconds
+    seed: int
+    workers: int
+
+
+def solve_exact(task: ExactTask) -> ComponentOutcome:
+    """Optimise the component's levels in order within its budget (see :func:`solve_component`)."""
+    return solve_component(
+        task.data,
+        task.objective,
+        task.fixed,
+        task.hint_x,
+        task.hint_y,
+        time.monotonic() + task.budget,
+        task.seed,
+        task.workers,
+    )
+
+
+class InProcess(Executor):
+    """Runs each task when it is submitted, in this process: ``executor=None`` means this.
+
+    The very same task functions run as with any other executor, so the plan cannot depend on
+    which one was used.
+    """
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        future: Future[T] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as error:  # handed to whoever waits on the future
+            future.set_exception(error)
+        return future
