@@ -9,9 +9,11 @@ loose where seats are scarce; ``docs/solver.md`` says where.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from ..arrays import InstanceArrays, IntArray, ItemArrays
+from ..arrays import FloatArray, InstanceArrays, IntArray, ItemArrays
 from ..candidates import Candidates
 from ..travel import Pairs
 from .greedy import MAX_HALF_DAYS
@@ -60,6 +62,66 @@ def _popcount(masks: np.ndarray) -> IntArray:
     return np.unpackbits(bytes_, axis=1).sum(axis=1).astype(np.int64)
 
 
+@dataclass(frozen=True, eq=False)
+class StudentTerms:
+    """What each student could get alone, capacities relaxed: the pieces of every bound.
+
+    Each is per student and summable over disjoint sets of students, so the terms of parts
+    solved apart concatenate into the terms of the whole (:mod:`.parts`). Students outside the
+    set they were computed for hold neutral values (``inf`` minima, zero counts).
+    """
+
+    cheapest_cost: FloatArray  # least preference cost of a placement (inf: none)
+    nearest_offer: FloatArray  # fewest minutes to a placement (inf: none)
+    nearest_slot: FloatArray  # fewest minutes to a session (inf: none)
+    workshops: IntArray  # distinct workshops in reach, at most workshops_per_student
+    cover_without: IntArray  # half-days sessions alone can cover
+    cover_gain: IntArray  # half-days a placement can add to that
+    slots: IntArray  # the sessions anyone of them can reach (their seats bound workshops)
+
+    @staticmethod
+    def concatenate(terms: list[StudentTerms]) -> StudentTerms:
+        """The terms of disjoint sets of students, together."""
+
+        def joined(name: str) -> np.ndarray:
+            return np.concatenate([getattr(t, name) for t in terms])
+
+        return StudentTerms(
+            cheapest_cost=joined("cheapest_cost"),
+            nearest_offer=joined("nearest_offer"),
+            nearest_slot=joined("nearest_slot"),
+            workshops=joined("workshops"),
+            cover_without=joined("cover_without"),
+            cover_gain=joined("cover_gain"),
+            slots=np.unique(joined("slots")),
+        )
+
+
+def student_terms(
+    arrays: InstanceArrays, cand: Candidates, workshops_per_student: int, members: np.ndarray
+) -> StudentTerms:
+    """The :class:`StudentTerms` of the students in ``members`` (a boolean mask)."""
+    n = arrays.n_students
+    w_keep = members[cand.slots.student]
+    w_student = cand.slots.student[w_keep].astype(np.int64)
+    w_item = cand.slots.item[w_keep].astype(np.int64)
+    distinct = np.zeros(n, dtype=np.int64)
+    if len(w_student):
+        pairs = np.unique(np.column_stack((w_student, arrays.slots.group[w_item])), axis=0)
+        distinct = np.bincount(pairs[:, 0], minlength=n)
+    o_ptr = cand.offers.indptr(n)
+    without, gain = _coverage_terms(arrays, cand, members)
+    return StudentTerms(
+        cheapest_cost=_per_student_min(cand.offer_cost, o_ptr, members),
+        nearest_offer=_per_student_min(cand.offers.minutes, o_ptr, members),
+        nearest_slot=_per_student_min(cand.slots.minutes, cand.slots.indptr(n), members),
+        workshops=np.where(members, np.minimum(distinct, workshops_per_student), 0),
+        cover_without=without,
+        cover_gain=gain,
+        slots=np.unique(w_item),
+    )
+
+
 def level_bounds(
     arrays: InstanceArrays,
     cand: Candidates,
@@ -74,50 +136,57 @@ def level_bounds(
     ``achieved`` holds their values on the levels above; ``best_placed`` is the most of them
     that can be placed.
     """
-    n = arrays.n_students
-    o_ptr = cand.offers.indptr(n)
-    w_ptr = cand.slots.indptr(n)
-    w_keep = members[cand.slots.student]
-    w_student = cand.slots.student[w_keep].astype(np.int64)
-    w_item = cand.slots.item[w_keep].astype(np.int64)
+    terms = student_terms(arrays, cand, workshops_per_student, members)
+    return bounds_from_terms(
+        terms, arrays.slots.capacity, objective, achieved, best_placed, workshops_per_student
+    )
+
+
+def bounds_from_terms(
+    terms: StudentTerms,
+    slot_capacity: IntArray,
+    objective: list[str],
+    achieved: dict[str, float],
+    best_placed: float,
+    workshops_per_student: int,
+) -> dict[str, float]:
+    """A valid bound for each lower level, from the students' terms.
+
+    ``achieved`` holds the values reached on the levels above; ``best_placed`` is an upper
+    bound on how many of the students can be placed at once.
+    """
     bounds: dict[str, float] = {}
     above: set[str] = set()
     for level in objective:
         if level == "workshops":
-            distinct = np.zeros(n, dtype=np.int64)
-            if len(w_student):
-                pairs = np.unique(np.column_stack((w_student, arrays.slots.group[w_item])), axis=0)
-                distinct = np.bincount(pairs[:, 0], minlength=n)
-            per_student = float(np.minimum(distinct, workshops_per_student).sum())
-            seats = float(arrays.slots.capacity[np.unique(w_item)].sum())
-            bounds[level] = min(per_student, seats)
+            seats = float(slot_capacity[terms.slots].sum())
+            bounds[level] = min(float(terms.workshops.sum()), seats)
         elif level == "coverage":
-            bounds[level] = _coverage_bound(arrays, cand, members, best_placed)
+            gain = np.sort(terms.cover_gain)[::-1]
+            placed = max(int(best_placed), 0)
+            bounds[level] = float(terms.cover_without.sum() + gain[:placed].sum())
         elif level == "preference":
             must_place = achieved.get("placed", 0) if "placed" in above else 0
-            cheapest = _per_student_min(cand.offer_cost, o_ptr, members)
-            bounds[level] = _smallest_sum(cheapest, must_place)
+            bounds[level] = _smallest_sum(terms.cheapest_cost, must_place)
         elif level == "travel":
             must_place = achieved.get("placed", 0) if "placed" in above else 0
-            nearest = _per_student_min(cand.offers.minutes, o_ptr, members)
-            bound = _smallest_sum(nearest, must_place)
+            bound = _smallest_sum(terms.nearest_offer, must_place)
             if "workshops" in above and workshops_per_student:
                 credits = achieved.get("workshops", 0)
-                nearest_slot = _per_student_min(cand.slots.minutes, w_ptr, members)
-                repeated = np.repeat(nearest_slot, workshops_per_student)
+                repeated = np.repeat(terms.nearest_slot, workshops_per_student)
                 bound += _smallest_sum(repeated, credits)
             bounds[level] = bound
         above.add(level)
     return bounds
 
 
-def _coverage_bound(
-    arrays: InstanceArrays, cand: Candidates, members: np.ndarray, best_placed: int
-) -> float:
-    """Half-days each student could cover alone; at most ``p*`` students have a placement."""
+def _coverage_terms(
+    arrays: InstanceArrays, cand: Candidates, members: np.ndarray
+) -> tuple[IntArray, IntArray]:
+    """Half-days each member could cover with sessions alone, and what a placement adds."""
     n = arrays.n_students
     if arrays.n_half_days > MAX_HALF_DAYS:
-        return float(members.sum() * arrays.n_half_days)
+        return np.where(members, arrays.n_half_days, 0), np.zeros(n, dtype=np.int64)
     slot_present, slot_masks = _spans_present(arrays.slots, cand.slots, n)
     offer_present, offer_masks = _spans_present(arrays.offers, cand.offers, n)
     slot_union = np.zeros(n, dtype=np.uint64)
@@ -126,6 +195,6 @@ def _coverage_bound(
     all_union = slot_union.copy()
     for k, mask in enumerate(offer_masks):
         all_union[offer_present[:, k]] |= mask
-    without = _popcount(slot_union)[members]
-    gain = np.sort(_popcount(all_union)[members] - without)[::-1]
-    return float(without.sum() + gain[: max(best_placed, 0)].sum())
+    without = np.where(members, _popcount(slot_union), 0)
+    gain = np.where(members, _popcount(all_union), 0) - without
+    return without, gain

@@ -131,6 +131,23 @@ def _max_flow(net: _Network, n_nodes: int) -> tuple[int, BoolArray]:
     return int(flow.optimal_flow()), source_side
 
 
+@dataclass(frozen=True, eq=False)
+class FlowCut:
+    """A maximum flow's value and the minimum cut that proves it, as flags on the nodes.
+
+    The cut's capacity equals ``value``: the students in the network left on the sink side
+    (one unit each), the seats of the offer halves on the source side, and the saturated
+    student → offer arcs that cross from the source side to the sink side (``crossing``, what
+    remains). :mod:`.parts` merges the cuts of parts into one cut of the whole network.
+    """
+
+    value: int
+    student_source: BoolArray  # per student: on the source side
+    open_source: BoolArray  # per offer: its open half on the source side
+    reserved_source: BoolArray  # per offer: its reserved half on the source side
+    crossing: int
+
+
 def _verified_max_flow(
     n_students: int,
     capacity: IntArray,
@@ -139,7 +156,7 @@ def _verified_max_flow(
     pairs: Pairs,
     students: BoolArray,
     active: BoolArray,
-) -> int:
+) -> FlowCut:
     """Max flow over all ``pairs``, solved on the ``active`` ones only and proven for all.
 
     A minimum cut of the active network is also a cut of the full one — of the same capacity —
@@ -180,12 +197,52 @@ def _verified_max_flow(
             crossing_parts.append(index[to_open | to_reserved])
         crossing = np.concatenate(crossing_parts) if crossing_parts else np.zeros(0, np.int64)
         if not len(crossing):
-            return value
+            return _cut(value, source_side, students, open_seats, reserved, n_students)
         # A few crossing pairs per student are enough to let the cut move; adding them all
         # at once would bring back most of a dense instance's pairs.
         first = np.searchsorted(pairs.student[crossing], pairs.student[crossing], side="left")
         rank = np.arange(len(crossing)) - first
         active[crossing[rank < ADD_PER_STUDENT]] = True
+
+
+def _cut(
+    value: int,
+    source_side: BoolArray,
+    students: BoolArray,
+    open_seats: IntArray,
+    reserved: IntArray,
+    n_students: int,
+) -> FlowCut:
+    n_offers = len(open_seats)
+    first_open = FIRST_STUDENT + n_students
+    student_source = source_side[FIRST_STUDENT:first_open].copy()
+    open_source = source_side[first_open : first_open + n_offers].copy()
+    reserved_source = source_side[first_open + n_offers :].copy()
+    counted = (
+        int((students & ~student_source).sum())
+        + int(open_seats[open_source].sum())
+        + int(reserved[reserved_source].sum())
+    )
+    return FlowCut(value, student_source, open_source, reserved_source, value - counted)
+
+
+def placement_cuts(
+    n_students: int,
+    capacity: IntArray,
+    reserved: IntArray,
+    qpv: BoolArray,
+    pairs: Pairs,
+    active: BoolArray,
+) -> tuple[FlowCut, FlowCut]:
+    """The most QPV students and the most students that can be placed, each with its proof.
+
+    ``active`` marks the pairs to start from (e.g. short lists); it is updated in place with
+    the pairs the proofs needed.
+    """
+    best_qpv = _verified_max_flow(n_students, capacity, reserved, qpv, pairs, qpv.copy(), active)
+    everyone = np.ones(n_students, dtype=bool)
+    best_all = _verified_max_flow(n_students, capacity, reserved, qpv, pairs, everyone, active)
+    return best_qpv, best_all
 
 
 def solve_placement_flow(
@@ -210,9 +267,9 @@ def solve_placement_flow(
     active = np.ones(len(pairs), dtype=bool) if active is None else active.copy()
     if not len(pairs):
         return chosen, 0, 0, active
-    best_qpv = _verified_max_flow(n_students, capacity, reserved, qpv, pairs, qpv.copy(), active)
+    cut_qpv, cut_all = placement_cuts(n_students, capacity, reserved, qpv, pairs, active)
+    best_qpv, best_all = cut_qpv.value, cut_all.value
     everyone = np.ones(n_students, dtype=bool)
-    best_all = _verified_max_flow(n_students, capacity, reserved, qpv, pairs, everyone, active)
     net = _network(
         n_students,
         capacity,
