@@ -1,0 +1,427 @@
+"""Solving by parts: an instance too large for one candidate set, a geographic part at a time.
+
+:mod:`stagematch.decompose` cuts the instance into parts that own disjoint items. Each part is a
+picklable task (:func:`solve_part`) for any ``concurrent.futures.Executor`` — one machine's
+processes or a ``dask.distributed`` cluster — and runs the whole pipeline of
+:func:`~stagematch.solver.solve` on the items it owns. Because parts never share a seat, their
+plans together are a valid plan. Then, here:
+
+1. **Repair across the cuts.** Students left unplaced may reach seats another part owned and
+   left free: a max flow, QPV students first, places as many of them as possible there
+   (dropping a workshop session a new placement overlaps: ``placed`` ranks above
+   ``workshops``).
+2. **A proven bound for the whole instance.** Each part also solves the max flows of its
+   students over *every* item they can reach, at full capacity, and returns its minimum cut.
+   The cuts of the parts glued together — each student on its part's side, each offer half on
+   the source side if any part put it there — form one cut of the undecomposed network, so
+   its capacity bounds the undecomposed optimum of ``qpv_placed`` and ``placed``. It is never
+   above the sum of the parts' flows (an offer several parts can reach is counted once) and it
+   needs no candidate set of the whole instance. The lower levels get the search-free bounds of
+   :mod:`.bounds`, from terms each part computes for its students over every item.
+
+The time limit is shared among parts by their estimated pairs, fixed before any runs and
+scaled by ``concurrency`` (how many parts the executor runs at once), so the plan does not
+depend on which part finishes first.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..arrays import IntArray
+from ..candidates import Candidates, candidates, offer_failures, wish_ranks
+from ..decompose import Part, Partition, owned_pairs, part_instance, partition
+from ..evaluate import evaluate, plan_levels
+from ..model import Instance
+from ..plan import Assignment, Plan
+from ..result import Result
+from ..travel import Pairs, reachable
+from . import SHORTLIST, Progress, solve
+from .bounds import StudentTerms, bounds_from_terms, student_terms
+from .flow import FLOW_LEVELS, FlowCut, placement_cuts, solve_placement_flow
+from .shortlist import pair_keys, shortlist
+from .tasks import InProcess
+
+MERGE_SHARE = 0.1
+"""Share of the time limit kept for the repair, the bounds and the reasons (at most 120 s)."""
+
+
+@dataclass(frozen=True, eq=False)
+class PartTask:
+    """A part and its time budget in seconds."""
+
+    part: Part
+    budget: float
+    seed: int
+    workers: int
+
+
+@dataclass(frozen=True, eq=False)
+class CutPiece:
+    """A part's minimum cut, as the whole instance's rows (see the module docstring)."""
+
+    value: int
+    counted: int  # its students on the sink side, and its arcs that cross the cut
+    open_source: IntArray  # offers whose open half it put on the source side
+    reserved_source: IntArray  # offers whose reserved half it put there
+
+
+@dataclass(frozen=True, eq=False)
+class PartOutcome:
+    """What a part sends back: its plan and proofs as the whole instance's rows, and costs."""
+
+    offer_student: IntArray
+    offer_item: IntArray
+    slot_student: IntArray
+    slot_item: IntArray
+    cut_qpv: CutPiece
+    cut_all: CutPiece
+    terms: StudentTerms
+    closed: bool  # its students reach only items it owns
+    levels: dict[str, tuple[float, float]]  # its own (value, bound), on the items it owns
+    seconds: dict[str, float]
+
+
+def solve_part(task: PartTask) -> PartOutcome:
+    """Solve one part on the items it owns, and bound its students over every item."""
+    started = time.monotonic()
+    part = task.part
+    sub = part.instance
+    arrays = sub.arrays
+    n = arrays.n_students
+    cand = candidates(sub)
+    built = time.monotonic()
+    active = np.zeros(len(cand.offers), dtype=bool)
+    active[shortlist(cand, n, SHORTLIST)] = True
+    cut_qpv, cut_all = placement_cuts(
+        n, arrays.offers.capacity, arrays.offers.reserved, arrays.qpv, cand.offers, active
+    )
+    terms = student_terms(arrays, cand, sub.settings.workshops_per_student, np.ones(n, dtype=bool))
+    owned = owned_pairs(cand, part.offer_owned, part.slot_owned)
+    cand_offer_items = np.unique(cand.offers.item)
+    cand_slot_items = np.unique(cand.slots.item)
+    del cand, active
+    bounded = time.monotonic()
+    result = solve(
+        sub,
+        time_limit=max(task.budget - (bounded - started), 1.0),
+        seed=task.seed,
+        workers=task.workers,
+        pairs=owned,
+    )
+    student = {sid: k for k, sid in enumerate(arrays.student_ids)}
+    offer = {oid: k for k, oid in enumerate(arrays.offers.ids)}
+    slot = {wid: k for k, wid in enumerate(arrays.slots.ids)}
+    rows = result.plan.assignments
+    placements = [(student[a.student_id], offer[a.item_id]) for a in rows if a.kind == "placement"]
+    sessions = [(student[a.student_id], slot[a.item_id]) for a in rows if a.kind == "workshop"]
+    o = np.array(placements, dtype=np.int64).reshape(-1, 2)
+    w = np.array(sessions, dtype=np.int64).reshape(-1, 2)
+    seconds = {"candidates": built - started, "bound": bounded - built}
+    seconds.update({f"solve_{k}": v for k, v in result.seconds.items()})
+    return PartOutcome(
+        offer_student=part.students[o[:, 0]],
+        offer_item=part.offers[o[:, 1]],
+        slot_student=part.students[w[:, 0]],
+        slot_item=part.slots[w[:, 1]],
+        cut_qpv=_piece(cut_qpv, arrays.qpv, part),
+        cut_all=_piece(cut_all, np.ones(n, dtype=bool), part),
+        terms=StudentTerms(
+            cheapest_cost=terms.cheapest_cost,
+            nearest_offer=terms.nearest_offer,
+            nearest_slot=terms.nearest_slot,
+            workshops=terms.workshops,
+            cover_without=terms.cover_without,
+            cover_gain=terms.cover_gain,
+            slots=part.slots[terms.slots],
+        ),
+        closed=bool(
+            part.offer_owned[cand_offer_items].all() and part.slot_owned[cand_slot_items].all()
+        ),
+        levels={k: (v.value, v.bound) for k, v in result.levels.items()},
+        seconds=seconds,
+    )
+
+
+def _piece(cut: FlowCut, in_network: np.ndarray, part: Part) -> CutPiece:
+    sink_students = int((in_network & ~cut.student_source).sum())
+    return CutPiece(
+        value=cut.value,
+        counted=sink_students + cut.crossing,
+        open_source=part.offers[cut.open_source],
+        reserved_source=part.offers[cut.reserved_source],
+    )
+
+
+def solve_in_parts(
+    instance: Instance,
+    split: Partition | None = None,
+    *,
+    time_limit: float | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+    executor: Executor | None = None,
+    concurrency: int = 1,
+    progress: Progress | None = None,
+) -> Result:
+    """Solve ``instance`` part by part (see the module docstring); every hard rule holds.
+
+    Parameters
+    ----------
+    split
+        The parts (default: :func:`stagematch.decompose.partition` with its defaults).
+    time_limit
+        Seconds for the whole solve (default: ``settings.time_limit_s``), when ``concurrency``
+        parts run at once.
+    executor
+        Runs the parts (default: one after another in this process). The plan does not depend
+        on it.
+    concurrency
+        How many parts the executor runs at once: the parts' budgets add up to about
+        ``concurrency`` times the time left, so one worker given the budgets of two takes
+        about twice as long, with the same plan.
+    """
+    settings = instance.settings
+    time_limit = settings.time_limit_s if time_limit is None else float(time_limit)
+    seed = settings.seed if seed is None else int(seed)
+    progress = progress or Progress()
+    started = time.monotonic()
+    seconds: dict[str, float] = {}
+
+    def phase(name: str, since: float) -> float:
+        now = time.monotonic()
+        seconds[name] = now - since
+        progress.on_phase(name, seconds[name])
+        return now
+
+    split = split or partition(instance)
+    mark = phase("split", started)
+    reserve = min(120.0, MERGE_SHARE * time_limit)
+    share = max(time_limit - reserve - (mark - started), 0.0) * max(concurrency, 1)
+    weight = split.pairs + 1.0
+    budgets = share * weight / weight.sum()
+    runner = executor or InProcess()
+    futures: dict[int, Future[PartOutcome]] = {}
+    for p in np.argsort(-weight, kind="stable").tolist():  # largest first: better packing
+        task = PartTask(part_instance(instance, split, p), float(budgets[p]), seed, workers)
+        futures[p] = runner.submit(solve_part, task)
+    outcomes = []
+    for p in range(split.n_parts):
+        outcomes.append(futures.pop(p).result())
+        progress.on_component(p + 1, split.n_parts, int((split.student_part == p).sum()))
+    mark = phase("parts", mark)
+    chosen = _Chosen.join(outcomes)
+    chosen, cand = _repair(instance, chosen)
+    mark = phase("repair", mark)
+    plan = chosen.plan(instance)
+    values = plan_levels(instance, plan)
+    objective: list[str] = list(settings.objective)
+    if all(o.closed for o in outcomes):
+        # No student reaches another part's items: the parts are independent problems, and
+        # the sum of their lexicographic optima is the whole instance's (as for components).
+        bounds = {lvl: sum(o.levels[lvl][1] for o in outcomes) for lvl in objective}
+    else:
+        bounds = {
+            "qpv_placed": _glued_bound(instance, [o.cut_qpv for o in outcomes]),
+            "placed": _glued_bound(instance, [o.cut_all for o in outcomes]),
+        }
+        lower = bounds_from_terms(
+            StudentTerms.concatenate([o.terms for o in outcomes]),
+            instance.arrays.slots.capacity,
+            objective,
+            _optimum_at_least(objective, values, bounds),
+            bounds["placed"],
+            settings.workshops_per_student,
+        )
+        bounds.update(lower)
+    mark = phase("bounds", mark)
+    proven = all(np.isclose(values[lvl], bounds[lvl]) for lvl in objective)
+    for outcome in outcomes:  # work done in the parts, added up over parts (not wall time)
+        for name, value in outcome.seconds.items():
+            seconds[f"parts_{name}"] = seconds.get(f"parts_{name}", 0.0) + value
+    result = evaluate(
+        instance,
+        plan,
+        status="optimal" if proven else "feasible",
+        bounds=bounds,
+        seconds=seconds,
+        seed=seed,
+        cand=cand,
+    )
+    mark = phase("reasons", mark)
+    seconds["total"] = mark - started
+    return result
+
+
+@dataclass(frozen=True, eq=False)
+class _Chosen:
+    """A plan as rows of the whole instance: (student, offer) and (student, slot) pairs."""
+
+    offer_student: IntArray
+    offer_item: IntArray
+    slot_student: IntArray
+    slot_item: IntArray
+
+    @staticmethod
+    def join(outcomes: list[PartOutcome]) -> _Chosen:
+        def joined(name: str) -> IntArray:
+            return np.concatenate([getattr(o, name) for o in outcomes] or [np.zeros(0, np.int64)])
+
+        return _Chosen(
+            joined("offer_student"),
+            joined("offer_item"),
+            joined("slot_student"),
+            joined("slot_item"),
+        )
+
+    def plan(self, instance: Instance) -> Plan:
+        arrays = instance.arrays
+        ids = arrays.student_ids
+        rows = [
+            Assignment(ids[s], "placement", arrays.offers.ids[o])
+            for s, o in zip(self.offer_student.tolist(), self.offer_item.tolist(), strict=True)
+        ]
+        rows += [
+            Assignment(ids[s], "workshop", arrays.slots.ids[w])
+            for s, w in zip(self.slot_student.tolist(), self.slot_item.tolist(), strict=True)
+        ]
+        return Plan(rows)
+
+
+def _optimum_at_least(
+    objective: list[str], values: dict[str, float], bounds: dict[str, float]
+) -> dict[str, float]:
+    """The values the lexicographic optimum is sure to reach on some levels.
+
+    The plan's value of a level bounds the optimum's from the safe side only if the optimum
+    cannot have traded it for a level above: every level above is proven (the optimum reaches
+    the same values there), or every level above is a flow level (both flow optima hold at
+    once, so the optimum places the most students anyone can). Levels whose bound is not
+    known yet count as unproven.
+    """
+    sure: dict[str, float] = {}
+    for position, level in enumerate(objective):
+        above = objective[:position]
+        if all(lvl in FLOW_LEVELS for lvl in above) or all(
+            lvl in bounds and np.isclose(values[lvl], bounds[lvl]) for lvl in above
+        ):
+            sure[level] = values[level]
+    return sure
+
+
+def _glued_bound(instance: Instance, pieces: list[CutPiece]) -> float:
+    """Capacity of the parts' cuts glued into one cut of the whole network (an upper bound)."""
+    offers = instance.arrays.offers
+    open_source = np.zeros(len(offers), dtype=bool)
+    reserved_source = np.zeros(len(offers), dtype=bool)
+    for piece in pieces:
+        open_source[piece.open_source] = True
+        reserved_source[piece.reserved_source] = True
+    glued = (
+        sum(piece.counted for piece in pieces)
+        + int((offers.capacity - offers.reserved)[open_source].sum())
+        + int(offers.reserved[reserved_source].sum())
+    )
+    return float(glued)
+
+
+def _repair(instance: Instance, chosen: _Chosen) -> tuple[_Chosen, Candidates]:
+    """Place unplaced students on seats left free anywhere, QPV students first.
+
+    A seat held as a student's second placement counts as free too: ``placed`` ranks above
+    ``coverage``, so giving it to a student without any placement is better, and the second
+    placement is dropped (as is a session the new placement overlaps: ``placed`` ranks above
+    ``workshops``). Returns the new plan and the eligible candidate placements of the students
+    who were unplaced (what the reasons of those still unplaced need).
+    """
+    arrays = instance.arrays
+    settings = instance.settings
+    n, offers = arrays.n_students, arrays.offers
+    placed = np.zeros(n, dtype=bool)
+    placed[chosen.offer_student] = True
+    unplaced = np.flatnonzero(~placed)
+    reach = reachable(instance, "offers", students=unplaced)
+    pairs = reach.select(offer_failures(arrays, reach) == 0)
+    ranks = wish_ranks(instance, pairs)
+    cost = np.where(ranks > 0, ranks - 1, settings.unranked_cost).astype(np.int32)
+    no_slots = Pairs(np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.float32))
+    cand = Candidates(offers=pairs, offer_cost=cost, offer_rank=ranks, slots=no_slots)
+    # Each student's first placement (in row order) stays; any further one may give its seat.
+    order = np.lexsort((chosen.offer_item, chosen.offer_student))
+    student, item = chosen.offer_student[order], chosen.offer_item[order]
+    spare = np.zeros(len(student), dtype=bool)
+    spare[1:] = student[1:] == student[:-1]
+    holder_qpv = arrays.qpv[student]
+    used = np.bincount(item[~spare], minlength=len(offers))
+    used_open = np.bincount(item[~spare & ~holder_qpv], minlength=len(offers))
+    free = offers.capacity - used
+    open_free = np.clip(offers.capacity - offers.reserved - used_open, 0, free)
+    keys = pair_keys(cand)
+    choice, _, _, _ = solve_placement_flow(
+        n, free, free - open_free, arrays.qpv, pairs, lambda index: keys[index]
+    )
+    new_student = np.flatnonzero(choice >= 0)
+    if not len(new_student):
+        return chosen, cand
+    new_item = pairs.item[choice[new_student]].astype(np.int64)
+    keep = ~spare | _spares_that_fit(instance, student, item, spare, new_student, new_item)
+    # A new placement wins over a session it overlaps: placed ranks above workshops.
+    first = np.full(n, arrays.n_half_days, dtype=np.int64)
+    last = np.full(n, -1, dtype=np.int64)
+    first[new_student] = offers.first_half_day[new_item]
+    last[new_student] = offers.last_half_day[new_item]
+    slots = arrays.slots
+    clash = (first[chosen.slot_student] <= slots.last_half_day[chosen.slot_item]) & (
+        slots.first_half_day[chosen.slot_item] <= last[chosen.slot_student]
+    )
+    return (
+        _Chosen(
+            np.concatenate((student[keep], new_student)),
+            np.concatenate((item[keep], new_item)),
+            chosen.slot_student[~clash],
+            chosen.slot_item[~clash],
+        ),
+        cand,
+    )
+
+
+def _spares_that_fit(
+    instance: Instance,
+    student: IntArray,
+    item: IntArray,
+    spare: np.ndarray,
+    new_student: IntArray,
+    new_item: IntArray,
+) -> np.ndarray:
+    """Which second placements keep their seat once the new placements are in.
+
+    The flow gave new students only seats no first placement holds, so on each offer the
+    spares are kept while seats remain: QPV holders first (they may also use reserved seats),
+    then others while open seats remain.
+    """
+    arrays = instance.arrays
+    offers = arrays.offers
+    qpv = arrays.qpv
+    everyone = np.concatenate((item[~spare], new_item))
+    holders = np.concatenate((student[~spare], new_student))
+    seats_left = offers.capacity - np.bincount(everyone, minlength=len(offers))
+    open_left = (
+        offers.capacity
+        - offers.reserved
+        - np.bincount(everyone[~qpv[holders]], minlength=len(offers))
+    )
+    fits = np.zeros(len(student), dtype=bool)
+    spares = np.flatnonzero(spare)
+    for k in spares[np.lexsort((~qpv[student[spares]], item[spares]))].tolist():
+        j = int(item[k])
+        if seats_left[j] <= 0 or (not qpv[student[k]] and open_left[j] <= 0):
+            continue
+        fits[k] = True
+        seats_left[j] -= 1
+        if not qpv[student[k]]:
+            open_left[j] -= 1
+    return fits
