@@ -173,9 +173,12 @@ def main(argv: list[str] | None = None) -> int:
         levels = ", ".join(
             f"{k} {v['value']:g}/{v['bound']:g}" for k, v in result["levels"].items()
         )
+        s, m = result["seconds"], result["memory_mb"]
+        build = s["candidates"]
         print(
-            f"{family}: {result['status']} in {result['seconds']['total']} s, "
-            f"peak {result['memory_mb']['write']:,} MB; {levels}",
+            f"{family}: {result['status']}; build {build} s (peak {m['candidates']:,} MB), "
+            f"solve {round(s['total'] - build, 2)} s (peak {m['reasons']:,} MB), "
+            f"write {result['seconds_write']} s (peak {m['write']:,} MB); {levels}",
             flush=True,
         )
         results.append(result)

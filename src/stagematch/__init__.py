@@ -42,6 +42,7 @@ from .model import (  # noqa: E402
 from .plan import Assignment, Plan  # noqa: E402
 from .result import LevelResult, Result, Unplaced  # noqa: E402
 from .solver import Progress, solve  # noqa: E402
+from .solver.parts import solve_in_parts  # noqa: E402
 
 __all__ = [
     "LEVELS",
@@ -62,5 +63,6 @@ __all__ = [
     "WorkshopSlot",
     "__version__",
     "solve",
+    "solve_in_parts",
     "solve_json",
 ]

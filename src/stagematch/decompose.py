@@ -35,7 +35,7 @@ from scipy.spatial import cKDTree
 from .arrays import BoolArray, FloatArray, IntArray
 from .candidates import Candidates
 from .geo import EARTH_RADIUS_KM, great_circle_km, km_to_chord, to_unit_vectors
-from .model import Instance
+from .model import Instance, TravelTime
 from .travel import DETOUR, OVERHEAD_MIN, SPEED_KMH
 
 MAX_PAIRS = 80_000_000
@@ -174,27 +174,12 @@ def part_instance(instance: Instance, split: Partition, part: int) -> Part:
     Its rows are the whole instance's validated rows, so building it validates nothing again
     but the cross-references, which hold by construction.
     """
-    arrays = instance.arrays
     students = split.students_of(part)
     offers = np.union1d(_within_reach(instance, students, "offers"), _wished(instance, students))
     if not len(offers):  # an instance needs an offer; one nobody here reaches adds no pair
         offers = np.zeros(1, dtype=np.int64)
     slots = _within_reach(instance, students, "slots")
-    offer_ids = {arrays.offers.ids[j] for j in offers.tolist()}
-    slot_ids = {arrays.slots.ids[j] for j in slots.tolist()}
-    student_ids = {arrays.student_ids[s] for s in students.tolist()}
-    every_student = set(arrays.student_ids)
-    every_item = set(arrays.offers.ids) | set(arrays.slots.ids)
-    travel_times = [
-        row
-        for row in instance.travel_times
-        if (row.origin in student_ids or row.origin not in every_student)
-        and (
-            row.destination in offer_ids
-            or row.destination in slot_ids
-            or row.destination not in every_item
-        )
-    ]
+    travel_times = _overrides_of(instance, students, offers, slots) if instance.travel_times else []
     sub = Instance(
         settings=instance.settings,
         schools=instance.schools,
@@ -211,6 +196,29 @@ def part_instance(instance: Instance, split: Partition, part: int) -> Part:
         offer_owned=split.offer_part[offers] == part,
         slot_owned=split.slot_part[slots] == part,
     )
+
+
+def _overrides_of(
+    instance: Instance, students: IntArray, offers: IntArray, slots: IntArray
+) -> list[TravelTime]:
+    """The ``travel_times`` rows that can apply in the part: none from another part's student,
+    none to an item left out (rows from schools or communes, or to communes, are harmless)."""
+    arrays = instance.arrays
+    offer_ids = {arrays.offers.ids[j] for j in offers.tolist()}
+    slot_ids = {arrays.slots.ids[j] for j in slots.tolist()}
+    student_ids = {arrays.student_ids[s] for s in students.tolist()}
+    every_student = set(arrays.student_ids)
+    every_item = set(arrays.offers.ids) | set(arrays.slots.ids)
+    return [
+        row
+        for row in instance.travel_times
+        if (row.origin in student_ids or row.origin not in every_student)
+        and (
+            row.destination in offer_ids
+            or row.destination in slot_ids
+            or row.destination not in every_item
+        )
+    ]
 
 
 def _within_reach(instance: Instance, students: IntArray, kind: str) -> IntArray:

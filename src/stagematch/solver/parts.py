@@ -6,10 +6,11 @@ processes or a ``dask.distributed`` cluster — and runs the whole pipeline of
 :func:`~stagematch.solver.solve` on the items it owns. Because parts never share a seat, their
 plans together are a valid plan. Then, here:
 
-1. **Repair across the cuts.** Students left unplaced may reach seats another part owned and
-   left free: a max flow, QPV students first, places as many of them as possible there
-   (dropping a workshop session a new placement overlaps: ``placed`` ranks above
-   ``workshops``).
+1. **Repair across the cuts** (when the objective starts with ``qpv_placed`` and ``placed``).
+   Students left unplaced may reach seats another part owned and left free: a max flow, QPV
+   students first, places as many of them as possible there (dropping a second placement
+   whose seat it takes, or a workshop session a new placement overlaps: both levels rank
+   below ``placed``).
 2. **A proven bound for the whole instance.** Each part also solves the max flows of its
    students over *every* item they can reach, at full capacity, and returns its minimum cut.
    The cuts of the parts glued together — each student on its part's side, each offer half on
@@ -40,7 +41,7 @@ from ..model import Instance
 from ..plan import Assignment, Plan
 from ..result import Result
 from ..travel import Pairs, reachable
-from . import SHORTLIST, Progress, solve
+from . import SHORTLIST, Progress, _flow_prefix, solve
 from .bounds import StudentTerms, bounds_from_terms, student_terms
 from .flow import FLOW_LEVELS, FlowCut, placement_cuts, solve_placement_flow
 from .shortlist import pair_keys, shortlist
@@ -214,12 +215,12 @@ def solve_in_parts(
         outcomes.append(futures.pop(p).result())
         progress.on_component(p + 1, split.n_parts, int((split.student_part == p).sum()))
     mark = phase("parts", mark)
-    chosen = _Chosen.join(outcomes)
-    chosen, cand = _repair(instance, chosen)
+    objective: list[str] = list(settings.objective)
+    leading = set(_flow_prefix(objective)) == FLOW_LEVELS
+    chosen, cand = _repair(instance, _Chosen.join(outcomes), leading)
     mark = phase("repair", mark)
     plan = chosen.plan(instance)
     values = plan_levels(instance, plan)
-    objective: list[str] = list(settings.objective)
     if all(o.closed for o in outcomes):
         # No student reaches another part's items: the parts are independent problems, and
         # the sum of their lexicographic optima is the whole instance's (as for components).
@@ -329,8 +330,12 @@ def _glued_bound(instance: Instance, pieces: list[CutPiece]) -> float:
     return float(glued)
 
 
-def _repair(instance: Instance, chosen: _Chosen) -> tuple[_Chosen, Candidates]:
+def _repair(instance: Instance, chosen: _Chosen, place: bool) -> tuple[_Chosen, Candidates]:
     """Place unplaced students on seats left free anywhere, QPV students first.
+
+    Only when ``place``: the objective starts with ``qpv_placed`` and ``placed``, which new
+    placements raise whatever they cost the levels below (with another level between them,
+    a new placement could cost it a session).
 
     A seat held as a student's second placement counts as free too: ``placed`` ranks above
     ``coverage``, so giving it to a student without any placement is better, and the second
@@ -350,6 +355,8 @@ def _repair(instance: Instance, chosen: _Chosen) -> tuple[_Chosen, Candidates]:
     cost = np.where(ranks > 0, ranks - 1, settings.unranked_cost).astype(np.int32)
     no_slots = Pairs(np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.float32))
     cand = Candidates(offers=pairs, offer_cost=cost, offer_rank=ranks, slots=no_slots)
+    if not place:
+        return chosen, cand
     # Each student's first placement (in row order) stays; any further one may give its seat.
     order = np.lexsort((chosen.offer_item, chosen.offer_student))
     student, item = chosen.offer_student[order], chosen.offer_item[order]
