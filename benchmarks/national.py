@@ -81,7 +81,7 @@ def run_child(args: argparse.Namespace) -> dict[str, Any]:
         from dask.distributed import Client, LocalCluster
 
         cluster = LocalCluster(
-            n_workers=args.workers, processes=True, threads_per_worker=1, dashboard_address=None
+            n_workers=args.workers, processes=True, threads_per_worker=1, dashboard_address=":0"
         )
         client = Client(cluster)
         executor = client.get_executor()
