@@ -237,6 +237,14 @@ def solve(
             totals[lvl][1] += bound
             proven_all &= proven
         progress.on_component(done, len(components), len(comp.students))
+    if CHANGES in totals and flags.student_lost is not None:
+        # Students with no candidate at all are in no component; those who lost an item
+        # changed all the same.
+        alone = flags.student_lost.copy()
+        for comp in components:
+            alone[comp.students] = False
+        totals[CHANGES][0] += float(alone.sum())
+        totals[CHANGES][1] += float(alone.sum())
     mark = phase("components", mark)
     plan = _plan(instance, cand, offer_chosen, slot_chosen)
     levels: dict[str, LevelResult] = {}

@@ -278,5 +278,9 @@ def _conflict_problem(instance: Instance, pins: list[tuple[str, int, int]]) -> P
         instance.row_number("students", s),
         PIN_COLUMNS[kind],
         items.ids[j],
-        f"these {len(pins)} pins cannot all hold ({why}): {listing}",
+        (
+            f"these {len(pins)} pins cannot all hold ({why}): {listing}"
+            if len(pins) > 1
+            else f"this pin cannot hold ({why}): {listing}"
+        ),
     )
