@@ -111,6 +111,52 @@ def test_removing_a_host_matches_brute_force_and_never_places_fewer(
         assert result.plan == first.plan
 
 
+EDITS = ("remove_student", "add_student", "cut_capacity", "remove_slot", "grow_capacity")
+
+
+def _edit(instance: Instance, edit: str, k: int) -> Instance:
+    """One change of real life to the dataset (``k`` picks the row)."""
+
+    def apply(data: dict[str, Any]) -> None:
+        students, offers, slots = data["students"], data["offers"], data["workshop_slots"]
+        if edit == "remove_student" and len(students) > 1:
+            gone = students.pop(k % len(students))["student_id"]
+            data["travel_times"] = [t for t in data["travel_times"] if t["origin"] != gone]
+        elif edit == "add_student":
+            late = "LATE" + "+" * max(len(s["student_id"]) for s in students)  # a new id
+            students.append({**students[k % len(students)], "student_id": late})
+        elif edit == "cut_capacity":
+            offer = offers[k % len(offers)]
+            offer["capacity"] = 1
+            offer["qpv_reserved"] = min(offer.get("qpv_reserved", 0), 1)
+        elif edit == "grow_capacity":
+            offers[k % len(offers)]["capacity"] += 1
+        elif edit == "remove_slot" and slots:
+            gone = slots.pop(k % len(slots))["slot_id"]
+            data["travel_times"] = [t for t in data["travel_times"] if t["destination"] != gone]
+
+    return _rebuild(instance, apply)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    instances(max_students=4, max_offers=3, max_slots=2),
+    st.lists(st.tuples(st.sampled_from(EDITS), st.integers(0, 5)), min_size=1, max_size=3),
+)
+def test_removed_added_and_changed_rows_are_handled(
+    instance: Instance, edits: list[tuple[str, int]]
+) -> None:
+    first = solve(instance, time_limit=10)
+    new = instance
+    for edit, k in edits:
+        new = _edit(new, edit, k)
+    result = resolve(new, first, time_limit=10)
+    assert check(new, result.plan).ok
+    assume(result.status == "optimal")
+    expected, _ = brute_force(new, previous=first.plan)
+    assert _values(result) == pytest.approx({k: expected[k] for k in result.levels})
+
+
 def test_changes_can_be_ranked_first_to_never_move_anyone() -> None:
     """With ``changes`` first, a newcomer stays unplaced rather than displace a placed student."""
     base = dict(period_start="2026-06-15", period_end="2026-06-26")
