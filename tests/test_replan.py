@@ -265,6 +265,18 @@ def test_conflicting_pins_message_names_the_set_and_the_rule() -> None:
     assert any("row 5" in m and "on its own" in m and "over the" in m for m in messages)
 
 
+def test_validate_reports_conflicting_pins(tmp_path: Path, capsys: Any) -> None:
+    instance = make_instance(
+        [{"student_id": s, "pinned_offer": "O0"} for s in ("A", "B")], [{"offer_id": "O0"}]
+    )
+    write_dataset(instance, tmp_path / "data")
+    assert main(["validate", str(tmp_path / "data")]) == 1
+    assert "2 pins cannot all hold" in capsys.readouterr().err
+    fine = make_instance([{"student_id": "A", "pinned_offer": "O0"}], [{"offer_id": "O0"}])
+    write_dataset(fine, tmp_path / "fine")
+    assert main(["validate", str(tmp_path / "fine")]) == 0
+
+
 def test_bans_keep_a_student_away_from_a_host() -> None:
     instance = make_instance(
         [{"student_id": "A", "banned_hosts": "H0"}],

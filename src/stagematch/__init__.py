@@ -40,8 +40,8 @@ from .model import (  # noqa: E402
     WorkshopSlot,
 )
 from .plan import Assignment, Plan  # noqa: E402
-from .result import LevelResult, Result, Unplaced  # noqa: E402
 from .replan import PlanDiff, diff, resolve  # noqa: E402
+from .result import LevelResult, Result, Unplaced  # noqa: E402
 from .solver import Progress, solve  # noqa: E402
 
 __all__ = [

@@ -189,7 +189,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from .solver import check_pins
+
     instance = _load(args.input)
+    problems = check_pins(instance)
+    if problems:
+        raise InvalidInputError(problems)
     print(f"valid: {instance!r}")
     return 0
 

@@ -26,7 +26,7 @@ from scipy.sparse.csgraph import connected_components
 
 from ..arrays import BoolArray, InstanceArrays, IntArray
 from ..candidates import Candidates, candidates
-from ..errors import InvalidInputError
+from ..errors import InvalidInputError, Problem
 from ..model import CHANGES, Instance
 from ..plan import Assignment, Plan
 from ..reasons import unplaced_reasons
@@ -39,7 +39,7 @@ from .greedy import complete_greedily, keep_previous
 from .lns import SearchState, improve
 from .shortlist import MINUTES_SPAN, shortlist
 
-__all__ = ["Progress", "solve"]
+__all__ = ["Progress", "check_pins", "solve"]
 
 EXACT_PAIRS = 30_000
 """Components with at most this many candidate pairs are solved as one exact CP-SAT model."""
@@ -290,6 +290,18 @@ def solve(
         travel_minutes=travel,
         wish_rank=ranks,
     )
+
+
+def check_pins(instance: Instance) -> list[Problem]:
+    """Problems with the pins of a valid dataset (none without pins): what ``solve`` would raise.
+
+    Pins need the candidate pairs (travel and eligibility) and a small CP-SAT model, so they
+    are checked here rather than when the dataset is loaded; ``stagematch validate`` runs it.
+    """
+    arrays = instance.arrays
+    if not len(arrays.pinned_offers) and not len(arrays.pinned_slots):
+        return []
+    return pin_conflicts(instance, candidates(instance))
 
 
 def objective_levels(objective: tuple[str, ...], *, replanning: bool) -> list[str]:
