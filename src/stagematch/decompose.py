@@ -17,7 +17,8 @@ items, and those live near each other, so the instance is cut by geography:
 * a part is shipped as its own :class:`~stagematch.model.Instance`: its students, every
   school, and every item any of them can reach (owned or not, which lets the part bound what
   its students could get with the whole instance's items) plus the offers they list in
-  ``wished_offers`` (which keeps wish ranks as in the whole instance).
+  ``wished_offers`` (which keeps wish ranks as in the whole instance) or pins; a pinned item
+  is owned by its student's part.
 
 What the split costs — students near a cut who could only have been placed across it — is
 measured in ``docs/scaling.md``; :mod:`stagematch.solver.parts` solves the parts, repairs what it
@@ -35,7 +36,7 @@ from scipy.spatial import cKDTree
 from .arrays import BoolArray, FloatArray, IntArray
 from .candidates import Candidates
 from .geo import EARTH_RADIUS_KM, great_circle_km, km_to_chord, to_unit_vectors
-from .model import Instance, TravelTime
+from .model import Instance, Student, TravelTime
 from .travel import DETOUR, OVERHEAD_MIN, SPEED_KMH
 
 MAX_PAIRS = 80_000_000
@@ -109,11 +110,13 @@ def partition(
         cut = min(max(cut, 1), len(order) - 1)
         stack += [order[cut:], order[:cut]]  # the first half is labelled first
     tree = cKDTree(to_unit_vectors(arrays.origin_lat, arrays.origin_lon))
+    offer_part = _owner(tree, label, arrays.offers.lat, arrays.offers.lon)
+    slot_part = _owner(tree, label, arrays.slots.lat, arrays.slots.lon)
+    # A pinned item belongs to its student's part, where the pin must hold.
+    for pins, owner in ((arrays.pinned_offers, offer_part), (arrays.pinned_slots, slot_part)):
+        owner[pins[::-1, 1]] = label[pins[::-1, 0]]  # reversed: the first pin wins
     return Partition(
-        student_part=label,
-        offer_part=_owner(tree, label, arrays.offers.lat, arrays.offers.lon),
-        slot_part=_owner(tree, label, arrays.slots.lat, arrays.slots.lon),
-        pairs=np.asarray(totals),
+        student_part=label, offer_part=offer_part, slot_part=slot_part, pairs=np.asarray(totals)
     )
 
 
@@ -174,16 +177,23 @@ def part_instance(instance: Instance, split: Partition, part: int) -> Part:
     Its rows are the whole instance's validated rows, so building it validates nothing again
     but the cross-references, which hold by construction.
     """
+    arrays = instance.arrays
     students = split.students_of(part)
-    offers = np.union1d(_within_reach(instance, students, "offers"), _wished(instance, students))
+    mine = np.isin(arrays.pinned_offers[:, 0], students)
+    offers = np.union1d(
+        _within_reach(instance, students, "offers"),
+        np.union1d(_wished(instance, students), arrays.pinned_offers[mine, 1]),
+    )
     if not len(offers):  # an instance needs an offer; one nobody here reaches adds no pair
         offers = np.zeros(1, dtype=np.int64)
-    slots = _within_reach(instance, students, "slots")
+    mine = np.isin(arrays.pinned_slots[:, 0], students)
+    slots = np.union1d(_within_reach(instance, students, "slots"), arrays.pinned_slots[mine, 1])
+    hosts = {arrays.offers.group_ids[h] for h in arrays.offers.group[offers].tolist()}
     travel_times = _overrides_of(instance, students, offers, slots) if instance.travel_times else []
     sub = Instance(
         settings=instance.settings,
         schools=instance.schools,
-        students=[instance.students[s] for s in students.tolist()],
+        students=[_without_absent_bans(instance.students[s], hosts) for s in students.tolist()],
         offers=[instance.offers[j] for j in offers.tolist()],
         workshop_slots=[instance.workshop_slots[j] for j in slots.tolist()],
         travel_times=travel_times,
@@ -196,6 +206,15 @@ def part_instance(instance: Instance, split: Partition, part: int) -> Part:
         offer_owned=split.offer_part[offers] == part,
         slot_owned=split.slot_part[slots] == part,
     )
+
+
+def _without_absent_bans(student: Student, hosts: set[str]) -> Student:
+    """The student's row, banning only hosts the part has (a ban on a host with no offer in
+    the part changes nothing there, and a part's instance must know every host it names)."""
+    kept = tuple(h for h in student.banned_hosts if h in hosts)
+    if kept == student.banned_hosts:
+        return student
+    return student.model_copy(update={"banned_hosts": kept})
 
 
 def _overrides_of(

@@ -156,6 +156,7 @@ def _verified_max_flow(
     pairs: Pairs,
     students: BoolArray,
     active: BoolArray,
+    usable: BoolArray | None,
 ) -> FlowCut:
     """Max flow over all ``pairs``, solved on the ``active`` ones only and proven for all.
 
@@ -190,6 +191,8 @@ def _verified_max_flow(
         for block in range(0, len(starters), 4096):
             index = ranges(ptr, starters[block : block + 4096])
             index = index[~active[index]]
+            if usable is not None:
+                index = index[usable[index]]
             s = pairs.student[index].astype(np.int64)
             o = pairs.item[index].astype(np.int64)
             to_open = (open_seats[o] > 0) & ~source_side[first_open + o]
@@ -233,15 +236,21 @@ def placement_cuts(
     qpv: BoolArray,
     pairs: Pairs,
     active: BoolArray,
+    usable: BoolArray | None = None,
+    students: BoolArray | None = None,
 ) -> tuple[FlowCut, FlowCut]:
     """The most QPV students and the most students that can be placed, each with its proof.
 
     ``active`` marks the pairs to start from (e.g. short lists); it is updated in place with
-    the pairs the proofs needed.
+    the pairs the proofs needed. ``usable`` and ``students`` as in :func:`solve_placement_flow`.
     """
-    best_qpv = _verified_max_flow(n_students, capacity, reserved, qpv, pairs, qpv.copy(), active)
-    everyone = np.ones(n_students, dtype=bool)
-    best_all = _verified_max_flow(n_students, capacity, reserved, qpv, pairs, everyone, active)
+    everyone = np.ones(n_students, dtype=bool) if students is None else students
+    best_qpv = _verified_max_flow(
+        n_students, capacity, reserved, qpv, pairs, qpv & everyone, active, usable
+    )
+    best_all = _verified_max_flow(
+        n_students, capacity, reserved, qpv, pairs, everyone, active, usable
+    )
     return best_qpv, best_all
 
 
@@ -253,6 +262,8 @@ def solve_placement_flow(
     pairs: Pairs,
     tie_cost: Callable[[IntArray], IntArray],
     active: BoolArray | None = None,
+    usable: BoolArray | None = None,
+    students: BoolArray | None = None,
 ) -> tuple[IntArray, int, int, BoolArray]:
     """Each student's pair (index into ``pairs``) in a plan placing ``q*`` QPV and ``p*``
     students (−1: none).
@@ -262,14 +273,23 @@ def solve_placement_flow(
     proves both optima for all ``pairs``. Returns the choice, ``q*``, ``p*`` and the pairs
     finally used. Among single-placement plans on those pairs placing ``q*`` QPV and ``p*``
     students, the choice has the least total ``tie_cost(pair indices)``.
+
+    ``usable`` (default: all) marks the pairs the flow may use at all, and ``students``
+    (default: all) the students it places: with pins, the pinned students are placed already
+    and their seats taken out of ``capacity``/``reserved``, and pairs that overlap a student's
+    pinned session are unusable. The optima are then proven for what is left.
     """
     chosen = np.full(n_students, -1, dtype=np.int64)
     active = np.ones(len(pairs), dtype=bool) if active is None else active.copy()
+    if usable is not None:
+        active &= usable
     if not len(pairs):
         return chosen, 0, 0, active
-    cut_qpv, cut_all = placement_cuts(n_students, capacity, reserved, qpv, pairs, active)
+    everyone = np.ones(n_students, dtype=bool) if students is None else students
+    cut_qpv, cut_all = placement_cuts(
+        n_students, capacity, reserved, qpv, pairs, active, usable, students
+    )
     best_qpv, best_all = cut_qpv.value, cut_all.value
-    everyone = np.ones(n_students, dtype=bool)
     net = _network(
         n_students,
         capacity,

@@ -8,7 +8,8 @@ every level constrained to be at least as good as it is now. A step can therefor
 the plan worse on any level, lexicographically. Each student keeps only its cheapest candidate
 pairs plus what it holds now, so steps stay small however dense the geography.
 
-Steps run in sweeps over shuffled seeds (from ``seed``); search stops at the deadline or after
+Steps run in sweeps over shuffled seeds (from ``seed``) — when re-planning, students who
+changed first, since only their neighbourhoods can reduce ``changes``; search stops at the deadline or after
 a sweep that improved nothing. Sub-solves are limited in CP-SAT's *deterministic* time, so the
 same input and seed give the same plan whenever the search converges before the deadline.
 """
@@ -25,7 +26,7 @@ from ..arrays import BoolArray, InstanceArrays, IntArray
 from ..candidates import Candidates
 from ..geo import to_unit_vectors
 from ..model import MAXIMISED_LEVELS
-from .cpsat import ComponentData, evaluate_level, solve_component
+from .cpsat import ComponentData, PairFlags, evaluate_level, solve_component
 
 NEIGHBOURHOOD = 120  # students freed per step
 PAIRS_PER_STUDENT = 24  # cheapest candidate placements kept per student in a step
@@ -49,6 +50,7 @@ def _neighbourhood_data(
     slot_rows: list[IntArray],
     workshops_per_student: int,
     scale: int,
+    flags: PairFlags,
 ) -> tuple[ComponentData, IntArray, IntArray]:
     """The sub-problem of ``students`` with everyone else's seats taken out."""
     inside = np.zeros(arrays.n_students, dtype=bool)
@@ -100,17 +102,23 @@ def _neighbourhood_data(
         slot_capacity=w_capacity,
         slot_reserved=np.clip(slots.reserved[slots_used] - w_used_qpv[slots_used], 0, w_capacity),
         n_half_days=arrays.n_half_days,
+        **flags.restrict(o_pairs, w_pairs, students),
     )
     return data, o_pairs, w_pairs
 
 
 def _pruned_rows(
-    cand: Candidates, chosen: BoolArray, students: IntArray, n_students: int, order: IntArray
+    cand: Candidates,
+    chosen: BoolArray,
+    students: IntArray,
+    n_students: int,
+    order: IntArray,
+    previous: BoolArray | None,
 ) -> list[IntArray]:
     """Per student: its cheapest candidate placements (``order``, see :mod:`.shortlist`) plus
-    the ones it holds now."""
+    the ones it holds now and, when re-planning, the ones it held in the previous plan."""
     ptr = np.searchsorted(cand.offers.student[order], np.arange(n_students + 1))
-    held_pairs = np.flatnonzero(chosen)
+    held_pairs = np.flatnonzero(chosen if previous is None else chosen | previous)
     held_ptr = np.searchsorted(cand.offers.student[held_pairs], np.arange(n_students + 1))
     rows: list[IntArray] = [np.zeros(0, dtype=np.int64)] * n_students
     for s in students.tolist():
@@ -132,15 +140,19 @@ def improve(
     deadline: float,
     seed: int,
     offer_order: IntArray,
+    flags: PairFlags,
 ) -> int:
     """Improve ``state`` in place by neighbourhood steps over ``students``; returns the steps.
 
     ``leading`` are the levels proven optimal by the flow: each neighbourhood keeps their value.
+    ``flags`` carries pins (kept in every neighbourhood) and the previous plan.
     """
     if len(students) <= 1:
         return 0
     rng = np.random.default_rng(seed)
-    offer_rows = _pruned_rows(cand, state.offer_chosen, students, arrays.n_students, offer_order)
+    offer_rows = _pruned_rows(
+        cand, state.offer_chosen, students, arrays.n_students, offer_order, flags.offer_previous
+    )
     slot_order = np.argsort(cand.slots.student, kind="stable")
     slot_ptr = np.searchsorted(cand.slots.student[slot_order], np.arange(arrays.n_students + 1))
     slot_rows = [slot_order[slot_ptr[s] : slot_ptr[s + 1]] for s in range(arrays.n_students)]
@@ -151,7 +163,11 @@ def improve(
     while time.monotonic() < deadline:
         improved = False
         covered = np.zeros(len(students), dtype=bool)
-        for seed_index in rng.permutation(len(students)).tolist():
+        seeds = rng.permutation(len(students))
+        if flags.offer_previous is not None:  # re-planning: start where students changed
+            changed = flags.changed(cand, state.offer_chosen, state.slot_chosen, arrays.n_students)
+            seeds = seeds[np.argsort(~changed[students[seeds]], kind="stable")]
+        for seed_index in seeds.tolist():
             if covered[seed_index]:
                 continue
             if time.monotonic() >= deadline:
@@ -161,7 +177,15 @@ def improve(
             covered[near] = True
             members = students[near]
             data, o_pairs, w_pairs = _neighbourhood_data(
-                arrays, cand, state, members, offer_rows, slot_rows, workshops_per_student, scale
+                arrays,
+                cand,
+                state,
+                members,
+                offer_rows,
+                slot_rows,
+                workshops_per_student,
+                scale,
+                flags,
             )
             hint_x = state.offer_chosen[o_pairs]
             hint_y = state.slot_chosen[w_pairs]

@@ -41,7 +41,7 @@ from ..model import Instance
 from ..plan import Assignment, Plan
 from ..result import Result
 from ..travel import Pairs, reachable
-from . import SHORTLIST, Progress, _flow_prefix, solve
+from . import SHORTLIST, Progress, _flow_prefix, objective_levels, solve
 from .bounds import StudentTerms, bounds_from_terms, student_terms
 from .flow import FLOW_LEVELS, FlowCut, placement_cuts, solve_placement_flow
 from .shortlist import pair_keys, shortlist
@@ -215,7 +215,7 @@ def solve_in_parts(
         outcomes.append(futures.pop(p).result())
         progress.on_component(p + 1, split.n_parts, int((split.student_part == p).sum()))
     mark = phase("parts", mark)
-    objective: list[str] = list(settings.objective)
+    objective = objective_levels(settings.objective, replanning=False)
     leading = set(_flow_prefix(objective)) == FLOW_LEVELS
     chosen, cand = _repair(instance, _Chosen.join(outcomes), leading)
     mark = phase("repair", mark)
