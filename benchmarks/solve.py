@@ -118,6 +118,8 @@ def section(results: list[dict[str, Any]], command: str) -> str:
         "explanations; *write* writes the plan files.",
         "Peak memory is the process's resident peak at the end of the phase. Every plan passed",
         "the independent checker. A level's gap is |value − bound| / max(|value|, |bound|).",
+        "The nation does not fit one candidate set; it is solved by parts, measured in",
+        "[Scaling](scaling.md).",
         "",
         f"- Machine: {machine()}",
         f"- Command: `{command}`",
