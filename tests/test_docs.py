@@ -57,6 +57,7 @@ def check_every_page(site: Path) -> None:
         "reference/cli/index.html",
         "solver/index.html",
         "benchmarks/index.html",
+        "scaling/index.html",
         "changelog/index.html",
     ):
         assert (site / page).is_file(), page
