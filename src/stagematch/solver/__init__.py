@@ -30,17 +30,22 @@ from ..model import Instance
 from ..plan import Assignment, Plan
 from ..reasons import unplaced_reasons
 from ..result import LevelResult, Result, level_result
+from ..share import qpv_candidates, repair_share, share_binds
 from .bounds import level_bounds
 from .cpsat import ComponentData, evaluate_level, solve_component
 from .flow import FLOW_LEVELS, ranges, solve_placement_flow
 from .greedy import complete_greedily
 from .lns import SearchState, improve
 from .shortlist import MINUTES_SPAN, shortlist
+from .stable import ExtraConstraints, Stability
 
 __all__ = ["Progress", "solve"]
 
 EXACT_PAIRS = 30_000
 """Components with at most this many candidate pairs are solved as one exact CP-SAT model."""
+
+STABLE_EXACT_PAIRS = 30_000
+"""The same limit with ``stable=True`` (larger components: neighbourhood search, still stable)."""
 
 SHORTLIST = 40
 """Cheapest candidate placements per student the flow starts from (it adds what it needs)."""
@@ -84,6 +89,7 @@ def solve(
     seed: int | None = None,
     workers: int = 1,
     progress: Progress | None = None,
+    stable: bool | None = None,
 ) -> Result:
     """Solve ``instance``: every hard rule holds, levels are optimised in ``objective`` order.
 
@@ -101,8 +107,12 @@ def solve(
         CP-SAT search workers (threads).
     progress
         Receives progress events (see :class:`Progress`).
+    stable
+        Only plans without justified envy (``docs/fairness.md``), the best of them
+        (default: ``settings.stable``).
     """
     settings = instance.settings
+    stable = settings.stable if stable is None else bool(stable)
     time_limit = settings.time_limit_s if time_limit is None else float(time_limit)
     seed = settings.seed if seed is None else int(seed)
     progress = progress or Progress()
@@ -121,8 +131,13 @@ def solve(
     cand = candidates(instance)
     mark = phase("candidates", started)
     objective: list[str] = list(settings.objective)
-    leading = _flow_prefix(objective)
     arrays = instance.arrays
+    share_candidates = qpv_candidates(arrays, cand)
+    # The flow knows neither stability nor the QPV share: its optima are then only bounds,
+    # and every component optimises those levels itself.
+    exact_flow = not stable and not share_binds(arrays, share_candidates)
+    leading = _flow_prefix(objective) if exact_flow else []
+    stability = Stability(instance, cand) if stable else None
     short = shortlist(cand, arrays.n_students, SHORTLIST)
     mark = phase("shortlist", mark)
     active = np.zeros(len(cand.offers), dtype=bool)
@@ -139,6 +154,9 @@ def solve(
     offer_chosen = np.zeros(len(cand.offers), dtype=bool)
     offer_chosen[flow_choice[flow_choice >= 0]] = True
     mark = phase("flow", mark)
+    if stability is not None:
+        offer_chosen = stability.start()
+        mark = phase("deferred acceptance", mark)
     offer_chosen, slot_chosen = complete_greedily(
         arrays,
         cand,
@@ -147,7 +165,10 @@ def solve(
         objective,
         settings.workshops_per_student,
         short,
+        new_placements=stability is None,
     )
+    if repair_share(arrays, cand, offer_chosen, share_candidates) and stability is not None:
+        stability.drop_envied(offer_chosen)
     mark = phase("greedy", mark)
     components = _components(instance, cand, short)
     offer_ptr = cand.offers.indptr(arrays.n_students)
@@ -160,7 +181,12 @@ def solve(
         share = (deadline - time.monotonic()) * _weight(comp) / max(pending, 1)
         pending -= _weight(comp)
         comp_deadline = time.monotonic() + max(share, 0.0)
-        if comp.n_pairs <= EXACT_PAIRS:
+        flow_placed = flow_choice[comp.students] >= 0
+        flow_best = {
+            "qpv_placed": float((flow_placed & arrays.qpv[comp.students]).sum()),
+            "placed": float(flow_placed.sum()),
+        }
+        if comp.n_pairs <= (STABLE_EXACT_PAIRS if stable else EXACT_PAIRS):
             outcome = _solve_exactly(
                 instance,
                 cand,
@@ -174,13 +200,11 @@ def solve(
                 seed,
                 workers,
                 progress,
+                share_candidates,
+                flow_best,
+                stability,
             )
         else:
-            flow_placed = flow_choice[comp.students] >= 0
-            flow_best = {
-                "qpv_placed": float((flow_placed & arrays.qpv[comp.students]).sum()),
-                "placed": float(flow_placed.sum()),
-            }
             outcome = _solve_by_search(
                 instance,
                 cand,
@@ -194,6 +218,8 @@ def solve(
                 seed,
                 short,
                 flow_best,
+                share_candidates,
+                stability,
             )
         for lvl, (value, bound, proven) in outcome.items():
             totals[lvl][0] += value
@@ -339,7 +365,7 @@ def _materialise(
 
 
 def _component_data(
-    instance: Instance, cand: Candidates, comp: _Component, scale: int
+    instance: Instance, cand: Candidates, comp: _Component, scale: int, share_candidates: IntArray
 ) -> ComponentData:
     """The component's students, pairs and items, renumbered from 0."""
     arrays = instance.arrays
@@ -371,6 +397,10 @@ def _component_data(
         slot_capacity=slots.capacity[slots_used],
         slot_reserved=slots.reserved[slots_used],
         n_half_days=instance.n_half_days,
+        offer_min_share=arrays.min_share[offers_used],
+        offer_qpv_candidates=share_candidates[offers_used],
+        offer_outside_held=np.zeros(len(offers_used), dtype=np.int64),
+        offer_outside_qpv=np.zeros(len(offers_used), dtype=np.int64),
     )
 
 
@@ -387,20 +417,43 @@ def _solve_exactly(
     seed: int,
     workers: int,
     progress: Progress,
+    share_candidates: IntArray,
+    flow_best: dict[str, float],
+    stability: Stability | None,
 ) -> dict[str, LevelTriple]:
-    """One CP-SAT model of the component; updates the chosen flags in place."""
-    data = _component_data(instance, cand, comp, scale)
+    """One CP-SAT model of the component; updates the chosen flags in place.
+
+    ``flow_best`` (the flow's optima for the component) bounds ``qpv_placed`` and ``placed``
+    of every plan, so it caps the bounds CP-SAT proves when the flow is not exact for them.
+    """
+    data = _component_data(instance, cand, comp, scale, share_candidates)
     hint_x = offer_chosen[comp.offer_pairs]
     hint_y = slot_chosen[comp.slot_pairs]
     fixed = {lvl: evaluate_level(data, lvl, hint_x, hint_y) for lvl in leading}
+    extra: ExtraConstraints | None = None
+    if stability is not None:
+        extra = stability.for_component(
+            comp.offer_pairs, data.offer_student, data.offer_item, data.offer_capacity
+        )
     outcome = solve_component(
-        data, objective, fixed, hint_x, hint_y, deadline, seed, workers, progress.on_level
+        data,
+        objective,
+        fixed,
+        hint_x,
+        hint_y,
+        deadline,
+        seed,
+        workers,
+        progress.on_level,
+        extra_constraints=extra,
     )
     offer_chosen[comp.offer_pairs] = outcome.offer_chosen
     slot_chosen[comp.slot_pairs] = outcome.slot_chosen
-    return {
-        lvl: (float(out.value), float(out.bound), out.proven) for lvl, out in outcome.levels.items()
-    }
+    out: dict[str, LevelTriple] = {}
+    for lvl, level in outcome.levels.items():
+        bound = min(level.bound, flow_best[lvl]) if lvl in flow_best else level.bound
+        out[lvl] = (float(level.value), float(bound), bool(level.proven or level.value == bound))
+    return out
 
 
 def _solve_by_search(
@@ -416,6 +469,8 @@ def _solve_by_search(
     seed: int,
     offer_order: IntArray,
     flow_best: dict[str, float],
+    share_candidates: IntArray,
+    stability: Stability | None,
 ) -> dict[str, LevelTriple]:
     """Large-neighbourhood search on a big component; bounds from :mod:`.bounds`.
 
@@ -436,6 +491,8 @@ def _solve_by_search(
         deadline,
         seed,
         offer_order,
+        share_candidates,
+        stability,
     )
     # Evaluate on the chosen pairs only: a model of the whole component would not fit.
     members = np.zeros(arrays.n_students, dtype=bool)
@@ -445,7 +502,7 @@ def _solve_by_search(
         np.flatnonzero(offer_chosen & members[cand.offers.student]),
         np.flatnonzero(slot_chosen & members[cand.slots.student]),
     )
-    data = _component_data(instance, cand, chosen, scale)
+    data = _component_data(instance, cand, chosen, scale, share_candidates)
     x = np.ones(len(chosen.offer_pairs), dtype=bool)
     y = np.ones(len(chosen.slot_pairs), dtype=bool)
     values = {lvl: float(evaluate_level(data, lvl, x, y)) for lvl in objective}

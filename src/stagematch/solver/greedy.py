@@ -59,11 +59,14 @@ def complete_greedily(
     objective: list[str],
     workshops_per_student: int,
     offer_order: IntArray,
+    *,
+    new_placements: bool = True,
 ) -> tuple[BoolArray, BoolArray]:
     """Add sessions and placements to the plan in ``offer_chosen``/``slot_chosen`` (copies).
 
     ``offer_order`` lists the placement pairs to consider, grouped by student, cheapest first
-    (see :mod:`.shortlist`).
+    (see :mod:`.shortlist`). With ``new_placements=False`` only sessions are added: a stable plan
+    stays stable (a new placement could give a student of higher priority justified envy).
     """
     offer_chosen, slot_chosen = offer_chosen.copy(), slot_chosen.copy()
     if arrays.n_half_days > MAX_HALF_DAYS:
@@ -143,7 +146,9 @@ def complete_greedily(
 
     # Adding an item only ever raises workshops and coverage, and costs preference and travel:
     # stop at the first minimised level so no level ranked above a step is ever made worse.
-    steps = {"workshops": add_workshops, "coverage": add_placements}
+    steps = {"workshops": add_workshops}
+    if new_placements:
+        steps["coverage"] = add_placements
     for level in objective:
         if level in ("preference", "travel"):
             break
