@@ -188,12 +188,14 @@ class Stability:
         self.n_students = arrays.n_students
         self.n_offers = len(arrays.offers)
         self.preference = preference_keys(cand.offer_cost, pairs.minutes)
-        student = pairs.student.astype(np.int64)
         index_free = ~np.uint64(STUDENT_MASK)
-        self.priority = priority_keys(arrays.qpv[student], pairs.minutes, 0) & index_free
-        self.student = student
-        self.offer = pairs.item.astype(np.int64)
+        self.priority = priority_keys(arrays.qpv[pairs.student], pairs.minutes, 0) & index_free
+        # The candidates' own int32 columns: an académie has tens of millions of pairs.
+        self.student = pairs.student
+        self.offer = pairs.item
         self.offer_ptr = pairs.indptr(arrays.n_students)
+        self._by_offer: npt.NDArray[np.int32] | None = None
+        self._by_offer_ptr = np.zeros(0, dtype=np.int64)
 
     def start(self) -> BoolArray:
         """Deferred acceptance's plan as flags on the candidate pairs: stable, a valid start."""
@@ -240,12 +242,23 @@ class Stability:
     ) -> tuple[IntArray, UInt64Array]:
         """Best preference key of each student's placements, and the worst priority among
         each offer's holders, counting only the placements of students in ``whose``."""
-        held = np.flatnonzero(offer_chosen & whose[self.student])
+        held = np.flatnonzero(offer_chosen)
+        held = held[whose[self.student[held]]]
         best = np.full(self.n_students, np.iinfo(np.int64).max, dtype=np.int64)
         np.minimum.at(best, self.student[held], self.preference[held])
         worst = np.zeros(self.n_offers, dtype=np.uint64)  # 0: nobody (no key is below 0)
         np.maximum.at(worst, self.offer[held], self.priority[held])
         return best, worst
+
+    def _pairs_of_offers(self, offers: IntArray) -> IntArray:
+        """Candidate pairs of the given offers, through an index by offer built on first use
+        (only neighbourhood search needs it; int32 keeps it small for an académie)."""
+        if self._by_offer is None:
+            self._by_offer = np.argsort(self.offer, kind="stable").astype(np.int32)
+            self._by_offer_ptr = np.searchsorted(
+                self.offer[self._by_offer], np.arange(self.n_offers + 1)
+            )
+        return self._by_offer[ranges(self._by_offer_ptr, offers)].astype(np.int64)
 
     def for_component(
         self,
@@ -284,20 +297,21 @@ class Stability:
         inside = np.zeros(self.n_students, dtype=bool)
         inside[members] = True
         best, worst = self._best_and_worst(offer_chosen, ~inside)
-        # Outside students who would envy whoever of lower priority took the offer.
-        outside = ~inside[self.student]
-        would_envy = np.flatnonzero(outside & (self.preference < best[self.student]))
+        # Outside students who would envy whoever of lower priority took one of the offers.
+        offers_used = np.unique(self.offer[pairs]).astype(np.int64)
+        near = self._pairs_of_offers(offers_used)
+        near_student = self.student[near]
+        would_envy = near[~inside[near_student] & (self.preference[near] < best[near_student])]
         best_claim = np.full(self.n_offers, np.iinfo(np.uint64).max, dtype=np.uint64)
         np.minimum.at(best_claim, self.offer[would_envy], self.priority[would_envy])
         claim_pairs = ranges(self.offer_ptr, np.sort(members))
         local = np.full(self.n_students, -1, dtype=np.int64)
         local[members] = np.arange(len(members))
-        offers_used = np.unique(self.offer[pairs])
         claim_offer = self.offer[claim_pairs]
         position = np.minimum(np.searchsorted(offers_used, claim_offer), len(offers_used) - 1)
         modelled = offers_used[position] == claim_offer if len(offers_used) else position < 0
         claim_priority = self.priority[claim_pairs]
-        # Which claims are modelled pairs: both lists are grouped by student.
+        # The claims that are modelled pairs, by their position among the model's pairs.
         holder_of = {k: j for j, k in enumerate(pairs.tolist())}
         claim_pair = np.fromiter(
             (holder_of.get(k, -1) for k in claim_pairs.tolist()), np.int64, len(claim_pairs)
