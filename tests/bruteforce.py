@@ -25,7 +25,7 @@ The state space is small for a handful of students and items with capacity ≤ 3
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
@@ -87,6 +87,8 @@ def _allowed(instance: Instance, student: Student, item: Offer | WorkshopSlot) -
             return False
         if item.reserved_schools and student.school_id not in item.reserved_schools:
             return False
+        if item.host_id in student.banned_hosts:
+            return False
     return not any(d in student.unavailable for d, _ in _half_days(instance, item))
 
 
@@ -103,6 +105,7 @@ def programmes(instance: Instance, student: Student) -> list[Programme]:
         }
     )
     max_placements = settings.max_placements_per_student if student.split_ok else 1
+    pinned = set(student.pinned_offer) | set(student.pinned_slots)
     out = []
     for n_offers in range(min(max_placements, len(offers)) + 1):
         for chosen_offers in itertools.combinations(offers, n_offers):
@@ -116,6 +119,10 @@ def programmes(instance: Instance, student: Student) -> list[Programme]:
                     covered = frozenset().union(*spans)
                     if len(covered) < sum(len(s) for s in spans):
                         continue  # two items share a half-day
+                    if not pinned <= {o.offer_id for o in chosen_offers} | {
+                        w.slot_id for w in chosen_slots
+                    }:
+                        continue  # a pin does not hold
                     out.append(
                         _programme(
                             instance, student, chosen_offers, chosen_slots, covered, position
@@ -158,33 +165,56 @@ def _programme(
     return Programme(assignments, values, seats)
 
 
-def oriented(instance: Instance, levels: dict[str, float]) -> tuple[float, ...]:
+def oriented(
+    instance: Instance, levels: dict[str, float], objective: Sequence[str] | None = None
+) -> tuple[float, ...]:
     """Levels as a tuple in objective order where larger is better (minimised ones negated)."""
     return tuple(
         levels[name] if name in MAXIMISED_LEVELS else -levels[name]
-        for name in instance.settings.objective
+        for name in (instance.settings.objective if objective is None else objective)
     )
 
 
-def brute_force(instance: Instance) -> tuple[dict[str, float], Plan]:
+def brute_force(instance: Instance, previous: Plan | None = None) -> tuple[dict[str, float], Plan]:
     """The lexicographic optimum and one plan reaching it.
+
+    With ``previous``, re-planning: the level ``changes`` (students whose set of items differs
+    from ``previous``) comes right after ``placed`` unless the objective places it.
 
     Returns
     -------
     levels, plan
         All six SPEC levels of ``plan`` (the ones in ``settings.objective`` are optimal; a
         level left out of the objective is whatever the chosen plan gives) and the plan.
-        Among optimal plans the choice is deterministic.
+        Among optimal plans the choice is deterministic. With ``previous``, ``changes`` too.
+        When pins cannot all hold, a student may have no programme: ``ValueError``.
     """
     items: list[Offer | WorkshopSlot] = [*instance.offers, *instance.workshop_slots]
     capacity = tuple(i.capacity for i in items)
     open_seats = tuple(i.capacity - i.qpv_reserved for i in items)
-    options = [
-        [(oriented(instance, p.values), p) for p in programmes(instance, s)]
-        for s in instance.students
-    ]
+    objective = list(instance.settings.objective)
+    if previous is not None:
+        if "changes" not in objective:
+            after = [i + 1 for i, lvl in enumerate(objective) if lvl in ("qpv_placed", "placed")]
+            objective.insert(max(after, default=0), "changes")
+        before: dict[str, set[Assignment]] = {}
+        for a in previous.assignments:
+            before.setdefault(a.student_id, set()).add(a)
+    else:
+        objective = [lvl for lvl in objective if lvl != "changes"]
+    options = []
+    for student in instance.students:
+        found = programmes(instance, student)
+        if not found:
+            raise ValueError(f"no programme keeps every pin of {student.student_id}")
+        if previous is not None:
+            for p in found:
+                p.values["changes"] = float(
+                    set(p.assignments) != before.get(student.student_id, set())
+                )
+        options.append([(oriented(instance, p.values, objective), p) for p in found])
     n = len(instance.students)
-    zero = tuple(0.0 for _ in instance.settings.objective)
+    zero = tuple(0.0 for _ in objective)
 
     @cache
     def best(
@@ -205,11 +235,14 @@ def brute_force(instance: Instance) -> tuple[dict[str, float], Plan]:
                     break
             if not fits:
                 continue
-            rest, _ = best(k + 1, tuple(new_used), tuple(new_non_qpv))
+            rest, choice_next = best(k + 1, tuple(new_used), tuple(new_non_qpv))
+            if choice_next == -2:
+                continue  # the students after k cannot all keep their pins
             total = tuple(a + b for a, b in zip(value, rest, strict=True))
             if result is None or total > result[0]:
                 result = (total, choice)
-        assert result is not None  # the empty programme always fits
+        if result is None:  # only pins can make every programme of k not fit
+            return zero, -2
         return result
 
     used = tuple(0 for _ in items)
@@ -217,6 +250,8 @@ def brute_force(instance: Instance) -> tuple[dict[str, float], Plan]:
     chosen: list[Programme] = []
     for k in range(n):
         _, choice = best(k, used, non_qpv)
+        if choice == -2:
+            raise ValueError("the pins cannot all hold")
         programme = options[k][choice][1]
         chosen.append(programme)
         new_used, new_non_qpv = list(used), list(non_qpv)
@@ -224,7 +259,8 @@ def brute_force(instance: Instance) -> tuple[dict[str, float], Plan]:
             new_used[item] += 1
             new_non_qpv[item] += counts_as_non_qpv
         used, non_qpv = tuple(new_used), tuple(new_non_qpv)
-    levels = {name: sum(p.values[name] for p in chosen) for name in LEVELS}
+    names = [*LEVELS, "changes"] if previous is not None else list(LEVELS)
+    levels = {name: sum(p.values[name] for p in chosen) for name in names}
     plan = Plan(a for p in chosen for a in p.assignments)
     return levels, plan
 

@@ -24,6 +24,7 @@ def test_the_stories_are_there() -> None:
         "02-excel-workbook.ipynb",
         "03-academie-at-scale.ipynb",
         "04-fairness.ipynb",
+        "05-replanning.ipynb",
     ]
 
 

@@ -40,6 +40,7 @@ from .model import (  # noqa: E402
     WorkshopSlot,
 )
 from .plan import Assignment, Plan  # noqa: E402
+from .replan import PlanDiff, diff, resolve  # noqa: E402
 from .result import LevelResult, Result, Unplaced  # noqa: E402
 from .solver import Progress, solve  # noqa: E402
 
@@ -51,6 +52,7 @@ __all__ = [
     "LevelResult",
     "Offer",
     "Plan",
+    "PlanDiff",
     "Problem",
     "Progress",
     "Result",
@@ -61,6 +63,8 @@ __all__ = [
     "Unplaced",
     "WorkshopSlot",
     "__version__",
+    "diff",
+    "resolve",
     "solve",
     "solve_json",
 ]

@@ -17,7 +17,7 @@ import numpy.typing as npt
 from .geo import Communes, communes
 
 if TYPE_CHECKING:
-    from .model import Instance, Offer, WorkshopSlot
+    from .model import Instance, Offer, Student, WorkshopSlot
 
 MODE_CODES = {"walk": 0, "bike": 1, "transit": 2, "car": 3}
 
@@ -81,6 +81,9 @@ class InstanceArrays:
     slots: ItemArrays
     n_half_days: int
     workshop_max_travel: float
+    banned: IntArray  # sorted keys student × n_hosts + host of the pairs banned_hosts forbids
+    pinned_offers: IntArray  # (student, offer) rows: placements pinned in the input
+    pinned_slots: IntArray  # (student, slot) rows: sessions pinned in the input
 
     @property
     def n_students(self) -> int:
@@ -185,7 +188,32 @@ class InstanceArrays:
             slots=slot_arrays,
             n_half_days=n_half,
             workshop_max_travel=float(settings.workshop_max_travel_min),
+            banned=np.unique(
+                np.array(
+                    [
+                        i * max(len(host_ids), 1) + host_ids[h]
+                        for i, s in enumerate(students)
+                        for h in s.banned_hosts
+                        if h in host_ids
+                    ],
+                    dtype=np.int64,
+                )
+            ),
+            pinned_offers=_pins(students, "pinned_offer", offer_arrays.ids),
+            pinned_slots=_pins(students, "pinned_slots", slot_arrays.ids),
         )
+
+
+def _pins(students: tuple[Student, ...], column: str, item_ids: list[str]) -> IntArray:
+    """(student, item) index rows of a pin column; a student pinning an item twice pins it once."""
+    index = {item_id: j for j, item_id in enumerate(item_ids)}
+    rows = {
+        (i, index[item_id])
+        for i, s in enumerate(students)
+        for item_id in getattr(s, column)
+        if item_id in index
+    }
+    return np.array(sorted(rows), dtype=np.int64).reshape(-1, 2)
 
 
 def _points(

@@ -1,7 +1,8 @@
 """Candidate pairs: what each student may be given, with what it costs on every level.
 
 A candidate is a reachable pair (within the travel limit) that passes every eligibility rule of
-the SPEC (accessibility, ``min_age``, ``reserved_schools``, unavailable dates). The solver only
+the SPEC (accessibility, ``min_age``, ``reserved_schools``, unavailable dates) and is not
+banned by the student's ``banned_hosts``. The solver only
 ever chooses among candidates, so rules 3 and 4 hold by construction; capacity, reserved seats,
 overlap and counts are left to the optimisation model.
 
@@ -30,6 +31,7 @@ INELIGIBILITY_RULES: tuple[str, ...] = (
     "min_age",
     "reserved_schools",
     "unavailable",
+    "banned",
 )
 
 
@@ -66,6 +68,7 @@ def offer_failures(arrays: InstanceArrays, pairs: Pairs) -> npt.NDArray[np.uint8
         b |= too_young.astype(np.uint8) << 1
         b |= _school_refused(arrays, s, o).astype(np.uint8) << 2
         b |= _unavailable(cumulative, offers, s, o).astype(np.uint8) << 3
+        b |= _banned(arrays, s, o).astype(np.uint8) << 4
         bits[part] = b
     return bits
 
@@ -92,6 +95,14 @@ def _school_refused(arrays: InstanceArrays, s: IntArray, o: IntArray) -> BoolArr
     check = restricted[o]
     refused[check] = ~np.isin(o[check] * n_schools + arrays.school[s[check]], allowed)
     return refused
+
+
+def _banned(arrays: InstanceArrays, s: IntArray, o: IntArray) -> BoolArray:
+    """Pairs whose host the student's ``banned_hosts`` forbids."""
+    if not len(arrays.banned):
+        return np.zeros(len(s), dtype=bool)
+    keys = s * max(len(arrays.offers.group_ids), 1) + arrays.offers.group[o]
+    return np.isin(keys, arrays.banned)
 
 
 def _unavailable_prefix(arrays: InstanceArrays) -> npt.NDArray[np.int16] | None:

@@ -23,12 +23,15 @@ The rules (SPEC, "A valid plan") each have a name used in :attr:`Violation.rule`
     offer is a candidate (within their travel limit and eligible); one violation per offer;
 ``travel``
     rule 3, one violation per assignment;
-``accessibility``, ``min_age``, ``reserved_schools``, ``unavailable``
-    rule 4 (eligibility), one violation per assignment;
+``accessibility``, ``min_age``, ``reserved_schools``, ``unavailable``, ``banned``
+    rule 4 (eligibility), one violation per assignment (``banned``: the student's
+    ``banned_hosts`` names the offer's host);
 ``overlap``
     rule 5, one violation per pair of a student's items sharing a half-day;
 ``max_placements``, ``workshop_once``
-    rule 6, per student (and per workshop).
+    rule 6, per student (and per workshop);
+``pinned``
+    an item the student is pinned to (``pinned_offer``, ``pinned_slots``) is not in the plan.
 
 A duplicate assignment cannot happen: :class:`~stagematch.plan.Plan` is a set.
 """
@@ -71,9 +74,11 @@ RULES: tuple[str, ...] = (
     "min_age",
     "reserved_schools",
     "unavailable",
+    "banned",
     "overlap",
     "max_placements",
     "workshop_once",
+    "pinned",
 )
 """Every rule name a :class:`Violation` may carry."""
 
@@ -383,6 +388,8 @@ def _eligibility(
             out.append(
                 ("min_age", f"{sid} is {student.age:g}, {what} needs {item.min_age:g} or more")
             )
+        if item.host_id in student.banned_hosts:
+            out.append(("banned", f"{sid} must not go to host {item.host_id} ({what})"))
         if item.reserved_schools and student.school_id not in item.reserved_schools:
             out.append(
                 (
@@ -580,6 +587,24 @@ def check(instance: Instance, plan: Plan) -> CheckReport:
                 levels["qpv_placed"] += 1
         levels["workshops"] += min(len(workshops), settings.workshops_per_student)
         levels["coverage"] += len(covered)
+
+    # Pins: every pinned item is in the plan.
+    given = set(plan.assignments)
+    for student in instance.students:
+        for kind, pinned in (
+            ("placement", student.pinned_offer),
+            ("workshop", student.pinned_slots),
+        ):
+            for iid in pinned:
+                if Assignment(student.student_id, kind, iid) not in given:  # type: ignore[arg-type]
+                    violations.append(
+                        Violation(
+                            "pinned",
+                            student.student_id,
+                            iid,
+                            f"{student.student_id} is pinned to {iid}, which the plan does not give",
+                        )
+                    )
 
     # Rules 1 and 2, per item.
     for (kind, iid), count in sorted(seats.items()):

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 
 from .errors import InvalidInputError
 from .model import Instance
+from .plan import Plan
 from .result import Result
 from .solver import Progress, solve
 
@@ -90,6 +91,7 @@ def _solve_and_write(
     report: bool = False,
     pseudonymise: bool = False,
     key_file: str | None = None,
+    previous: Plan | None = None,
 ) -> Result:
     result = solve(
         instance,
@@ -97,6 +99,7 @@ def _solve_and_write(
         seed=seed,
         progress=_TerminalProgress(),
         stable=True if stable else None,
+        previous=previous,
     )
     if out is not None:
         from .export import write_plan
@@ -146,8 +149,11 @@ def _export_options_problem(args: argparse.Namespace) -> str | None:
     return None
 
 
-def _solve_command(args: argparse.Namespace, load: Callable[[], Instance]) -> int:
-    """What ``demo`` and ``solve`` share: check the export options, load, solve, write, print."""
+def _solve_command(
+    args: argparse.Namespace, load: Callable[[], Instance], previous: Plan | None = None
+) -> int:
+    """What ``demo``, ``solve`` and ``resolve`` share: check the export options, load, solve,
+    write, print."""
     problem = _export_options_problem(args)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
@@ -161,8 +167,14 @@ def _solve_command(args: argparse.Namespace, load: Callable[[], Instance]) -> in
         report=args.report,
         pseudonymise=args.pseudonymise,
         key_file=args.key_file,
+        previous=previous,
     )
     print(format_summary(result))
+    if previous is not None:
+        from .replan import diff
+
+        counts = diff(previous, result).counts()
+        print("changes: " + ", ".join(f"{n} {kind}" for kind, n in counts.items()))
     if args.out:
         print(f"plan written to {args.out}")
     return 0
@@ -180,7 +192,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from .solver import check_pins
+
     instance = _load(args.input)
+    problems = check_pins(instance)
+    if problems:
+        raise InvalidInputError(problems)
     print(f"valid: {instance!r}")
     return 0
 
@@ -231,6 +248,40 @@ def cmd_solve(args: argparse.Namespace) -> int:
         print("stagematch solve: error: --out is required (or use --json)", file=sys.stderr)
         return 2
     return _solve_command(args, lambda: _load(args.input))
+
+
+def cmd_resolve(args: argparse.Namespace) -> int:
+    from .export import read_plan
+
+    previous = read_plan(args.previous)[1]
+    return _solve_command(args, lambda: _load(args.input), previous)
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from .export import read_plan, read_result, write_files
+    from .replan import diff
+
+    result = diff(read_plan(args.plan_a)[1], read_result(args.plan_b))
+    counts = result.counts()
+    print(
+        f"{len(result.changes)} student(s) changed: "
+        + ", ".join(f"{n} {kind}" for kind, n in counts.items())
+    )
+    with_reasons = result.changes[["student_id", "change", "reason"]]
+    if len(with_reasons):
+        print(with_reasons.to_string(index=False, max_rows=40, max_colwidth=90))
+    if args.out:
+        changes, letters = result.changes, result.letters()
+
+        write_files(
+            args.out,
+            {
+                "changes.csv": lambda path: changes.to_csv(path, index=False),
+                "letters_changed.csv": lambda path: letters.to_csv(path, index=False),
+            },
+        )
+        print(f"changes.csv and letters_changed.csv written to {args.out}")
+    return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -320,6 +371,31 @@ def build_parser() -> argparse.ArgumentParser:
     solve_options(solve_cmd)
     export_options(solve_cmd)
     solve_cmd.set_defaults(run=cmd_solve)
+
+    resolve_cmd = sub.add_parser(
+        "resolve",
+        help="solve a changed dataset again, keeping every assignment of a previous plan it can",
+    )
+    resolve_cmd.add_argument("input", help="the new dataset: a folder, .xlsx or .json")
+    resolve_cmd.add_argument(
+        "--previous", required=True, help="the plan folder to stay close to (from solve)"
+    )
+    resolve_cmd.add_argument("--out", required=True, help="folder for the new plan files")
+    solve_options(resolve_cmd)
+    export_options(resolve_cmd)
+    resolve_cmd.set_defaults(run=cmd_resolve)
+
+    diff_cmd = sub.add_parser(
+        "diff", help="who moved, who is newly placed, who lost a placement, and why"
+    )
+    diff_cmd.add_argument("plan_a", help="the earlier plan folder")
+    diff_cmd.add_argument("plan_b", help="the later plan folder (reasons use its dataset)")
+    diff_cmd.add_argument(
+        "--out",
+        default=None,
+        help="write changes.csv and letters_changed.csv (changed students only) here",
+    )
+    diff_cmd.set_defaults(run=cmd_diff)
 
     report = sub.add_parser("report", help="write report.xlsx and report.html for a plan folder")
     report.add_argument("plan_dir", help="a folder written by solve or demo --out")

@@ -9,12 +9,13 @@ status is ``feasible``.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .candidates import candidates, wish_ranks
-from .model import Instance
+from .model import CHANGES, Instance
 from .plan import Plan
 from .reasons import unplaced_reasons
 from .result import LevelResult, Result, Status, level_result
@@ -107,6 +108,7 @@ def evaluate(
     levels: dict[str, LevelResult] = {
         name: level_result(name, values[name], bounds.get(name, values[name]))
         for name in instance.settings.objective
+        if name in values  # ``changes`` needs the previous plan: see result_from_summary
     }
     pairs = _placement_pairs(plan, student, offer)
     ranks = wish_ranks(instance, pairs)
@@ -131,8 +133,9 @@ def evaluate(
 
 def result_from_summary(instance: Instance, plan: Plan, summary: dict[str, Any]) -> Result:
     """Rebuild the :class:`Result` of a written plan folder (status and bounds from its summary)."""
-    bounds = {name: float(v["bound"]) for name, v in summary.get("levels", {}).items()}
-    return evaluate(
+    written = summary.get("levels", {})
+    bounds = {name: float(v["bound"]) for name, v in written.items()}
+    result = evaluate(
         instance,
         plan,
         status=summary.get("status", "feasible"),
@@ -140,3 +143,14 @@ def result_from_summary(instance: Instance, plan: Plan, summary: dict[str, Any])
         seconds=summary.get("seconds", {}),
         seed=int(summary.get("seed", 0)),
     )
+    if CHANGES not in written:
+        return result
+    # A re-planned folder: ``changes`` compared with a plan this folder does not hold, so its
+    # value is taken as written, in the level order of the summary.
+    recomputed = dict(result.levels)
+    recomputed[CHANGES] = level_result(
+        CHANGES, float(written[CHANGES]["value"]), float(written[CHANGES]["bound"])
+    )
+    levels = {name: recomputed[name] for name in written if name in recomputed}
+    levels.update({k: v for k, v in recomputed.items() if k not in levels})
+    return replace(result, levels=levels)

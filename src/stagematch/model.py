@@ -31,6 +31,11 @@ LEVELS: tuple[str, ...] = ("qpv_placed", "placed", "workshops", "coverage", "pre
 """Every optimisation level, in the default order (most important first)."""
 
 MAXIMISED_LEVELS = frozenset({"qpv_placed", "placed", "workshops", "coverage"})
+
+CHANGES = "changes"
+"""The re-planning level: students whose items differ from a previous plan (min). It only
+means something against a previous plan (:func:`stagematch.resolve`), which puts it right after
+``placed`` unless ``objective`` places it; a fresh solve leaves it out."""
 MODES: tuple[str, ...] = ("walk", "bike", "transit", "car")
 PARTS: tuple[str, ...] = ("AM", "PM", "DAY")
 TABLES: tuple[str, ...] = (
@@ -152,7 +157,7 @@ IdList = Annotated[tuple[str, ...], BeforeValidator(split_list)]
 DateList = Annotated[tuple[IsoDate, ...], BeforeValidator(split_list)]
 Mode = Literal["walk", "bike", "transit", "car"]
 Part = Literal["AM", "PM", "DAY"]
-Level = Literal["qpv_placed", "placed", "workshops", "coverage", "preference", "travel"]
+Level = Literal["qpv_placed", "placed", "changes", "workshops", "coverage", "preference", "travel"]
 Percent = Annotated[int, BeforeValidator(parse_int), Field(ge=0, le=100)]
 
 
@@ -222,6 +227,9 @@ class Student(_Row):
     age: Annotated[float, BeforeValidator(parse_number), Field(ge=0, le=120)] | None = None
     split_ok: Flag = True
     unavailable: DateList = ()
+    pinned_offer: IdList = ()
+    pinned_slots: IdList = ()
+    banned_hosts: IdList = ()
 
 
 class Offer(_Row):
@@ -549,17 +557,40 @@ class Instance:
         offers = {o.offer_id for o in self.offers}
         students = {s.student_id for s in self.students}
         slots = {s.slot_id for s in self.workshop_slots}
+        host_of = {o.offer_id: o.host_id for o in self.offers}
+        hosts = set(host_of.values())
         for position, student in self._positions("students"):
             row = self.row_number("students", position)
             if student.school_id not in schools:
                 problems.append(
                     Problem("students", row, "school_id", student.school_id, "unknown school")
                 )
-            for offer_id in student.wished_offers:
-                if offer_id not in offers:
-                    problems.append(
-                        Problem("students", row, "wished_offers", offer_id, "unknown offer")
+            for column, ids, known, what in (
+                ("wished_offers", student.wished_offers, offers, "offer"),
+                ("pinned_offer", student.pinned_offer, offers, "offer"),
+                ("pinned_slots", student.pinned_slots, slots, "workshop slot"),
+                ("banned_hosts", student.banned_hosts, hosts, "host"),
+            ):
+                for item_id in ids:
+                    if item_id not in known:
+                        problems.append(
+                            Problem("students", row, column, item_id, f"unknown {what}")
+                        )
+            banned_pins = [
+                offer_id
+                for offer_id in student.pinned_offer
+                if offer_id in host_of and host_of[offer_id] in student.banned_hosts
+            ]
+            for offer_id in banned_pins:
+                problems.append(
+                    Problem(
+                        "students",
+                        row,
+                        "pinned_offer",
+                        offer_id,
+                        f"pinned to host {host_of[offer_id]}, which banned_hosts forbids",
                     )
+                )
         for position, offer in self._positions("offers"):
             for school_id in offer.reserved_schools:
                 if school_id not in schools:

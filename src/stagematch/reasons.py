@@ -32,6 +32,7 @@ RULE_WORDS = {
     "min_age": "student under the minimum age",
     "reserved_schools": "reserved for other schools",
     "unavailable": "on dates the student is unavailable",
+    "banned": "with a host the student must not go to",
 }
 
 

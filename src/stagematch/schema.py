@@ -132,6 +132,9 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
         "age": "Compared with an offer's `min_age`; a student without age is eligible.",
         "split_ok": "`false`: at most one placement.",
         "unavailable": "Dates on which the student can be given nothing.",
+        "pinned_offer": "Offer id(s) this student must be given, whatever else changes (a pin).",
+        "pinned_slots": "Workshop slot ids this student must attend (pins).",
+        "banned_hosts": "Host ids this student must never be placed with.",
     },
     "offers": {
         "offer_id": "Unique id.",
@@ -215,8 +218,15 @@ EXAMPLE_DATASET: dict[str, Any] = {
             "age": 15,
             "split_ok": True,
             "unavailable": ["2027-06-25"],
+            "pinned_offer": ["O001"],
+            "pinned_slots": ["W001"],
         },
-        {"student_id": "S002", "school_id": "0620108R", "home_commune": "62498"},
+        {
+            "student_id": "S002",
+            "school_id": "0620108R",
+            "home_commune": "62498",
+            "banned_hosts": ["H01"],
+        },
     ],
     "offers": [
         {
@@ -664,6 +674,9 @@ def _cross_probes() -> list[tuple[str, str, str, Mutation]]:
     probes += [
         ("students", "school_id", "0599999X", _set("students", 0, "school_id", "0599999X")),
         ("students", "wished_offers", "O999", _set("students", 0, "wished_offers", ["O999"])),
+        ("students", "pinned_offer", "O999", _set("students", 0, "pinned_offer", ["O999"])),
+        ("students", "pinned_slots", "W999", _set("students", 0, "pinned_slots", ["W999"])),
+        ("students", "banned_hosts", "H99", _set("students", 1, "banned_hosts", ["H99"])),
         ("offers", "reserved_schools", "0599999X", _set("offers", 0, "reserved_schools", ["0599999X"])),
         ("offers", "start", "2027-07-01", _set("offers", 0, "start", "2027-07-01")),
         ("offers", "end", "2027-06-14 (before start 06-15)", _both("offers", 0, start="2027-06-15", end="2027-06-14")),

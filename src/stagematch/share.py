@@ -40,14 +40,19 @@ def share_binds(arrays: InstanceArrays, qpv_candidates: IntArray) -> bool:
 
 
 def repair_share(
-    arrays: InstanceArrays, cand: Candidates, offer_chosen: BoolArray, qpv_candidates: IntArray
+    arrays: InstanceArrays,
+    cand: Candidates,
+    offer_chosen: BoolArray,
+    qpv_candidates: IntArray,
+    pinned: BoolArray | None = None,
 ) -> int:
     """Drop non-QPV holders of offers below their share until every offer complies (in place).
 
     Dropping a non-QPV holder lowers what the share asks and leaves the QPV count alone, so it
-    always ends, at worst with only QPV students left. A holder who keeps another placement
-    goes first (nobody loses their place), then the one farthest away. Returns the placements
-    dropped.
+    ends, at worst with only QPV students left. A holder who keeps another placement goes first
+    (nobody loses their place), then the one farthest away. ``pinned`` pairs are never dropped:
+    pins come first, and the models then look for QPV students to restore the share. Returns
+    the placements dropped.
     """
     chosen = np.flatnonzero(offer_chosen)
     student = cand.offers.student[chosen].astype(np.int64)
@@ -63,6 +68,8 @@ def repair_share(
     dropped = 0
     for o in short.tolist():
         mine = np.flatnonzero((item == o) & ~arrays.qpv[student])
+        if pinned is not None:
+            mine = mine[~pinned[chosen[mine]]]
         # Who goes first: a holder with another placement, then the farthest.
         mine = mine[np.lexsort((-minutes[mine], placements[student[mine]] < 2))]
         n = int(held[o])

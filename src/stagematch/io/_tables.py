@@ -226,6 +226,9 @@ def settings_from_records(
 _REFERENCES: dict[tuple[str, str], tuple[str, ...]] = {
     ("students", "school_id"): ("schools",),
     ("students", "wished_offers"): ("offers",),
+    ("students", "pinned_offer"): ("offers",),
+    ("students", "pinned_slots"): ("workshop_slots",),
+    ("students", "banned_hosts"): ("hosts",),  # the host ids of the offers table
     ("offers", "reserved_schools"): ("schools",),
     ("travel_times", "origin"): ("students", "schools"),
     ("travel_times", "destination"): ("offers", "workshop_slots"),
@@ -309,6 +312,11 @@ def build_instance(raw: RawDataset) -> Instance:
         name: {str(parse_id(row[column])) for row in rows(name) if row.get(column) is not None}
         for name, column in ID_COLUMNS.items()
     }
+    given_ids["hosts"] = {
+        str(parse_id(row["host_id"])) for row in rows("offers") if row.get("host_id") is not None
+    }
+    if "offers" in unknown_ids:
+        unknown_ids.add("hosts")
 
     row_numbers: dict[str, Sequence[int | None]] = {
         name: table.row_numbers for name, table in raw.tables.items()

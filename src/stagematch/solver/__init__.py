@@ -24,22 +24,24 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from ..arrays import IntArray
+from ..arrays import BoolArray, InstanceArrays, IntArray
 from ..candidates import Candidates, candidates
-from ..model import Instance
+from ..errors import InvalidInputError, Problem
+from ..model import CHANGES, Instance
 from ..plan import Assignment, Plan
 from ..reasons import unplaced_reasons
 from ..result import LevelResult, Result, level_result
 from ..share import qpv_candidates, repair_share, share_binds
 from .bounds import level_bounds
-from .cpsat import ComponentData, evaluate_level, solve_component
+from .cpsat import ComponentData, PairFlags, evaluate_level, solve_component
+from .fixed import pair_flags, pin_conflicts
 from .flow import FLOW_LEVELS, ranges, solve_placement_flow
-from .greedy import complete_greedily
+from .greedy import complete_greedily, keep_previous
 from .lns import SearchState, improve
 from .shortlist import MINUTES_SPAN, shortlist
 from .stable import ExtraConstraints, Stability
 
-__all__ = ["Progress", "solve"]
+__all__ = ["Progress", "check_pins", "solve"]
 
 EXACT_PAIRS = 30_000
 """Components with at most this many candidate pairs are solved as one exact CP-SAT model."""
@@ -90,6 +92,7 @@ def solve(
     workers: int = 1,
     progress: Progress | None = None,
     stable: bool | None = None,
+    previous: Plan | None = None,
 ) -> Result:
     """Solve ``instance``: every hard rule holds, levels are optimised in ``objective`` order.
 
@@ -110,6 +113,16 @@ def solve(
     stable
         Only plans without justified envy (``docs/fairness.md``), the best of them
         (default: ``settings.stable``).
+    previous
+        A plan to stay close to (re-planning, see :func:`stagematch.resolve`): the level
+        ``changes`` counts the students whose items differ from it, right after ``placed``
+        unless ``objective`` lists it elsewhere. Without it, ``changes`` is left out.
+
+    Raises
+    ------
+    InvalidInputError
+        When pins cannot hold: a pin that breaks a rule on its own, or a smallest set of pins
+        that cannot all hold together.
     """
     settings = instance.settings
     stable = settings.stable if stable is None else bool(stable)
@@ -129,31 +142,52 @@ def solve(
         return now
 
     cand = candidates(instance)
+    problems = pin_conflicts(instance, cand)
+    if problems:
+        raise InvalidInputError(problems)
+    flags = pair_flags(instance, cand, previous)
     mark = phase("candidates", started)
-    objective: list[str] = list(settings.objective)
+    objective = objective_levels(settings.objective, replanning=previous is not None)
     arrays = instance.arrays
     share_candidates = qpv_candidates(arrays, cand)
     # The flow knows neither stability nor the QPV share: its optima are then only bounds,
     # and every component optimises those levels itself.
     exact_flow = not stable and not share_binds(arrays, share_candidates)
     leading = _flow_prefix(objective) if exact_flow else []
-    stability = Stability(instance, cand) if stable else None
-    short = shortlist(cand, arrays.n_students, SHORTLIST)
+    stability = _stability(instance, cand, flags, previous) if stable else None
+    short = _with_fixed_pairs(cand, shortlist(cand, arrays.n_students, SHORTLIST), flags)
     mark = phase("shortlist", mark)
     active = np.zeros(len(cand.offers), dtype=bool)
     active[short] = True
+    offer_chosen = _mask_or_empty(flags.offer_pinned, len(cand.offers))
+    slot_chosen = _mask_or_empty(flags.slot_pinned, len(cand.slots))
+    capacity, reserved, free_students, usable = _residual(arrays, cand, flags)
     flow_choice, _, _, active = solve_placement_flow(
         arrays.n_students,
-        arrays.offers.capacity,
-        arrays.offers.reserved,
+        capacity,
+        reserved,
         arrays.qpv,
         cand.offers,
-        lambda pairs: _tie_cost(cand, instance, pairs),
+        lambda pairs: _tie_cost(cand, instance, pairs, flags.offer_previous),
         active,
+        usable,
+        free_students,
     )
-    offer_chosen = np.zeros(len(cand.offers), dtype=bool)
     offer_chosen[flow_choice[flow_choice >= 0]] = True
+    flow_placed = flow_choice >= 0  # with the pinned students, placed already
+    flow_placed[cand.offers.student[offer_chosen]] = True
     mark = phase("flow", mark)
+    unchanged = None
+    if flags.offer_previous is not None and flags.slot_previous is not None:
+        keep_previous(
+            arrays,
+            cand,
+            offer_chosen,
+            slot_chosen,
+            np.flatnonzero(flags.offer_previous),
+            np.flatnonzero(flags.slot_previous),
+        )
+        unchanged = ~_changed_students(arrays.n_students, cand, offer_chosen, slot_chosen, flags)
     if stability is not None:
         offer_chosen = stability.start()
         mark = phase("deferred acceptance", mark)
@@ -161,13 +195,15 @@ def solve(
         arrays,
         cand,
         offer_chosen,
-        np.zeros(len(cand.slots), dtype=bool),
+        slot_chosen,
         objective,
         settings.workshops_per_student,
         short,
+        unchanged,
         new_placements=stability is None,
     )
-    if repair_share(arrays, cand, offer_chosen, share_candidates) and stability is not None:
+    dropped = repair_share(arrays, cand, offer_chosen, share_candidates, flags.offer_pinned)
+    if dropped and stability is not None:
         stability.drop_envied(offer_chosen)
     mark = phase("greedy", mark)
     components = _components(instance, cand, short)
@@ -181,10 +217,10 @@ def solve(
         share = (deadline - time.monotonic()) * _weight(comp) / max(pending, 1)
         pending -= _weight(comp)
         comp_deadline = time.monotonic() + max(share, 0.0)
-        flow_placed = flow_choice[comp.students] >= 0
+        placed = flow_placed[comp.students]
         flow_best = {
-            "qpv_placed": float((flow_placed & arrays.qpv[comp.students]).sum()),
-            "placed": float(flow_placed.sum()),
+            "qpv_placed": float((placed & arrays.qpv[comp.students]).sum()),
+            "placed": float(placed.sum()),
         }
         if comp.n_pairs <= (STABLE_EXACT_PAIRS if stable else EXACT_PAIRS):
             outcome = _solve_exactly(
@@ -200,6 +236,7 @@ def solve(
                 seed,
                 workers,
                 progress,
+                flags,
                 share_candidates,
                 flow_best,
                 stability,
@@ -218,6 +255,7 @@ def solve(
                 seed,
                 short,
                 flow_best,
+                flags,
                 share_candidates,
                 stability,
             )
@@ -226,6 +264,14 @@ def solve(
             totals[lvl][1] += bound
             proven_all &= proven
         progress.on_component(done, len(components), len(comp.students))
+    if CHANGES in totals and flags.student_lost is not None:
+        # Students with no candidate at all are in no component; those who lost an item
+        # changed all the same.
+        alone = flags.student_lost.copy()
+        for comp in components:
+            alone[comp.students] = False
+        totals[CHANGES][0] += float(alone.sum())
+        totals[CHANGES][1] += float(alone.sum())
     mark = phase("components", mark)
     plan = _plan(instance, cand, offer_chosen, slot_chosen)
     levels: dict[str, LevelResult] = {}
@@ -273,6 +319,112 @@ def solve(
     )
 
 
+def check_pins(instance: Instance) -> list[Problem]:
+    """Problems with the pins of a valid dataset (none without pins): what ``solve`` would raise.
+
+    Pins need the candidate pairs (travel and eligibility) and a small CP-SAT model, so they
+    are checked here rather than when the dataset is loaded; ``stagematch validate`` runs it.
+    """
+    arrays = instance.arrays
+    if not len(arrays.pinned_offers) and not len(arrays.pinned_slots):
+        return []
+    return pin_conflicts(instance, candidates(instance))
+
+
+def objective_levels(objective: tuple[str, ...], *, replanning: bool) -> list[str]:
+    """The levels to optimise: ``changes`` only when re-planning, by default after ``placed``."""
+    levels = [lvl for lvl in objective if lvl != CHANGES or replanning]
+    if replanning and CHANGES not in levels:
+        after = [i + 1 for i, lvl in enumerate(levels) if lvl in FLOW_LEVELS]
+        levels.insert(max(after, default=0), CHANGES)
+    return levels
+
+
+def _mask_or_empty(mask: BoolArray | None, n: int) -> BoolArray:
+    return np.zeros(n, dtype=bool) if mask is None else mask.copy()
+
+
+def _with_fixed_pairs(cand: Candidates, short: IntArray, flags: PairFlags) -> IntArray:
+    """The short list, with pinned and previous placements first in their student's group."""
+    extra = [m for m in (flags.offer_pinned, flags.offer_previous) if m is not None]
+    if not extra:
+        return short
+    fixed = np.flatnonzero(np.logical_or.reduce(extra))
+    merged = np.concatenate((fixed, short[~np.isin(short, fixed)]))
+    return merged[np.argsort(cand.offers.student[merged], kind="stable")]
+
+
+def _residual(
+    arrays: InstanceArrays, cand: Candidates, flags: PairFlags
+) -> tuple[IntArray, IntArray, BoolArray | None, BoolArray | None]:
+    """Seats left by the pinned placements, the students still to place, the usable pairs.
+
+    A student pinned to a placement is placed already; a pair that overlaps a student's pinned
+    session could never join it. Pinned QPV students fill reserved seats first.
+    """
+    offers = arrays.offers
+    if flags.offer_pinned is None or flags.slot_pinned is None:
+        return offers.capacity, offers.reserved, None, None
+    pinned = np.flatnonzero(flags.offer_pinned)
+    s = cand.offers.student[pinned].astype(np.int64)
+    o = cand.offers.item[pinned].astype(np.int64)
+    taken = np.bincount(o, minlength=len(offers))
+    taken_qpv = np.bincount(o[arrays.qpv[s]], minlength=len(offers))
+    capacity = offers.capacity - taken
+    reserved = np.clip(offers.reserved - taken_qpv, 0, capacity)
+    students = np.ones(arrays.n_students, dtype=bool)
+    students[s] = False
+    usable = np.ones(len(cand.offers), dtype=bool)
+    ptr = cand.offers.indptr(arrays.n_students)
+    for k in np.flatnonzero(flags.slot_pinned).tolist():
+        w = int(cand.slots.item[k])
+        owner = int(cand.slots.student[k])
+        lo, hi = int(ptr[owner]), int(ptr[owner + 1])
+        items = cand.offers.item[lo:hi].astype(np.int64)
+        overlap = (offers.first_half_day[items] <= arrays.slots.last_half_day[w]) & (
+            arrays.slots.first_half_day[w] <= offers.last_half_day[items]
+        )
+        usable[lo:hi] &= ~overlap
+    return capacity, reserved, students, usable
+
+
+def _changed_students(
+    n: int, cand: Candidates, offer_chosen: BoolArray, slot_chosen: BoolArray, flags: PairFlags
+) -> BoolArray:
+    """Students whose chosen pairs differ from the previous plan's (or who lost an item)."""
+    assert flags.offer_previous is not None and flags.slot_previous is not None
+    changed = np.zeros(n, dtype=bool) if flags.student_lost is None else flags.student_lost.copy()
+    changed[cand.offers.student[offer_chosen != flags.offer_previous]] = True
+    changed[cand.slots.student[slot_chosen != flags.slot_previous]] = True
+    return changed
+
+
+def _stability(
+    instance: Instance, cand: Candidates, flags: PairFlags, previous: Plan | None
+) -> Stability:
+    """Stability for this solve, or why it cannot be had.
+
+    Its warm start is deferred acceptance's plan, which knows neither pinned placements nor
+    a previous plan; a pin may even force justified envy. Rather than return a plan that is
+    not what was asked, the combination is refused.
+    """
+    pinned = flags.offer_pinned is not None and bool(flags.offer_pinned.any())
+    if pinned or previous is not None:
+        what = "pinned placements (pinned_offer)" if pinned else "re-planning (a previous plan)"
+        raise InvalidInputError(
+            [
+                Problem(
+                    "settings",
+                    None,
+                    "stable",
+                    "true",
+                    f"stable plans cannot be combined with {what} yet",
+                )
+            ]
+        )
+    return Stability(instance, cand)
+
+
 def _flow_prefix(objective: list[str]) -> list[str]:
     """The leading levels the flow proves: any run of ``qpv_placed``/``placed`` at the top."""
     prefix: list[str] = []
@@ -283,11 +435,15 @@ def _flow_prefix(objective: list[str]) -> list[str]:
     return prefix
 
 
-def _tie_cost(cand: Candidates, instance: Instance, pairs: IntArray) -> IntArray:
+def _tie_cost(
+    cand: Candidates, instance: Instance, pairs: IntArray, previous: BoolArray | None
+) -> IntArray:
     """Flow arc costs that favour what the lower levels want: wishes first, then minutes.
 
     When students should attend workshops, a placement that leaves no half-day free for them
-    is made dearer than any wish, so the warm start keeps room for sessions.
+    is made dearer than any wish, so the warm start keeps room for sessions. When
+    re-planning, any pair outside the previous plan costs more than every pair inside it, so
+    the flow keeps as many previous placements as its proven optima allow.
     """
     arrays = instance.arrays
     minutes = np.clip(np.rint(cand.offers.minutes[pairs]), 0, MINUTES_SPAN - 1).astype(np.int64)
@@ -295,6 +451,9 @@ def _tie_cost(cand: Candidates, instance: Instance, pairs: IntArray) -> IntArray
     if instance.settings.workshops_per_student and len(arrays.slots):
         fills_period = arrays.offers.length[cand.offers.item[pairs]] >= arrays.n_half_days
         cost = cost + fills_period * (int(instance.settings.unranked_cost) + 1) * MINUTES_SPAN
+    if previous is not None:
+        outside = int(cost.max(initial=0) + 1) * (instance.arrays.n_students + 1)
+        cost = cost + ~previous[pairs] * outside
     return cost
 
 
@@ -365,7 +524,12 @@ def _materialise(
 
 
 def _component_data(
-    instance: Instance, cand: Candidates, comp: _Component, scale: int, share_candidates: IntArray
+    instance: Instance,
+    cand: Candidates,
+    comp: _Component,
+    scale: int,
+    flags: PairFlags,
+    share_candidates: IntArray,
 ) -> ComponentData:
     """The component's students, pairs and items, renumbered from 0."""
     arrays = instance.arrays
@@ -401,6 +565,7 @@ def _component_data(
         offer_qpv_candidates=share_candidates[offers_used],
         offer_outside_held=np.zeros(len(offers_used), dtype=np.int64),
         offer_outside_qpv=np.zeros(len(offers_used), dtype=np.int64),
+        **flags.restrict(comp.offer_pairs, comp.slot_pairs, comp.students),
     )
 
 
@@ -417,6 +582,7 @@ def _solve_exactly(
     seed: int,
     workers: int,
     progress: Progress,
+    flags: PairFlags,
     share_candidates: IntArray,
     flow_best: dict[str, float],
     stability: Stability | None,
@@ -426,7 +592,7 @@ def _solve_exactly(
     ``flow_best`` (the flow's optima for the component) bounds ``qpv_placed`` and ``placed``
     of every plan, so it caps the bounds CP-SAT proves when the flow is not exact for them.
     """
-    data = _component_data(instance, cand, comp, scale, share_candidates)
+    data = _component_data(instance, cand, comp, scale, flags, share_candidates)
     hint_x = offer_chosen[comp.offer_pairs]
     hint_y = slot_chosen[comp.slot_pairs]
     fixed = {lvl: evaluate_level(data, lvl, hint_x, hint_y) for lvl in leading}
@@ -469,6 +635,7 @@ def _solve_by_search(
     seed: int,
     offer_order: IntArray,
     flow_best: dict[str, float],
+    flags: PairFlags,
     share_candidates: IntArray,
     stability: Stability | None,
 ) -> dict[str, LevelTriple]:
@@ -491,6 +658,7 @@ def _solve_by_search(
         deadline,
         seed,
         offer_order,
+        flags,
         share_candidates,
         stability,
     )
@@ -502,10 +670,13 @@ def _solve_by_search(
         np.flatnonzero(offer_chosen & members[cand.offers.student]),
         np.flatnonzero(slot_chosen & members[cand.slots.student]),
     )
-    data = _component_data(instance, cand, chosen, scale, share_candidates)
+    data = _component_data(instance, cand, chosen, scale, PairFlags(), share_candidates)
     x = np.ones(len(chosen.offer_pairs), dtype=bool)
     y = np.ones(len(chosen.slot_pairs), dtype=bool)
-    values = {lvl: float(evaluate_level(data, lvl, x, y)) for lvl in objective}
+    values = {lvl: float(evaluate_level(data, lvl, x, y)) for lvl in objective if lvl != CHANGES}
+    if CHANGES in objective:  # needs the previous pairs too, not only the chosen ones
+        changed = _changed_students(arrays.n_students, cand, offer_chosen, slot_chosen, flags)
+        values[CHANGES] = float(changed[comp.students].sum())
     best_placed = int(flow_best["placed"])
     bounds = level_bounds(
         arrays,
@@ -521,6 +692,9 @@ def _solve_by_search(
         value = values[lvl]
         if lvl in flow_best:
             bound = flow_best[lvl]
+        elif lvl == CHANGES:  # students who lost an item change whatever is done
+            lost = flags.student_lost
+            bound = 0.0 if lost is None else float(lost[comp.students].sum())
         else:
             bound = bounds[lvl] * (scale if lvl == "travel" else 1)
         out[lvl] = (value, bound, bool(np.isclose(value, bound)))

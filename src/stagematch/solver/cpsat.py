@@ -22,7 +22,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from ..arrays import BoolArray, IntArray
-from ..model import MAXIMISED_LEVELS
+from ..model import CHANGES, MAXIMISED_LEVELS
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,10 +56,59 @@ class ComponentData:
     offer_qpv_candidates: IntArray  # QPV students for whom the offer is a candidate, all of them
     offer_outside_held: IntArray  # students outside the model holding the offer
     offer_outside_qpv: IntArray  # ... of whom QPV
+    # Pinned pairs are always chosen (``None``: no pins).
+    offer_pinned: BoolArray | None = None
+    slot_pinned: BoolArray | None = None
+    # Re-planning: the pairs of the previous plan, and the students who lost a previous item
+    # this data cannot give back (``None``: no previous plan, no ``changes`` level).
+    offer_previous: BoolArray | None = None
+    slot_previous: BoolArray | None = None
+    student_lost: BoolArray | None = None
 
     @property
     def n_students(self) -> int:
         return len(self.qpv)
+
+    def changed(self, x: BoolArray, y: BoolArray) -> BoolArray:
+        """Per student: do the chosen pairs differ from the previous plan's?"""
+        changed = np.zeros(self.n_students, dtype=bool)
+        if self.offer_previous is None or self.slot_previous is None:
+            return changed
+        changed[self.offer_student[x != self.offer_previous]] = True
+        changed[self.slot_student[y != self.slot_previous]] = True
+        if self.student_lost is not None:
+            changed |= self.student_lost
+        return changed
+
+
+@dataclass(frozen=True, eq=False)
+class PairFlags:
+    """Pins and the previous plan as flags on the *global* candidate pairs (see ComponentData).
+
+    ``PairFlags()`` means no pins and no previous plan.
+    """
+
+    offer_pinned: BoolArray | None = None
+    slot_pinned: BoolArray | None = None
+    offer_previous: BoolArray | None = None
+    slot_previous: BoolArray | None = None
+    student_lost: BoolArray | None = None
+
+    def restrict(
+        self, offer_pairs: IntArray, slot_pairs: IntArray, students: IntArray
+    ) -> dict[str, BoolArray | None]:
+        """The ComponentData fields of a part: its pairs' flags and its students' losses."""
+
+        def take(flags: BoolArray | None, index: IntArray) -> BoolArray | None:
+            return None if flags is None else flags[index]
+
+        return {
+            "offer_pinned": take(self.offer_pinned, offer_pairs),
+            "slot_pinned": take(self.slot_pinned, slot_pairs),
+            "offer_previous": take(self.offer_previous, offer_pairs),
+            "slot_previous": take(self.slot_previous, slot_pairs),
+            "student_lost": take(self.student_lost, students),
+        }
 
 
 @dataclass
@@ -118,6 +167,10 @@ class _Model:
                     m.add(attended <= cp_model.LinearExpr.sum([self.y[k] for k in ys]))
                     self.attended.append(attended)
             self._no_overlap(xs, ys)
+        for pinned, variables in ((data.offer_pinned, self.x), (data.slot_pinned, self.y)):
+            if pinned is not None:
+                for k in np.flatnonzero(pinned).tolist():
+                    m.add(variables[k] == 1)
         self.expressions = {
             "qpv_placed": cp_model.LinearExpr.sum(
                 [p for p, q in zip(self.placed, data.qpv, strict=True) if q]
@@ -134,6 +187,35 @@ class _Model:
                 self.x + self.y, list(data.offer_minutes) + list(data.slot_minutes)
             ),
         }
+        if data.offer_previous is not None:
+            self.expressions[CHANGES] = self._changes(x_by_student, y_by_student)
+
+    def _changes(
+        self, x_by_student: list[IntArray], y_by_student: list[IntArray]
+    ) -> cp_model.LinearExprT:
+        """Students whose pairs differ from the previous plan: ``changed[s]`` must be 1 when
+        a pair outside the previous plan is chosen or one inside it is dropped."""
+        d = self.data
+        assert d.offer_previous is not None and d.slot_previous is not None
+        lost = d.student_lost if d.student_lost is not None else np.zeros(d.n_students, bool)
+        m = self.model
+        changed: list[cp_model.IntVar] = []
+        for s in range(d.n_students):
+            if lost[s]:
+                changed.append(m.new_constant(1))
+                continue
+            xs, ys = x_by_student[s], y_by_student[s]
+            previous = [self.x[k] for k in xs if d.offer_previous[k]]
+            previous += [self.y[k] for k in ys if d.slot_previous[k]]
+            others = [self.x[k] for k in xs if not d.offer_previous[k]]
+            others += [self.y[k] for k in ys if not d.slot_previous[k]]
+            flag = m.new_bool_var(f"changed{s}")
+            if others:
+                m.add(cp_model.LinearExpr.sum(others) <= len(others) * flag)
+            if previous:
+                m.add(cp_model.LinearExpr.sum(previous) >= len(previous) * (1 - flag))
+            changed.append(flag)
+        return cp_model.LinearExpr.sum(changed)
 
     def _seats(
         self,
@@ -315,6 +397,8 @@ def evaluate_level(data: ComponentData, level: str, x: BoolArray, y: BoolArray) 
         )
     if level == "preference":
         return int(data.offer_cost[x].sum())
+    if level == CHANGES:
+        return int(data.changed(x, y).sum())
     return int(data.offer_minutes[x].sum() + data.slot_minutes[y].sum())
 
 
@@ -334,4 +418,6 @@ def trivial_bound(data: ComponentData, level: str) -> int:
         return int(np.minimum(distinct, data.workshops_per_student).sum())
     if level == "coverage":
         return int(data.n_students * data.n_half_days)
+    if level == CHANGES and data.student_lost is not None:
+        return int(data.student_lost.sum())
     return 0

@@ -139,6 +139,7 @@ def _verified_max_flow(
     pairs: Pairs,
     students: BoolArray,
     active: BoolArray,
+    usable: BoolArray | None,
 ) -> int:
     """Max flow over all ``pairs``, solved on the ``active`` ones only and proven for all.
 
@@ -173,6 +174,8 @@ def _verified_max_flow(
         for block in range(0, len(starters), 4096):
             index = ranges(ptr, starters[block : block + 4096])
             index = index[~active[index]]
+            if usable is not None:
+                index = index[usable[index]]
             s = pairs.student[index].astype(np.int64)
             o = pairs.item[index].astype(np.int64)
             to_open = (open_seats[o] > 0) & ~source_side[first_open + o]
@@ -196,6 +199,8 @@ def solve_placement_flow(
     pairs: Pairs,
     tie_cost: Callable[[IntArray], IntArray],
     active: BoolArray | None = None,
+    usable: BoolArray | None = None,
+    students: BoolArray | None = None,
 ) -> tuple[IntArray, int, int, BoolArray]:
     """Each student's pair (index into ``pairs``) in a plan placing ``q*`` QPV and ``p*``
     students (−1: none).
@@ -205,14 +210,25 @@ def solve_placement_flow(
     proves both optima for all ``pairs``. Returns the choice, ``q*``, ``p*`` and the pairs
     finally used. Among single-placement plans on those pairs placing ``q*`` QPV and ``p*``
     students, the choice has the least total ``tie_cost(pair indices)``.
+
+    ``usable`` (default: all) marks the pairs the flow may use at all, and ``students``
+    (default: all) the students it places: with pins, the pinned students are placed already
+    and their seats taken out of ``capacity``/``reserved``, and pairs that overlap a student's
+    pinned session are unusable. The optima are then proven for what is left.
     """
     chosen = np.full(n_students, -1, dtype=np.int64)
     active = np.ones(len(pairs), dtype=bool) if active is None else active.copy()
+    if usable is not None:
+        active &= usable
     if not len(pairs):
         return chosen, 0, 0, active
-    best_qpv = _verified_max_flow(n_students, capacity, reserved, qpv, pairs, qpv.copy(), active)
-    everyone = np.ones(n_students, dtype=bool)
-    best_all = _verified_max_flow(n_students, capacity, reserved, qpv, pairs, everyone, active)
+    everyone = np.ones(n_students, dtype=bool) if students is None else students
+    best_qpv = _verified_max_flow(
+        n_students, capacity, reserved, qpv, pairs, qpv & everyone, active, usable
+    )
+    best_all = _verified_max_flow(
+        n_students, capacity, reserved, qpv, pairs, everyone, active, usable
+    )
     net = _network(
         n_students,
         capacity,

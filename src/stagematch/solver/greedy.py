@@ -17,6 +17,7 @@ import numpy as np
 
 from ..arrays import BoolArray, InstanceArrays, IntArray, ItemArrays
 from ..candidates import Candidates
+from ..model import CHANGES
 
 MAX_HALF_DAYS = 64
 
@@ -59,15 +60,19 @@ def complete_greedily(
     objective: list[str],
     workshops_per_student: int,
     offer_order: IntArray,
+    unchanged: BoolArray | None = None,
     *,
     new_placements: bool = True,
 ) -> tuple[BoolArray, BoolArray]:
     """Add sessions and placements to the plan in ``offer_chosen``/``slot_chosen`` (copies).
 
     ``offer_order`` lists the placement pairs to consider, grouped by student, cheapest first
-    (see :mod:`.shortlist`). With ``new_placements=False`` only sessions are added: a stable plan
-    stays stable (a new placement could give a student of higher priority justified envy).
+    (see :mod:`.shortlist`). When re-planning, ``unchanged`` marks the students whose items
+    are still the previous plan's: levels ranked below ``changes`` leave them alone. With
+    ``new_placements=False`` only sessions are added: a stable plan stays stable (a new
+    placement could give a student of higher priority justified envy).
     """
+    protect = False
     offer_chosen, slot_chosen = offer_chosen.copy(), slot_chosen.copy()
     if arrays.n_half_days > MAX_HALF_DAYS:
         return offer_chosen, slot_chosen
@@ -103,7 +108,7 @@ def complete_greedily(
             attended.setdefault(int(w_student[k]), set()).add(int(workshop_of[k]))
         for s in range(n):
             pairs = slot_order[slot_ptr[s] : slot_ptr[s + 1]]
-            if not len(pairs):
+            if not len(pairs) or (protect and unchanged is not None and unchanged[s]):
                 continue
             seen = attended.setdefault(s, set())
             is_qpv = bool(arrays.qpv[s])
@@ -122,6 +127,8 @@ def complete_greedily(
     def add_placements() -> None:
         for s in range(n):
             if placements[s] >= arrays.max_placements[s]:
+                continue
+            if protect and unchanged is not None and unchanged[s]:
                 continue
             # Positions in the short list; offer_order maps them to candidate pairs.
             positions = np.arange(offer_ptr[s], offer_ptr[s + 1])
@@ -149,9 +156,75 @@ def complete_greedily(
     steps = {"workshops": add_workshops}
     if new_placements:
         steps["coverage"] = add_placements
+    # Below ``changes``, a step may only add to students who changed already.
     for level in objective:
         if level in ("preference", "travel"):
             break
+        protect |= level == CHANGES
         if level in steps:
             steps.pop(level)()
     return offer_chosen, slot_chosen
+
+
+def keep_previous(
+    arrays: InstanceArrays,
+    cand: Candidates,
+    offer_chosen: BoolArray,
+    slot_chosen: BoolArray,
+    offer_previous: IntArray,
+    slot_previous: IntArray,
+) -> None:
+    """Add the previous plan's pairs (candidate indices) to the plan in place, where they fit.
+
+    Re-planning starts from the flow's placements, which already favour the previous ones; this
+    gives each student back the rest of their previous programme — a second placement, their
+    sessions — whenever seats, half-days and counts allow, so the search starts with as few
+    changes as the flow left.
+    """
+    offers, slots = cand.offers, cand.slots
+    n = arrays.n_students
+    held = np.flatnonzero(offer_chosen)
+    held_student = offers.student[held].astype(np.int64)
+    held_item = offers.item[held].astype(np.int64)
+    w_held = np.flatnonzero(slot_chosen)
+    w_student = slots.student[w_held].astype(np.int64)
+    w_item = slots.item[w_held].astype(np.int64)
+    occupied: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+    for items, student, item in (
+        (arrays.offers, held_student, held_item),
+        (arrays.slots, w_student, w_item),
+    ):
+        for s, j in zip(student.tolist(), item.tolist(), strict=True):
+            occupied[s].append((int(items.first_half_day[j]), int(items.last_half_day[j])))
+    placements = np.bincount(held_student, minlength=n)
+    workshops: list[set[int]] = [set() for _ in range(n)]
+    for s, j in zip(w_student.tolist(), w_item.tolist(), strict=True):
+        workshops[s].add(int(arrays.slots.group[j]))
+    offer_seats = _Seats(arrays.offers, held_student, held_item, arrays.qpv)
+    slot_seats = _Seats(arrays.slots, w_student, w_item, arrays.qpv)
+    for kind, pairs, chosen, items, seats in (
+        ("offer", offer_previous, offer_chosen, arrays.offers, offer_seats),
+        ("slot", slot_previous, slot_chosen, arrays.slots, slot_seats),
+    ):
+        store = offers if kind == "offer" else slots
+        for k in pairs.tolist():
+            if chosen[k]:
+                continue
+            s, j = int(store.student[k]), int(store.item[k])
+            is_qpv = bool(arrays.qpv[s])
+            span = (int(items.first_half_day[j]), int(items.last_half_day[j]))
+            if any(lo <= span[1] and span[0] <= hi for lo, hi in occupied[s]):
+                continue
+            if not seats.free(np.array([j]), is_qpv)[0]:
+                continue
+            if kind == "offer" and placements[s] >= arrays.max_placements[s]:
+                continue
+            if kind == "slot" and int(items.group[j]) in workshops[s]:
+                continue
+            chosen[k] = True
+            seats.take(j, is_qpv)
+            occupied[s].append(span)
+            if kind == "offer":
+                placements[s] += 1
+            else:
+                workshops[s].add(int(items.group[j]))

@@ -25,7 +25,7 @@ from ..arrays import BoolArray, InstanceArrays, IntArray
 from ..candidates import Candidates
 from ..geo import to_unit_vectors
 from ..model import MAXIMISED_LEVELS
-from .cpsat import ComponentData, evaluate_level, solve_component
+from .cpsat import ComponentData, PairFlags, evaluate_level, solve_component
 from .stable import Stability
 
 NEIGHBOURHOOD = 120  # students freed per step
@@ -50,6 +50,7 @@ def _neighbourhood_data(
     slot_rows: list[IntArray],
     workshops_per_student: int,
     scale: int,
+    flags: PairFlags,
     share_candidates: IntArray,
 ) -> tuple[ComponentData, IntArray, IntArray]:
     """The sub-problem of ``students`` with everyone else's seats taken out.
@@ -110,17 +111,23 @@ def _neighbourhood_data(
         offer_qpv_candidates=share_candidates[offers_used],
         offer_outside_held=o_used[offers_used],
         offer_outside_qpv=o_used_qpv[offers_used],
+        **flags.restrict(o_pairs, w_pairs, students),
     )
     return data, o_pairs, w_pairs
 
 
 def _pruned_rows(
-    cand: Candidates, chosen: BoolArray, students: IntArray, n_students: int, order: IntArray
+    cand: Candidates,
+    chosen: BoolArray,
+    students: IntArray,
+    n_students: int,
+    order: IntArray,
+    previous: BoolArray | None,
 ) -> list[IntArray]:
     """Per student: its cheapest candidate placements (``order``, see :mod:`.shortlist`) plus
-    the ones it holds now."""
+    the ones it holds now and, when re-planning, the ones it held in the previous plan."""
     ptr = np.searchsorted(cand.offers.student[order], np.arange(n_students + 1))
-    held_pairs = np.flatnonzero(chosen)
+    held_pairs = np.flatnonzero(chosen if previous is None else chosen | previous)
     held_ptr = np.searchsorted(cand.offers.student[held_pairs], np.arange(n_students + 1))
     rows: list[IntArray] = [np.zeros(0, dtype=np.int64)] * n_students
     for s in students.tolist():
@@ -142,6 +149,7 @@ def improve(
     deadline: float,
     seed: int,
     offer_order: IntArray,
+    flags: PairFlags,
     share_candidates: IntArray,
     stability: Stability | None = None,
 ) -> int:
@@ -149,13 +157,16 @@ def improve(
 
     ``leading`` are the levels proven optimal by the flow: each neighbourhood keeps their value
     (the others, those two included when the flow does not prove them, are optimised).
+    ``flags`` carries pins (kept in every neighbourhood) and the previous plan.
     ``share_candidates`` are the QPV candidates of each offer (:mod:`stagematch.share`); with
     ``stability``, every step keeps the plan free of justified envy.
     """
     if len(students) <= 1:
         return 0
     rng = np.random.default_rng(seed)
-    offer_rows = _pruned_rows(cand, state.offer_chosen, students, arrays.n_students, offer_order)
+    offer_rows = _pruned_rows(
+        cand, state.offer_chosen, students, arrays.n_students, offer_order, flags.offer_previous
+    )
     slot_order = np.argsort(cand.slots.student, kind="stable")
     slot_ptr = np.searchsorted(cand.slots.student[slot_order], np.arange(arrays.n_students + 1))
     slot_rows = [slot_order[slot_ptr[s] : slot_ptr[s + 1]] for s in range(arrays.n_students)]
@@ -184,6 +195,7 @@ def improve(
                 slot_rows,
                 workshops_per_student,
                 scale,
+                flags,
                 share_candidates,
             )
             hint_x = state.offer_chosen[o_pairs]

@@ -1,0 +1,233 @@
+"""Re-planning without chaos: solve again close to a previous plan, and say what changed.
+
+A host cancels the Friday before; a student moves; late offers arrive. :func:`resolve` solves
+the new dataset with one more level, ``changes`` — the students whose placements or sessions
+differ from the previous plan — placed right after ``placed`` unless the ``objective`` setting
+lists it elsewhere. So, by default, nobody is left unplaced to avoid a change (QPV students
+first, then everyone, exactly as in a fresh solve), and then as few students as possible get a
+new letter. Every assignment that can be kept is kept.
+
+:func:`diff` compares two plans student by student: who moved, who is newly placed, who lost
+a placement and exactly why, whose sessions changed — and gives the letters-ready rows for the
+changed students only.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+
+from .check import check
+from .export import read_plan
+from .model import Instance
+from .plan import Assignment, Plan
+from .result import Result
+from .solver import Progress, solve
+
+__all__ = ["CHANGE_KINDS", "PlanDiff", "diff", "resolve"]
+
+Change = Literal["moved", "newly_placed", "lost_placement", "sessions_changed", "removed"]
+CHANGE_KINDS: tuple[str, ...] = (
+    "lost_placement",
+    "moved",
+    "newly_placed",
+    "sessions_changed",
+    "removed",
+)
+"""What can happen to a student between two plans, the most urgent to tell first."""
+
+
+def _plan_of(previous: Plan | Result | str | Path) -> Plan:
+    if isinstance(previous, Plan):
+        return previous
+    if isinstance(previous, Result):
+        return previous.plan
+    return read_plan(previous)[1]
+
+
+def resolve(
+    instance: Instance,
+    previous: Plan | Result | str | Path,
+    *,
+    time_limit: float | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+    progress: Progress | None = None,
+) -> Result:
+    """Solve ``instance`` again, keeping every assignment of ``previous`` that it can.
+
+    Parameters
+    ----------
+    instance
+        The new dataset: offers, slots and students may have been removed, added or changed.
+    previous
+        The plan to stay close to: a :class:`~stagematch.plan.Plan`, a
+        :class:`~stagematch.result.Result`, or a plan folder written by ``stagematch solve``.
+        Its assignments of students, offers or slots the new dataset no longer has are simply
+        gone (those students count as changed).
+
+    The result has the level ``changes``; the other arguments are those of
+    :func:`stagematch.solve`. Pins (``pinned_offer``, ``pinned_slots``) hold as always.
+    """
+    return solve(
+        instance,
+        time_limit=time_limit,
+        seed=seed,
+        workers=workers,
+        progress=progress,
+        previous=_plan_of(previous),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# What changed between two plans
+
+
+@dataclass(frozen=True)
+class PlanDiff:
+    """The students whose programme differs between two plans (see :func:`diff`).
+
+    ``changes`` has one row per changed student: ``student_id, qpv, change, before, after,
+    reason`` — ``before``/``after`` list the items (``;``-separated, placements first), and
+    ``reason`` says why each item the student lost was lost, or for a student left without a
+    placement, the reason of ``unplaced.csv``.
+    """
+
+    before: Plan
+    after: Result
+    changes: pd.DataFrame
+
+    @property
+    def changed_students(self) -> list[str]:
+        return list(self.changes["student_id"])
+
+    def counts(self) -> dict[str, int]:
+        """How many students per kind of change (every kind present, zeros included)."""
+        found = Counter(self.changes["change"])
+        return {kind: int(found.get(kind, 0)) for kind in CHANGE_KINDS}
+
+    def letters(self) -> pd.DataFrame:
+        """Letters-ready rows (as :func:`stagematch.report.letters`) for the changed students
+        still in the dataset, with the ``change`` and its ``reason`` in front."""
+        from .report import letters  # reports are optional for a diff; imported when asked
+
+        table = letters(self.after)
+        info = self.changes.set_index("student_id")[["change", "reason"]]
+        kept = table[table["student_id"].isin(info.index)].copy()
+        kept.insert(1, "change", kept["student_id"].map(info["change"]))
+        kept.insert(2, "change_reason", kept["student_id"].map(info["reason"]))
+        return kept.reset_index(drop=True)
+
+
+def diff(
+    before: Plan | Result | str | Path,
+    after: Result | str | Path,
+) -> PlanDiff:
+    """Who moved, who is newly placed, who lost a placement and why, whose sessions changed.
+
+    ``before`` is the earlier plan (a plan, a result or a plan folder); ``after`` the later
+    one as a :class:`~stagematch.result.Result` or a plan folder — its dataset is the one the
+    reasons are given against.
+    """
+    from .export import read_result
+
+    old = _plan_of(before)
+    new = after if isinstance(after, Result) else read_result(after)
+    instance = new.instance
+    students = {s.student_id: s for s in instance.students}
+    offers = {o.offer_id: o for o in instance.offers}
+    slots = {w.slot_id for w in instance.workshop_slots}
+    unplaced = {u.student_id: u for u in new.unplaced}
+    old_items = _items(old)
+    new_items = _items(new.plan)
+    # Who holds what after: to name who took a seat a student lost.
+    holders: dict[str, set[str]] = defaultdict(set)
+    for a in new.plan.assignments:
+        holders[a.item_id].add(a.student_id)
+    old_holders: dict[str, set[str]] = defaultdict(set)
+    for a in old.assignments:
+        old_holders[a.item_id].add(a.student_id)
+
+    def why_lost(student_id: str, kind: str, item_id: str) -> str:
+        known = offers if kind == "placement" else slots
+        if item_id not in known:
+            what = "offer" if kind == "placement" else "session"
+            return f"{what} {item_id} was withdrawn"
+        if student_id in students:
+            broken = check(instance, Plan([Assignment(student_id, kind, item_id)])).violations  # type: ignore[arg-type]
+            rules = [v.message for v in broken if v.rule not in ("pinned",)]
+            if rules:
+                return f"{item_id} is no longer possible: {rules[0]}"
+        if kind == "placement":
+            capacity = offers[item_id].capacity
+            taken = len(holders[item_id])
+            if taken >= capacity:
+                newcomers = sorted(holders[item_id] - old_holders[item_id])
+                if newcomers:
+                    return (
+                        f"the seat at {item_id} went to {', '.join(newcomers)} so that more "
+                        "students (QPV first) are placed"
+                    )
+                return f"{item_id} is full ({capacity} seat(s))"
+        return f"{item_id} was given up for a programme that keeps more students placed"
+
+    rows = []
+    for student_id in sorted(set(old_items) | set(new_items)):
+        was, now = old_items.get(student_id, set()), new_items.get(student_id, set())
+        if was == now:
+            continue
+        had = {i for k, i in was if k == "placement"}
+        has = {i for k, i in now if k == "placement"}
+        change: Change
+        if student_id not in students:
+            change, reason = "removed", "the student is no longer in the dataset"
+        elif had and not has:
+            change = "lost_placement"
+            lost = "; ".join(why_lost(student_id, "placement", i) for i in sorted(had))
+            u = unplaced.get(student_id)
+            reason = lost + (f" — now unplaced: {u.reason} ({u.detail})" if u else "")
+        elif has and not had:
+            change, reason = "newly_placed", "placed in this plan"
+        elif had != has:
+            change = "moved"
+            gone = sorted(had - has)
+            reason = "; ".join(why_lost(student_id, "placement", i) for i in gone)
+            if not gone:
+                reason = "a placement was added"
+        else:
+            change = "sessions_changed"
+            gone = sorted(i for k, i in was - now if k == "workshop")
+            reason = "; ".join(why_lost(student_id, "workshop", i) for i in gone)
+            if not gone:
+                reason = "a session was added"
+        rows.append(
+            {
+                "student_id": student_id,
+                "qpv": bool(students[student_id].qpv) if student_id in students else pd.NA,
+                "change": change,
+                "before": _listing(was),
+                "after": _listing(now),
+                "reason": reason,
+            }
+        )
+    frame = pd.DataFrame(rows, columns=["student_id", "qpv", "change", "before", "after", "reason"])
+    order = {kind: k for k, kind in enumerate(CHANGE_KINDS)}
+    frame = frame.sort_values(
+        ["change", "student_id"], key=lambda c: c.map(order) if c.name == "change" else c
+    ).reset_index(drop=True)
+    return PlanDiff(old, new, frame)
+
+
+def _items(plan: Plan) -> dict[str, set[tuple[str, str]]]:
+    out: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for a in plan.assignments:
+        out[a.student_id].add((a.kind, a.item_id))
+    return out
+
+
+def _listing(items: set[tuple[str, str]]) -> str:
+    return ";".join(i for _, i in sorted(items))
