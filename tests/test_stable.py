@@ -120,3 +120,20 @@ def test_cli_stable(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert json.loads(capsys.readouterr().out)["counts"]["placed"] == 1
     assert main(["solve", str(data), "--json", "--time-limit", "10"]) == 0
     assert json.loads(capsys.readouterr().out)["counts"]["placed"] == 2
+
+
+def test_stable_refuses_pins_and_replanning() -> None:
+    """Deferred acceptance, the warm start, knows no pins; a pin may even force envy."""
+    from stagematch.errors import InvalidInputError
+
+    pinned = make_instance(
+        students=[{"student_id": "A", "pinned_offer": "O1"}, {"student_id": "B"}],
+        offers=[{"offer_id": "O1"}],
+    )
+    with pytest.raises(InvalidInputError, match="pinned placements") as error:
+        solve(pinned, time_limit=5, stable=True)
+    assert [(p.table, p.column) for p in error.value.problems] == [("settings", "stable")]
+    plain = _one_seat_two_claims()
+    previous = solve(plain, time_limit=5).plan
+    with pytest.raises(InvalidInputError, match="re-planning"):
+        solve(plain, time_limit=5, stable=True, previous=previous)
