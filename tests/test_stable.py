@@ -137,3 +137,31 @@ def test_stable_refuses_pins_and_replanning() -> None:
     previous = solve(plain, time_limit=5).plan
     with pytest.raises(InvalidInputError, match="re-planning"):
         solve(plain, time_limit=5, stable=True, previous=previous)
+
+
+def test_a_seat_left_free_is_explained_by_envy() -> None:
+    """T wishes the one-week O1 but holds the two-week O2 (coverage ranks above wishes).
+
+    S can reach only O1. Giving O1 to S would give T, nearer and wishing it, justified envy;
+    moving T there would lose coverage. So the stable plan leaves O1 empty, and S is told so.
+    """
+    from strategies import WEEK_1
+
+    east = CENTRE[1] + 0.1
+    instance = make_instance(
+        students=[
+            {"student_id": "T", "wishes": "health"},
+            {"student_id": "S", "home_lat": CENTRE[0], "home_lon": CENTRE[1] - 0.03},
+        ],
+        offers=[
+            {"offer_id": "O1", "start": WEEK_1[0], "end": WEEK_1[1]},
+            {"offer_id": "O2", "sector": "law", "lat": CENTRE[0], "lon": east},
+        ],
+        settings={"max_placements_per_student": 1},
+    )
+    assert solve(instance, time_limit=10).value("placed") == 2
+    result = solve(instance, time_limit=10, stable=True)
+    assert result.plan.placements == {"T": ("O2",)}
+    (unplaced,) = result.unplaced
+    assert unplaced.student_id == "S"
+    assert "justified envy (stable plan)" in unplaced.detail

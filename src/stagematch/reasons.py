@@ -36,8 +36,14 @@ RULE_WORDS = {
 }
 
 
-def unplaced_reasons(instance: Instance, cand: Candidates, plan: Plan) -> tuple[Unplaced, ...]:
-    """One :class:`~stagematch.result.Unplaced` per student without a placement, in input order."""
+def unplaced_reasons(
+    instance: Instance, cand: Candidates, plan: Plan, *, stable: bool = False
+) -> tuple[Unplaced, ...]:
+    """One :class:`~stagematch.result.Unplaced` per student without a placement, in input order.
+
+    ``stable``: the plan was made without justified envy, which is then the first reason a
+    free seat stays free.
+    """
     arrays = instance.arrays
     placed = plan.placements
     ids = arrays.student_ids
@@ -73,7 +79,9 @@ def unplaced_reasons(instance: Instance, cand: Candidates, plan: Plan) -> tuple[
         else:
             offers = cand.offers.item[elig_ptr[s] : elig_ptr[s + 1]]
             reason = "capacity"
-            detail = _capacity_detail(instance, offers, qpv, holders, student_qpv, could_come)
+            detail = _capacity_detail(
+                instance, offers, qpv, holders, student_qpv, could_come, stable
+            )
         out.append(Unplaced(ids[s], qpv, reason, detail))
     return tuple(out)
 
@@ -105,6 +113,7 @@ def _capacity_detail(
     holders: dict[str, list[str]],
     student_qpv: dict[str, bool],
     could_come: np.ndarray,
+    stable: bool,
 ) -> str:
     arrays = instance.arrays
     counts: Counter[str] = Counter()
@@ -144,4 +153,6 @@ def _capacity_detail(
             "; a seat is still free: placing this student would cost a level ranked above"
             " 'placed', or the solver stopped before proving that level"
         )
+        if stable:
+            text += ", or it would give a student ranked higher there justified envy (stable plan)"
     return text

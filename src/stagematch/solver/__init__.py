@@ -280,7 +280,7 @@ def solve(
         if lvl == "travel":
             value, bound = value / scale, bound / scale
         levels[lvl] = level_result(lvl, value, bound)
-    unplaced = unplaced_reasons(instance, cand, plan)
+    unplaced = unplaced_reasons(instance, cand, plan, stable=stable)
     mark = phase("reasons", mark)
     seconds["total"] = mark - started
     o_pick = np.flatnonzero(offer_chosen)
