@@ -191,6 +191,10 @@ def solve(
     if stability is not None:
         offer_chosen = stability.start()
         mark = phase("deferred acceptance", mark)
+    # Repaired to the share before the greedy pass, which then refills seats within it.
+    dropped = repair_share(arrays, cand, offer_chosen, share_candidates, flags.offer_pinned)
+    if dropped and stability is not None:
+        stability.drop_envied(offer_chosen)
     offer_chosen, slot_chosen = complete_greedily(
         arrays,
         cand,
@@ -201,10 +205,8 @@ def solve(
         short,
         unchanged,
         new_placements=stability is None,
+        share_candidates=share_candidates,
     )
-    dropped = repair_share(arrays, cand, offer_chosen, share_candidates, flags.offer_pinned)
-    if dropped and stability is not None:
-        stability.drop_envied(offer_chosen)
     mark = phase("greedy", mark)
     components = _components(instance, cand, short)
     offer_ptr = cand.offers.indptr(arrays.n_students)
