@@ -143,6 +143,7 @@ def main() -> None:
     parser.add_argument("families", nargs="+", choices=sorted(TIME_LIMITS))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--write-docs", action="store_true")
+    parser.add_argument("--note", default="", help="a sentence on the conditions, for the docs")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -172,7 +173,7 @@ def main() -> None:
             "checker. Protocol: `benchmarks/replan.py`.\n\n"
             f"{_table(rows)}\n\n"
             f"Machine: {machine()}. Command: `{command}`. "
-            f"Date: {datetime.now(UTC):%Y-%m-%d}.\n"
+            f"Date: {datetime.now(UTC):%Y-%m-%d}. {args.note}\n"
         )
         write_section(SECTION, text, DOCS)
 

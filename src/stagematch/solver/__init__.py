@@ -187,7 +187,7 @@ def solve(
             np.flatnonzero(flags.offer_previous),
             np.flatnonzero(flags.slot_previous),
         )
-        unchanged = ~_changed_students(arrays.n_students, cand, offer_chosen, slot_chosen, flags)
+        unchanged = ~flags.changed(cand, offer_chosen, slot_chosen, arrays.n_students)
     if stability is not None:
         offer_chosen = stability.start()
         mark = phase("deferred acceptance", mark)
@@ -388,17 +388,6 @@ def _residual(
         )
         usable[lo:hi] &= ~overlap
     return capacity, reserved, students, usable
-
-
-def _changed_students(
-    n: int, cand: Candidates, offer_chosen: BoolArray, slot_chosen: BoolArray, flags: PairFlags
-) -> BoolArray:
-    """Students whose chosen pairs differ from the previous plan's (or who lost an item)."""
-    assert flags.offer_previous is not None and flags.slot_previous is not None
-    changed = np.zeros(n, dtype=bool) if flags.student_lost is None else flags.student_lost.copy()
-    changed[cand.offers.student[offer_chosen != flags.offer_previous]] = True
-    changed[cand.slots.student[slot_chosen != flags.slot_previous]] = True
-    return changed
 
 
 def _stability(
@@ -677,7 +666,7 @@ def _solve_by_search(
     y = np.ones(len(chosen.slot_pairs), dtype=bool)
     values = {lvl: float(evaluate_level(data, lvl, x, y)) for lvl in objective if lvl != CHANGES}
     if CHANGES in objective:  # needs the previous pairs too, not only the chosen ones
-        changed = _changed_students(arrays.n_students, cand, offer_chosen, slot_chosen, flags)
+        changed = flags.changed(cand, offer_chosen, slot_chosen, arrays.n_students)
         values[CHANGES] = float(changed[comp.students].sum())
     best_placed = int(flow_best["placed"])
     bounds = level_bounds(

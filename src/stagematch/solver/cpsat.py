@@ -22,6 +22,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from ..arrays import BoolArray, IntArray
+from ..candidates import Candidates
 from ..model import CHANGES, MAXIMISED_LEVELS
 
 
@@ -93,6 +94,17 @@ class PairFlags:
     offer_previous: BoolArray | None = None
     slot_previous: BoolArray | None = None
     student_lost: BoolArray | None = None
+
+    def changed(
+        self, cand: Candidates, offer_chosen: BoolArray, slot_chosen: BoolArray, n: int
+    ) -> BoolArray:
+        """Per student: do the chosen pairs differ from the previous plan's (or was an item
+        lost)? All false without a previous plan."""
+        changed = np.zeros(n, dtype=bool) if self.student_lost is None else self.student_lost.copy()
+        if self.offer_previous is not None and self.slot_previous is not None:
+            changed[cand.offers.student[offer_chosen != self.offer_previous]] = True
+            changed[cand.slots.student[slot_chosen != self.slot_previous]] = True
+        return changed
 
     def restrict(
         self, offer_pairs: IntArray, slot_pairs: IntArray, students: IntArray

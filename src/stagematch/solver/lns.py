@@ -8,7 +8,8 @@ every level constrained to be at least as good as it is now. A step can therefor
 the plan worse on any level, lexicographically. Each student keeps only its cheapest candidate
 pairs plus what it holds now, so steps stay small however dense the geography.
 
-Steps run in sweeps over shuffled seeds (from ``seed``); search stops at the deadline or after
+Steps run in sweeps over shuffled seeds (from ``seed``) — when re-planning, students who
+changed first, since only their neighbourhoods can reduce ``changes``; search stops at the deadline or after
 a sweep that improved nothing. Sub-solves are limited in CP-SAT's *deterministic* time, so the
 same input and seed give the same plan whenever the search converges before the deadline.
 """
@@ -177,7 +178,11 @@ def improve(
     while time.monotonic() < deadline:
         improved = False
         covered = np.zeros(len(students), dtype=bool)
-        for seed_index in rng.permutation(len(students)).tolist():
+        seeds = rng.permutation(len(students))
+        if flags.offer_previous is not None:  # re-planning: start where students changed
+            changed = flags.changed(cand, state.offer_chosen, state.slot_chosen, arrays.n_students)
+            seeds = seeds[np.argsort(~changed[students[seeds]], kind="stable")]
+        for seed_index in seeds.tolist():
             if covered[seed_index]:
                 continue
             if time.monotonic() >= deadline:
