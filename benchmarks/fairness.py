@@ -5,7 +5,9 @@ Protocol (``docs/fairness.md`` repeats it next to the figures):
 * the dataset is ``stagematch.generate.generate(family, seed=seed)``; candidates are computed
   once and shared by every method (their time is reported apart);
 * *stagematch* is ``stagematch.solve(instance, time_limit=..., seed=seed)`` with the dataset's
-  default settings (two placements allowed, workshops wanted); *deferred acceptance* and
+  default settings (two placements allowed, workshops wanted), then the same with
+  ``stable=True`` and with a minimum QPV share of ``--share`` percent on every offer (the
+  ``qpv_min_share`` setting); *deferred acceptance* and
   *first come, first served* are :mod:`stagematch.baselines`, the latter both in a random
   order (``numpy.random.default_rng(seed).permutation``: registration order) and in dataset
   order (the generator lists students school by school);
@@ -14,7 +16,8 @@ Protocol (``docs/fairness.md`` repeats it next to the figures):
 
 Usage::
 
-    .venv/bin/python benchmarks/fairness.py bassin --write-docs
+    .venv/bin/python benchmarks/fairness.py bassin --time-limit 120 --write-docs
+    .venv/bin/python benchmarks/fairness.py academie --time-limit 300 --write-docs
     .venv/bin/python benchmarks/fairness.py academie --speed-only --write-docs
 """
 
@@ -33,7 +36,7 @@ from common import machine, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "fairness.md"
-COMPARISON = "## Measured comparison"
+COMPARISON = "## Measured comparison on `{family}`"
 SPEED = "## Speed at académie scale"
 
 
@@ -49,16 +52,33 @@ class _Proposals(logging.Handler):
             self.count = int(record.args[0])  # type: ignore[index]
 
 
-def compare_family(family: str, seed: int, time_limit: float) -> dict[str, Any]:
-    """Solve, run both baselines, check and analyse every plan."""
+def compare_family(family: str, seed: int, time_limit: float, share: int) -> dict[str, Any]:
+    """Solve (default, stable, with a QPV share), run both baselines, check and analyse."""
     from stagematch.baselines import deferred_acceptance, first_come_first_served
     from stagematch.candidates import candidates
     from stagematch.check import check
     from stagematch.fairness import analyse, price_of_stability
     from stagematch.generate import generate
+    from stagematch.model import Instance
     from stagematch.solver import solve
 
     instance = generate(family, seed=seed)
+    shared = Instance(
+        settings=instance.settings.model_copy(update={"qpv_min_share": share}),
+        schools=instance.schools,
+        students=instance.students,
+        offers=instance.offers,
+        workshop_slots=instance.workshop_slots,
+        travel_times=instance.travel_times,
+    )
+    statuses: dict[str, str] = {}
+
+    def solved(name: str, target: Instance, **options: Any) -> Any:
+        result = solve(target, time_limit=time_limit, seed=seed, **options)
+        placed = result.levels["placed"]
+        statuses[name] = f"{result.status}, placed {placed.value:,.0f} (bound {placed.bound:,.0f})"
+        return result.plan
+
     start = time.perf_counter()
     cand = candidates(instance)
     seconds_candidates = time.perf_counter() - start
@@ -68,7 +88,11 @@ def compare_family(family: str, seed: int, time_limit: float) -> dict[str, Any]:
         ]
     )
     methods = {
-        "stagematch": lambda: solve(instance, time_limit=time_limit, seed=seed).plan,
+        "stagematch": lambda: solved("stagematch", instance),
+        "stagematch, stable=True": lambda: solved("stagematch, stable=True", instance, stable=True),
+        f"stagematch, qpv_min_share {share}%": lambda: solved(
+            f"stagematch, qpv_min_share {share}%", shared
+        ),
         "deferred acceptance": lambda: deferred_acceptance(instance, cand=cand),
         "first come, first served (random order)": lambda: first_come_first_served(
             instance, shuffled, cand=cand
@@ -83,7 +107,7 @@ def compare_family(family: str, seed: int, time_limit: float) -> dict[str, Any]:
         start = time.perf_counter()
         plan = run()
         seconds = time.perf_counter() - start
-        report = check(instance, plan)
+        report = check(shared if "qpv_min_share" in name else instance, plan)
         if not report.ok:
             raise SystemExit(f"{name}: the plan breaks hard rules: {report.violations[:5]}")
         start = time.perf_counter()
@@ -109,9 +133,11 @@ def compare_family(family: str, seed: int, time_limit: float) -> dict[str, Any]:
         "pairs": len(cand.offers),
         "seed": seed,
         "time_limit": time_limit,
+        "share": share,
         "seconds_candidates": seconds_candidates,
         "rows": rows,
         "price": price,
+        "statuses": statuses,
     }
 
 
@@ -158,13 +184,14 @@ def comparison_section(r: dict[str, Any], command: str) -> str:
     today = datetime.now(UTC).date().isoformat()
     price = r["price"]
     lines = [
-        COMPARISON,
+        COMPARISON.format(family=r["family"]),
         "",
         f"The generator's `{r['family']}` dataset (seed {r['seed']}: {r['students']:,} students, "
         f"{r['offers']:,} offers, {r['pairs']:,} candidate pairs, found in "
         f"{r['seconds_candidates']:.2f} s and shared by every method). *stagematch* is the "
         f"default solve ({r['time_limit']:g} s limit, the dataset's settings: up to two "
-        "placements per student, workshops wanted); the baselines give one placement each. "
+        "placements per student, workshops wanted), then with `stable=True`, then with "
+        f"`qpv_min_share = {r['share']}` on every offer; the baselines give one placement each. "
         "Wishes and travel are over placed students and their best placement; *envious* "
         "students have justified envy (and how many of them are QPV); *pairs* are "
         "justified-envy pairs. Every plan passed the independent checker.",
@@ -196,6 +223,10 @@ def comparison_section(r: dict[str, Any], command: str) -> str:
         f"stable plan {price.placed_stable:,} ({price.students_lost:,} fewer, ratio "
         f"{price.ratio:.3f}); QPV students {price.qpv_placed_optimum:,} against "
         f"{price.qpv_placed_stable:,} (ratio {price.qpv_ratio:.3f}).",
+        "",
+        "Solver status and the `placed` level with its proven bound:",
+        "",
+        *(f"- {name}: {status}" for name, status in r["statuses"].items()),
         "",
     ]
     return "\n".join(lines)
@@ -234,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("family", nargs="?", default="bassin")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument("--share", type=int, default=20, help="qpv_min_share of the third solve")
     parser.add_argument("--speed-only", action="store_true", help="time the baselines only")
     parser.add_argument("--write-docs", action="store_true", help=f"update {DOCS.name}")
     args = parser.parse_args(argv)
@@ -242,8 +274,9 @@ def main(argv: list[str] | None = None) -> int:
         text = speed_section(speed_family(args.family, args.seed), shown)
         heading = SPEED
     else:
-        text = comparison_section(compare_family(args.family, args.seed, args.time_limit), shown)
-        heading = COMPARISON
+        result = compare_family(args.family, args.seed, args.time_limit, args.share)
+        text = comparison_section(result, shown)
+        heading = COMPARISON.format(family=args.family)
     print(text)
     if args.write_docs:
         write_section(heading, text, DOCS)

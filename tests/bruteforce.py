@@ -25,7 +25,7 @@ The state space is small for a handful of students and items with capacity ≤ 3
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
@@ -268,3 +268,38 @@ def brute_force(instance: Instance, previous: Plan | None = None) -> tuple[dict[
 def brute_force_levels(instance: Instance) -> dict[str, float]:
     """The levels of :func:`brute_force`'s optimal plan (objective levels are the optimum)."""
     return brute_force(instance)[0]
+
+
+def best_plan_where(
+    instance: Instance, accept: Callable[[Plan], bool]
+) -> tuple[tuple[float, ...], Plan] | None:
+    """The lexicographic optimum over the valid plans that ``accept`` keeps, by enumeration.
+
+    For rules that depend on the whole plan (no justified envy, the minimum QPV share), where
+    the dynamic programme of :func:`brute_force` does not apply: every combination of the
+    students' programmes that fits the seats is built and tested. Only for tiny instances.
+    Returns the best oriented levels and one plan reaching them (``None``: nothing accepted).
+    """
+    items: list[Offer | WorkshopSlot] = [*instance.offers, *instance.workshop_slots]
+    options = [programmes(instance, s) for s in instance.students]
+    best: tuple[tuple[float, ...], Plan] | None = None
+    for choice in itertools.product(*options):
+        used = [0] * len(items)
+        non_qpv = [0] * len(items)
+        for programme in choice:
+            for item, counts_as_non_qpv in programme.seats:
+                used[item] += 1
+                non_qpv[item] += counts_as_non_qpv
+        if any(
+            used[k] > item.capacity or non_qpv[k] > item.capacity - item.qpv_reserved
+            for k, item in enumerate(items)
+        ):
+            continue
+        plan = Plan(a for p in choice for a in p.assignments)
+        if not accept(plan):
+            continue
+        levels = {name: sum(p.values[name] for p in choice) for name in LEVELS}
+        value = oriented(instance, levels)
+        if best is None or value > best[0]:
+            best = (value, plan)
+    return best

@@ -26,7 +26,7 @@ TOWNS = {"V": (50.357, 3.524), "L": (50.432, 2.833), "D": (51.034, 2.377)}
 """Valenciennes, Lens, Dunkerque: far enough apart that nobody reaches another town."""
 
 
-def _three_towns() -> Instance:
+def _three_towns(stable: bool = False) -> Instance:
     """Three towns that share nothing: three components, each a small exact model."""
     students, offers, slots = [], [], []
     for town, (lat, lon) in TOWNS.items():
@@ -53,7 +53,9 @@ def _three_towns() -> Instance:
                 }
             )
         slots.append({"slot_id": f"{town}W", "lat": lat, "lon": lon, "capacity": 2})
-    return make_instance(students, offers, slots, settings={"workshops_per_student": 1})
+    return make_instance(
+        students, offers, slots, settings={"workshops_per_student": 1, "stable": stable}
+    )
 
 
 @pytest.fixture(scope="module")
@@ -67,8 +69,12 @@ def dask_executor() -> Iterator[Executor]:
         yield client.get_executor()
 
 
-def test_components_on_a_dask_cluster_give_the_in_process_plan(dask_executor: Executor) -> None:
-    instance = _three_towns()
+@pytest.mark.parametrize("stable", [False, True])
+def test_components_on_a_dask_cluster_give_the_in_process_plan(
+    dask_executor: Executor, stable: bool
+) -> None:
+    """With ``stable``, each task also carries the component's no-envy constraints."""
+    instance = _three_towns(stable)
     lines: list[str] = []
     here = solve(instance, time_limit=20, seed=1, progress=solve_callback(lines.append))
     assert sum("component" in line and "solved" in line for line in lines) == 3
@@ -105,3 +111,8 @@ def test_parts_on_a_dask_cluster_give_the_in_process_plan(dask_executor: Executo
     assert check(instance, there.plan).ok
     if by == "town":
         assert there.status == "optimal"
+
+
+def test_parts_refuse_rules_that_reach_across_cuts() -> None:
+    with pytest.raises(ValueError, match="stable"):
+        solve_in_parts(_three_towns(stable=True), time_limit=5)

@@ -366,3 +366,22 @@ def test_pilot_story_through_the_command_line(tmp_path: Path, capsys: Any) -> No
     assert len(letters) < len(pilot.students) / 2  # letters to the affected only
     summary = pd.read_json(plan_v2 / "summary.json", typ="series")
     assert "changes" in summary["levels"]
+
+
+def test_pins_that_break_the_minimum_qpv_share_are_a_conflict() -> None:
+    """Two non-QPV students pinned to a two-seat offer that must keep half its seats for QPV
+    students, one of whom could come: the share cannot hold; one such pin alone could."""
+    students = [{"student_id": s, "pinned_offer": "O0"} for s in ("A", "B")]
+    students.append({"student_id": "Q", "qpv": True})
+    offers = [{"offer_id": "O0", "capacity": 2, "qpv_min_share": 50}]
+    with pytest.raises(InvalidInputError) as caught:
+        solve(make_instance(students, offers))
+    (problem,) = caught.value.problems
+    assert "2 pins cannot all hold" in problem.message and "qpv_min_share" in problem.message
+    both = Plan([Assignment("A", "placement", "O0"), Assignment("B", "placement", "O0")])
+    rules = {v.rule for v in check(make_instance(students, offers), both).violations}
+    assert "qpv_min_share" in rules  # and with Q too, the offer would be over capacity
+    one = make_instance([students[0], students[2]], offers)
+    result = solve(one)
+    assert check(one, result.plan).ok
+    assert result.plan.placements == {"A": ("O0",), "Q": ("O0",)}

@@ -153,6 +153,7 @@ def solve_json(
     seed: int | None = None,
     workers: int = 1,
     progress: Progress | None = None,
+    stable: bool | None = None,
 ) -> dict[str, Any]:
     """Solve a dataset given as JSON and return the result as a JSON-ready dictionary.
 
@@ -173,6 +174,8 @@ def solve_json(
         Solver threads; the same input, seed and workers give the same plan.
     progress
         Receives progress events (see :class:`stagematch.Progress`).
+    stable
+        Only plans without justified envy (default: the dataset's ``stable`` setting).
 
     Returns
     -------
@@ -192,5 +195,12 @@ def solve_json(
         instance = load_json_dataset(data)
     except InvalidInputError as error:
         return problems_document(error)
-    result = solve(instance, time_limit=time_limit, seed=seed, workers=workers, progress=progress)
+    result = solve(
+        instance,
+        time_limit=time_limit,
+        seed=seed,
+        workers=workers,
+        progress=progress,
+        stable=stable,
+    )
     return result_document(result)

@@ -76,6 +76,7 @@ class InstanceArrays:
     offers: ItemArrays
     offer_sector: list[str]
     min_age: FloatArray  # NaN when none
+    min_share: IntArray  # minimum QPV share in percent, the setting applied (0: none)
     reserved_schools: list[frozenset[int]]  # empty: open to every school
     slots: ItemArrays
     n_half_days: int
@@ -172,6 +173,14 @@ class InstanceArrays:
             offer_sector=[o.sector for o in offers],
             min_age=np.fromiter(
                 (np.nan if o.min_age is None else o.min_age for o in offers), float, len(offers)
+            ),
+            min_share=np.fromiter(
+                (
+                    settings.qpv_min_share if o.qpv_min_share is None else o.qpv_min_share
+                    for o in offers
+                ),
+                np.int64,
+                len(offers),
             ),
             reserved_schools=[
                 frozenset(school_index[x] for x in o.reserved_schools) for o in offers

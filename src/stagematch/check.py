@@ -17,6 +17,10 @@ The rules (SPEC, "A valid plan") each have a name used in :attr:`Violation.rule`
 ``capacity``, ``reserved_seats``
     rules 1 and 2, one violation per item (``reserved_seats`` only on items that have reserved
     seats: elsewhere it would repeat ``capacity``);
+``qpv_min_share``
+    an offer with a minimum QPV share (``qpv_min_share``, in percent) that holds *n* students,
+    *k* of them QPV, needs k ≥ min(⌈share·n/100⌉, E), E being the QPV students for whom the
+    offer is a candidate (within their travel limit and eligible); one violation per offer;
 ``travel``
     rule 3, one violation per assignment;
 ``accessibility``, ``min_age``, ``reserved_schools``, ``unavailable``, ``banned``
@@ -64,6 +68,7 @@ RULES: tuple[str, ...] = (
     "unknown_id",
     "capacity",
     "reserved_seats",
+    "qpv_min_share",
     "travel",
     "accessibility",
     "min_age",
@@ -405,6 +410,58 @@ def _eligibility(
     return out
 
 
+def _is_candidate(index: _Index, instance: Instance, student: Student, offer: Offer) -> bool:
+    """Within the student's travel limit and eligible: rules 3 and 4 hold for the pair alone."""
+    span = index.span(instance, offer)
+    unavailable = _unavailable_half_days(instance, student)
+    minutes = _travel(index, instance, student, offer)
+    return not _eligibility(instance, student, offer, span, unavailable, minutes)
+
+
+def _share_violations(
+    instance: Instance,
+    index: _Index,
+    seats: Counter[tuple[str, str]],
+    non_qpv_seats: Counter[tuple[str, str]],
+) -> list[Violation]:
+    """The minimum QPV share, offer by offer.
+
+    The QPV candidates of an offer are only counted where the share is short, and only until
+    there are more of them than the QPV students it holds: then the share is owed whatever
+    their exact number. That keeps the check to the offers that matter.
+    """
+    out: list[Violation] = []
+    qpv_students = [s for s in instance.students if s.qpv]
+    for (kind, iid), held in sorted(seats.items()):
+        if kind != "placement":
+            continue
+        offer = index.offers[iid]
+        share = offer.qpv_min_share
+        share = instance.settings.qpv_min_share if share is None else share
+        qpv_held = held - non_qpv_seats[(kind, iid)]
+        asked = (share * held + 99) // 100
+        if qpv_held >= asked:
+            continue
+        could_come = 0
+        for student in qpv_students:
+            if _is_candidate(index, instance, student, offer):
+                could_come += 1
+                if could_come > qpv_held:
+                    break
+        if qpv_held < min(asked, could_come):
+            out.append(
+                Violation(
+                    "qpv_min_share",
+                    None,
+                    iid,
+                    f"offer {iid} holds {held} students, {qpv_held} of them QPV; its minimum "
+                    f"QPV share of {share}% asks for {asked}, and {could_come}"
+                    f"{' or more' if could_come > qpv_held else ''} QPV students could go there",
+                )
+            )
+    return out
+
+
 def check(instance: Instance, plan: Plan) -> CheckReport:
     """Every hard rule the plan breaks, and the value of every level.
 
@@ -572,6 +629,7 @@ def check(instance: Instance, plan: Plan) -> CheckReport:
                 )
             )
 
+    violations += _share_violations(instance, index, seats, non_qpv_seats)
     violations.sort(
         key=lambda v: (RULES.index(v.rule), v.student_id or "", v.item_id or "", v.message)
     )

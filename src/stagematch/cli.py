@@ -87,6 +87,7 @@ def _solve_and_write(
     time_limit: float | None,
     seed: int | None,
     *,
+    stable: bool = False,
     report: bool = False,
     pseudonymise: bool = False,
     key_file: str | None = None,
@@ -97,6 +98,7 @@ def _solve_and_write(
         time_limit=time_limit,
         seed=seed,
         progress=_TerminalProgress(),
+        stable=True if stable else None,
         previous=previous,
     )
     if out is not None:
@@ -161,6 +163,7 @@ def _solve_command(
         args.out,
         args.time_limit,
         args.seed,
+        stable=args.stable,
         report=args.report,
         pseudonymise=args.pseudonymise,
         key_file=args.key_file,
@@ -223,6 +226,7 @@ def _solve_json(args: argparse.Namespace) -> int:
                 args.out,
                 args.time_limit,
                 args.seed,
+                stable=args.stable,
                 report=args.report,
                 pseudonymise=args.pseudonymise,
                 key_file=args.key_file,
@@ -317,6 +321,12 @@ def build_parser() -> argparse.ArgumentParser:
     def solve_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--time-limit", type=float, default=None, help="seconds (default: settings)")
         p.add_argument("--seed", type=int, default=None, help="random seed (default: settings)")
+        p.add_argument(
+            "--stable",
+            action="store_true",
+            help="only plans without justified envy, the best of them (default: the "
+            "'stable' setting); see docs/fairness.md",
+        )
 
     def export_options(p: argparse.ArgumentParser) -> None:
         p.add_argument(

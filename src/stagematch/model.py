@@ -158,6 +158,7 @@ DateList = Annotated[tuple[IsoDate, ...], BeforeValidator(split_list)]
 Mode = Literal["walk", "bike", "transit", "car"]
 Part = Literal["AM", "PM", "DAY"]
 Level = Literal["qpv_placed", "placed", "changes", "workshops", "coverage", "preference", "travel"]
+Percent = Annotated[int, BeforeValidator(parse_int), Field(ge=0, le=100)]
 
 
 def _mode(value: Any) -> Any:
@@ -195,6 +196,8 @@ class Settings(_Row):
     unranked_cost: Count = 10
     time_limit_s: Annotated[float, BeforeValidator(parse_number), Field(gt=0)] = 60
     seed: Annotated[int, BeforeValidator(parse_int)] = 0
+    stable: Flag = False
+    qpv_min_share: Percent = 0
 
 
 class School(_Row):
@@ -246,6 +249,7 @@ class Offer(_Row):
     reserved_schools: IdList = ()
     accessible: Flag = True
     min_age: Annotated[float, BeforeValidator(parse_number), Field(ge=0, le=120)] | None = None
+    qpv_min_share: Percent | None = None
 
 
 class WorkshopSlot(_Row):

@@ -21,6 +21,7 @@ import numpy as np
 from .candidates import INELIGIBILITY_RULES, Candidates, offer_failures
 from .plan import Plan
 from .result import Unplaced
+from .share import qpv_candidates
 from .travel import nearest_item, reachable
 
 if TYPE_CHECKING:
@@ -35,8 +36,14 @@ RULE_WORDS = {
 }
 
 
-def unplaced_reasons(instance: Instance, cand: Candidates, plan: Plan) -> tuple[Unplaced, ...]:
-    """One :class:`~stagematch.result.Unplaced` per student without a placement, in input order."""
+def unplaced_reasons(
+    instance: Instance, cand: Candidates, plan: Plan, *, stable: bool = False
+) -> tuple[Unplaced, ...]:
+    """One :class:`~stagematch.result.Unplaced` per student without a placement, in input order.
+
+    ``stable``: the plan was made without justified envy, which is then the first reason a
+    free seat stays free.
+    """
     arrays = instance.arrays
     placed = plan.placements
     ids = arrays.student_ids
@@ -60,6 +67,7 @@ def unplaced_reasons(instance: Instance, cand: Candidates, plan: Plan) -> tuple[
         for offer_id in offer_ids:
             holders.setdefault(offer_id, []).append(student_id)
     student_qpv = dict(zip(ids, arrays.qpv.tolist(), strict=True))
+    could_come = qpv_candidates(arrays, cand)
     out = []
     for s, reach, elig in zip(unplaced.tolist(), n_reach.tolist(), n_elig.tolist(), strict=True):
         qpv = bool(arrays.qpv[s])
@@ -71,7 +79,9 @@ def unplaced_reasons(instance: Instance, cand: Candidates, plan: Plan) -> tuple[
         else:
             offers = cand.offers.item[elig_ptr[s] : elig_ptr[s + 1]]
             reason = "capacity"
-            detail = _capacity_detail(instance, offers, qpv, holders, student_qpv)
+            detail = _capacity_detail(
+                instance, offers, qpv, holders, student_qpv, could_come, stable
+            )
         out.append(Unplaced(ids[s], qpv, reason, detail))
     return tuple(out)
 
@@ -102,11 +112,14 @@ def _capacity_detail(
     qpv: bool,
     holders: dict[str, list[str]],
     student_qpv: dict[str, bool],
+    could_come: np.ndarray,
+    stable: bool,
 ) -> str:
     arrays = instance.arrays
     counts: Counter[str] = Counter()
     free_reserved = 0
     free_open = 0
+    held_for_share = 0
     for j in offers.tolist():
         taken = holders.get(arrays.offers.ids[j], [])
         n_qpv = sum(student_qpv[t] for t in taken)
@@ -115,6 +128,12 @@ def _capacity_detail(
         capacity, reserved = int(arrays.offers.capacity[j]), int(arrays.offers.reserved[j])
         free = capacity - len(taken)
         open_free = max(0, min(free, capacity - reserved - (len(taken) - n_qpv)))
+        # A non-QPV student may not take a free seat that would put the offer below its share.
+        share = int(arrays.min_share[j])
+        asked = (share * (len(taken) + 1) + 99) // 100
+        if not qpv and open_free and n_qpv < min(asked, int(could_come[j])):
+            held_for_share += open_free
+            open_free = 0
         free_open += open_free
         free_reserved += free - open_free
     text = (
@@ -124,9 +143,16 @@ def _capacity_detail(
     )
     if free_reserved and not qpv:
         text += f"; {free_reserved} free seat(s) are reserved for QPV students"
+    if held_for_share:
+        text += (
+            f"; {held_for_share} free seat(s) are held for QPV students by the offers' minimum "
+            "QPV share"
+        )
     if free_open or (free_reserved and qpv):
         text += (
             "; a seat is still free: placing this student would cost a level ranked above"
             " 'placed', or the solver stopped before proving that level"
         )
+        if stable:
+            text += ", or it would give a student ranked higher there justified envy (stable plan)"
     return text

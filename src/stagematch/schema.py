@@ -101,6 +101,14 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
         "unranked_cost": "Preference cost of a placement that matches none of the student's wishes.",
         "time_limit_s": "Solver budget in seconds.",
         "seed": "Solver seed: the same input and seed give the same plan.",
+        "stable": (
+            "`true`: the best plan among those without justified envy (see Fairness); "
+            "fewer students are placed."
+        ),
+        "qpv_min_share": (
+            "Minimum percentage of QPV students among each offer's students, while enough "
+            "QPV students could go there (see Fairness › Minimum QPV share); 0: none."
+        ),
     },
     "schools": {
         "school_id": "The school's id (UAI). Unique.",
@@ -143,6 +151,7 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
         "reserved_schools": "If set, only students of these schools.",
         "accessible": "Accessible to students who need it.",
         "min_age": "Minimum age.",
+        "qpv_min_share": "This offer's minimum QPV share in percent (default: the setting).",
     },
     "workshop_slots": {
         "slot_id": "Unique id.",
@@ -180,6 +189,8 @@ EXAMPLE_DATASET: dict[str, Any] = {
         "unranked_cost": 10,
         "time_limit_s": 10,
         "seed": 0,
+        "stable": False,
+        "qpv_min_share": 0,
     },
     "schools": [
         {
@@ -233,6 +244,7 @@ EXAMPLE_DATASET: dict[str, Any] = {
             "reserved_schools": ["0590221V"],
             "accessible": True,
             "min_age": 15,
+            "qpv_min_share": 50,
         },
         {"offer_id": "O002", "host_id": "H02", "sector": "law", "commune": "62498", "capacity": 1},
     ],

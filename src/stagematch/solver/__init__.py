@@ -34,6 +34,7 @@ from ..model import CHANGES, Instance
 from ..plan import Assignment, Plan
 from ..reasons import unplaced_reasons
 from ..result import LevelResult, Result, level_result
+from ..share import qpv_candidates, repair_share, share_binds
 from .bounds import level_bounds
 from .cpsat import ComponentData, ComponentOutcome, PairFlags, evaluate_level
 from .fixed import pair_flags, pin_conflicts
@@ -41,12 +42,16 @@ from .flow import FLOW_LEVELS, ranges, solve_placement_flow
 from .greedy import complete_greedily, keep_previous
 from .lns import SearchState, improve
 from .shortlist import MINUTES_SPAN, shortlist
+from .stable import ExtraConstraints, Stability
 from .tasks import ExactTask, InProcess, solve_exact
 
 __all__ = ["Progress", "check_pins", "solve"]
 
 EXACT_PAIRS = 30_000
 """Components with at most this many candidate pairs are solved as one exact CP-SAT model."""
+
+STABLE_EXACT_PAIRS = 30_000
+"""The same limit with ``stable=True`` (larger components: neighbourhood search, still stable)."""
 
 SHORTLIST = 40
 """Cheapest candidate placements per student the flow starts from (it adds what it needs)."""
@@ -90,6 +95,7 @@ def solve(
     seed: int | None = None,
     workers: int = 1,
     progress: Progress | None = None,
+    stable: bool | None = None,
     previous: Plan | None = None,
     executor: Executor | None = None,
     pairs: Candidates | None = None,
@@ -110,6 +116,9 @@ def solve(
         CP-SAT search workers (threads).
     progress
         Receives progress events (see :class:`Progress`).
+    stable
+        Only plans without justified envy (``docs/fairness.md``), the best of them
+        (default: ``settings.stable``).
     previous
         A plan to stay close to (re-planning, see :func:`stagematch.resolve`): the level
         ``changes`` counts the students whose items differ from it, right after ``placed``
@@ -131,6 +140,7 @@ def solve(
         that cannot all hold together.
     """
     settings = instance.settings
+    stable = settings.stable if stable is None else bool(stable)
     time_limit = settings.time_limit_s if time_limit is None else float(time_limit)
     seed = settings.seed if seed is None else int(seed)
     progress = progress or Progress()
@@ -153,8 +163,13 @@ def solve(
     flags = pair_flags(instance, cand, previous)
     mark = phase("candidates", started)
     objective = objective_levels(settings.objective, replanning=previous is not None)
-    leading = _flow_prefix(objective)
     arrays = instance.arrays
+    share_candidates = qpv_candidates(arrays, cand)
+    # The flow knows neither stability nor the QPV share: its optima are then only bounds,
+    # and every component optimises those levels itself.
+    exact_flow = not stable and not share_binds(arrays, share_candidates)
+    leading = _flow_prefix(objective) if exact_flow else []
+    stability = _stability(instance, cand, flags, previous) if stable else None
     short = _with_fixed_pairs(cand, shortlist(cand, arrays.n_students, SHORTLIST), flags)
     mark = phase("shortlist", mark)
     active = np.zeros(len(cand.offers), dtype=bool)
@@ -188,6 +203,13 @@ def solve(
             np.flatnonzero(flags.slot_previous),
         )
         unchanged = ~flags.changed(cand, offer_chosen, slot_chosen, arrays.n_students)
+    if stability is not None:
+        offer_chosen = stability.start()
+        mark = phase("deferred acceptance", mark)
+    # Repaired to the share before the greedy pass, which then refills seats within it.
+    dropped = repair_share(arrays, cand, offer_chosen, share_candidates, flags.offer_pinned)
+    if dropped and stability is not None:
+        stability.drop_envied(offer_chosen)
     offer_chosen, slot_chosen = complete_greedily(
         arrays,
         cand,
@@ -197,6 +219,8 @@ def solve(
         settings.workshops_per_student,
         short,
         unchanged,
+        new_placements=stability is None,
+        share_candidates=share_candidates,
     )
     mark = phase("greedy", mark)
     components = _components(instance, cand, short)
@@ -213,25 +237,35 @@ def solve(
     runner = executor or InProcess()
     exact: dict[int, tuple[_Component, Future[ComponentOutcome]]] = {}
     for k, comp in enumerate(components):
-        if comp.n_pairs <= EXACT_PAIRS:
+        if comp.n_pairs <= (STABLE_EXACT_PAIRS if stable else EXACT_PAIRS):
             pieces = _materialise(cand, comp, offer_ptr, slot_ptr)
-            data = _component_data(instance, cand, pieces, scale, flags)
-            hint_x = offer_chosen[pieces.offer_pairs]
-            hint_y = slot_chosen[pieces.slot_pairs]
-            fixed = {lvl: evaluate_level(data, lvl, hint_x, hint_y) for lvl in leading}
-            task = ExactTask(data, objective, fixed, hint_x, hint_y, budgets[k], seed, workers)
+            task = _exact_task(
+                instance,
+                cand,
+                pieces,
+                (offer_chosen, slot_chosen),
+                flags,
+                share_candidates,
+                stability,
+                objective,
+                leading,
+                scale,
+                (budgets[k], seed, workers),
+            )
             exact[k] = (pieces, runner.submit(solve_exact, task))
     for done, comp in enumerate(components, start=1):
         k = done - 1
+        placed = flow_placed[comp.students]
+        flow_best = {
+            "qpv_placed": float((placed & arrays.qpv[comp.students]).sum()),
+            "placed": float(placed.sum()),
+        }
         if k in exact:
             pieces, future = exact[k]
-            outcome = _apply(future.result(), pieces, offer_chosen, slot_chosen, leading, progress)
+            outcome = _apply(
+                future.result(), pieces, offer_chosen, slot_chosen, leading, progress, flow_best
+            )
         else:
-            placed = flow_placed[comp.students]
-            flow_best = {
-                "qpv_placed": float((placed & arrays.qpv[comp.students]).sum()),
-                "placed": float(placed.sum()),
-            }
             outcome = _solve_by_search(
                 instance,
                 cand,
@@ -246,6 +280,8 @@ def solve(
                 short,
                 flow_best,
                 flags,
+                share_candidates,
+                stability,
             )
         for lvl, (value, bound, proven) in outcome.items():
             totals[lvl][0] += value
@@ -268,7 +304,7 @@ def solve(
         if lvl == "travel":
             value, bound = value / scale, bound / scale
         levels[lvl] = level_result(lvl, value, bound)
-    unplaced = unplaced_reasons(instance, cand, plan)
+    unplaced = unplaced_reasons(instance, cand, plan, stable=stable)
     mark = phase("reasons", mark)
     seconds["total"] = mark - started
     o_pick = np.flatnonzero(offer_chosen)
@@ -376,6 +412,32 @@ def _residual(
     return capacity, reserved, students, usable
 
 
+def _stability(
+    instance: Instance, cand: Candidates, flags: PairFlags, previous: Plan | None
+) -> Stability:
+    """Stability for this solve, or why it cannot be had.
+
+    Its warm start is deferred acceptance's plan, which knows neither pinned placements nor
+    a previous plan; a pin may even force justified envy. Rather than return a plan that is
+    not what was asked, the combination is refused.
+    """
+    pinned = flags.offer_pinned is not None and bool(flags.offer_pinned.any())
+    if pinned or previous is not None:
+        what = "pinned placements (pinned_offer)" if pinned else "re-planning (a previous plan)"
+        raise InvalidInputError(
+            [
+                Problem(
+                    "settings",
+                    None,
+                    "stable",
+                    "true",
+                    f"stable plans cannot be combined with {what} yet",
+                )
+            ]
+        )
+    return Stability(instance, cand)
+
+
 def _flow_prefix(objective: list[str]) -> list[str]:
     """The leading levels the flow proves: any run of ``qpv_placed``/``placed`` at the top."""
     prefix: list[str] = []
@@ -475,7 +537,12 @@ def _materialise(
 
 
 def _component_data(
-    instance: Instance, cand: Candidates, comp: _Component, scale: int, flags: PairFlags
+    instance: Instance,
+    cand: Candidates,
+    comp: _Component,
+    scale: int,
+    flags: PairFlags,
+    share_candidates: IntArray,
 ) -> ComponentData:
     """The component's students, pairs and items, renumbered from 0."""
     arrays = instance.arrays
@@ -507,8 +574,40 @@ def _component_data(
         slot_capacity=slots.capacity[slots_used],
         slot_reserved=slots.reserved[slots_used],
         n_half_days=instance.n_half_days,
+        offer_min_share=arrays.min_share[offers_used],
+        offer_qpv_candidates=share_candidates[offers_used],
+        offer_outside_held=np.zeros(len(offers_used), dtype=np.int64),
+        offer_outside_qpv=np.zeros(len(offers_used), dtype=np.int64),
         **flags.restrict(comp.offer_pairs, comp.slot_pairs, comp.students),
     )
+
+
+def _exact_task(
+    instance: Instance,
+    cand: Candidates,
+    comp: _Component,
+    chosen: tuple[np.ndarray, np.ndarray],
+    flags: PairFlags,
+    share_candidates: IntArray,
+    stability: Stability | None,
+    objective: list[str],
+    leading: list[str],
+    scale: int,
+    run: tuple[float, int, int],
+) -> ExactTask:
+    """The component as a self-contained task; ``run`` is its budget, seed and workers."""
+    offer_chosen, slot_chosen = chosen
+    data = _component_data(instance, cand, comp, scale, flags, share_candidates)
+    hint_x = offer_chosen[comp.offer_pairs]
+    hint_y = slot_chosen[comp.slot_pairs]
+    fixed = {lvl: evaluate_level(data, lvl, hint_x, hint_y) for lvl in leading}
+    extra: ExtraConstraints | None = None
+    if stability is not None:
+        extra = stability.for_component(
+            comp.offer_pairs, data.offer_student, data.offer_item, data.offer_capacity
+        )
+    budget, seed, workers = run
+    return ExactTask(data, objective, fixed, hint_x, hint_y, budget, seed, workers, extra)
 
 
 def _apply(
@@ -518,16 +617,22 @@ def _apply(
     slot_chosen: np.ndarray,
     leading: list[str],
     progress: Progress,
+    flow_best: dict[str, float],
 ) -> dict[str, LevelTriple]:
-    """Write an exact component's plan into the chosen flags and report the levels it optimised."""
+    """Write an exact component's plan into the chosen flags and report the levels it optimised.
+
+    ``flow_best`` (the flow's optima for the component) bounds ``qpv_placed`` and ``placed``
+    of every plan, so it caps the bounds CP-SAT proves when the flow is not exact for them.
+    """
     offer_chosen[comp.offer_pairs] = outcome.offer_chosen
     slot_chosen[comp.slot_pairs] = outcome.slot_chosen
-    for lvl, out in outcome.levels.items():
+    out: dict[str, LevelTriple] = {}
+    for lvl, level in outcome.levels.items():
         if lvl not in leading:
-            progress.on_level(lvl, float(out.value), float(out.bound))
-    return {
-        lvl: (float(out.value), float(out.bound), out.proven) for lvl, out in outcome.levels.items()
-    }
+            progress.on_level(lvl, float(level.value), float(level.bound))
+        bound = min(level.bound, flow_best[lvl]) if lvl in flow_best else level.bound
+        out[lvl] = (float(level.value), float(bound), bool(level.proven or level.value == bound))
+    return out
 
 
 def _solve_by_search(
@@ -544,6 +649,8 @@ def _solve_by_search(
     offer_order: IntArray,
     flow_best: dict[str, float],
     flags: PairFlags,
+    share_candidates: IntArray,
+    stability: Stability | None,
 ) -> dict[str, LevelTriple]:
     """Large-neighbourhood search on a big component; bounds from :mod:`.bounds`.
 
@@ -565,6 +672,8 @@ def _solve_by_search(
         seed,
         offer_order,
         flags,
+        share_candidates,
+        stability,
     )
     # Evaluate on the chosen pairs only: a model of the whole component would not fit.
     members = np.zeros(arrays.n_students, dtype=bool)
@@ -574,7 +683,7 @@ def _solve_by_search(
         np.flatnonzero(offer_chosen & members[cand.offers.student]),
         np.flatnonzero(slot_chosen & members[cand.slots.student]),
     )
-    data = _component_data(instance, cand, chosen, scale, PairFlags())
+    data = _component_data(instance, cand, chosen, scale, PairFlags(), share_candidates)
     x = np.ones(len(chosen.offer_pairs), dtype=bool)
     y = np.ones(len(chosen.slot_pairs), dtype=bool)
     values = {lvl: float(evaluate_level(data, lvl, x, y)) for lvl in objective if lvl != CHANGES}

@@ -4,7 +4,8 @@ Variables are one Boolean per candidate pair (student–offer ``x``, student–s
 3 and 4 hold by construction (only candidates exist); the model adds capacity and reserved
 seats (rules 1–2), no overlap as one clique constraint per student and distinct start half-day
 (items are half-day intervals, so cliques at start points cover every overlap: rule 5), the
-placement count and "a workshop at most once" (rule 6).
+placement count and "a workshop at most once" (rule 6), and each offer's minimum QPV share
+(:mod:`stagematch.share`). Further constraints (stability, :mod:`.stable`) come in through a hook.
 
 Levels are optimised in order; after each solve the level is fixed at the value reached
 (``>=`` for maximised levels, ``<=`` for minimised ones) and the solution is kept as the hint
@@ -52,6 +53,10 @@ class ComponentData:
     slot_capacity: IntArray
     slot_reserved: IntArray
     n_half_days: int
+    offer_min_share: IntArray  # percent per offer (0: none)
+    offer_qpv_candidates: IntArray  # QPV students for whom the offer is a candidate, all of them
+    offer_outside_held: IntArray  # students outside the model holding the offer
+    offer_outside_qpv: IntArray  # ... of whom QPV
     # Pinned pairs are always chosen (``None``: no pins).
     offer_pinned: BoolArray | None = None
     slot_pinned: BoolArray | None = None
@@ -148,6 +153,7 @@ class _Model:
         self._seats(
             data.slot_item, data.slot_student, data.slot_capacity, data.slot_reserved, self.y
         )
+        self._min_share()
         x_by_student = _group(data.offer_student, data.n_students)
         y_by_student = _group(data.slot_student, data.n_students)
         self.placed: list[cp_model.IntVar] = []
@@ -245,6 +251,31 @@ class _Model:
                         <= int(capacity[j] - reserved[j])
                     )
 
+    def _min_share(self) -> None:
+        """k ≥ min(⌈q·n/100⌉, E) per offer, as ``q·n ≤ 100·k`` or ``k = E``.
+
+        ``k ≥ ⌈q·n/100⌉`` is ``q·n ≤ 100·k`` for integers. Every QPV holder is one of the E
+        candidates, so ``k ≥ E`` means ``k = E``: all of them are there. Students outside the
+        model (large-neighbourhood search) count with their fixed seats.
+        """
+        d = self.data
+        by_item = _group(d.offer_item, len(d.offer_capacity))
+        for j, pairs in enumerate(by_item):
+            share = int(d.offer_min_share[j])
+            missing = int(d.offer_qpv_candidates[j] - d.offer_outside_qpv[j])
+            if share == 0 or missing <= 0 or not len(pairs):
+                continue
+            qpv_pairs = [self.x[k] for k in pairs if d.qpv[d.offer_student[k]]]
+            n = int(d.offer_outside_held[j]) + cp_model.LinearExpr.sum([self.x[k] for k in pairs])
+            k_qpv = int(d.offer_outside_qpv[j]) + cp_model.LinearExpr.sum(qpv_pairs)
+            by_share = share * n <= 100 * k_qpv
+            if len(qpv_pairs) < missing:  # they cannot all come: the share must hold
+                self.model.add(by_share)
+                continue
+            everyone = self.model.new_bool_var(f"all_qpv{j}")
+            self.model.add(cp_model.LinearExpr.sum(qpv_pairs) >= missing).only_enforce_if(everyone)
+            self.model.add(by_share).only_enforce_if(~everyone)
+
     def _workshop_once(self, ys: IntArray) -> None:
         workshops = self.data.slot_workshop[ys]
         for w in np.unique(workshops):
@@ -285,6 +316,7 @@ def solve_component(
     workers: int,
     on_level: Callable[[str, int, int], None] | None = None,
     deterministic_time: float | None = None,
+    extra_constraints: Callable[[cp_model.CpModel, list[cp_model.IntVar]], None] | None = None,
 ) -> ComponentOutcome:
     """Optimise ``objective`` level by level within ``deadline`` (a ``time.monotonic`` value).
 
@@ -294,9 +326,13 @@ def solve_component(
     them: it is the warm start, and what is returned for a level that gets no solution in time,
     so the outcome is never worse than the hint. ``deterministic_time`` caps each level in
     CP-SAT's deterministic time units, which makes the result independent of machine load.
+    ``extra_constraints(model, x)`` adds constraints on the placement variables (e.g.
+    stability); the hint must satisfy them too.
     """
     built = _Model(data)
     model = built.model
+    if extra_constraints is not None:
+        extra_constraints(model, built.x)
     for level, value in fixed_levels.items():
         expr = built.expressions[level]
         model.add(expr >= value if level in MAXIMISED_LEVELS else expr <= value)
@@ -328,9 +364,10 @@ def solve_component(
         solver.parameters.linearization_level = 2
         if deterministic_time is not None:
             solver.parameters.max_deterministic_time = deterministic_time
-        else:
+        elif extra_constraints is None:
             # Exact models of small components: probing costs a fixed ~0.03 s per solve, a
             # third of a level's time, for little gain (pilot: 1.15 s → 0.91 s, same optimum).
+            # Stability constraints need it (pilot, a 944-pair part: 3.9 s → 1.1 s).
             solver.parameters.cp_model_probing_level = 0
         status = solver.solve(model)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):

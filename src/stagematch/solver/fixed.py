@@ -22,6 +22,7 @@ from ..candidates import INELIGIBILITY_RULES, Candidates, offer_failures, slot_f
 from ..errors import Problem
 from ..model import Instance
 from ..plan import Plan
+from ..share import qpv_candidates
 from ..travel import Pairs, minutes_for
 from .cpsat import PairFlags
 
@@ -166,7 +167,70 @@ def pin_conflicts(instance: Instance, cand: Candidates) -> list[Problem]:
         members = [free[i] for i in core]
         problems.append(_conflict_problem(instance, [pins[i] for i in members]))
         free = [i for i in free if i not in set(members)]
+    problems += _share_conflicts(instance, cand, [pins[i] for i in free])
     return problems
+
+
+def _share_conflicts(
+    instance: Instance, cand: Candidates, pins: list[tuple[str, int, int]]
+) -> list[Problem]:
+    """Non-QPV pins that leave an offer no way to keep its minimum QPV share.
+
+    With ``m`` non-QPV students pinned to an offer of ``capacity`` seats, the most QPV students
+    it can hold is ``min(E, capacity − m)`` (*E*: its QPV candidates); the share asks
+    ``k ≥ min(⌈q·(m + k)/100⌉, E)`` for some ``k`` from the QPV pins up to that. The smallest
+    ``m`` for which no ``k`` fits names the pins: any ``m`` of the offer's non-QPV pins break
+    the share together (even if every QPV candidate came), and ``m − 1`` of them need not.
+    """
+    arrays = instance.arrays
+    offers = arrays.offers
+    qpv_count = qpv_candidates(arrays, cand)
+    problems = []
+    for j in np.flatnonzero((arrays.min_share > 0) & (qpv_count > 0)).tolist():
+        mine = [p for p in pins if p[0] == "offers" and p[2] == j]
+        others = [p for p in mine if not arrays.qpv[p[1]]]
+        share, supply, capacity = (
+            int(arrays.min_share[j]),
+            int(qpv_count[j]),
+            int(offers.capacity[j]),
+        )
+        qpv_pinned = len(mine) - len(others)
+        breaking = next(
+            (
+                m
+                for m in range(1, len(others) + 1)
+                if not _share_possible(m, qpv_pinned, share, supply, capacity)
+            ),
+            None,
+        )
+        if breaking is None:
+            continue
+        named = others[:breaking]
+        listing = "; ".join(
+            f"{arrays.student_ids[s]} (row {instance.row_number('students', s)}) → {offers.ids[o]}"
+            for _, s, o in named
+        )
+        count = f"these {breaking} pins cannot all hold" if breaking > 1 else "this pin cannot hold"
+        problems.append(
+            Problem(
+                "students",
+                instance.row_number("students", named[0][1]),
+                "pinned_offer",
+                offers.ids[j],
+                f"{count} ({offers.ids[j]} must keep at least {share} % of its students for "
+                f"QPV students (qpv_min_share), {supply} of whom could come, and {capacity} "
+                f"seat(s)): {listing}",
+            )
+        )
+    return problems
+
+
+def _share_possible(m: int, qpv_pinned: int, share: int, supply: int, capacity: int) -> bool:
+    """Can an offer holding ``m`` pinned non-QPV students keep its share with some QPV count?"""
+    return any(
+        k >= min((share * (m + k) + 99) // 100, supply)
+        for k in range(qpv_pinned, min(supply, capacity - m) + 1)
+    )
 
 
 def _pins_model(

@@ -32,18 +32,38 @@ def half_day_masks(items: ItemArrays) -> np.ndarray:
 
 
 class _Seats:
-    """Seats taken per item, and by non-QPV students (who may not use reserved seats)."""
+    """Seats taken per item, and by non-QPV students (who may not use reserved seats).
 
-    def __init__(self, items: ItemArrays, student: IntArray, item: IntArray, qpv: BoolArray):
+    With ``min_share`` and ``could_come`` (offers: :mod:`stagematch.share`), a non-QPV
+    student may only take a seat that keeps the item within its minimum QPV share; a QPV
+    student never breaks it.
+    """
+
+    def __init__(
+        self,
+        items: ItemArrays,
+        student: IntArray,
+        item: IntArray,
+        qpv: BoolArray,
+        min_share: IntArray | None = None,
+        could_come: IntArray | None = None,
+    ):
         self.capacity = items.capacity
         self.open_limit = items.capacity - items.reserved
         self.used = np.bincount(item, minlength=len(items)).astype(np.int64)
         self.used_open = np.bincount(item[~qpv[student]], minlength=len(items)).astype(np.int64)
+        self.min_share = min_share
+        self.could_come = could_come
 
     def free(self, item: IntArray, is_qpv: bool) -> BoolArray:
         ok = self.used[item] < self.capacity[item]
         if not is_qpv:
             ok &= self.used_open[item] < self.open_limit[item]
+            if self.min_share is not None and self.could_come is not None:
+                used_qpv = self.used[item] - self.used_open[item]
+                ok &= (self.min_share[item] * (self.used[item] + 1) <= 100 * used_qpv) | (
+                    used_qpv >= self.could_come[item]
+                )
         return np.asarray(ok)
 
     def take(self, item: int, is_qpv: bool) -> None:
@@ -61,12 +81,19 @@ def complete_greedily(
     workshops_per_student: int,
     offer_order: IntArray,
     unchanged: BoolArray | None = None,
+    *,
+    new_placements: bool = True,
+    share_candidates: IntArray | None = None,
 ) -> tuple[BoolArray, BoolArray]:
     """Add sessions and placements to the plan in ``offer_chosen``/``slot_chosen`` (copies).
 
     ``offer_order`` lists the placement pairs to consider, grouped by student, cheapest first
     (see :mod:`.shortlist`). When re-planning, ``unchanged`` marks the students whose items
-    are still the previous plan's: levels ranked below ``changes`` leave them alone.
+    are still the previous plan's: levels ranked below ``changes`` leave them alone. With
+    ``new_placements=False`` only sessions are added: a stable plan stays stable (a new
+    placement could give a student of higher priority justified envy). With
+    ``share_candidates`` (each offer's QPV candidates) placements keep every offer's minimum
+    QPV share, if the plan given kept it.
     """
     protect = False
     offer_chosen, slot_chosen = offer_chosen.copy(), slot_chosen.copy()
@@ -89,7 +116,14 @@ def complete_greedily(
     np.bitwise_or.at(occupied, held_student, item_masks[held_item])
     np.bitwise_or.at(occupied, w_student[slot_chosen], slot_mask[slot_chosen])
     placements = np.bincount(held_student, minlength=n)
-    offer_seats = _Seats(arrays.offers, held_student, held_item, arrays.qpv)
+    offer_seats = _Seats(
+        arrays.offers,
+        held_student,
+        held_item,
+        arrays.qpv,
+        None if share_candidates is None else arrays.min_share,
+        share_candidates,
+    )
     slot_seats = _Seats(arrays.slots, w_student[slot_chosen], w_item[slot_chosen], arrays.qpv)
     offer_ptr = np.searchsorted(offers.student[offer_order], np.arange(n + 1))
     slot_order = np.lexsort((slots.minutes, w_student))
@@ -149,7 +183,9 @@ def complete_greedily(
 
     # Adding an item only ever raises workshops and coverage, and costs preference and travel:
     # stop at the first minimised level so no level ranked above a step is ever made worse.
-    steps = {"workshops": add_workshops, "coverage": add_placements}
+    steps = {"workshops": add_workshops}
+    if new_placements:
+        steps["coverage"] = add_placements
     # Below ``changes``, a step may only add to students who changed already.
     for level in objective:
         if level in ("preference", "travel"):

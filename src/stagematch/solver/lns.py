@@ -27,6 +27,7 @@ from ..candidates import Candidates
 from ..geo import to_unit_vectors
 from ..model import MAXIMISED_LEVELS
 from .cpsat import ComponentData, PairFlags, evaluate_level, solve_component
+from .stable import Stability
 
 NEIGHBOURHOOD = 120  # students freed per step
 PAIRS_PER_STUDENT = 24  # cheapest candidate placements kept per student in a step
@@ -51,8 +52,13 @@ def _neighbourhood_data(
     workshops_per_student: int,
     scale: int,
     flags: PairFlags,
+    share_candidates: IntArray,
 ) -> tuple[ComponentData, IntArray, IntArray]:
-    """The sub-problem of ``students`` with everyone else's seats taken out."""
+    """The sub-problem of ``students`` with everyone else's seats taken out.
+
+    The minimum QPV share counts an offer's students inside and outside together, so the
+    outside counts go with the data rather than into the capacities alone.
+    """
     inside = np.zeros(arrays.n_students, dtype=bool)
     inside[students] = True
     local = np.full(arrays.n_students, -1, dtype=np.int64)
@@ -102,6 +108,10 @@ def _neighbourhood_data(
         slot_capacity=w_capacity,
         slot_reserved=np.clip(slots.reserved[slots_used] - w_used_qpv[slots_used], 0, w_capacity),
         n_half_days=arrays.n_half_days,
+        offer_min_share=arrays.min_share[offers_used],
+        offer_qpv_candidates=share_candidates[offers_used],
+        offer_outside_held=o_used[offers_used],
+        offer_outside_qpv=o_used_qpv[offers_used],
         **flags.restrict(o_pairs, w_pairs, students),
     )
     return data, o_pairs, w_pairs
@@ -141,11 +151,16 @@ def improve(
     seed: int,
     offer_order: IntArray,
     flags: PairFlags,
+    share_candidates: IntArray,
+    stability: Stability | None = None,
 ) -> int:
     """Improve ``state`` in place by neighbourhood steps over ``students``; returns the steps.
 
-    ``leading`` are the levels proven optimal by the flow: each neighbourhood keeps their value.
+    ``leading`` are the levels proven optimal by the flow: each neighbourhood keeps their value
+    (the others, those two included when the flow does not prove them, are optimised).
     ``flags`` carries pins (kept in every neighbourhood) and the previous plan.
+    ``share_candidates`` are the QPV candidates of each offer (:mod:`stagematch.share`); with
+    ``stability``, every step keeps the plan free of justified envy.
     """
     if len(students) <= 1:
         return 0
@@ -186,13 +201,22 @@ def improve(
                 workshops_per_student,
                 scale,
                 flags,
+                share_candidates,
             )
             hint_x = state.offer_chosen[o_pairs]
             hint_y = state.slot_chosen[w_pairs]
             before = [evaluate_level(data, lvl, hint_x, hint_y) for lvl in objective]
-            fixed = {
-                lvl: before[i] for i, lvl in enumerate(objective) if lvl in ("qpv_placed", "placed")
-            }
+            fixed = {lvl: before[i] for i, lvl in enumerate(objective) if lvl in leading}
+            extra = None
+            if stability is not None:
+                extra = stability.for_neighbourhood(
+                    state.offer_chosen,
+                    members,
+                    o_pairs,
+                    data.offer_student,
+                    data.offer_item,
+                    data.offer_capacity,
+                )
             outcome = solve_component(
                 data,
                 objective,
@@ -203,6 +227,7 @@ def improve(
                 seed,
                 1,
                 deterministic_time=STEP_DETERMINISTIC_TIME,
+                extra_constraints=extra,
             )
             after = [
                 evaluate_level(data, lvl, outcome.offer_chosen, outcome.slot_chosen)

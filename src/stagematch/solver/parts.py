@@ -185,8 +185,17 @@ def solve_in_parts(
         How many parts the executor runs at once: the parts' budgets add up to about
         ``concurrency`` times the time left, so one worker given the budgets of two takes
         about twice as long, with the same plan.
+
+    Raises
+    ------
+    ValueError
+        With ``stable`` or a ``qpv_min_share``: both rules reach across the cuts.
     """
     settings = instance.settings
+    if settings.stable or (instance.arrays.min_share > 0).any():
+        # Both rules reach across a cut: envy between students of two parts, and a share
+        # that counts the QPV students of every part who could come.
+        raise ValueError("solving by parts does not support stable plans or qpv_min_share yet")
     time_limit = settings.time_limit_s if time_limit is None else float(time_limit)
     seed = settings.seed if seed is None else int(seed)
     progress = progress or Progress()

@@ -18,6 +18,7 @@ from typing import ParamSpec, TypeVar
 
 from ..arrays import BoolArray
 from .cpsat import ComponentData, ComponentOutcome, solve_component
+from .stable import ExtraConstraints
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -35,6 +36,7 @@ class ExactTask:
     budget: float  # seconds
     seed: int
     workers: int
+    extra: ExtraConstraints | None = None  # e.g. no justified envy; picklable (not a lambda)
 
 
 def solve_exact(task: ExactTask) -> ComponentOutcome:
@@ -48,6 +50,7 @@ def solve_exact(task: ExactTask) -> ComponentOutcome:
         time.monotonic() + task.budget,
         task.seed,
         task.workers,
+        extra_constraints=task.extra,
     )
 
 
