@@ -196,6 +196,14 @@ class _Index:
         self.schools: dict[str, School] = {s.school_id: s for s in instance.schools}
         self.offers: dict[str, Offer] = {o.offer_id: o for o in instance.offers}
         self.slots: dict[str, WorkshopSlot] = {s.slot_id: s for s in instance.workshop_slots}
+        # Every pin as the assignment it asks for (a diff checks one pair at a time: the
+        # students without pins must not be walked through on every call).
+        self.pins: list[Assignment] = [
+            Assignment(s.student_id, kind, iid)  # type: ignore[arg-type]
+            for s in instance.students
+            for kind, pinned in (("placement", s.pinned_offer), ("workshop", s.pinned_slots))
+            for iid in pinned
+        ]
         # When two rows give the same (origin, destination), the first one counts.
         self.overrides: dict[tuple[str, str], float] = {}
         for t in instance.travel_times:
@@ -590,21 +598,16 @@ def check(instance: Instance, plan: Plan) -> CheckReport:
 
     # Pins: every pinned item is in the plan.
     given = set(plan.assignments)
-    for student in instance.students:
-        for kind, pinned in (
-            ("placement", student.pinned_offer),
-            ("workshop", student.pinned_slots),
-        ):
-            for iid in pinned:
-                if Assignment(student.student_id, kind, iid) not in given:  # type: ignore[arg-type]
-                    violations.append(
-                        Violation(
-                            "pinned",
-                            student.student_id,
-                            iid,
-                            f"{student.student_id} is pinned to {iid}, which the plan does not give",
-                        )
-                    )
+    for pin in index.pins:
+        if pin not in given:
+            violations.append(
+                Violation(
+                    "pinned",
+                    pin.student_id,
+                    pin.item_id,
+                    f"{pin.student_id} is pinned to {pin.item_id}, which the plan does not give",
+                )
+            )
 
     # Rules 1 and 2, per item.
     for (kind, iid), count in sorted(seats.items()):
