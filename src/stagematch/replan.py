@@ -22,7 +22,7 @@ from typing import Literal
 import pandas as pd
 
 from .check import check
-from .export import read_plan
+from .export import read_plan, read_result
 from .model import Instance
 from .plan import Assignment, Plan
 from .result import Result
@@ -133,8 +133,6 @@ def diff(
     one as a :class:`~stagematch.result.Result` or a plan folder — its dataset is the one the
     reasons are given against.
     """
-    from .export import read_result
-
     old = _plan_of(before)
     new = after if isinstance(after, Result) else read_result(after)
     instance = new.instance

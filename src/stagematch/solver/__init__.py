@@ -149,12 +149,7 @@ def solve(
     # and explaining the unplaced (about 15 s on an académie).
     deadline = started + time_limit - min(20.0, 0.15 * time_limit)
     seconds: dict[str, float] = {}
-
-    def phase(name: str, since: float) -> float:
-        now = time.monotonic()
-        seconds[name] = now - since
-        progress.on_phase(name, seconds[name])
-        return now
+    phase = phase_timer(progress, seconds)
 
     cand = candidates(instance) if pairs is None else pairs
     problems = pin_conflicts(instance, cand)
@@ -341,6 +336,19 @@ def solve(
         travel_minutes=travel,
         wish_rank=ranks,
     )
+
+
+def phase_timer(progress: Progress, seconds: dict[str, float]) -> Callable[[str, float], float]:
+    """``phase(name, since)``: record a phase's seconds in ``seconds``, tell ``progress``, and
+    return now (the start of the next phase)."""
+
+    def phase(name: str, since: float) -> float:
+        now = time.monotonic()
+        seconds[name] = now - since
+        progress.on_phase(name, seconds[name])
+        return now
+
+    return phase
 
 
 def check_pins(instance: Instance) -> list[Problem]:

@@ -277,21 +277,21 @@ def _span(instance: Instance, pin: tuple[str, int, int]) -> tuple[int, int]:
     return int(items.first_half_day[pin[2]]), int(items.last_half_day[pin[2]])
 
 
-def _feasible(model: cp_model.CpModel, assumed: list[cp_model.IntVar]) -> bool:
+def _solve_assuming(
+    model: cp_model.CpModel, assumed: list[cp_model.IntVar]
+) -> tuple[bool, cp_model.CpSolver]:
+    """Solve the pins model with ``assumed`` pins held: infeasible?, and the solver."""
     model.clear_assumptions()
     model.add_assumptions(assumed)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
-    return solver.solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    return solver.solve(model) == cp_model.INFEASIBLE, solver
 
 
 def _core(model: cp_model.CpModel, assumed: list[cp_model.IntVar]) -> list[int] | None:
     """Positions in ``assumed`` of a minimal set that cannot all hold (``None``: they can)."""
-    model.clear_assumptions()
-    model.add_assumptions(assumed)
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    if solver.solve(model) != cp_model.INFEASIBLE:
+    infeasible, solver = _solve_assuming(model, assumed)
+    if not infeasible:
         return None
     position = {lit.index: i for i, lit in enumerate(assumed)}
     core = sorted(position[v] for v in solver.sufficient_assumptions_for_infeasibility())
@@ -299,7 +299,7 @@ def _core(model: cp_model.CpModel, assumed: list[cp_model.IntVar]) -> list[int] 
     k = 0
     while k < len(core):
         trial = core[:k] + core[k + 1 :]
-        if not _feasible(model, [assumed[i] for i in trial]):
+        if _solve_assuming(model, [assumed[i] for i in trial])[0]:
             core = trial
         else:
             k += 1

@@ -41,7 +41,7 @@ from ..model import Instance
 from ..plan import Assignment, Plan
 from ..result import Result
 from ..travel import Pairs, reachable
-from . import SHORTLIST, Progress, _flow_prefix, objective_levels, solve
+from . import SHORTLIST, Progress, _flow_prefix, objective_levels, phase_timer, solve
 from .bounds import StudentTerms, bounds_from_terms, student_terms
 from .flow import FLOW_LEVELS, FlowCut, placement_cuts, solve_placement_flow
 from .shortlist import pair_keys, shortlist
@@ -201,12 +201,7 @@ def solve_in_parts(
     progress = progress or Progress()
     started = time.monotonic()
     seconds: dict[str, float] = {}
-
-    def phase(name: str, since: float) -> float:
-        now = time.monotonic()
-        seconds[name] = now - since
-        progress.on_phase(name, seconds[name])
-        return now
+    phase = phase_timer(progress, seconds)
 
     split = split or partition(instance)
     mark = phase("split", started)
