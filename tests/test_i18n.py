@@ -244,7 +244,9 @@ def test_validate_lists_problems_in_french_under_a_french_locale(
     code, _out, err = _run(["validate", str(folder)])
     assert code == 1
     assert "1 problème trouvé :" in err
-    assert "students, ligne 2, colonne 'school_id' : établissement inconnu (valeur '0000000X')" in err
+    assert (
+        "students, ligne 2, colonne 'school_id' : établissement inconnu (valeur '0000000X')" in err
+    )
 
 
 def test_english_output_is_unchanged(tmp_path: Path) -> None:
