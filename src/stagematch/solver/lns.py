@@ -237,7 +237,7 @@ def improve(
                 limits.deadline,
                 seed,
                 1,
-                work=STEP_DETERMINISTIC_TIME * (len(objective) - len(fixed)),
+                work=min(STEP_DETERMINISTIC_TIME * (len(objective) - len(fixed)), work - used),
                 extra_constraints=extra,
                 stop=limits.stop,
             )
