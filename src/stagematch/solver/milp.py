@@ -105,34 +105,10 @@ class PairModel:
     row_lower: FloatArray
     row_upper: FloatArray
     levels: dict[str, tuple[FloatArray, float]]
-    placed: tuple[IntArray, IntArray]  # students, their columns
-    attended: tuple[IntArray, IntArray]
-    changed: tuple[IntArray, IntArray]
-    everyone: list[tuple[int, int, int]]  # offer, column, QPV candidates missing
 
     @property
     def n_cols(self) -> int:
         return len(self.lower)
-
-    def columns(self, data: ComponentData, x: BoolArray, y: BoolArray) -> FloatArray:
-        """The full solution vector of the chosen pairs, each indicator at the value they give."""
-        v = np.zeros(self.n_cols)
-        v[: self.n_x] = x
-        v[self.n_x : self.n_x + self.n_y] = y
-        n = data.n_students
-        placed = np.bincount(data.offer_student[x], minlength=n) > 0
-        v[self.placed[1]] = placed[self.placed[0]]
-        if len(self.attended[0]):
-            ws = np.unique(np.column_stack((data.slot_student[y], data.slot_workshop[y])), axis=0)
-            count = np.bincount(ws[:, 0], minlength=n)
-            v[self.attended[1]] = np.minimum(count[self.attended[0]], self.upper[self.attended[1]])
-        if len(self.changed[0]):
-            v[self.changed[1]] = data.changed(x, y)[self.changed[0]]
-        qpv_x = x & data.qpv[data.offer_student]
-        held = np.bincount(data.offer_item[qpv_x], minlength=len(data.offer_capacity))
-        for j, col, missing in self.everyone:
-            v[col] = float(held[j] >= missing)
-        return v
 
 
 def build(data: ComponentData) -> PairModel:
@@ -172,13 +148,13 @@ def build(data: ComponentData) -> PairModel:
     keys, same_workshop = np.unique(ys * max(n_workshops, 1) + d.slot_workshop, return_inverse=True)
     rows.at_most(same_workshop.astype(np.int64), y_cols, np.ones(len(keys), dtype=np.int64))
     _no_overlap(rows, d, x_cols, y_cols)
-    everyone = _min_share(rows, d, x_cols, new_columns)
+    _min_share(rows, d, x_cols, new_columns)
 
     # Indicators the first levels count: placed_s ≤ Σ x_s, attended_s ≤ Σ y_s.
     placed_students = np.unique(xs)
     placed_cols = new_columns(len(placed_students), 1.0)
     _indicator(rows, placed_students, placed_cols, xs, x_cols)
-    attend_students = attended_cols = np.zeros(0, dtype=np.int64)
+    attended_cols = np.zeros(0, dtype=np.int64)
     if d.workshops_per_student and n_y:
         attend_students, distinct = np.unique(keys // max(n_workshops, 1), return_counts=True)
         attended_cols = new_columns(
@@ -186,12 +162,10 @@ def build(data: ComponentData) -> PairModel:
         )
         _indicator(rows, attend_students, attended_cols, ys, y_cols)
         _workshops_beside_placements(rows, d, attend_students, attended_cols, x_cols, y_cols)
-    changed_students = changed_cols = np.zeros(0, dtype=np.int64)
+    changed_cols = np.zeros(0, dtype=np.int64)
     changed_offset = 0.0
     if d.offer_previous is not None and d.slot_previous is not None:
-        changed_students, changed_cols, changed_offset = _changes(
-            rows, d, x_cols, y_cols, new_columns
-        )
+        changed_cols, changed_offset = _changes(rows, d, x_cols, y_cols, new_columns)
     for pinned, cols in ((d.offer_pinned, x_cols), (d.slot_pinned, y_cols)):
         if pinned is not None:
             lower[0][cols[pinned]] = 1.0
@@ -238,10 +212,6 @@ def build(data: ComponentData) -> PairModel:
         row_lower,
         row_upper,
         levels,
-        (placed_students, placed_cols),
-        (attend_students, attended_cols),
-        (changed_students, changed_cols),
-        everyone,
     )
 
 
@@ -382,14 +352,13 @@ def _no_overlap(rows: _Rows, d: ComponentData, x_cols: IntArray, y_cols: IntArra
 
 def _min_share(
     rows: _Rows, d: ComponentData, x_cols: IntArray, new_columns: Callable[[int, float], IntArray]
-) -> list[tuple[int, int, int]]:
+) -> None:
     """Each offer's minimum QPV share: ``q·n ≤ 100·k``, or every QPV candidate holds it.
 
     As in :mod:`.cpsat`: where the QPV candidates left could all come, an indicator ``e``
     with ``k ≥ missing·e`` switches the share row off (big M: every seat taken by a non-QPV
     student).
     """
-    everyone_cols: list[tuple[int, int, int]] = []
     items = np.flatnonzero(d.offer_min_share > 0)
     for j in items.tolist():
         share = int(d.offer_min_share[j])
@@ -421,8 +390,6 @@ def _min_share(
             [-INF],
             [0.0],
         )
-        everyone_cols.append((j, int(everyone), missing))
-    return everyone_cols
 
 
 def _changes(
@@ -431,7 +398,7 @@ def _changes(
     x_cols: IntArray,
     y_cols: IntArray,
     new_columns: Callable[[int, float], IntArray],
-) -> tuple[IntArray, IntArray, float]:
+) -> tuple[IntArray, float]:
     """``changed_s`` ≥ every pair outside the previous plan, ≥ 1 − every pair inside it.
 
     Students who lost an item the data cannot give back count as a constant.
@@ -457,7 +424,7 @@ def _changes(
         np.where(previous[keep], 1.0, -INF),
         np.where(previous[keep], INF, 0.0),
     )
-    return students, cols, float(lost.sum())
+    return cols, float(lost.sum())
 
 
 class _Highs:
@@ -500,15 +467,21 @@ class _Highs:
         self.all_cols = np.arange(n, dtype=np.int32)
 
     def optimise(
-        self, coefs: FloatArray, maximise: bool, start: FloatArray, seconds: float
+        self, coefs: FloatArray, maximise: bool, seconds: float
     ) -> tuple[FloatArray | None, float, bool]:
-        """Solution (``None``: none better than ``start`` found), bound, proven."""
+        """The best solution found (``None``: none), the proven bound, and whether it is proven.
+
+        No start solution is passed: with one, HiGHS 1.16 sometimes reports an optimum that
+        presolve found but returns the start's columns (a small pilot-shaped instance: optimum
+        2, columns worth 1, status optimal), and on pilot-size components it did not make the
+        solve measurably faster. A returned solution whose objective differs from the one HiGHS
+        reports is therefore never taken as proven.
+        """
         h = self.h
         h.changeColsCost(self.n, self.all_cols, coefs)
         h.changeObjectiveSense(
             highspy.ObjSense.kMaximize if maximise else highspy.ObjSense.kMinimize
         )
-        h.setSolution(self.n, self.all_cols, start)
         h.setOptionValue("time_limit", max(seconds, 0.01))
         h.run()
         info = h.getInfo()
@@ -517,7 +490,8 @@ class _Highs:
         if info.primal_solution_status != 2:  # kSolutionStatusFeasible
             return None, bound, False
         solution: FloatArray = np.rint(np.asarray(h.getSolution().col_value, dtype=np.float64))
-        return solution, bound, bool(proven)
+        consistent = abs(float(coefs @ solution) - info.objective_function_value) < 0.5
+        return solution, bound, bool(proven and consistent)
 
     def fix(self, coefs: FloatArray, maximise: bool, value: float) -> None:
         nz = np.flatnonzero(coefs).astype(np.int32)
@@ -537,9 +511,10 @@ def solve_component(
 ) -> ComponentOutcome:
     """Optimise ``objective`` level by level within ``deadline``, as :func:`.cpsat.solve_component`.
 
-    Each level is fixed at the value reached before the next is optimised, and every solve
-    starts from the best plan so far (first the hint, the flow and greedy plan), so the outcome
-    is never worse than the hint on any level.
+    Each level is fixed at the value reached before the next is optimised. The hint (the flow
+    and greedy plan) is kept wherever HiGHS finds nothing better in time, so the outcome is
+    never worse than the hint. Levels are reported as the returned plan has them: a level
+    solved without proof may still gain while the levels below are optimised.
     """
     model = build(data)
     highs = _Highs(model, seed, workers)
@@ -552,19 +527,28 @@ def solve_component(
     for position, level in enumerate(remaining):
         maximise = level in MAXIMISED_LEVELS
         coefs, offset = model.levels.get(level, (np.zeros(model.n_cols), 0.0))
-        start = model.columns(data, outcome.offer_chosen, outcome.slot_chosen)
         time_left = deadline - time.monotonic()
         share = time_left / (len(remaining) - position)
         solution, bound, proven = highs.optimise(
-            coefs, maximise, start, max(0.01, min(time_left, 2 * share))
+            coefs, maximise, max(0.01, min(time_left, 2 * share))
         )
+        kept = evaluate_level(data, level, outcome.offer_chosen, outcome.slot_chosen)
         if solution is not None:
-            outcome.offer_chosen = solution[: model.n_x] > 0.5
-            outcome.slot_chosen = solution[model.n_x : model.n_x + model.n_y] > 0.5
+            x = solution[: model.n_x] > 0.5
+            y = solution[model.n_x : model.n_x + model.n_y] > 0.5
+            found = evaluate_level(data, level, x, y)
+            # Cut short, HiGHS may hold a solution worse on this level than the plan so far.
+            if found == kept or (found > kept) == maximise:
+                outcome.offer_chosen, outcome.slot_chosen = x, y
         value = evaluate_level(data, level, outcome.offer_chosen, outcome.slot_chosen)
         bound = value if proven else _proven_bound(bound + offset, value, maximise, data, level)
         outcome.levels[level] = LevelOutcome(value, bound, proven or value == bound)
         highs.fix(coefs, maximise, value - offset)
+    for level, reached in outcome.levels.items():
+        value = evaluate_level(data, level, outcome.offer_chosen, outcome.slot_chosen)
+        outcome.levels[level] = LevelOutcome(
+            value, reached.bound, reached.proven or value == reached.bound
+        )
     return outcome
 
 
