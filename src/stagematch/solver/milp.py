@@ -21,8 +21,8 @@ import numpy.typing as npt
 from scipy.sparse import csr_matrix
 
 from ..arrays import BoolArray, FloatArray, IntArray
-from ..model import CHANGES, MAXIMISED_LEVELS
-from .cpsat import ComponentData, ComponentOutcome, LevelOutcome, evaluate_level, trivial_bound
+from ..levels import LEVELS, StudentTerm
+from .cpsat import ComponentData, ComponentOutcome, LevelOutcome, _group
 
 INF = highspy.kHighsInf
 
@@ -90,11 +90,10 @@ class _Rows:
 class PairModel:
     """The component's rows and columns, and each level as a linear expression plus a constant.
 
-    Columns: ``x`` (one per candidate placement), ``y`` (one per candidate session), then one
-    ``placed`` indicator per student with a candidate placement, one ``attended`` count per
-    student with a candidate session when workshops are wanted, one ``changed`` indicator per
-    student when re-planning, and one ``everyone`` indicator per offer whose QPV share may be
-    met by taking every QPV candidate.
+    Columns: ``x`` (one per candidate placement), ``y`` (one per candidate session), one
+    ``everyone`` indicator per offer whose QPV share may be met by taking every QPV candidate,
+    then the variables of the levels' student terms (``placed``, ``attended``, ``changed``:
+    :mod:`stagematch.levels`), made once per key.
     """
 
     n_x: int
@@ -111,8 +110,8 @@ class PairModel:
         return len(self.lower)
 
 
-def build(data: ComponentData) -> PairModel:
-    """Rules 1, 2, 5 and 6 as rows (3 and 4 hold by construction), and the levels."""
+def build(data: ComponentData, levels: list[str]) -> PairModel:
+    """Rules 1, 2, 5 and 6 as rows (3 and 4 hold by construction), and ``levels``."""
     d = data
     n_x, n_y = len(d.offer_student), len(d.slot_student)
     xs = d.offer_student.astype(np.int64)
@@ -150,58 +149,38 @@ def build(data: ComponentData) -> PairModel:
     _no_overlap(rows, d, x_cols, y_cols)
     _min_share(rows, d, x_cols, new_columns)
 
-    # Indicators the first levels count: placed_s ≤ Σ x_s, attended_s ≤ Σ y_s.
-    placed_students = np.unique(xs)
-    placed_cols = new_columns(len(placed_students), 1.0)
-    _indicator(rows, placed_students, placed_cols, xs, x_cols)
-    attended_cols = np.zeros(0, dtype=np.int64)
-    if d.workshops_per_student and n_y:
-        attend_students, distinct = np.unique(keys // max(n_workshops, 1), return_counts=True)
-        attended_cols = new_columns(
-            len(attend_students), np.minimum(distinct, d.workshops_per_student)
-        )
-        _indicator(rows, attend_students, attended_cols, ys, y_cols)
-        _workshops_beside_placements(rows, d, attend_students, attended_cols, x_cols, y_cols)
-    changed_cols = np.zeros(0, dtype=np.int64)
-    changed_offset = 0.0
-    if d.offer_previous is not None and d.slot_previous is not None:
-        changed_cols, changed_offset = _changes(rows, d, x_cols, y_cols, new_columns)
     for pinned, cols in ((d.offer_pinned, x_cols), (d.slot_pinned, y_cols)):
         if pinned is not None:
             lower[0][cols[pinned]] = 1.0
 
-    def vector(parts: dict[str, tuple[IntArray, FloatArray]]) -> FloatArray:
-        out = np.zeros(n_cols)
-        for cols, coefs in parts.values():
-            out[cols] = coefs
-        return out
-
-    x_len = (d.offer_last - d.offer_first + 1).astype(np.float64)
-    y_len = (d.slot_last - d.slot_first + 1).astype(np.float64)
-    levels = {
-        "qpv_placed": (
-            vector({"p": (placed_cols, d.qpv[placed_students].astype(np.float64))}),
-            0.0,
-        ),
-        "placed": (vector({"p": (placed_cols, np.ones(len(placed_cols)))}), 0.0),
-        "workshops": (vector({"a": (attended_cols, np.ones(len(attended_cols)))}), 0.0),
-        "coverage": (vector({"x": (x_cols, x_len), "y": (y_cols, y_len)}), 0.0),
-        "preference": (vector({"x": (x_cols, d.offer_cost.astype(np.float64))}), 0.0),
-        "travel": (
-            vector(
-                {
-                    "x": (x_cols, d.offer_minutes.astype(np.float64)),
-                    "y": (y_cols, d.slot_minutes.astype(np.float64)),
-                }
-            ),
-            0.0,
-        ),
-    }
-    if d.offer_previous is not None:
-        levels[CHANGES] = (
-            vector({"c": (changed_cols, np.ones(len(changed_cols)))}),
-            changed_offset,
-        )
+    # Each level from its linear description (stagematch.levels): pair coefficients plus
+    # per-student terms, whose variables are made once per key and weighted per level.
+    term_cols: dict[str, tuple[IntArray, IntArray]] = {}  # key: students, their columns
+    parts: dict[str, list[tuple[IntArray, FloatArray]]] = {}
+    constants: dict[str, float] = {}
+    for level in levels:
+        linear = LEVELS[level].linear(d)
+        parts[level] = [
+            (x_cols, np.asarray(linear.offer, dtype=np.float64)),
+            (y_cols, np.asarray(linear.slot, dtype=np.float64)),
+        ]
+        constants[level] = float(linear.constant)
+        for term in linear.terms:
+            if term.key not in term_cols:
+                term_cols[term.key] = _term(rows, term, x_cols, y_cols, new_columns)
+                if term.key == "attended":
+                    students, cols = term_cols[term.key]
+                    _workshops_beside_placements(
+                        rows, d, students, cols, term.cap[students], x_cols, y_cols
+                    )
+            students, cols = term_cols[term.key]
+            parts[level].append((cols, term.weight[students].astype(np.float64)))
+    objectives: dict[str, tuple[FloatArray, float]] = {}
+    for level, pieces in parts.items():
+        coefs = np.zeros(n_cols)
+        for cols, weights in pieces:
+            np.add.at(coefs, cols, weights)
+        objectives[level] = (coefs, constants[level])
     a, row_lower, row_upper = rows.matrix(n_cols)
     return PairModel(
         n_x,
@@ -211,8 +190,54 @@ def build(data: ComponentData) -> PairModel:
         a,
         row_lower,
         row_upper,
-        levels,
+        objectives,
     )
+
+
+def _term(
+    rows: _Rows,
+    term: StudentTerm,
+    x_cols: IntArray,
+    y_cols: IntArray,
+    new_columns: Callable[[int, FloatArray | float], IntArray],
+) -> tuple[IntArray, IntArray]:
+    """One column ``t[s] ∈ [0, cap[s]]`` per student with a positive cap, linked to its pairs.
+
+    ``at_most``: ``t[s] ≤ Σ`` feeding pairs of ``s``. ``at_least``: ``t[s] ≥ x_k`` for each
+    feeding pair outside the flipped ones, ``t[s] ≥ 1 − x_k`` inside them (one row per pair:
+    tighter than one aggregated row).
+    """
+    students = np.flatnonzero(term.cap > 0)
+    cols = new_columns(len(students), term.cap[students].astype(np.float64))
+    col_of = np.full(len(term.cap), -1, dtype=np.int64)
+    col_of[students] = cols
+    pair_student = np.concatenate((term.offer_student, term.slot_student)).astype(np.int64)
+    pair_cols = np.concatenate((x_cols, y_cols))
+    feeds = np.concatenate((term.offer_feeds, term.slot_feeds)) & (col_of[pair_student] >= 0)
+    if term.kind == "at_most":
+        _indicator(rows, students, cols, pair_student[feeds], pair_cols[feeds])
+        return students, cols
+    flipped = np.concatenate(
+        (
+            np.zeros(len(term.offer_student), bool)
+            if term.offer_flipped is None
+            else term.offer_flipped,
+            np.zeros(len(term.slot_student), bool)
+            if term.slot_flipped is None
+            else term.slot_flipped,
+        )
+    )[feeds]
+    k = int(feeds.sum())
+    flag = col_of[pair_student[feeds]]
+    # outside: x − t ≤ 0; inside: x + t ≥ 1.
+    rows.add(
+        np.repeat(np.arange(k), 2),
+        np.column_stack((pair_cols[feeds], flag)).ravel(),
+        np.column_stack((np.ones(k), np.where(flipped, 1.0, -1.0))).ravel(),
+        np.where(flipped, 1.0, -INF),
+        np.where(flipped, INF, 0.0),
+    )
+    return students, cols
 
 
 def _indicator(
@@ -236,10 +261,13 @@ def _workshops_beside_placements(
     d: ComponentData,
     students: IntArray,
     attended_cols: IntArray,
+    caps: IntArray,
     x_cols: IntArray,
     y_cols: IntArray,
 ) -> None:
     """``attended + w·Σ_K x − Σ_F y ≤ w`` per student and clique ``K`` of its placements.
+
+    ``w`` is the student's cap: ``min(workshops_per_student, distinct workshops in reach)``.
 
     ``K`` is a set of placements of which at most one can be chosen — those of one span of
     half-days, or those covering one half-day — and ``F`` the sessions that miss at least one
@@ -249,7 +277,6 @@ def _workshops_beside_placements(
     a two-week placement and four half sessions (pilot-shaped data: bound 178 for an optimum
     of 144).
     """
-    wps = d.workshops_per_student
     x_by = _group(d.offer_student, d.n_students)
     y_by = _group(d.slot_student, d.n_students)
     local_rows: list[IntArray] = []
@@ -257,7 +284,7 @@ def _workshops_beside_placements(
     row_vals: list[FloatArray] = []
     count = 0
     seen: set[tuple[int, tuple[int, ...]]] = set()
-    for s, col in zip(students.tolist(), attended_cols.tolist(), strict=True):
+    for s, col, wps in zip(students.tolist(), attended_cols.tolist(), caps.tolist(), strict=True):
         xs, ys = x_by[s], y_by[s]
         if not len(xs):
             continue
@@ -303,12 +330,6 @@ def _workshops_beside_placements(
             np.full(count, -INF),
             np.full(count, float(wps)),
         )
-
-
-def _group(keys: IntArray, n: int) -> list[IntArray]:
-    order = np.argsort(keys, kind="stable")
-    bounds = np.searchsorted(keys[order], np.arange(n + 1))
-    return [order[bounds[i] : bounds[i + 1]] for i in range(n)]
 
 
 def _no_overlap(rows: _Rows, d: ComponentData, x_cols: IntArray, y_cols: IntArray) -> None:
@@ -390,41 +411,6 @@ def _min_share(
             [-INF],
             [0.0],
         )
-
-
-def _changes(
-    rows: _Rows,
-    d: ComponentData,
-    x_cols: IntArray,
-    y_cols: IntArray,
-    new_columns: Callable[[int, float], IntArray],
-) -> tuple[IntArray, float]:
-    """``changed_s`` ≥ every pair outside the previous plan, ≥ 1 − every pair inside it.
-
-    Students who lost an item the data cannot give back count as a constant.
-    """
-    assert d.offer_previous is not None and d.slot_previous is not None
-    lost = d.student_lost if d.student_lost is not None else np.zeros(d.n_students, bool)
-    students = np.flatnonzero(~lost)
-    cols = new_columns(len(students), 1.0)
-    col_of = np.full(d.n_students, -1, dtype=np.int64)
-    col_of[students] = cols
-    pair_student = np.concatenate((d.offer_student, d.slot_student)).astype(np.int64)
-    pair_cols = np.concatenate((x_cols, y_cols))
-    previous = np.concatenate((d.offer_previous, d.slot_previous))
-    keep = col_of[pair_student] >= 0
-    k = int(keep.sum())
-    flag = col_of[pair_student[keep]]
-    sign = np.where(previous[keep], 1.0, -1.0)
-    # outside: pair − flag ≤ 0; inside: pair + flag ≥ 1.
-    rows.add(
-        np.repeat(np.arange(k), 2),
-        np.column_stack((pair_cols[keep], flag)).ravel(),
-        np.column_stack((np.ones(k), sign)).ravel(),
-        np.where(previous[keep], 1.0, -INF),
-        np.where(previous[keep], INF, 0.0),
-    )
-    return cols, float(lost.sum())
 
 
 class _Highs:
@@ -516,36 +502,40 @@ def solve_component(
     never worse than the hint. Levels are reported as the returned plan has them: a level
     solved without proof may still gain while the levels below are optimised.
     """
-    model = build(data)
+    model = build(data, list(dict.fromkeys([*fixed_levels, *objective])))
     highs = _Highs(model, seed, workers)
     outcome = ComponentOutcome(hint_x.copy(), hint_y.copy())
     for level, value in fixed_levels.items():
         coefs, offset = model.levels[level]
-        highs.fix(coefs, level in MAXIMISED_LEVELS, value - offset)
+        highs.fix(coefs, LEVELS[level].maximise, value - offset)
         outcome.levels[level] = LevelOutcome(value, value, True)
     remaining = [lvl for lvl in objective if lvl not in fixed_levels]
+
+    def evaluate_level(level: str, x: BoolArray, y: BoolArray) -> int:
+        return round(LEVELS[level].value(data, x, y))
+
     for position, level in enumerate(remaining):
-        maximise = level in MAXIMISED_LEVELS
-        coefs, offset = model.levels.get(level, (np.zeros(model.n_cols), 0.0))
+        maximise = LEVELS[level].maximise
+        coefs, offset = model.levels[level]
         time_left = deadline - time.monotonic()
         share = time_left / (len(remaining) - position)
         solution, bound, proven = highs.optimise(
             coefs, maximise, max(0.01, min(time_left, 2 * share))
         )
-        kept = evaluate_level(data, level, outcome.offer_chosen, outcome.slot_chosen)
+        kept = evaluate_level(level, outcome.offer_chosen, outcome.slot_chosen)
         if solution is not None:
             x = solution[: model.n_x] > 0.5
             y = solution[model.n_x : model.n_x + model.n_y] > 0.5
-            found = evaluate_level(data, level, x, y)
+            found = evaluate_level(level, x, y)
             # Cut short, HiGHS may hold a solution worse on this level than the plan so far.
             if found == kept or (found > kept) == maximise:
                 outcome.offer_chosen, outcome.slot_chosen = x, y
-        value = evaluate_level(data, level, outcome.offer_chosen, outcome.slot_chosen)
+        value = evaluate_level(level, outcome.offer_chosen, outcome.slot_chosen)
         bound = value if proven else _proven_bound(bound + offset, value, maximise, data, level)
         outcome.levels[level] = LevelOutcome(value, bound, proven or value == bound)
         highs.fix(coefs, maximise, value - offset)
     for level, reached in outcome.levels.items():
-        value = evaluate_level(data, level, outcome.offer_chosen, outcome.slot_chosen)
+        value = evaluate_level(level, outcome.offer_chosen, outcome.slot_chosen)
         outcome.levels[level] = LevelOutcome(
             value, reached.bound, reached.proven or value == reached.bound
         )
@@ -558,7 +548,7 @@ def _proven_bound(dual: float, value: int, maximise: bool, data: ComponentData, 
     Cut short before its first relaxation, HiGHS reports an infinite dual bound; the value
     reached is always within the bound.
     """
-    trivial = trivial_bound(data, level)
+    trivial = round(LEVELS[level].trivial_bound(data))
     if maximise:
         proved = math.floor(dual + 1e-6) if math.isfinite(dual) else trivial
         return max(value, min(proved, trivial))
