@@ -58,6 +58,7 @@ __all__ = [
     "ProblemRecord",
     "ResultDocument",
     "SolvedDocument",
+    "TransportSummary",
     "UnplacedRecord",
     "data_format_markdown",
     "dataset_schema",
@@ -108,6 +109,20 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
         "qpv_min_share": (
             "Minimum percentage of QPV students among each offer's students, while enough "
             "QPV students could go there (see Fairness › Minimum QPV share); 0: none."
+        ),
+        "coach_capacity": (
+            "Seats per coach. Given: the students of one school at one workshop session travel "
+            "together by coach from their school, ⌈students / coach_capacity⌉ coaches per "
+            "(session, school) group (see Concepts › Transport); absent: no coaches planned."
+        ),
+        "coach_cost": "Euros per coach for one session's round trip (the fixed part).",
+        "coach_cost_per_km": (
+            "Euros per coach and kilometre of the round trip school → venue → school "
+            "(the distance-dependent part; added to `coach_cost`)."
+        ),
+        "transit_daily_cost": (
+            "Euros per student and placement day for public transport (students whose mode "
+            "is `transit`)."
         ),
     },
     "schools": {
@@ -191,6 +206,10 @@ EXAMPLE_DATASET: dict[str, Any] = {
         "seed": 0,
         "stable": False,
         "qpv_min_share": 0,
+        "coach_capacity": 30,
+        "coach_cost": 450,
+        "coach_cost_per_km": 1.2,
+        "transit_daily_cost": 4,
     },
     "schools": [
         {
@@ -471,6 +490,22 @@ class Kpis(_Out):
     unplaced_capacity: int = Field(description="Unplaced: eligible seats went to others.")
 
 
+class TransportSummary(_Out):
+    """What getting students there costs (present when the dataset gives a transport setting)."""
+
+    coaches: int = Field(description="Coaches over all (session, school) groups.")
+    coach_groups: int = Field(description="(Session, school) groups travelling by coach.")
+    coach_cost: float = Field(description="Euros for the coaches.")
+    transit_cost: float = Field(description="Euros of public transport to placements.")
+    total_cost: float = Field(description="coach_cost + transit_cost.")
+    cost_per_placed_student: float | None = Field(
+        description="total_cost / placed students; null when nobody is placed."
+    )
+    cost_per_placed_qpv_student: float | None = Field(
+        description="total_cost / placed QPV students; null when no QPV student is placed."
+    )
+
+
 class AssignmentRecord(_Out):
     """One row of ``assignments.csv``: a student's placement or workshop session."""
 
@@ -510,6 +545,9 @@ class SolvedDocument(_Out):
     seed: int
     version: str = Field(description="The stagematch version that made the plan.")
     input_hash: str = Field(description="sha256 of the canonical input: same data, same hash.")
+    transport: TransportSummary | None = Field(
+        default=None, description="Coach and public-transport costs, when transport is planned."
+    )
     assignments: list[AssignmentRecord]
     unplaced: list[UnplacedRecord]
 
