@@ -80,14 +80,10 @@ def coach_groups(instance: Instance, plan: Plan) -> pd.DataFrame:
     rows = []
     for (slot_id, school_id), students in sorted(sizes.items()):
         w, k = slot_index[slot_id], school_index[school_id]
-        km = (
-            2
-            * DETOUR
-            * great_circle_km(
-                arrays.school_lat[k], arrays.school_lon[k], arrays.slots.lat[w], arrays.slots.lon[w]
-            )
+        distance = great_circle_km(
+            arrays.school_lat[k], arrays.school_lon[k], arrays.slots.lat[w], arrays.slots.lon[w]
         )
-        km = round(float(km), 1)
+        km = round(2 * DETOUR * float(distance), 1)
         coaches = coaches_needed(students, capacity)
         slot = slots[slot_id]
         rows.append(
@@ -179,9 +175,7 @@ class Transport:
         """Coaches, coach cost, public-transport cost and total per school."""
         coach = _totals(self.coaches, "school_id")
         transit = (
-            self.transit.groupby("school_id", as_index=False)["cost"]
-            .sum()
-            .rename(columns={"cost": "transit_cost"})
+            self.transit.groupby("school_id", as_index=False).agg(transit_cost=("cost", "sum"))
             if len(self.transit)
             else pd.DataFrame(columns=["school_id", "transit_cost"])
         )
