@@ -142,3 +142,28 @@ def test_groups_of_a_hand_made_plan() -> None:
     assert costs.coaches[["students", "coaches"]].values.tolist() == [[5, 3]]
     assert costs.coach_cost == 300
     assert costs.summary()["cost_per_placed_student"] is None
+
+
+def test_report_has_a_transport_sheet_and_section(pilot_plan: Path) -> None:
+    from openpyxl import load_workbook
+
+    from stagematch.export import read_result
+    from stagematch.report import write_report
+
+    result = read_result(pilot_plan)
+    write_report(result, pilot_plan)
+    book = load_workbook(pilot_plan / "report.xlsx", read_only=True)
+    assert {"Transport", "Transport by school", "Coach groups"} <= set(book.sheetnames)
+    rows = list(book["Coach groups"].iter_rows(values_only=True))
+    assert len(rows) - 1 == result.summary()["transport"]["coach_groups"]
+    page = (pilot_plan / "report.html").read_text("utf-8")
+    assert '<section id="transport">' in page
+    assert page.count("data:image/png") >= 8
+
+
+def test_report_without_transport_has_no_transport_section(tmp_path: Path) -> None:
+    from stagematch.report import render_html, workbook_sheets
+
+    result = sm.solve(load_pilot(), time_limit=30)
+    assert 'id="transport"' not in render_html(result)
+    assert not [s for s in workbook_sheets(result) if s.title.startswith("Transport")]

@@ -38,6 +38,7 @@ from .plots import (
     plot_wish_ranks,
 )
 from .rosters import unplaced_students
+from .transport import plot_cost_by_school, plot_cost_by_venue, transport_tables
 
 MAX_ROWS = 300
 """Rows shown per table on the page; the workbook has all of them."""
@@ -342,6 +343,9 @@ def render_html(result: Result, *, generated: date | None = None) -> str:
             ),
         ),
     ]
+    transport = transport_tables(result)
+    if transport:
+        sections.append(("transport", "Transport", _transport_section(result, transport)))
     nav = "".join(f'<a href="#{key}">{escape(title)}</a>' for key, title, _ in sections)
     body = "".join(
         f'<section id="{key}"><h2>{escape(title)}</h2>{content}</section>'
@@ -369,6 +373,44 @@ def render_html(result: Result, *, generated: date | None = None) -> str:
         f'<span class="badge">{escape(status)}</span></h1><p>{escape(subtitle)}</p></header>'
         f"<nav>{nav}</nav><main>{body}</main><footer>{footer}</footer>"
         f"<script>{SCRIPT}</script></body></html>\n"
+    )
+
+
+def _transport_section(result: Result, tables: dict[str, pd.DataFrame]) -> str:
+    totals = dict(zip(tables["totals"]["indicator"], tables["totals"]["value"], strict=True))
+    per_qpv = totals["cost_per_placed_qpv_student"]
+    cards = "".join(
+        [
+            _card(f"{totals['total_cost']:,.0f} €", "transport in all"),
+            _card(str(totals["coaches"]), f"coaches ({totals['coach_groups']} groups)"),
+            _card(f"{totals['coach_cost']:,.0f} €", "coaches"),
+            _card(f"{totals['transit_cost']:,.0f} €", "public transport to hosts"),
+            _card(
+                "–" if per_qpv is None else f"{per_qpv:,.0f} €",
+                "per placed QPV student",
+                qpv=True,
+            ),
+        ]
+    )
+    return (
+        f'<div class="cards">{cards}</div><div class="row">'
+        + _figure(
+            plot_cost_by_venue,
+            result,
+            "Coach cost by workshop venue",
+            "Each (session, school) group travels by coach from its school.",
+        )
+        + _figure(
+            plot_cost_by_school,
+            result,
+            "Transport cost by school",
+            "Coaches to workshop sessions and public transport to hosts.",
+        )
+        + "</div><h3>By school</h3>"
+        + html_table(tables["by_school"])
+        + "<details><summary>Coach groups (transport.csv)</summary>"
+        + html_table(tables["groups"])
+        + "</details>"
     )
 
 
