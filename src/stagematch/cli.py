@@ -284,6 +284,32 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _short_number(value: float) -> str:
+    """``1,580``, ``0.7333``: thousands separated, no trailing zeros."""
+    return f"{value:,.4f}".rstrip("0").rstrip(".")
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .compare import compare
+    from .export import read_result
+
+    if len(args.plans) < 2:
+        print("stagematch compare: error: give at least two plan folders", file=sys.stderr)
+        return 2
+    names = [Path(folder).resolve().name or str(folder) for folder in args.plans]
+    comparison = compare([read_result(folder) for folder in args.plans], names=names)
+    frame = comparison.frame
+    print(frame.to_string(index=False, na_rep="", max_colwidth=40, float_format=_short_number))
+    print()
+    print(comparison.headlines())
+    if args.out:
+        for path in comparison.write(args.out):
+            print(f"written: {path}")
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from .export import read_result
     from .report import write_report
@@ -396,6 +422,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="write changes.csv and letters_changed.csv (changed students only) here",
     )
     diff_cmd.set_defaults(run=cmd_diff)
+
+    compare_cmd = sub.add_parser(
+        "compare",
+        help="scenarios side by side: every level, KPI and cost of several plan folders, "
+        "with the differences from the first",
+    )
+    compare_cmd.add_argument("plans", nargs="+", help="plan folders; the first is the baseline")
+    compare_cmd.add_argument(
+        "--out", default=None, help="also write compare.csv and compare.html to this folder"
+    )
+    compare_cmd.set_defaults(run=cmd_compare)
 
     report = sub.add_parser("report", help="write report.xlsx and report.html for a plan folder")
     report.add_argument("plan_dir", help="a folder written by solve or demo --out")
