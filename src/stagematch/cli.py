@@ -310,6 +310,27 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_gaps(args: argparse.Namespace) -> int:
+    from .export import read_result, write_files
+    from .gaps import gaps
+
+    found = gaps(read_result(args.plan_dir), max_groups=args.groups, max_seats=args.seats)
+    print(found.text())
+    if args.out:
+        import pandas as pd
+
+        table, offers = found.frame, pd.DataFrame(found.offers())
+        write_files(
+            args.out,
+            {
+                "gaps.csv": lambda path: table.to_csv(path, index=False),
+                "new_offers.csv": lambda path: offers.to_csv(path, index=False),
+            },
+        )
+        print(f"gaps.csv and new_offers.csv written to {args.out}")
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from .export import read_result
     from .report import write_report
@@ -433,6 +454,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", default=None, help="also write compare.csv and compare.html to this folder"
     )
     compare_cmd.set_defaults(run=cmd_compare)
+
+    gaps_cmd = sub.add_parser(
+        "gaps",
+        help="where added seats would place the most unplaced students, QPV first "
+        "(exact gains from the placement flow)",
+    )
+    gaps_cmd.add_argument("plan_dir", help="a folder written by solve or demo --out")
+    gaps_cmd.add_argument("--groups", type=int, default=10, help="seat groups at most (10)")
+    gaps_cmd.add_argument("--seats", type=int, default=5, help="seats per group at most (5)")
+    gaps_cmd.add_argument(
+        "--out", default=None, help="write gaps.csv and new_offers.csv (offer rows) here"
+    )
+    gaps_cmd.set_defaults(run=cmd_gaps)
 
     report = sub.add_parser("report", help="write report.xlsx and report.html for a plan folder")
     report.add_argument("plan_dir", help="a folder written by solve or demo --out")

@@ -26,6 +26,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from ..gaps import report_gaps
 from ..result import Result
 from ._common import label
 from .kpis import GROUPS, kpi_tables
@@ -93,6 +94,8 @@ def workbook_sheets(result: Result) -> list[Sheet]:
         if transport
         else []
     )
+    recruit = report_gaps(result)
+    recruit_sheets = [Sheet("Where to recruit", recruit.frame)] if recruit is not None else []
     return [
         _summary_sheet(kpis["summary"]),
         _groups_sheet(kpis["by_group"]),
@@ -107,6 +110,7 @@ def workbook_sheets(result: Result) -> list[Sheet]:
         Sheet("Reserved seats", kpis["reserved_seats"]),
         Sheet("Unplaced by reason", kpis["unplaced_by_reason"]),
         Sheet("Unplaced students", rosters["unplaced"]),
+        *recruit_sheets,
         *transport_sheets,
     ]
 

@@ -26,6 +26,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from .. import __version__
+from ..gaps import Gaps, report_gaps
 from ..result import Result, input_hash
 from ._common import PART_WORDS, format_number, is_rate, label
 from .kpis import GROUPS, kpi_tables
@@ -343,6 +344,9 @@ def render_html(result: Result, *, generated: date | None = None) -> str:
             ),
         ),
     ]
+    recruit = report_gaps(result)
+    if recruit is not None:
+        sections.append(("recruit", "Where to recruit", _recruit_section(recruit)))
     transport = transport_tables(result)
     if transport:
         sections.append(("transport", "Transport", _transport_section(result, transport)))
@@ -373,6 +377,21 @@ def render_html(result: Result, *, generated: date | None = None) -> str:
         f'<span class="badge">{escape(status)}</span></h1><p>{escape(subtitle)}</p></header>'
         f"<nav>{nav}</nav><main>{body}</main><footer>{footer}</footer>"
         f"<script>{SCRIPT}</script></body></html>\n"
+    )
+
+
+def _recruit_section(recruit: Gaps) -> str:
+    if not recruit.groups:
+        return '<p class="note">No added seat would place anyone more.</p>'
+    last = recruit.groups[-1]
+    return (
+        f'<p class="note">Today\'s best plan places {recruit.placed} students '
+        f"({recruit.qpv_placed} QPV). Each row is a one-week offer to recruit in a commune, "
+        "with exactly how many more students (and QPV students) the best plan would then "
+        "place, given the rows above it; QPV students first. With all of them: "
+        f"{last.placed_total} students placed ({last.qpv_placed_total} QPV). The sector is "
+        "the one the students reached wish most; it decides no eligibility.</p>"
+        + html_table(recruit.frame)
     )
 
 
