@@ -110,6 +110,10 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
             "Minimum percentage of QPV students among each offer's students, while enough "
             "QPV students could go there (see Fairness › Minimum QPV share); 0: none."
         ),
+        "language": (
+            "`fr` or `en`: the language of the reports, letters and messages for this dataset "
+            "(`--lang` wins over it; without either, the environment's locale decides)."
+        ),
         "coach_capacity": (
             "Seats per coach. Given: the students of one school at one workshop session travel "
             "together by coach from their school, ⌈students / coach_capacity⌉ coaches per "
@@ -206,6 +210,7 @@ EXAMPLE_DATASET: dict[str, Any] = {
         "seed": 0,
         "stable": False,
         "qpv_min_share": 0,
+        "language": "en",
         "coach_capacity": 30,
         "coach_cost": 450,
         "coach_cost_per_km": 1.2,
