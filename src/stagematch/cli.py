@@ -507,9 +507,7 @@ def build_parser() -> argparse.ArgumentParser:
             "with the differences from the first"
         ),
     )
-    compare_cmd.add_argument(
-        "plans", nargs="+", help=_("plan folders; the first is the baseline")
-    )
+    compare_cmd.add_argument("plans", nargs="+", help=_("plan folders; the first is the baseline"))
     compare_cmd.add_argument(
         "--out", default=None, help=_("also write compare.csv and compare.html to this folder")
     )
