@@ -324,7 +324,6 @@ def solve_component(
     work: float,
     on_level: Callable[[str, int, int], None] | None = None,
     extra_constraints: Callable[[cp_model.CpModel, list[cp_model.IntVar]], None] | None = None,
-    probing: bool = True,
     stop: Stop | None = None,
 ) -> ComponentOutcome:
     """Optimise ``objective`` level by level with ``work`` units, ``deadline`` as a safety cap.
@@ -340,7 +339,6 @@ def solve_component(
     them: it is the warm start, and what is returned for a level that gets no solution in time,
     so the outcome is never worse than the hint. ``extra_constraints(model, x)`` adds
     constraints on the placement variables (e.g. stability); the hint must satisfy them too.
-    ``probing=False`` skips CP-SAT's probing, a fixed cost that small exact models do not repay.
     """
     built = _Model(data)
     model = built.model
@@ -384,11 +382,6 @@ def solve_component(
         solver.parameters.num_workers = workers
         solver.parameters.random_seed = seed
         solver.parameters.linearization_level = 2
-        if not probing:
-            # Exact models of small components: probing costs a fixed ~0.03 s per solve, a
-            # third of a level's time, for little gain (pilot: 1.15 s → 0.91 s, same optimum).
-            # Stability constraints need it (pilot, a 944-pair part: 3.9 s → 1.1 s).
-            solver.parameters.cp_model_probing_level = 0
         with watching(solver, stop):
             status = solver.solve(model)
         outcome.work += solver.deterministic_time

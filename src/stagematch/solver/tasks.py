@@ -20,6 +20,7 @@ from typing import ParamSpec, TypeVar
 
 from ..arrays import BoolArray
 from ..levels import LEVELS
+from . import milp
 from .cpsat import ComponentData, ComponentOutcome, LevelOutcome, solve_component
 from .limits import Stop
 from .stable import ExtraConstraints
@@ -45,23 +46,38 @@ class ExactTask:
 
 
 def solve_exact(task: ExactTask, stop: Stop | None = None) -> ComponentOutcome:
-    """Optimise the component's levels in order within its budget (see :func:`solve_component`).
+    """Optimise the component's levels in order within its budget.
 
-    ``stop`` (anything with ``is_set()``) ends the search early; it is only given when the task
-    runs in this process (a ``threading.Event`` does not travel to another one).
+    The integer program (:func:`.milp.solve_component`, HiGHS) proves the lower levels of
+    pilot-size components where CP-SAT stalls; constraints written for CP-SAT (stability)
+    keep the CP-SAT model (:func:`.cpsat.solve_component`). ``stop`` (anything with
+    ``is_set()``) ends the search early; it is only given when the task runs in this process
+    (a ``threading.Event`` does not travel to another one).
     """
+    deadline = time.monotonic() + task.seconds
+    if task.extra is None:
+        return milp.solve_component(
+            task.data,
+            task.objective,
+            task.fixed,
+            task.hint_x,
+            task.hint_y,
+            deadline,
+            task.seed,
+            task.workers,
+            stop=stop,
+        )
     return solve_component(
         task.data,
         task.objective,
         task.fixed,
         task.hint_x,
         task.hint_y,
-        time.monotonic() + task.seconds,
+        deadline,
         task.seed,
         task.workers,
         work=task.work,
         extra_constraints=task.extra,
-        probing=task.extra is not None,
         stop=stop,
     )
 
