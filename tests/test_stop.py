@@ -56,11 +56,13 @@ def test_a_timer_stops_a_long_solve_with_a_valid_plan(bassin: Instance) -> None:
     assert_levels_are_the_plans(bassin, result)
 
 
-@pytest.mark.parametrize("asked", [0, 1, 5, 40])
+@pytest.mark.parametrize("asked", [0, 1, 3, 10])
 def test_a_stop_at_any_point_of_the_search_gives_a_valid_plan(asked: int) -> None:
     instance = load_pilot()
-    result = solve(instance, stop=_SetAfterChecks(asked), **LONG)
-    assert result.stopped_by == "interrupt"
+    stop = _SetAfterChecks(asked)
+    result = solve(instance, stop=stop, **LONG)
+    # A search that ended before the flag was ever seen set was not interrupted.
+    assert result.stopped_by == ("interrupt" if stop.asked > asked else None)
     assert_levels_are_the_plans(instance, result)
     # The flow's optima come before any search: they hold however early the stop.
     for level in ("qpv_placed", "placed"):
@@ -89,13 +91,15 @@ def test_an_unset_flag_changes_nothing() -> None:
 def test_resolve_and_parts_stop_too(asked: int) -> None:
     instance = load_pilot()
     previous = solve(instance, time_limit=60, seed=1).plan
-    replanned = resolve(instance, previous, stop=_SetAfterChecks(asked), **LONG)
-    assert replanned.stopped_by == "interrupt"
+    stop = _SetAfterChecks(asked)
+    replanned = resolve(instance, previous, stop=stop, **LONG)
+    assert replanned.stopped_by == ("interrupt" if stop.asked > asked else None)
     assert_levels_are_the_plans(instance, replanned)
     split = partition(instance, max_pairs=2_000.0)
     assert split.n_parts > 1
-    parted = solve_in_parts(instance, split, stop=_SetAfterChecks(asked), **LONG)
-    assert parted.stopped_by == "interrupt"
+    stop = _SetAfterChecks(asked)
+    parted = solve_in_parts(instance, split, stop=stop, **LONG)
+    assert parted.stopped_by == ("interrupt" if stop.asked > asked else None)
     assert_levels_are_the_plans(instance, parted)
 
 
