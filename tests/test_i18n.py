@@ -7,6 +7,7 @@ marked string with Babel, exactly as ``make messages`` does, and fails on any wi
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import io
 import pickle
@@ -73,6 +74,21 @@ def test_every_marked_message_has_a_french_translation() -> None:
     assert not missing, f"run `make messages` and translate: {missing}"
     assert not empty, f"no French yet in {CATALOGUE.name}: {empty}"
     assert not fuzzy, f"fuzzy (unchecked) translations: {fuzzy}"
+
+
+def test_no_marked_message_hides_inside_an_f_string() -> None:
+    """Babel does not extract a call inside an f-string: its message would never be
+    translated. Compute it before, or concatenate."""
+    hidden = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if not isinstance(node, ast.JoinedStr):
+                continue
+            for inner in ast.walk(node):
+                name = getattr(getattr(inner, "func", None), "id", None)
+                if isinstance(inner, ast.Call) and name in KEYWORDS:
+                    hidden.append(f"{path.name}:{inner.lineno}")
+    assert not hidden
 
 
 def test_translations_keep_to_the_placeholders_of_their_message() -> None:

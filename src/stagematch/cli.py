@@ -380,7 +380,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     def export_options(p: argparse.ArgumentParser) -> None:
         p.add_argument(
-            "--report", action="store_true", help=_("also write report.xlsx and report.html")
+            "--report",
+            action="store_true",
+            help=_("also write report.xlsx, report.html and the PDF letters (letters/)"),
         )
         p.add_argument(
             "--pseudonymise",
@@ -453,7 +455,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     diff_cmd.set_defaults(run=cmd_diff)
 
-    report = sub.add_parser("report", help=_("write report.xlsx and report.html for a plan folder"))
+    report = sub.add_parser(
+        "report",
+        help=_("write report.xlsx, report.html and the PDF letters (letters/) for a plan folder"),
+    )
     report.add_argument("plan_dir", help=_("a folder written by solve or demo --out"))
     report.set_defaults(run=cmd_report)
 
