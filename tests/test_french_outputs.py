@@ -66,10 +66,8 @@ def french_plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
     plan = root / "plan"
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-        code = main(
-            ["solve", str(root / "pilot"), "--out", str(plan), "--report", "--lang", "fr"]
-            + ["--time-limit", "10"]
-        )
+        command = ["solve", str(root / "pilot"), "--out", str(plan), "--report", "--lang", "fr"]
+        code = main([*command, "--time-limit", "10"])
     assert code == 0
     assert "plan écrit dans" in out.getvalue() and "élèves placés" in out.getvalue()
     return plan
