@@ -419,7 +419,8 @@ def summary_table(result: Result, *, generated: date | None = None) -> pd.DataFr
         ("placements", _("Placements"), int(everyone["placements"])),
         (
             "programme_completeness",
-            _("Programme completeness (% of half-days covered)"),
+            # "{percent}", not "%": Babel would read "% o" as a Python format.
+            _("Programme completeness ({percent} of half-days covered)").format(percent="%"),
             everyone["programme_completeness"],
         ),
         ("full_programme", _("Students with a full programme"), int(everyone["full_programme"])),
