@@ -95,7 +95,8 @@ def test_report_xlsx_is_french(french_plan: Path) -> None:
     assert summary[0] == ("Indicateur", "Valeur")
     indicators = {row[0]: row[1] for row in summary[1:]}
     assert indicators["Élèves QPV placés"] > 0
-    assert str(indicators["Statut du plan"]).startswith("optimal (prouvé")
+    # Proven optimal on a quiet machine; a loaded one may stop at the time limit.
+    assert str(indicators["Statut du plan"]).startswith(("optimal (prouvé", "réalisable (valide"))
     letters = [tuple(r) for r in book[names[3]].iter_rows(values_only=True)]
     assert "Identifiant de l'élève" in letters[0] and "Établissement" in letters[0]
     every_cell = "\n".join(
@@ -122,7 +123,9 @@ def test_report_html_is_french_in_the_browser(french_plan: Path, tmp_path: Path)
     text = re.sub(r"<[^>]+>", " ", dom.stdout.split("<body", 1)[1])
     for words in ("Rapport du plan de stages", "Synthèse", "Élèves non placés", "Capacité"):
         assert words in text, words
-    assert "S000001" in text or "S000002" in text
+    result = read_result(french_plan)
+    assert result.instance.schools[0].name in text
+    assert all(u.student_id in text for u in result.unplaced)
     assert not _untranslated(text)
 
 
