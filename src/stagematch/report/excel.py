@@ -26,11 +26,13 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from ..gaps import report_gaps
 from ..i18n import _
 from ..result import Result
 from ._common import label
 from .kpis import GROUPS, kpi_tables
 from .rosters import roster_tables
+from .transport import transport_tables
 
 DATE_FORMAT = "dd/mm/yyyy"
 RATE_FORMAT = "0.0%"
@@ -84,6 +86,18 @@ def workbook_sheets(result: Result) -> list[Sheet]:
     """The workbook's sheets in order: summary first, then what partners act on."""
     kpis = kpi_tables(result)
     rosters = roster_tables(result)
+    transport = transport_tables(result)
+    transport_sheets = (
+        [
+            Sheet(_("Transport"), transport["totals"]),
+            Sheet(_("Transport by school"), transport["by_school"]),
+            Sheet(_("Coach groups"), transport["groups"]),
+        ]
+        if transport
+        else []
+    )
+    recruit = report_gaps(result)
+    recruit_sheets = [Sheet(_("Where to recruit"), recruit.frame)] if recruit is not None else []
     return [
         _summary_sheet(kpis["summary"]),
         _groups_sheet(kpis["by_group"]),
@@ -98,6 +112,8 @@ def workbook_sheets(result: Result) -> list[Sheet]:
         Sheet(_("Reserved seats"), kpis["reserved_seats"]),
         Sheet(_("Unplaced by reason"), kpis["unplaced_by_reason"]),
         Sheet(_("Unplaced students"), rosters["unplaced"]),
+        *recruit_sheets,
+        *transport_sheets,
     ]
 
 

@@ -26,6 +26,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from .. import __version__, i18n
+from ..gaps import Gaps, report_gaps
 from ..i18n import _
 from ..result import Result, input_hash
 from ._common import PART_WORDS, format_number, is_rate, label
@@ -39,6 +40,7 @@ from .plots import (
     plot_wish_ranks,
 )
 from .rosters import unplaced_students
+from .transport import plot_cost_by_school, plot_cost_by_venue, transport_tables
 
 MAX_ROWS = 300
 """Rows shown per table on the page; the workbook has all of them."""
@@ -360,6 +362,12 @@ def render_html(result: Result, *, generated: date | None = None) -> str:
             ),
         ),
     ]
+    recruit = report_gaps(result)
+    if recruit is not None:
+        sections.append(("recruit", _("Where to recruit"), _recruit_section(recruit)))
+    transport = transport_tables(result)
+    if transport:
+        sections.append(("transport", _("Transport"), _transport_section(result, transport)))
     nav = "".join(f'<a href="#{key}">{escape(title)}</a>' for key, title, _ in sections)
     body = "".join(
         f'<section id="{key}"><h2>{escape(title)}</h2>{content}</section>'
@@ -398,6 +406,70 @@ def render_html(result: Result, *, generated: date | None = None) -> str:
         f'<span class="badge">{escape(status)}</span></h1><p>{escape(subtitle)}</p></header>'
         f"<nav>{nav}</nav><main>{body}</main><footer>{footer}</footer>"
         f"<script>{SCRIPT}</script></body></html>\n"
+    )
+
+
+def _recruit_section(recruit: Gaps) -> str:
+    if not recruit.groups:
+        return '<p class="note">' + escape(_("No added seat would place anyone more.")) + "</p>"
+    last = recruit.groups[-1]
+    note = _(
+        "Today's best plan places {placed} students ({qpv} QPV). Each row is a one-week offer "
+        "to recruit in a commune, with exactly how many more students (and QPV students) the "
+        "best plan would then place, given the rows above it; QPV students first. With all of "
+        "them: {total} students placed ({qpv_total} QPV). The sector is the one the students "
+        "reached wish most; it decides no eligibility."
+    ).format(
+        placed=recruit.placed,
+        qpv=recruit.qpv_placed,
+        total=last.placed_total,
+        qpv_total=last.qpv_placed_total,
+    )
+    return f'<p class="note">{escape(note)}</p>' + html_table(recruit.frame)
+
+
+def _transport_section(result: Result, tables: dict[str, pd.DataFrame]) -> str:
+    totals = dict(zip(tables["totals"]["indicator"], tables["totals"]["value"], strict=True))
+    per_qpv = totals["cost_per_placed_qpv_student"]
+    cards = "".join(
+        [
+            _card(f"{totals['total_cost']:,.0f} €", _("transport in all")),
+            _card(
+                str(totals["coaches"]),
+                _("coaches ({groups} groups)").format(groups=totals["coach_groups"]),
+            ),
+            _card(f"{totals['coach_cost']:,.0f} €", _("coaches")),
+            _card(f"{totals['transit_cost']:,.0f} €", _("public transport to hosts")),
+            _card(
+                "–" if per_qpv is None else f"{per_qpv:,.0f} €",
+                _("per placed QPV student"),
+                qpv=True,
+            ),
+        ]
+    )
+    return (
+        f'<div class="cards">{cards}</div><div class="row">'
+        + _figure(
+            plot_cost_by_venue,
+            result,
+            _("Coach cost by workshop venue"),
+            _("Each (session, school) group travels by coach from its school."),
+        )
+        + _figure(
+            plot_cost_by_school,
+            result,
+            _("Transport cost by school"),
+            _("Coaches to workshop sessions and public transport to hosts."),
+        )
+        + "</div><h3>"
+        + escape(_("By school"))
+        + "</h3>"
+        + html_table(tables["by_school"])
+        + "<details><summary>"
+        + escape(_("Coach groups (transport.csv)"))
+        + "</summary>"
+        + html_table(tables["groups"])
+        + "</details>"
     )
 
 
