@@ -13,11 +13,16 @@ Needs the ``serve`` extra (``pip install "stagematch[serve]"``).
 from __future__ import annotations
 
 import logging
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from .app import create_app
 from .config import ServeConfig, default_data_dir, is_loopback
 
-__all__ = ["ServeConfig", "create_app", "default_data_dir", "is_loopback", "run"]
+__all__ = ["ServeConfig", "create_app", "default_data_dir", "in_background", "is_loopback", "run"]
 
 
 def run(config: ServeConfig, *, port: int = 8000) -> None:
@@ -30,3 +35,39 @@ def run(config: ServeConfig, *, port: int = 8000) -> None:
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     uvicorn.run(create_app(config), host=config.host, port=port, log_level="info")
+
+
+@contextmanager
+def in_background(config: ServeConfig, *, port: int = 0) -> Iterator[str]:
+    """The service in a thread of this process, for a script or a notebook; yields its URL.
+
+    ``port=0`` takes a free port. Leaving the block stops the service as Ctrl-C does.
+
+    Examples
+    --------
+    >>> from pathlib import Path; import tempfile, urllib.request, json
+    >>> with in_background(ServeConfig(data_dir=Path(tempfile.mkdtemp()))) as url:
+    ...     json.load(urllib.request.urlopen(url + "/v1/jobs"))
+    {'jobs': []}
+    """
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET6 if ":" in config.host else socket.AF_INET)
+    sock.bind((config.host.strip("[]"), port))
+    server = uvicorn.Server(uvicorn.Config(create_app(config), log_level="warning"))
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="stagematch-serve", daemon=True
+    )
+    thread.start()
+    while not server.started:
+        if not thread.is_alive():
+            sock.close()
+            raise RuntimeError("the service could not start")
+        time.sleep(0.02)
+    host = sock.getsockname()[0]
+    try:
+        yield f"http://{f'[{host}]' if ':' in host else host}:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join()
+        sock.close()

@@ -181,7 +181,8 @@ def create_app(config: ServeConfig) -> FastAPI:
     async def guard(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        host = (urlsplit(f"//{request.headers.get('host', '')}").hostname or "").lower()
+        host_header = request.headers.get("host", "").lower()
+        host = (urlsplit(f"//{host_header}").hostname or "").lower()
         if config.token is None and host not in LOOPBACK_NAMES:
             return _error(
                 400,
@@ -197,10 +198,11 @@ def create_app(config: ServeConfig) -> FastAPI:
                     "a token is needed: send 'Authorization: Bearer <token>'",
                     **{"WWW-Authenticate": "Bearer"},
                 )
+        # A browser says where a request comes from; a page of another site gets no say here.
         origin = request.headers.get("origin")
-        if request.method not in ("GET", "HEAD", "OPTIONS") and origin is not None:
-            if urlsplit(origin).netloc.lower() != request.headers.get("host", "").lower():
-                return _error(403, "requests from another web site are refused")
+        unsafe = request.method not in ("GET", "HEAD", "OPTIONS")
+        if unsafe and origin is not None and urlsplit(origin).netloc.lower() != host_header:
+            return _error(403, "requests from another web site are refused")
         response = await call_next(request)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")

@@ -153,7 +153,7 @@ def job_document(record: JobRecord, now: float) -> Job:
         ),
         cancel_requested=record.cancel_requested,
         has_result=record.has_result,
-        result_status=record.result_status,  # type: ignore[arg-type]
+        result_status=record.result_status,
         stopped_by=record.stopped_by,
         message=record.error,
     )

@@ -18,7 +18,7 @@ import shutil
 import stat
 import tempfile
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
@@ -42,7 +42,12 @@ MEDIA_TYPES: dict[str, Kind] = {
 }
 """Content types accepted as a dataset (also for the ``file`` part of a form)."""
 
-SUFFIXES: dict[str, Kind] = {".json": "json", ".xlsx": "workbook", ".xlsm": "workbook", ".zip": "zip"}
+SUFFIXES: dict[str, Kind] = {
+    ".json": "json",
+    ".xlsx": "workbook",
+    ".xlsm": "workbook",
+    ".zip": "zip",
+}
 
 MAX_MEMBERS = 1000
 """More members than this in a zip (or a workbook) is not a dataset."""
@@ -91,42 +96,50 @@ def _unsupported(what: str) -> str:
     )
 
 
-def _form_file(body: bytes, boundary: bytes) -> Upload:
-    """The ``file`` part of a multipart form, parsed in memory."""
-    parts: list[dict[str, object]] = []
-    header: dict[str, bytearray] = {"field": bytearray(), "value": bytearray()}
-    ended: list[bool] = []
+@dataclass
+class _Part:
+    headers: dict[bytes, bytes] = field(default_factory=dict)
+    data: bytearray = field(default_factory=bytearray)
+
+
+def _form_parts(body: bytes, boundary: bytes) -> list[_Part]:
+    """The parts of a multipart body, parsed in memory."""
+    parts: list[_Part] = []
+    header_field, header_value = bytearray(), bytearray()
+    ended = False
 
     def begin() -> None:
         if len(parts) >= MAX_FORM_PARTS:
             raise UploadError(400, f"the form has more than {MAX_FORM_PARTS} fields")
-        parts.append({"headers": {}, "data": bytearray()})
+        parts.append(_Part())
 
     def data(chunk: bytes, start: int, end: int) -> None:
-        parts[-1]["data"] += chunk[start:end]  # type: ignore[operator]
+        parts[-1].data += chunk[start:end]
 
-    def header_field(chunk: bytes, start: int, end: int) -> None:
-        header["field"] += chunk[start:end]
+    def field_name(chunk: bytes, start: int, end: int) -> None:
+        header_field.extend(chunk[start:end])
 
-    def header_value(chunk: bytes, start: int, end: int) -> None:
-        header["value"] += chunk[start:end]
+    def field_value(chunk: bytes, start: int, end: int) -> None:
+        header_value.extend(chunk[start:end])
 
     def header_end() -> None:
-        headers = parts[-1]["headers"]
-        headers[bytes(header["field"]).lower()] = bytes(header["value"])  # type: ignore[index]
-        header["field"], header["value"] = bytearray(), bytearray()
+        parts[-1].headers[bytes(header_field).lower()] = bytes(header_value)
+        header_field.clear()
+        header_value.clear()
 
-    parser = MultipartParser(
-        boundary,
-        {  # type: ignore[arg-type]
-            "on_part_begin": begin,
-            "on_part_data": data,
-            "on_header_field": header_field,
-            "on_header_value": header_value,
-            "on_header_end": header_end,
-            "on_end": lambda: ended.append(True),
-        },
-    )
+    def end() -> None:
+        nonlocal ended
+        ended = True
+
+    callbacks = {
+        "on_part_begin": begin,
+        "on_part_data": data,
+        "on_header_field": field_name,
+        "on_header_value": field_value,
+        "on_header_end": header_end,
+        "on_end": end,
+    }
+    parser = MultipartParser(boundary, callbacks)  # type: ignore[arg-type]
     try:
         parser.write(body)
         parser.finalize()
@@ -136,18 +149,22 @@ def _form_file(body: bytes, boundary: bytes) -> Upload:
         raise UploadError(400, f"the multipart body cannot be read: {error}") from None
     if not ended:
         raise UploadError(400, "the multipart body is cut short (no closing boundary)")
-    for part in parts:
-        headers: dict[bytes, bytes] = part["headers"]  # type: ignore[assignment]
-        _, disposition = parse_options_header(headers.get(b"content-disposition", b""))
+    return parts
+
+
+def _form_file(body: bytes, boundary: bytes) -> Upload:
+    """The ``file`` part of a multipart form; its kind from its file name, else its type."""
+    for part in _form_parts(body, boundary):
+        _, disposition = parse_options_header(part.headers.get(b"content-disposition", b""))
         if disposition.get(b"name") != b"file":
             continue
         filename = disposition.get(b"filename", b"").decode("utf-8", "replace")
-        media = parse_options_header(headers.get(b"content-type", b""))[0].decode("latin-1")
+        media = parse_options_header(part.headers.get(b"content-type", b""))[0].decode("latin-1")
         kind = SUFFIXES.get(PurePosixPath(filename.replace("\\", "/")).suffix.lower())
         kind = kind or MEDIA_TYPES.get(media.lower())
         if kind is None:
             raise UploadError(415, _unsupported(f"file {filename!r}, {media or 'no type'}"))
-        return Upload(kind, bytes(part["data"]))  # type: ignore[arg-type]
+        return Upload(kind, bytes(part.data))
     raise UploadError(400, "the form has no 'file' field: send the dataset as the 'file' field")
 
 

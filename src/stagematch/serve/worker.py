@@ -103,6 +103,8 @@ def run_job(database: str, scratch: str, job_id: str, stop: StopEvent) -> None:
             progress=_StoredProgress(store, job_id),
         )
         files = _files(result, Path(scratch) / job_id, report=options.get("report", True))
-        store.finish(job_id, "cancelled" if stop.is_set() else "done", result_document(result), files)
+        store.finish(
+            job_id, "cancelled" if stop.is_set() else "done", result_document(result), files
+        )
     except Exception as error:  # the job fails, the service goes on: say what went wrong
         store.end_running(job_id, "failed", f"the solve failed: {type(error).__name__}: {error}")
