@@ -20,6 +20,7 @@ demo: $(STAMP)
 # The documentation site, offline, into out/site (the generated pages are refreshed first).
 docs: $(STAMP)
 	$(BIN)/python -m stagematch.schema docs
+	$(BIN)/python -m stagematch.serve.openapi docs
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 lint: $(STAMP)
