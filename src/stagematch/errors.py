@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .i18n import _, ngettext, translate
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -17,7 +19,8 @@ class Problem:
 
     ``row`` is the row number a spreadsheet shows (header = 1, first data row = 2); it is ``None``
     for problems about a whole table or file. ``column`` is ``None`` for problems about a whole row
-    or table.
+    or table. ``message`` is English (usually a :class:`~stagematch.i18n.LazyText`); ``str()``
+    and :meth:`as_dict` give it in the language in force when they are called.
     """
 
     table: str
@@ -29,11 +32,15 @@ class Problem:
     def __str__(self) -> str:
         where = self.table
         if self.row is not None:
-            where += f", row {self.row}"
+            where += _(", row {row}").format(row=self.row)
         if self.column is not None:
-            where += f", column {self.column!r}"
-        value = "" if self.value is None else f" (value {self.value!r})"
-        return f"{where}: {self.message}{value}"
+            where += _(", column {column!r}").format(column=self.column)
+        value = "" if self.value is None else _(" (value {value!r})").format(value=self.value)
+        return _("{where}: {message}{value}").format(where=where, message=self.text(), value=value)
+
+    def text(self) -> str:
+        """The message in the language in force."""
+        return translate(self.message)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -41,7 +48,7 @@ class Problem:
             "row": self.row,
             "column": self.column,
             "value": self.value,
-            "message": self.message,
+            "message": self.text(),
         }
 
 
@@ -52,12 +59,22 @@ def _sort_key(problem: Problem) -> tuple[str, int, str]:
 class InvalidInputError(ValueError):
     """The input cannot be used; ``problems`` lists everything that is wrong with it."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], *, language: str | None = None):
         self.problems = sorted(problems, key=_sort_key)
+        self.language = language
+        """The dataset's ``language`` setting when it could be read: the CLI shows the problems
+        in it unless ``--lang`` was given."""
+        super().__init__(self.problems)
+
+    def __str__(self) -> str:
+        """Every problem (the first 50) in the language in force when it is printed."""
         count = len(self.problems)
         lines = "\n".join(f"  - {p}" for p in self.problems[:50])
-        more = f"\n  ... and {count - 50} more" if count > 50 else ""
-        super().__init__(f"{count} problem(s) in the input:\n{lines}{more}")
+        more = _("\n  ... and {n} more").format(n=count - 50) if count > 50 else ""
+        head = ngettext(
+            "{count} problem(s) in the input:", "{count} problem(s) in the input:", count
+        ).format(count=count)
+        return f"{head}\n{lines}{more}"
 
 
 def display_value(value: Any) -> str | None:

@@ -23,6 +23,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from .errors import InvalidInputError, Problem, display_value
 from .geo import communes
+from .i18n import N_, LazyText, lazy_text
 
 if TYPE_CHECKING:
     from .arrays import InstanceArrays
@@ -76,7 +77,7 @@ def parse_bool(value: Any) -> Any:
             return True
         if text in _FALSE:
             return False
-    raise ValueError("expected a boolean: true/false, 1/0, yes/no or oui/non")
+    raise ValueError(lazy_text(N_("expected a boolean: true/false, 1/0, yes/no or oui/non")))
 
 
 def parse_number(value: Any) -> Any:
@@ -157,6 +158,7 @@ IdList = Annotated[tuple[str, ...], BeforeValidator(split_list)]
 DateList = Annotated[tuple[IsoDate, ...], BeforeValidator(split_list)]
 Mode = Literal["walk", "bike", "transit", "car"]
 Part = Literal["AM", "PM", "DAY"]
+Language = Literal["fr", "en"]
 Level = Literal["qpv_placed", "placed", "changes", "workshops", "coverage", "preference", "travel"]
 Percent = Annotated[int, BeforeValidator(parse_int), Field(ge=0, le=100)]
 
@@ -198,6 +200,7 @@ class Settings(_Row):
     seed: Annotated[int, BeforeValidator(parse_int)] = 0
     stable: Flag = False
     qpv_min_share: Percent = 0
+    language: Annotated[Language, BeforeValidator(_mode)] | None = None
 
 
 class School(_Row):
@@ -302,20 +305,76 @@ LOCATION_COLUMNS: dict[str, tuple[str, str, str]] = {
 # The validated whole
 
 
+PYDANTIC_MESSAGES = {
+    "float_parsing": N_("Input should be a valid number, unable to parse string as a number"),
+    "float_type": N_("Input should be a valid number"),
+    "finite_number": N_("Input should be a finite number"),
+    "int_parsing": N_("Input should be a valid integer, unable to parse string as an integer"),
+    "int_from_float": N_("Input should be a valid integer, got a number with a fractional part"),
+    "int_type": N_("Input should be a valid integer"),
+    "int_parsing_size": N_("Unable to parse input string as an integer, exceeded maximum size"),
+    "greater_than_equal": N_("Input should be greater than or equal to {ge}"),
+    "greater_than": N_("Input should be greater than {gt}"),
+    "less_than_equal": N_("Input should be less than or equal to {le}"),
+    "less_than": N_("Input should be less than {lt}"),
+    "string_too_short": N_("String should have at least {min_length} character{expected_plural}"),
+    "string_pattern_mismatch": N_("String should match pattern '{pattern}'"),
+    "string_type": N_("Input should be a valid string"),
+    "literal_error": N_("Input should be {expected}"),
+    "date_parsing": N_("Input should be a valid date in the format YYYY-MM-DD, {error}"),
+    "date_from_datetime_parsing": N_("Input should be a valid date or datetime, {error}"),
+    "date_from_datetime_inexact": N_(
+        "Datetimes provided to dates should have zero time - e.g. be exact dates"
+    ),
+    "date_type": N_("Input should be a valid date"),
+    "bool_type": N_("Input should be a valid boolean"),
+    "bool_parsing": N_("Input should be a valid boolean, unable to interpret input"),
+    "tuple_type": N_("Input should be a valid tuple"),
+    "dict_type": N_("Input should be a valid dictionary"),
+    "model_type": N_("Input should be a valid dictionary or instance of {class_name}"),
+}
+"""pydantic's messages for the error types the row models can produce, as pydantic writes them
+in English (so English output is pydantic's own), marked for translation."""
+
+
+def _pydantic_message(item: Any) -> str:
+    """The message of one pydantic error, as a :class:`~stagematch.i18n.LazyText` where the
+    type is one the loaders can produce (pydantic's own English otherwise)."""
+    kind = item["type"]
+    context = dict(item.get("ctx") or {})
+    if kind == "missing":
+        return lazy_text(N_("required value is missing"))
+    if kind == "extra_forbidden":
+        return lazy_text(N_("unknown setting"))
+    if kind == "value_error":
+        cause = context.get("error")
+        reason = cause.args[0] if isinstance(cause, ValueError) and cause.args else None
+        if isinstance(reason, LazyText):
+            return reason
+        return str(item["msg"]).removeprefix("Value error, ")
+    template = PYDANTIC_MESSAGES.get(kind)
+    if template is None:
+        return str(item["msg"])
+    if kind == "literal_error":
+        # "'walk', 'bike', 'transit' or 'car'": the last "or" is a word to translate.
+        head, _or, last = str(context.get("expected", "")).rpartition(" or ")
+        if head:
+            context["expected"] = lazy_text(N_("{choices} or {last}"), choices=head, last=last)
+    if kind in ("date_parsing", "date_from_datetime_parsing"):
+        context["error"] = str(context.get("error", ""))
+    try:
+        return lazy_text(template, **context)
+    except (KeyError, IndexError):
+        return str(item["msg"])
+
+
 def _pydantic_problems(table: str, row: int | None, error: ValidationError) -> list[Problem]:
     problems = []
     for item in error.errors(include_url=False):
         loc = item.get("loc", ())
         column = str(loc[0]) if loc else None
         value = item.get("input") if item["type"] != "missing" else None
-        message = str(item["msg"])
-        if item["type"] == "missing":
-            message = "required value is missing"
-        elif item["type"] == "extra_forbidden":
-            message = "unknown setting"
-        elif message.startswith("Value error, "):
-            message = message.removeprefix("Value error, ")
-        problems.append(Problem(table, row, column, display_value(value), message))
+        problems.append(Problem(table, row, column, display_value(value), _pydantic_message(item)))
     return problems
 
 
@@ -381,7 +440,9 @@ class Instance:
         self.travel_times: tuple[TravelTime, ...] = _present(valid["travel_times"])
         for table in ("schools", "students", "offers"):
             if not raw[table]:
-                problems.append(Problem(table, None, None, None, "the table has no rows"))
+                problems.append(
+                    Problem(table, None, None, None, lazy_text("the table has no rows"))
+                )
         # Indices of rows that failed validation are unknown here; cross-checks run on the rest.
         self._valid_positions = {
             table: [i for i, row in enumerate(rows) if row is not None]
@@ -401,7 +462,7 @@ class Instance:
     def from_dict(cls, data: Mapping[str, Any]) -> Instance:
         """An instance from one mapping with one list per table and a ``settings`` object."""
         problems = [
-            Problem(table, None, None, None, "the table is missing")
+            Problem(table, None, None, None, lazy_text("the table is missing"))
             for table in REQUIRED_TABLES
             if table not in data
         ]
@@ -509,7 +570,10 @@ class Instance:
                             self.row_number(table, position),
                             column,
                             key,
-                            f"duplicate id, first used on row {self.row_number(table, first_seen[key])}",
+                            lazy_text(
+                                "duplicate id, first used on row {row}",
+                                row=self.row_number(table, first_seen[key]),
+                            ),
                         )
                     )
                 else:
@@ -525,7 +589,12 @@ class Instance:
                 if (lat is None) != (lon is None):
                     missing = lon_col if lon is None else lat_col
                     problems.append(
-                        Problem(*where, missing, None, f"give both {lat_col} and {lon_col}")
+                        Problem(
+                            *where,
+                            missing,
+                            None,
+                            lazy_text("give both {lat} and {lon}", lat=lat_col, lon=lon_col),
+                        )
                     )
                 elif lat is None and commune is None and not optional:
                     problems.append(
@@ -533,7 +602,12 @@ class Instance:
                             *where,
                             commune_col,
                             None,
-                            f"no location: give {lat_col} and {lon_col}, or {commune_col}",
+                            lazy_text(
+                                "no location: give {lat} and {lon}, or {commune}",
+                                lat=lat_col,
+                                lon=lon_col,
+                                commune=commune_col,
+                            ),
                         )
                     )
                 if commune is not None and commune not in table_of_communes.index:
@@ -548,7 +622,11 @@ class Instance:
                             *where,
                             commune_col,
                             commune,
-                            f"this commune has no known point; give {lat_col} and {lon_col}",
+                            lazy_text(
+                                "this commune has no known point; give {lat} and {lon}",
+                                lat=lat_col,
+                                lon=lon_col,
+                            ),
                         )
                     )
 
@@ -563,19 +641,19 @@ class Instance:
             row = self.row_number("students", position)
             if student.school_id not in schools:
                 problems.append(
-                    Problem("students", row, "school_id", student.school_id, "unknown school")
+                    Problem(
+                        "students", row, "school_id", student.school_id, lazy_text("unknown school")
+                    )
                 )
-            for column, ids, known, what in (
-                ("wished_offers", student.wished_offers, offers, "offer"),
-                ("pinned_offer", student.pinned_offer, offers, "offer"),
-                ("pinned_slots", student.pinned_slots, slots, "workshop slot"),
-                ("banned_hosts", student.banned_hosts, hosts, "host"),
+            for column, ids, known, unknown in (
+                ("wished_offers", student.wished_offers, offers, lazy_text("unknown offer")),
+                ("pinned_offer", student.pinned_offer, offers, lazy_text("unknown offer")),
+                ("pinned_slots", student.pinned_slots, slots, lazy_text("unknown workshop slot")),
+                ("banned_hosts", student.banned_hosts, hosts, lazy_text("unknown host")),
             ):
                 for item_id in ids:
                     if item_id not in known:
-                        problems.append(
-                            Problem("students", row, column, item_id, f"unknown {what}")
-                        )
+                        problems.append(Problem("students", row, column, item_id, unknown))
             banned_pins = [
                 offer_id
                 for offer_id in student.pinned_offer
@@ -588,7 +666,10 @@ class Instance:
                         row,
                         "pinned_offer",
                         offer_id,
-                        f"pinned to host {host_of[offer_id]}, which banned_hosts forbids",
+                        lazy_text(
+                            "pinned to host {host}, which banned_hosts forbids",
+                            host=host_of[offer_id],
+                        ),
                     )
                 )
         for position, offer in self._positions("offers"):
@@ -600,7 +681,7 @@ class Instance:
                             self.row_number("offers", position),
                             "reserved_schools",
                             school_id,
-                            "unknown school",
+                            lazy_text("unknown school"),
                         )
                     )
         known_communes = communes().index
@@ -617,7 +698,7 @@ class Instance:
                         row,
                         "origin",
                         override.origin,
-                        "not a student id, school id or commune code",
+                        lazy_text("not a student id, school id or commune code"),
                     )
                 )
             if not (
@@ -631,7 +712,7 @@ class Instance:
                         row,
                         "destination",
                         override.destination,
-                        "not an offer id, slot id or commune code",
+                        lazy_text("not an offer id, slot id or commune code"),
                     )
                 )
 
@@ -643,20 +724,34 @@ class Instance:
         if start > end:
             problems.append(
                 Problem(
-                    "settings", None, "period_end", str(end), "the period ends before it starts"
+                    "settings",
+                    None,
+                    "period_end",
+                    str(end),
+                    lazy_text("the period ends before it starts"),
                 )
             )
             return
         for day in settings.holidays:
             if not start <= day <= end:
                 problems.append(
-                    Problem("settings", None, "holidays", str(day), "holiday outside the period")
+                    Problem(
+                        "settings",
+                        None,
+                        "holidays",
+                        str(day),
+                        lazy_text("holiday outside the period"),
+                    )
                 )
         working = set(self.working_days)
         if not working:
             problems.append(
                 Problem(
-                    "settings", None, "period_start", str(start), "the period has no working day"
+                    "settings",
+                    None,
+                    "period_start",
+                    str(start),
+                    lazy_text("the period has no working day"),
                 )
             )
             return
@@ -668,23 +763,33 @@ class Instance:
             for column, day in (("start", offer.start), ("end", offer.end)):
                 if day is not None and not start <= day <= end:
                     problems.append(
-                        Problem("offers", row, column, str(day), "date outside the period")
+                        Problem(
+                            "offers", row, column, str(day), lazy_text("date outside the period")
+                        )
                     )
                     bad = True
             if bad:
                 continue
             if first > last:
-                problems.append(Problem("offers", row, "end", str(last), "end is before start"))
+                problems.append(
+                    Problem("offers", row, "end", str(last), lazy_text("end is before start"))
+                )
             elif not any(d in working for d in _days(first, last)):
                 problems.append(
-                    Problem("offers", row, "start", str(first), "the range has no working day")
+                    Problem(
+                        "offers",
+                        row,
+                        "start",
+                        str(first),
+                        lazy_text("the range has no working day"),
+                    )
                 )
         for position, slot in self._positions("workshop_slots"):
             if slot.date not in working:
                 reason = (
-                    "date outside the period"
+                    lazy_text("date outside the period")
                     if not start <= slot.date <= end
-                    else "not a working day (weekend or holiday)"
+                    else lazy_text("not a working day (weekend or holiday)")
                 )
                 problems.append(
                     Problem(
@@ -706,7 +811,10 @@ class Instance:
                             self.row_number(table, position),
                             "qpv_reserved",
                             str(row.qpv_reserved),
-                            f"more reserved seats than the capacity ({row.capacity})",
+                            lazy_text(
+                                "more reserved seats than the capacity ({capacity})",
+                                capacity=row.capacity,
+                            ),
                         )
                     )
 

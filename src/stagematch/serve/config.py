@@ -11,6 +11,8 @@ import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..i18n import _
+
 __all__ = ["LOOPBACK_NAMES", "ServeConfig", "default_data_dir", "is_loopback"]
 
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
@@ -72,16 +74,18 @@ class ServeConfig:
 
     def __post_init__(self) -> None:
         if self.jobs < 1:
-            raise ValueError("jobs must be at least 1")
+            raise ValueError(_("--jobs must be at least 1"))
         if self.max_upload_bytes < 1 or self.max_unpacked_bytes < 1:
-            raise ValueError("size limits must be positive")
+            raise ValueError(_("size limits must be positive"))
         if self.token is not None and not self.token.strip():
-            raise ValueError("the token must not be empty")
+            raise ValueError(_("the token must not be empty"))
         if self.token is None and not is_loopback(self.host):
             raise ValueError(
-                f"refusing to listen on {self.host} without a token: anyone who can reach it "
-                "would see the students' data; give --token (then every request needs "
-                "'Authorization: Bearer <token>') or listen on 127.0.0.1"
+                _(
+                    "refusing to listen on {host} without a token: anyone who can reach it "
+                    "would see the students' data; give --token (then every request needs "
+                    "'Authorization: Bearer <token>') or listen on 127.0.0.1"
+                ).format(host=self.host)
             )
 
     @property
