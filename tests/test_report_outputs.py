@@ -39,6 +39,7 @@ SHEETS = [
     "Reserved seats",
     "Unplaced by reason",
     "Unplaced students",
+    "Where to recruit",
 ]
 
 
@@ -165,7 +166,9 @@ def test_page_shows_kpis_and_the_unplaced(page: str) -> None:
         "01/07/2026",
     ):
         assert text in page, text
-    assert page.count("<section") == 6
+    # The six sections of every report, and "Where to recruit" (two students are unplaced).
+    assert page.count("<section") == 7
+    assert '<section id="recruit">' in page
 
 
 def test_write_report_writes_both_files(tmp_path: Path) -> None:
