@@ -12,6 +12,7 @@ import json
 import os
 import signal
 import stat
+import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -442,7 +443,10 @@ def test_a_crashed_solve_fails_its_job_and_the_queue_goes_on(data_dir: Path) -> 
     with client_for(ServeConfig(data_dir=data_dir, jobs=1)) as client:
         doomed = client.post("/v1/jobs", content=long_running(), headers=JSON).json()
         after = client.post("/v1/jobs?report=false", content=json_body(small()), headers=JSON)
-        wait_for(client, doomed["id"], until=("running",))
+        deadline = time.monotonic() + 300
+        while client.get(f"/v1/jobs/{doomed['id']}").json()["progress"]["phase"] is None:
+            assert time.monotonic() < deadline, "the solve never started"
+            time.sleep(0.05)  # until its process is solving
         runner = client.app.state.runner  # type: ignore[attr-defined]
         process = runner._running[doomed["id"]].process
         os.kill(process.pid, signal.SIGKILL)
