@@ -166,7 +166,8 @@ def _form_file(body: bytes, boundary: bytes) -> Upload:
         kind = SUFFIXES.get(PurePosixPath(filename.replace("\\", "/")).suffix.lower())
         kind = kind or MEDIA_TYPES.get(media.lower())
         if kind is None:
-            raise UploadError(415, _unsupported(f"{filename!r}, {media or _('no content type')}"))
+            media = media or _("no content type")
+            raise UploadError(415, _unsupported(f"{filename!r}, {media}"))
         return Upload(kind, bytes(part.data))
     raise UploadError(400, _("the form has no 'file' field: send the dataset as the 'file' field"))
 
