@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
-from .errors import InvalidInputError
+from .errors import InvalidInputError, Problem
 from .model import Instance
 from .plan import Plan
 from .result import Result
@@ -24,6 +24,22 @@ def _print_problems(error: InvalidInputError) -> None:
     print(f"{len(error.problems)} problem(s) found:", file=sys.stderr)
     for problem in error.problems:
         print(f"  - {problem}", file=sys.stderr)
+    _print_warnings(error.warnings)
+
+
+WARNINGS_SHOWN = 20
+"""Warnings a solve prints; summary.json and the report hold every one."""
+
+
+def _print_warnings(warnings: Sequence[Problem], *, limit: int | None = None) -> None:
+    """Warnings on standard error: planned anyway, but the coordinator should know."""
+    if not warnings:
+        return
+    print(f"{len(warnings)} warning(s) (planned anyway):", file=sys.stderr)
+    for problem in warnings[:limit]:
+        print(f"  - {problem}", file=sys.stderr)
+    if limit is not None and len(warnings) > limit:
+        print(f"  ... and {len(warnings) - limit} more (all in summary.json)", file=sys.stderr)
 
 
 class _TerminalProgress(Progress):
@@ -169,6 +185,7 @@ def _solve_command(
         key_file=args.key_file,
         previous=previous,
     )
+    _print_warnings(result.warnings, limit=WARNINGS_SHOWN)
     print(format_summary(result))
     if previous is not None:
         from .replan import diff
@@ -192,13 +209,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from .candidates import candidates, data_warnings
     from .solver import check_pins
 
     instance = _load(args.input)
-    problems = check_pins(instance)
+    cand = candidates(instance)
+    warnings = data_warnings(instance, cand)
+    problems = check_pins(instance, cand)
     if problems:
-        raise InvalidInputError(problems)
-    print(f"valid: {instance!r}")
+        raise InvalidInputError(problems, warnings)
+    _print_warnings(warnings)
+    print(f"valid: {instance!r}" + (f", {len(warnings)} warning(s)" if warnings else ""))
     return 0
 
 

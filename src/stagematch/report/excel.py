@@ -96,6 +96,7 @@ def workbook_sheets(result: Result) -> list[Sheet]:
         Sheet("Reserved seats", kpis["reserved_seats"]),
         Sheet("Unplaced by reason", kpis["unplaced_by_reason"]),
         Sheet("Unplaced students", rosters["unplaced"]),
+        *([Sheet("Data warnings", result.warnings_frame)] if result.warnings else []),
     ]
 
 

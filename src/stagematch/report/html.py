@@ -342,6 +342,15 @@ def render_html(result: Result, *, generated: date | None = None) -> str:
             ),
         ),
     ]
+    if result.warnings:
+        sections.append(
+            (
+                "warnings",
+                "Data warnings",
+                '<p class="note">The data was planned anyway; fixing these may place more '
+                "students.</p>" + html_table(result.warnings_frame),
+            )
+        )
     nav = "".join(f'<a href="#{key}">{escape(title)}</a>' for key, title, _ in sections)
     body = "".join(
         f'<section id="{key}"><h2>{escape(title)}</h2>{content}</section>'
