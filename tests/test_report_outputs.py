@@ -39,6 +39,7 @@ SHEETS = [
     "Reserved seats",
     "Unplaced by reason",
     "Unplaced students",
+    "Data warnings",  # N2 lives beyond reach of every offer (a warning of the data)
 ]
 
 
@@ -165,7 +166,8 @@ def test_page_shows_kpis_and_the_unplaced(page: str) -> None:
         "01/07/2026",
     ):
         assert text in page, text
-    assert page.count("<section") == 6
+    assert page.count("<section") == 7  # the last one: the data warnings (N2 out of reach)
+    assert 'id="warnings"' in page and "N2" in page
 
 
 def test_write_report_writes_both_files(tmp_path: Path) -> None:

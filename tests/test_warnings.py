@@ -101,7 +101,7 @@ def test_solve_records_warnings_in_summary_and_report(
     assert main(["solve", str(folder), "--out", str(out), "--time-limit", "5", "--report"]) == 0
     assert "'GONE'" in capsys.readouterr().err
     summary = json.loads((out / "summary.json").read_text("utf-8"))
-    assert EXPECTED <= places(summary["warnings"])
+    assert places(summary["warnings"]) >= EXPECTED
     assert {w["severity"] for w in summary["warnings"]} == {"warning"}
     # The session on a Saturday can never be assigned: it is left out of the plan.
     saturday_slot = rows_of(folder, "workshop_slots")[2][0]

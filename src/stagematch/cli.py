@@ -279,6 +279,7 @@ def cmd_resolve(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
+    from .cells import write_csv
     from .export import read_plan, read_result, write_files
     from .replan import diff
 
@@ -297,8 +298,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
         write_files(
             args.out,
             {
-                "changes.csv": lambda path: changes.to_csv(path, index=False),
-                "letters_changed.csv": lambda path: letters.to_csv(path, index=False),
+                "changes.csv": lambda path: write_csv(changes, path),
+                "letters_changed.csv": lambda path: write_csv(letters, path),
             },
         )
         print(f"changes.csv and letters_changed.csv written to {args.out}")

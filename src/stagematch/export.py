@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from .cells import write_csv
 from .model import Instance
 from .plan import Plan
 from .result import Result
@@ -54,7 +55,7 @@ def _json_writer(data: Any) -> Callable[[Path], None]:
 
 def _csv_writer(frame: pd.DataFrame) -> Callable[[Path], None]:
     def write(path: Path) -> None:
-        frame.to_csv(path, index=False, encoding="utf-8")
+        write_csv(frame, path)
 
     return write
 

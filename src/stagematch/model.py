@@ -19,8 +19,9 @@ from datetime import date, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from .cells import neutralise
 from .errors import InvalidInputError, Problem, display_value, sorted_problems, warning
 from .geo import communes
 
@@ -145,7 +146,18 @@ def parse_date(value: Any) -> Any:
     return value
 
 
-Id = Annotated[str, BeforeValidator(parse_id), Field(min_length=1)]
+def inert_id(value: str) -> str:
+    """Refuse an id a spreadsheet would read as a formula: ids are written unchanged in every
+    export (scripts join on them), so they must be safe as they are (see :mod:`.cells`)."""
+    if neutralise(value) != value:
+        raise ValueError(
+            "an id may not begin with =, +, -, @ (nor have one right after a comma, a "
+            "semicolon or a line break): spreadsheet programs would read it as a formula"
+        )
+    return value
+
+
+Id = Annotated[str, BeforeValidator(parse_id), Field(min_length=1), AfterValidator(inert_id)]
 Commune = Annotated[str, BeforeValidator(parse_commune), Field(pattern=r"^[0-9][0-9AB][0-9]{3}$")]
 Flag = Annotated[bool, BeforeValidator(parse_bool)]
 Minutes = Annotated[float, BeforeValidator(parse_number), Field(ge=0, allow_inf_nan=False)]

@@ -682,6 +682,7 @@ def _cross_probes() -> list[tuple[str, str, str, Mutation]]:
         probes.append((table, commune, "99999", _set(table, 0, commune, "99999")))
     probes += [
         ("students", "school_id", "0599999X", _set("students", 0, "school_id", "0599999X")),
+        ("offers", "offer_id", "=O002", _set("offers", 1, "offer_id", "=O002")),
         ("students", "wished_offers", "O999", _set("students", 0, "wished_offers", ["O999"])),
         ("students", "wishes", "astronomy", _set("students", 0, "wishes", ["astronomy"])),
         ("students", "nickname", "Zaza (a column stagematch does not know)", _set("students", 0, "nickname", "Zaza")),
@@ -867,7 +868,14 @@ optional `travel_times`. It comes in three interchangeable forms:
 - **Numbers** may use a decimal comma (`12,5`), as French spreadsheets export them.
 - **Dates** are ISO `YYYY-MM-DD`; an Excel date cell works too.
 - **Ids** are text: leading zeros matter (`0590221V`, `05900`). A whole number typed in Excel
-  (`59350` stored as `59350.0`) is read as its digits.
+  (`59350` stored as `59350.0`) is read as its digits. An id may not begin with `=`, `+`, `-`,
+  `@`, a tab or a line break: spreadsheet programs would read it as a formula, and ids are
+  written unchanged in every export (scripts join on them).
+- **Text that a spreadsheet would run** (a host name beginning with `=`, `+`, `-`, `@`, a tab
+  or a carriage return) is written inert: in every CSV stagematch writes it gets a leading `'`
+  and text cells are quoted (OWASP's advice on CSV injection); in a workbook it is a text cell
+  with Excel's quote prefix, never a formula. Reading a CSV removes that `'` again, so a dataset
+  written by stagematch reads back equal.
 - **Locations** are `lat` + `lon` (WGS84 degrees) or a `commune` (5-character INSEE code, resolved
   offline by a table shipped with the package; a code that lost its leading zero gets it back).
   Students' columns are `home_lat`, `home_lon`, `home_commune`; without them a student travels

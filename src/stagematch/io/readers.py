@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..cells import restore
 from ..errors import InvalidInputError, Problem, display_value
 from ..model import TABLES, Instance
 from ._cells import ENCODINGS_TRIED, BinaryFileError, UndecodableError, decode_text
@@ -338,7 +339,8 @@ def _csv_records(
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         for number, cells in enumerate(reader, start=1):
-            records.append((number, cells))
+            # A quote that kept a spreadsheet from running the cell is not part of the text.
+            records.append((number, [restore(cell) for cell in cells]))
     except csv.Error as error:
         raw.problems.append(
             Problem(table, reader.line_num, None, None, f"cannot read the CSV: {error}")
