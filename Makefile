@@ -4,7 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest docs clean
+LOCALES := src/stagematch/locale
+CATALOGUES := $(wildcard $(LOCALES)/*/LC_MESSAGES/stagematch.po)
+COMPILED := $(CATALOGUES:.po=.mo)
+
+.PHONY: demo test lint typecheck pytest docs clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +18,20 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test,bench,dist]"
 	touch $(STAMP)
 
-demo: $(STAMP)
+# Translations: the .po files are the source (committed); the .mo files are built from them.
+$(LOCALES)/%/LC_MESSAGES/stagematch.mo: $(LOCALES)/%/LC_MESSAGES/stagematch.po $(STAMP)
+	$(BIN)/pybabel compile --statistics -D stagematch -i $< -o $@
+
+# After adding or changing marked strings: extract them and merge them into every .po, where the
+# new ones wait for their translation (tests/test_i18n.py fails until they have one).
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k lazy_text --no-location --sort-output \
+		--project stagematch -o $(LOCALES)/stagematch.pot src/stagematch
+	$(BIN)/pybabel update -D stagematch -i $(LOCALES)/stagematch.pot -d $(LOCALES) \
+		--no-fuzzy-matching --ignore-obsolete --no-location
+	rm $(LOCALES)/stagematch.pot
+
+demo: $(STAMP) $(COMPILED)
 	$(BIN)/stagematch demo --out out/demo
 
 # The documentation site, offline, into out/site (the generated pages are refreshed first).
@@ -29,7 +46,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) $(COMPILED)
 	$(BIN)/python -m pytest -n 2 -q
 
 test: lint typecheck pytest

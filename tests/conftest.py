@@ -44,6 +44,15 @@ for name, examples in (("default", 50), ("ci", 100), ("dev", 10), ("thorough", 1
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
+@pytest.fixture(autouse=True)
+def english_locale(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test starts in an English environment, whatever the developer's locale: tests of
+    French output choose French themselves (``--lang fr``, ``lang=``, or ``LANG``)."""
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+
+
 @pytest.fixture
 def two_students_one_seat() -> Instance:
     """One seat, two students who can both take it: ``Q`` (QPV) and ``N`` (not).

@@ -349,13 +349,13 @@ def test_settings_csv_is_read_with_its_rows(tmp_path: Path) -> None:
     text = (folder / "settings.csv").read_text(encoding="utf-8")
     (folder / "settings.csv").write_text(
         text.replace("workshops_per_student,1", "workshops_per_student,un")
-        + "period_end,2026-06-19\nlanguage,fr\n",
+        + "period_end,2026-06-19\nlangue,fr\n",
         encoding="utf-8",
     )
     assert where(problems_of(folder)) == {
         ("settings", 6, "workshops_per_student"),
         ("settings", 8, "period_end"),  # given twice
-        ("settings", 9, "language"),  # unknown setting
+        ("settings", 9, "langue"),  # unknown setting
     }
 
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .errors import InvalidInputError
+from .i18n import lazy_text
 from .model import Instance
 from .result import Result
 from .solver import Progress, solve
@@ -143,7 +144,11 @@ def load_json_dataset(data: str | bytes | Mapping[str, Any]) -> Instance:
             from .errors import Problem
 
             raise InvalidInputError(
-                [Problem("input", None, None, None, "a JSON document must be UTF-8 text")]
+                [
+                    Problem(
+                        "input", None, None, None, lazy_text("a JSON document must be UTF-8 text")
+                    )
+                ]
             ) from None
     else:
         text = data

@@ -19,6 +19,7 @@ import numpy.typing as npt
 
 from .arrays import BoolArray, InstanceArrays, IntArray, ItemArrays
 from .errors import Problem, sorted_problems, warning
+from .i18n import lazy_text
 from .travel import Pairs, reachable
 
 if TYPE_CHECKING:
@@ -199,12 +200,26 @@ def reach_warnings(instance: Instance, cand: Candidates) -> list[Problem]:
                     instance.row_of("students", s),
                     "student_id",
                     arrays.student_ids[s],
-                    "no offer is within reach and open to this student: they cannot be placed",
+                    lazy_text(
+                        "no offer is within reach and open to this student: they cannot be placed"
+                    ),
                 )
             )
-    for table, column, items, pairs, what in (
-        ("offers", "offer_id", arrays.offers, cand.offers, "take this offer"),
-        ("workshop_slots", "slot_id", arrays.slots, cand.slots, "attend this session"),
+    for table, column, items, pairs, message in (
+        (
+            "offers",
+            "offer_id",
+            arrays.offers,
+            cand.offers,
+            lazy_text("no student can take this offer: none is within reach and eligible"),
+        ),
+        (
+            "workshop_slots",
+            "slot_id",
+            arrays.slots,
+            cand.slots,
+            lazy_text("no student can attend this session: none is within reach and eligible"),
+        ),
     ):
         used = np.zeros(len(items), dtype=bool)
         used[pairs.item] = True
@@ -215,7 +230,7 @@ def reach_warnings(instance: Instance, cand: Candidates) -> list[Problem]:
                     instance.row_of(table, k),
                     column,
                     items.ids[k],
-                    f"no student can {what}: none is within reach and eligible",
+                    message,
                 )
             )
     return out

@@ -1,7 +1,9 @@
 """The ``stagematch`` command: a thin shell over the public API (see the SPEC's command line).
 
 Every command exits 0 on success and 1 when the input is invalid (with every problem listed);
-no command prints a traceback for bad data.
+no command prints a traceback for bad data. Every command takes ``--lang fr|en``; without it the
+dataset's ``language`` setting, else the environment's locale, chooses (see
+:mod:`stagematch.i18n`). Help and argparse's own messages are translated too.
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ import contextlib
 import json
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
+from . import i18n
 from .errors import InvalidInputError, Problem
+from .i18n import N_, _, ngettext
 from .model import Instance
 from .plan import Plan
 from .result import Result
@@ -21,7 +25,11 @@ from .solver import Progress, solve
 
 
 def _print_problems(error: InvalidInputError) -> None:
-    print(f"{len(error.problems)} problem(s) found:", file=sys.stderr)
+    count = len(error.problems)
+    print(
+        ngettext("{n} problem(s) found:", "{n} problem(s) found:", count).format(n=count),
+        file=sys.stderr,
+    )
     for problem in error.problems:
         print(f"  - {problem}", file=sys.stderr)
     _print_warnings(error.warnings)
@@ -35,11 +43,19 @@ def _print_warnings(warnings: Sequence[Problem], *, limit: int | None = None) ->
     """Warnings on standard error: planned anyway, but the coordinator should know."""
     if not warnings:
         return
-    print(f"{len(warnings)} warning(s) (planned anyway):", file=sys.stderr)
+    count = len(warnings)
+    print(
+        ngettext(
+            "{n} warning(s) (planned anyway):", "{n} warning(s) (planned anyway):", count
+        ).format(n=count),
+        file=sys.stderr,
+    )
     for problem in warnings[:limit]:
         print(f"  - {problem}", file=sys.stderr)
-    if limit is not None and len(warnings) > limit:
-        print(f"  ... and {len(warnings) - limit} more (all in summary.json)", file=sys.stderr)
+    if limit is not None and count > limit:
+        print(
+            _("  ... and {n} more (all in summary.json)").format(n=count - limit), file=sys.stderr
+        )
 
 
 class _TerminalProgress(Progress):
@@ -52,36 +68,60 @@ class _TerminalProgress(Progress):
         print(f"[{time.monotonic() - self.started:7.2f} s] {text}", file=sys.stderr, flush=True)
 
     def on_phase(self, phase: str, seconds: float) -> None:
-        self._say(f"{phase} done in {seconds:.2f} s")
+        self._say(_("{phase} done in {seconds:.2f} s").format(phase=phase, seconds=seconds))
 
     def on_component(self, done: int, total: int, students: int) -> None:
         if total <= 20 or done % max(1, total // 20) == 0 or done == total:
-            self._say(f"part {done}/{total} solved ({students} students)")
+            self._say(
+                _("part {done}/{total} solved ({students} students)").format(
+                    done=done, total=total, students=students
+                )
+            )
 
     def on_level(self, level: str, value: float, bound: float) -> None:
         if value != bound:
-            self._say(f"  {level}: {value:g} (bound {bound:g})")
+            self._say(
+                _("  {level}: {value:g} (bound {bound:g})").format(
+                    level=level, value=value, bound=bound
+                )
+            )
 
 
 def format_summary(result: Result) -> str:
     """A readable summary of a result for the terminal."""
     counts = result.counts()
     lines = [
-        f"status: {result.status}   ({result.seconds.get('total', 0):.1f} s, seed {result.seed})",
-        f"students placed: {counts['placed']} / {counts['students']}"
-        f"   QPV placed: {counts['qpv_placed']} / {counts['qpv_students']}",
-        f"placements: {counts['placements']}   workshop sessions: {counts['workshop_sessions']}",
-        "levels (value / proven bound):",
+        _("status: {status}   ({seconds:.1f} s, seed {seed})").format(
+            status=_(STATUS_WORDS.get(result.status, result.status)),
+            seconds=result.seconds.get("total", 0),
+            seed=result.seed,
+        ),
+        _("students placed: {placed} / {students}   QPV placed: {qpv_placed} / {qpv}").format(
+            placed=counts["placed"],
+            students=counts["students"],
+            qpv_placed=counts["qpv_placed"],
+            qpv=counts["qpv_students"],
+        ),
+        _("placements: {placements}   workshop sessions: {sessions}").format(
+            placements=counts["placements"], sessions=counts["workshop_sessions"]
+        ),
+        _("levels (value / proven bound):"),
     ]
     for name, level in result.levels.items():
-        mark = "optimal" if level.proven else f"gap {level.gap:.2%}"
+        mark = (
+            _("optimal")
+            if level.proven
+            else _("gap {gap}").format(gap=i18n.format_percent(level.gap, digits=2))
+        )
         lines.append(f"  {name:<11} {level.value:>10g} / {level.bound:<10g} {mark}")
     reasons: dict[str, int] = {}
     for u in result.unplaced:
         reasons[u.reason] = reasons.get(u.reason, 0) + 1
     if reasons:
         lines.append(
-            "unplaced: " + ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items()))
+            _("unplaced: {counts}").format(
+                counts=", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items()))
+            )
         )
     return "\n".join(lines)
 
@@ -133,23 +173,23 @@ def _solve_and_write(
             key = key_file or default_key_path(out)
             pseudonyms = pseudonyms_for([s.student_id for s in instance.students], key)
             write_key_file(pseudonyms, key)
-            print(f"key file (keep it private, outside the shared folder): {key}")
+            print(_("key file (keep it private, outside the shared folder): {key}").format(key=key))
             shared = pseudonymise_result(result, pseudonyms)
         write_plan(shared, out)
         if report:
             from .report import write_report
 
             for path in write_report(shared, out):
-                print(f"report written to {path}")
+                print(_("report written to {path}").format(path=path))
     return result
 
 
 def _export_options_problem(args: argparse.Namespace) -> str | None:
     """Why --report/--pseudonymise/--key-file cannot be honoured, checked before solving."""
     if (args.report or args.pseudonymise or args.key_file) and not args.out:
-        return "--report, --pseudonymise and --key-file need --out"
+        return _("--report, --pseudonymise and --key-file need --out")
     if args.key_file and not args.pseudonymise:
-        return "--key-file is only used with --pseudonymise"
+        return _("--key-file is only used with --pseudonymise")
     if args.pseudonymise:
         from pathlib import Path
 
@@ -172,28 +212,34 @@ def _solve_command(
     write, print."""
     problem = _export_options_problem(args)
     if problem:
-        print(f"error: {problem}", file=sys.stderr)
+        print(_("error: {problem}").format(problem=problem), file=sys.stderr)
         return 1
-    result = _solve_and_write(
-        load(),
-        args.out,
-        args.time_limit,
-        args.seed,
-        stable=args.stable,
-        report=args.report,
-        pseudonymise=args.pseudonymise,
-        key_file=args.key_file,
-        previous=previous,
-    )
-    _print_warnings(result.warnings, limit=WARNINGS_SHOWN)
-    print(format_summary(result))
-    if previous is not None:
-        from .replan import diff
+    instance = load()
+    with i18n.default_language(instance.settings.language):
+        result = _solve_and_write(
+            instance,
+            args.out,
+            args.time_limit,
+            args.seed,
+            stable=args.stable,
+            report=args.report,
+            pseudonymise=args.pseudonymise,
+            key_file=args.key_file,
+            previous=previous,
+        )
+        _print_warnings(result.warnings, limit=WARNINGS_SHOWN)
+        print(format_summary(result))
+        if previous is not None:
+            from .replan import diff
 
-        counts = diff(previous, result).counts()
-        print("changes: " + ", ".join(f"{n} {kind}" for kind, n in counts.items()))
-    if args.out:
-        print(f"plan written to {args.out}")
+            counts = diff(previous, result).counts()
+            print(
+                _("changes: {counts}").format(
+                    counts=", ".join(f"{n} {kind}" for kind, n in counts.items())
+                )
+            )
+        if args.out:
+            print(_("plan written to {out}").format(out=args.out))
     return 0
 
 
@@ -202,7 +248,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     def load() -> Instance:
         instance = load_pilot()
-        print(f"bundled pilot: {instance!r}")
+        print(_("bundled pilot: {instance!r}").format(instance=instance))
         return instance
 
     return _solve_command(args, load)
@@ -217,9 +263,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     warnings = data_warnings(instance, cand)
     problems = check_pins(instance, cand)
     if problems:
-        raise InvalidInputError(problems, warnings)
-    _print_warnings(warnings)
-    print(f"valid: {instance!r}" + (f", {len(warnings)} warning(s)" if warnings else ""))
+        raise InvalidInputError(problems, warnings, language=instance.settings.language)
+    with i18n.default_language(instance.settings.language):
+        _print_warnings(warnings)
+        print(_("valid: {instance!r}").format(instance=instance))
     return 0
 
 
@@ -266,7 +313,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
     if args.json:
         return _solve_json(args)
     if not args.out:
-        print("stagematch solve: error: --out is required (or use --json)", file=sys.stderr)
+        print(_("stagematch solve: error: --out is required (or use --json)"), file=sys.stderr)
         return 2
     return _solve_command(args, lambda: _load(args.input))
 
@@ -286,8 +333,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
     result = diff(read_plan(args.plan_a)[1], read_result(args.plan_b))
     counts = result.counts()
     print(
-        f"{len(result.changes)} student(s) changed: "
-        + ", ".join(f"{n} {kind}" for kind, n in counts.items())
+        _("{n} student(s) changed: {counts}").format(
+            n=len(result.changes), counts=", ".join(f"{n} {kind}" for kind, n in counts.items())
+        )
     )
     with_reasons = result.changes[["student_id", "change", "reason"]]
     if len(with_reasons):
@@ -302,7 +350,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
                 "letters_changed.csv": lambda path: write_csv(letters, path),
             },
         )
-        print(f"changes.csv and letters_changed.csv written to {args.out}")
+        print(_("changes.csv and letters_changed.csv written to {out}").format(out=args.out))
     return 0
 
 
@@ -312,7 +360,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     result = read_result(args.plan_dir)
     for path in write_report(result, args.plan_dir):
-        print(f"report written to {path}")
+        print(_("report written to {path}").format(path=path))
     return 0
 
 
@@ -322,73 +370,89 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     if args.family not in FAMILIES:
         print(
-            f"unknown family {args.family!r}; expected one of {', '.join(FAMILIES)}",
+            _("unknown family {family!r}; expected one of {families}").format(
+                family=args.family, families=", ".join(FAMILIES)
+            ),
             file=sys.stderr,
         )
         return 1
     started = time.monotonic()
     instance = generate(args.family, students=args.students, seed=args.seed)
     write_dataset(instance, args.out)
-    print(f"{instance!r} written to {args.out} in {time.monotonic() - started:.1f} s")
+    print(
+        _("{instance!r} written to {out} in {seconds:.1f} s").format(
+            instance=instance, out=args.out, seconds=time.monotonic() - started
+        )
+    )
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="stagematch",
-        description="Plan work placements and workshop sessions for school students.",
+        description=_("Plan work placements and workshop sessions for school students."),
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
     def solve_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--time-limit", type=float, default=None, help="seconds (default: settings)")
-        p.add_argument("--seed", type=int, default=None, help="random seed (default: settings)")
+        p.add_argument(
+            "--time-limit", type=float, default=None, help=_("seconds (default: settings)")
+        )
+        p.add_argument("--seed", type=int, default=None, help=_("random seed (default: settings)"))
         p.add_argument(
             "--stable",
             action="store_true",
-            help="only plans without justified envy, the best of them (default: the "
-            "'stable' setting); see docs/fairness.md",
+            help=_(
+                "only plans without justified envy, the best of them (default: the "
+                "'stable' setting); see docs/fairness.md"
+            ),
         )
 
     def export_options(p: argparse.ArgumentParser) -> None:
         p.add_argument(
-            "--report", action="store_true", help="also write report.xlsx and report.html"
+            "--report", action="store_true", help=_("also write report.xlsx and report.html")
         )
         p.add_argument(
             "--pseudonymise",
             action="store_true",
-            help="replace student ids by salted tokens in every file written to --out",
+            help=_("replace student ids by salted tokens in every file written to --out"),
         )
         p.add_argument(
             "--key-file",
             default=None,
-            help="token → student id key for --pseudonymise, kept outside --out "
-            "(default: <out>.key.csv; an existing key's salt is reused)",
+            help=_(
+                "token → student id key for --pseudonymise, kept outside --out "
+                "(default: <out>.key.csv; an existing key's salt is reused)"
+            ),
         )
 
-    demo = sub.add_parser("demo", help="solve the bundled pilot dataset and print the summary")
-    demo.add_argument("--out", default=None, help="also write the plan to this folder")
+    demo = sub.add_parser("demo", help=_("solve the bundled pilot dataset and print the summary"))
+    demo.add_argument("--out", default=None, help=_("also write the plan to this folder"))
     solve_options(demo)
     export_options(demo)
     demo.set_defaults(run=cmd_demo)
 
-    validate = sub.add_parser("validate", help="check a dataset and list every problem")
-    validate.add_argument("input", help="a folder of CSVs, an .xlsx workbook or a .json file")
+    validate = sub.add_parser("validate", help=_("check a dataset and list every problem"))
+    validate.add_argument("input", help=_("a folder of CSVs, an .xlsx workbook or a .json file"))
     validate.set_defaults(run=cmd_validate)
 
-    solve_cmd = sub.add_parser("solve", help="solve a dataset and write the plan")
+    solve_cmd = sub.add_parser("solve", help=_("solve a dataset and write the plan"))
     solve_cmd.add_argument(
         "input",
-        help="a folder of CSVs, an .xlsx workbook, a .json file, or - for JSON on standard input",
+        help=_(
+            "a folder of CSVs, an .xlsx workbook, a .json file, or - for JSON on standard input"
+        ),
     )
     solve_cmd.add_argument(
-        "--out", default=None, help="folder for the plan files (required without --json)"
+        "--out", default=None, help=_("folder for the plan files (required without --json)")
     )
     solve_cmd.add_argument(
         "--json",
         action="store_true",
-        help="print the result as one JSON document on standard output (problems too); "
-        "see docs/schema/result.schema.json",
+        help=_(
+            "print the result as one JSON document on standard output (problems too); "
+            "see docs/schema/result.schema.json"
+        ),
     )
     solve_options(solve_cmd)
     export_options(solve_cmd)
@@ -396,55 +460,116 @@ def build_parser() -> argparse.ArgumentParser:
 
     resolve_cmd = sub.add_parser(
         "resolve",
-        help="solve a changed dataset again, keeping every assignment of a previous plan it can",
+        help=_("solve a changed dataset again, keeping every assignment of a previous plan it can"),
     )
-    resolve_cmd.add_argument("input", help="the new dataset: a folder, .xlsx or .json")
+    resolve_cmd.add_argument("input", help=_("the new dataset: a folder, .xlsx or .json"))
     resolve_cmd.add_argument(
-        "--previous", required=True, help="the plan folder to stay close to (from solve)"
+        "--previous", required=True, help=_("the plan folder to stay close to (from solve)")
     )
-    resolve_cmd.add_argument("--out", required=True, help="folder for the new plan files")
+    resolve_cmd.add_argument("--out", required=True, help=_("folder for the new plan files"))
     solve_options(resolve_cmd)
     export_options(resolve_cmd)
     resolve_cmd.set_defaults(run=cmd_resolve)
 
     diff_cmd = sub.add_parser(
-        "diff", help="who moved, who is newly placed, who lost a placement, and why"
+        "diff", help=_("who moved, who is newly placed, who lost a placement, and why")
     )
-    diff_cmd.add_argument("plan_a", help="the earlier plan folder")
-    diff_cmd.add_argument("plan_b", help="the later plan folder (reasons use its dataset)")
+    diff_cmd.add_argument("plan_a", help=_("the earlier plan folder"))
+    diff_cmd.add_argument("plan_b", help=_("the later plan folder (reasons use its dataset)"))
     diff_cmd.add_argument(
         "--out",
         default=None,
-        help="write changes.csv and letters_changed.csv (changed students only) here",
+        help=_("write changes.csv and letters_changed.csv (changed students only) here"),
     )
     diff_cmd.set_defaults(run=cmd_diff)
 
-    report = sub.add_parser("report", help="write report.xlsx and report.html for a plan folder")
-    report.add_argument("plan_dir", help="a folder written by solve or demo --out")
+    report = sub.add_parser("report", help=_("write report.xlsx and report.html for a plan folder"))
+    report.add_argument("plan_dir", help=_("a folder written by solve or demo --out"))
     report.set_defaults(run=cmd_report)
 
-    gen = sub.add_parser("generate", help="write a realistic synthetic dataset")
-    gen.add_argument("family", help="pilot, bassin, academie or national")
-    gen.add_argument("out", help="a folder (CSVs), an .xlsx or a .json path")
-    gen.add_argument("--students", type=int, default=None, help="number of students")
+    gen = sub.add_parser("generate", help=_("write a realistic synthetic dataset"))
+    gen.add_argument("family", help=_("pilot, bassin, academie or national"))
+    gen.add_argument("out", help=_("a folder (CSVs), an .xlsx or a .json path"))
+    gen.add_argument("--students", type=int, default=None, help=_("number of students"))
     gen.add_argument("--seed", type=int, default=0)
     gen.set_defaults(run=cmd_generate)
+    for command in sub.choices.values():
+        command.add_argument(
+            "--lang",
+            choices=i18n.LANGUAGES,
+            default=None,
+            help=_(
+                "language of messages, reports and letters (default: the dataset's language "
+                "setting, else the locale: LANG=fr_FR.UTF-8 gives French)"
+            ),
+        )
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+STATUS_WORDS = {
+    "optimal": N_("optimal"),
+    "feasible": N_("feasible"),
+    "infeasible_input": N_("infeasible_input"),
+}
+"""A result's status as the terminal shows it (summary.json keeps the code)."""
+
+ARGPARSE_MESSAGES = (
+    N_("usage: "),
+    N_("positional arguments"),
+    N_("options"),
+    N_("show this help message and exit"),
+    N_("%(prog)s: error: %(message)s\n"),
+    N_("the following arguments are required: %s"),
+    N_("unrecognized arguments: %s"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("argument %(argument_name)s: %(message)s"),
+    N_("invalid %(type)s value: %(value)r"),
+    N_("expected one argument"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+)
+"""argparse's own messages that stagematch's commands can show, in the catalogue so that the
+help and usage errors read in the chosen language too."""
+
+
+def _language_in(argv: Sequence[str]) -> str | None:
+    """The ``--lang`` value of a command line, read before parsing so that the help and
+    argparse's messages are already in that language (an unknown value is left to argparse)."""
+    for k, arg in enumerate(argv):
+        value = arg.removeprefix("--lang=") if arg.startswith("--lang=") else None
+        if arg == "--lang" and k + 1 < len(argv):
+            value = argv[k + 1]
+        if value is not None and value.strip().lower() in i18n.LANGUAGES:
+            return value
+    return None
+
+
+@contextlib.contextmanager
+def _argparse_in_language() -> Iterator[None]:
+    """argparse looks its messages up with the stdlib's gettext; point it at ours meanwhile."""
+    saved = argparse._, argparse.ngettext  # type: ignore[attr-defined]
+    argparse._, argparse.ngettext = i18n.gettext, i18n.ngettext  # type: ignore[attr-defined]
     try:
-        code: int = args.run(args)
-    except InvalidInputError as error:
-        _print_problems(error)
-        return 1
-    except (FileNotFoundError, IsADirectoryError, PermissionError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        yield
+    finally:
+        argparse._, argparse.ngettext = saved  # type: ignore[attr-defined]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    with i18n.language(_language_in(argv)), _argparse_in_language():
+        args = build_parser().parse_args(argv)
+        try:
+            code: int = args.run(args)
+        except InvalidInputError as error:
+            with i18n.default_language(error.language):
+                _print_problems(error)
+            return 1
+        except (FileNotFoundError, IsADirectoryError, PermissionError) as error:
+            print(_("error: {error}").format(error=error), file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            print(_("interrupted"), file=sys.stderr)
+            return 130
     return code
 
 

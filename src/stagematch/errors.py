@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from .i18n import _, ngettext, translate
+
 Severity = Literal["error", "warning"]
 """``error``: the data cannot be planned. ``warning``: it is planned anyway, and the user is told
 (a wish no offer matches, an offer dated outside the period, a student nobody can host...)."""
@@ -22,8 +24,10 @@ class Problem:
 
     ``row`` is the row number a spreadsheet shows (header = 1, first data row = 2); it is ``None``
     for problems about a whole table or file. ``column`` is ``None`` for problems about a whole row
-    or table. ``severity`` says whether the data can still be planned (``warning``) or not
-    (``error``); every warning is listed on the data-format page.
+    or table. ``message`` is English (usually a :class:`~stagematch.i18n.LazyText`); ``str()``
+    and :meth:`as_dict` give it in the language in force when they are called. ``severity``
+    says whether the data can still be planned (``warning``) or not (``error``); every warning
+    is listed on the data-format page.
     """
 
     table: str
@@ -38,13 +42,17 @@ class Problem:
         return self.severity == "warning"
 
     def __str__(self) -> str:
-        where = ("warning: " if self.is_warning else "") + self.table
+        where = (_("warning: ") if self.is_warning else "") + self.table
         if self.row is not None:
-            where += f", row {self.row}"
+            where += _(", row {row}").format(row=self.row)
         if self.column is not None:
-            where += f", column {self.column!r}"
-        value = "" if self.value is None else f" (value {self.value!r})"
-        return f"{where}: {self.message}{value}"
+            where += _(", column {column!r}").format(column=self.column)
+        value = "" if self.value is None else _(" (value {value!r})").format(value=self.value)
+        return _("{where}: {message}{value}").format(where=where, message=self.text(), value=value)
+
+    def text(self) -> str:
+        """The message in the language in force."""
+        return translate(self.message)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -52,7 +60,7 @@ class Problem:
             "row": self.row,
             "column": self.column,
             "value": self.value,
-            "message": self.message,
+            "message": self.text(),
             "severity": self.severity,
         }
 
@@ -92,14 +100,30 @@ class InvalidInputError(ValueError):
     so a caller that reports ``problems`` reports why the data was refused.
     """
 
-    def __init__(self, problems: Iterable[Problem], warnings: Iterable[Problem] = ()):
+    def __init__(
+        self,
+        problems: Iterable[Problem],
+        warnings: Iterable[Problem] = (),
+        *,
+        language: str | None = None,
+    ):
         given = list(problems)
         self.problems = sorted_problems(p for p in given if not p.is_warning)
         self.warnings = sorted_problems([*warnings, *(p for p in given if p.is_warning)])
+        self.language = language
+        """The dataset's ``language`` setting when it could be read: the CLI shows the problems
+        in it unless ``--lang`` was given."""
+        super().__init__(self.problems)
+
+    def __str__(self) -> str:
+        """Every problem (the first 50) in the language in force when it is printed."""
         count = len(self.problems)
         lines = "\n".join(f"  - {p}" for p in self.problems[:50])
-        more = f"\n  ... and {count - 50} more" if count > 50 else ""
-        super().__init__(f"{count} problem(s) in the input:\n{lines}{more}")
+        more = _("\n  ... and {n} more").format(n=count - 50) if count > 50 else ""
+        head = ngettext(
+            "{count} problem(s) in the input:", "{count} problem(s) in the input:", count
+        ).format(count=count)
+        return f"{head}\n{lines}{more}"
 
 
 def display_value(value: Any) -> str | None:

@@ -24,6 +24,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from .cells import neutralise
 from .errors import InvalidInputError, Problem, display_value, sorted_problems, warning
 from .geo import communes
+from .i18n import N_, LazyText, lazy_text
 
 if TYPE_CHECKING:
     from .arrays import InstanceArrays
@@ -77,7 +78,7 @@ def parse_bool(value: Any) -> Any:
             return True
         if text in _FALSE:
             return False
-    raise ValueError("expected a boolean: true/false, 1/0, yes/no or oui/non")
+    raise ValueError(lazy_text(N_("expected a boolean: true/false, 1/0, yes/no or oui/non")))
 
 
 def parse_number(value: Any) -> Any:
@@ -151,8 +152,10 @@ def inert_id(value: str) -> str:
     export (scripts join on them), so they must be safe as they are (see :mod:`.cells`)."""
     if neutralise(value) != value:
         raise ValueError(
-            "an id may not begin with =, +, -, @ (nor have one right after a comma, a "
-            "semicolon or a line break): spreadsheet programs would read it as a formula"
+            lazy_text(
+                "an id may not begin with =, +, -, @ (nor have one right after a comma, a "
+                "semicolon or a line break): spreadsheet programs would read it as a formula"
+            )
         )
     return value
 
@@ -169,6 +172,7 @@ IdList = Annotated[tuple[str, ...], BeforeValidator(split_list)]
 DateList = Annotated[tuple[IsoDate, ...], BeforeValidator(split_list)]
 Mode = Literal["walk", "bike", "transit", "car"]
 Part = Literal["AM", "PM", "DAY"]
+Language = Literal["fr", "en"]
 Level = Literal["qpv_placed", "placed", "changes", "workshops", "coverage", "preference", "travel"]
 Percent = Annotated[int, BeforeValidator(parse_int), Field(ge=0, le=100)]
 
@@ -210,6 +214,7 @@ class Settings(_Row):
     seed: Annotated[int, BeforeValidator(parse_int)] = 0
     stable: Flag = False
     qpv_min_share: Percent = 0
+    language: Annotated[Language, BeforeValidator(_mode)] | None = None
 
 
 class School(_Row):
@@ -314,20 +319,76 @@ LOCATION_COLUMNS: dict[str, tuple[str, str, str]] = {
 # The validated whole
 
 
+PYDANTIC_MESSAGES = {
+    "float_parsing": N_("Input should be a valid number, unable to parse string as a number"),
+    "float_type": N_("Input should be a valid number"),
+    "finite_number": N_("Input should be a finite number"),
+    "int_parsing": N_("Input should be a valid integer, unable to parse string as an integer"),
+    "int_from_float": N_("Input should be a valid integer, got a number with a fractional part"),
+    "int_type": N_("Input should be a valid integer"),
+    "int_parsing_size": N_("Unable to parse input string as an integer, exceeded maximum size"),
+    "greater_than_equal": N_("Input should be greater than or equal to {ge}"),
+    "greater_than": N_("Input should be greater than {gt}"),
+    "less_than_equal": N_("Input should be less than or equal to {le}"),
+    "less_than": N_("Input should be less than {lt}"),
+    "string_too_short": N_("String should have at least {min_length} character{expected_plural}"),
+    "string_pattern_mismatch": N_("String should match pattern '{pattern}'"),
+    "string_type": N_("Input should be a valid string"),
+    "literal_error": N_("Input should be {expected}"),
+    "date_parsing": N_("Input should be a valid date in the format YYYY-MM-DD, {error}"),
+    "date_from_datetime_parsing": N_("Input should be a valid date or datetime, {error}"),
+    "date_from_datetime_inexact": N_(
+        "Datetimes provided to dates should have zero time - e.g. be exact dates"
+    ),
+    "date_type": N_("Input should be a valid date"),
+    "bool_type": N_("Input should be a valid boolean"),
+    "bool_parsing": N_("Input should be a valid boolean, unable to interpret input"),
+    "tuple_type": N_("Input should be a valid tuple"),
+    "dict_type": N_("Input should be a valid dictionary"),
+    "model_type": N_("Input should be a valid dictionary or instance of {class_name}"),
+}
+"""pydantic's messages for the error types the row models can produce, as pydantic writes them
+in English (so English output is pydantic's own), marked for translation."""
+
+
+def _pydantic_message(item: Any) -> str:
+    """The message of one pydantic error, as a :class:`~stagematch.i18n.LazyText` where the
+    type is one the loaders can produce (pydantic's own English otherwise)."""
+    kind = item["type"]
+    context = dict(item.get("ctx") or {})
+    if kind == "missing":
+        return lazy_text(N_("required value is missing"))
+    if kind == "extra_forbidden":
+        return lazy_text(N_("unknown setting"))
+    if kind == "value_error":
+        cause = context.get("error")
+        reason = cause.args[0] if isinstance(cause, ValueError) and cause.args else None
+        if isinstance(reason, LazyText):
+            return reason
+        return str(item["msg"]).removeprefix("Value error, ")
+    template = PYDANTIC_MESSAGES.get(kind)
+    if template is None:
+        return str(item["msg"])
+    if kind == "literal_error":
+        # "'walk', 'bike', 'transit' or 'car'": the last "or" is a word to translate.
+        head, _or, last = str(context.get("expected", "")).rpartition(" or ")
+        if head:
+            context["expected"] = lazy_text(N_("{choices} or {last}"), choices=head, last=last)
+    if kind in ("date_parsing", "date_from_datetime_parsing"):
+        context["error"] = str(context.get("error", ""))
+    try:
+        return lazy_text(template, **context)
+    except (KeyError, IndexError):
+        return str(item["msg"])
+
+
 def _pydantic_problems(table: str, row: int | None, error: ValidationError) -> list[Problem]:
     problems = []
     for item in error.errors(include_url=False):
         loc = item.get("loc", ())
         column = str(loc[0]) if loc else None
         value = item.get("input") if item["type"] != "missing" else None
-        message = str(item["msg"])
-        if item["type"] == "missing":
-            message = "required value is missing"
-        elif item["type"] == "extra_forbidden":
-            message = "unknown setting"
-        elif message.startswith("Value error, "):
-            message = message.removeprefix("Value error, ")
-        problems.append(Problem(table, row, column, display_value(value), message))
+        problems.append(Problem(table, row, column, display_value(value), _pydantic_message(item)))
     return problems
 
 
@@ -404,7 +465,9 @@ class Instance:
         self.travel_times: tuple[TravelTime, ...] = _present(valid["travel_times"])
         for table in ("schools", "students"):
             if not raw[table]:
-                problems.append(Problem(table, None, None, None, "the table has no rows"))
+                problems.append(
+                    Problem(table, None, None, None, lazy_text("the table has no rows"))
+                )
         if not raw["offers"]:
             problems.append(
                 warning(
@@ -412,7 +475,9 @@ class Instance:
                     None,
                     None,
                     None,
-                    "the table has no rows: nobody is placed, workshops are still planned",
+                    lazy_text(
+                        "the table has no rows: nobody is placed, workshops are still planned"
+                    ),
                 )
             )
         # Indices of rows that failed validation are unknown here; cross-checks run on the rest.
@@ -443,7 +508,7 @@ class Instance:
     def from_dict(cls, data: Mapping[str, Any]) -> Instance:
         """An instance from one mapping with one list per table and a ``settings`` object."""
         problems = [
-            Problem(table, None, None, None, "the table is missing")
+            Problem(table, None, None, None, lazy_text("the table is missing"))
             for table in REQUIRED_TABLES
             if table not in data
         ]
@@ -555,7 +620,10 @@ class Instance:
                             self.row_number(table, position),
                             column,
                             key,
-                            f"duplicate id, first used on row {self.row_number(table, first_seen[key])}",
+                            lazy_text(
+                                "duplicate id, first used on row {row}",
+                                row=self.row_number(table, first_seen[key]),
+                            ),
                         )
                     )
                 else:
@@ -571,7 +639,12 @@ class Instance:
                 if (lat is None) != (lon is None):
                     missing = lon_col if lon is None else lat_col
                     problems.append(
-                        Problem(*where, missing, None, f"give both {lat_col} and {lon_col}")
+                        Problem(
+                            *where,
+                            missing,
+                            None,
+                            lazy_text("give both {lat} and {lon}", lat=lat_col, lon=lon_col),
+                        )
                     )
                 elif lat is None and commune is None and not optional:
                     problems.append(
@@ -579,7 +652,12 @@ class Instance:
                             *where,
                             commune_col,
                             None,
-                            f"no location: give {lat_col} and {lon_col}, or {commune_col}",
+                            lazy_text(
+                                "no location: give {lat} and {lon}, or {commune}",
+                                lat=lat_col,
+                                lon=lon_col,
+                                commune=commune_col,
+                            ),
                         )
                     )
                 if commune is not None and commune not in table_of_communes.index:
@@ -594,7 +672,11 @@ class Instance:
                             *where,
                             commune_col,
                             commune,
-                            f"this commune has no known point; give {lat_col} and {lon_col}",
+                            lazy_text(
+                                "this commune has no known point; give {lat} and {lon}",
+                                lat=lat_col,
+                                lon=lon_col,
+                            ),
                         )
                     )
 
@@ -609,7 +691,9 @@ class Instance:
             row = self.row_number("students", position)
             if student.school_id not in schools:
                 problems.append(
-                    Problem("students", row, "school_id", student.school_id, "unknown school")
+                    Problem(
+                        "students", row, "school_id", student.school_id, lazy_text("unknown school")
+                    )
                 )
             for offer_id in dict.fromkeys(student.wished_offers):
                 if offer_id not in offers:
@@ -619,19 +703,19 @@ class Instance:
                             row,
                             "wished_offers",
                             offer_id,
-                            "unknown offer: the wish is ignored (the others keep their ranks)",
+                            lazy_text(
+                                "unknown offer: the wish is ignored (the others keep their ranks)"
+                            ),
                         )
                     )
-            for column, ids, known, what in (
-                ("pinned_offer", student.pinned_offer, offers, "offer"),
-                ("pinned_slots", student.pinned_slots, slots, "workshop slot"),
-                ("banned_hosts", student.banned_hosts, hosts, "host"),
+            for column, ids, known, unknown in (
+                ("pinned_offer", student.pinned_offer, offers, lazy_text("unknown offer")),
+                ("pinned_slots", student.pinned_slots, slots, lazy_text("unknown workshop slot")),
+                ("banned_hosts", student.banned_hosts, hosts, lazy_text("unknown host")),
             ):
                 for item_id in ids:
                     if item_id not in known:
-                        problems.append(
-                            Problem("students", row, column, item_id, f"unknown {what}")
-                        )
+                        problems.append(Problem("students", row, column, item_id, unknown))
             banned_pins = [
                 offer_id
                 for offer_id in student.pinned_offer
@@ -644,7 +728,10 @@ class Instance:
                         row,
                         "pinned_offer",
                         offer_id,
-                        f"pinned to host {host_of[offer_id]}, which banned_hosts forbids",
+                        lazy_text(
+                            "pinned to host {host}, which banned_hosts forbids",
+                            host=host_of[offer_id],
+                        ),
                     )
                 )
         for position, offer in self._positions("offers"):
@@ -656,7 +743,7 @@ class Instance:
                             self.row_number("offers", position),
                             "reserved_schools",
                             school_id,
-                            "unknown school",
+                            lazy_text("unknown school"),
                         )
                     )
         known_communes = communes().index
@@ -673,7 +760,7 @@ class Instance:
                         row,
                         "origin",
                         override.origin,
-                        "not a student id, school id or commune code",
+                        lazy_text("not a student id, school id or commune code"),
                     )
                 )
             if not (
@@ -687,14 +774,14 @@ class Instance:
                         row,
                         "destination",
                         override.destination,
-                        "not an offer id, slot id or commune code",
+                        lazy_text("not an offer id, slot id or commune code"),
                     )
                 )
 
     def _check_columns(self, headers: Mapping[str, Sequence[str]], problems: list[Problem]) -> None:
         """Unknown columns are kept and ignored, and said once per table: a typo in an optional
         column's name (``wishs``) would otherwise go unnoticed."""
-        message = "unknown column: kept and ignored"
+        message = lazy_text("unknown column: kept and ignored")
         for table, model in ROW_MODELS.items():
             if table in headers:
                 for column in headers[table]:
@@ -729,14 +816,18 @@ class Instance:
                     at, count = first.get(sector, (position, 0))
                     first[sector] = (at, count + 1)
         for sector, (position, count) in first.items():
-            also = f" (wished on {count} rows; the first is shown)" if count > 1 else ""
+            message = (
+                lazy_text(
+                    "no offer has this sector: the wish is ignored (wished on {count} rows; "
+                    "the first is shown)",
+                    count=count,
+                )
+                if count > 1
+                else lazy_text("no offer has this sector: the wish is ignored")
+            )
             problems.append(
                 warning(
-                    "students",
-                    self.row_number("students", position),
-                    "wishes",
-                    sector,
-                    f"no offer has this sector: the wish is ignored{also}",
+                    "students", self.row_number("students", position), "wishes", sector, message
                 )
             )
 
@@ -749,7 +840,7 @@ class Instance:
                     None,
                     "workshops_per_student",
                     str(wanted),
-                    "there is no workshop session: nobody attends a workshop",
+                    lazy_text("there is no workshop session: nobody attends a workshop"),
                 )
             )
 
@@ -768,24 +859,37 @@ class Instance:
         if start > end:
             problems.append(
                 Problem(
-                    "settings", None, "period_end", str(end), "the period ends before it starts"
+                    "settings",
+                    None,
+                    "period_end",
+                    str(end),
+                    lazy_text("the period ends before it starts"),
                 )
             )
             return never
         for day in settings.holidays:
             if not start <= day <= end:
                 problems.append(
-                    Problem("settings", None, "holidays", str(day), "holiday outside the period")
+                    Problem(
+                        "settings",
+                        None,
+                        "holidays",
+                        str(day),
+                        lazy_text("holiday outside the period"),
+                    )
                 )
         working = set(self.working_days)
         if not working:
             problems.append(
                 Problem(
-                    "settings", None, "period_start", str(start), "the period has no working day"
+                    "settings",
+                    None,
+                    "period_start",
+                    str(start),
+                    lazy_text("the period has no working day"),
                 )
             )
             return never
-        unassignable = "it can never be assigned"
         for position, offer in self._positions("offers"):
             row = self.row_number("offers", position)
             first = offer.start or start
@@ -799,14 +903,16 @@ class Instance:
                             row,
                             column,
                             str(day),
-                            f"date outside the period: {unassignable}",
+                            lazy_text("date outside the period: it can never be assigned"),
                         )
                     )
                     bad = True
             if bad:
                 never["offers"].add(position)
             elif first > last:
-                problems.append(Problem("offers", row, "end", str(last), "end is before start"))
+                problems.append(
+                    Problem("offers", row, "end", str(last), lazy_text("end is before start"))
+                )
             elif not any(d in working for d in _days(first, last)):
                 problems.append(
                     warning(
@@ -814,16 +920,16 @@ class Instance:
                         row,
                         "start",
                         str(first),
-                        f"the range has no working day: {unassignable}",
+                        lazy_text("the range has no working day: it can never be assigned"),
                     )
                 )
                 never["offers"].add(position)
         for position, slot in self._positions("workshop_slots"):
             if slot.date not in working:
                 reason = (
-                    "date outside the period"
+                    lazy_text("date outside the period")
                     if not start <= slot.date <= end
-                    else "not a working day (weekend or holiday)"
+                    else lazy_text("not a working day (weekend or holiday)")
                 )
                 problems.append(
                     warning(
@@ -831,7 +937,7 @@ class Instance:
                         self.row_number("workshop_slots", position),
                         "date",
                         str(slot.date),
-                        f"{reason}: {unassignable}",
+                        lazy_text("{reason}: it can never be assigned", reason=reason),
                     )
                 )
                 never["workshop_slots"].add(position)
@@ -854,8 +960,10 @@ class Instance:
                                 self.row_number("students", position),
                                 column,
                                 item_id,
-                                "pinned to an item dated outside the period or on no working "
-                                "day: it can never be assigned",
+                                lazy_text(
+                                    "pinned to an item dated outside the period or on no "
+                                    "working day: it can never be assigned"
+                                ),
                             )
                         )
 
@@ -878,7 +986,10 @@ class Instance:
                             self.row_number(table, position),
                             "qpv_reserved",
                             str(row.qpv_reserved),
-                            f"more reserved seats than the capacity ({row.capacity})",
+                            lazy_text(
+                                "more reserved seats than the capacity ({capacity})",
+                                capacity=row.capacity,
+                            ),
                         )
                     )
 

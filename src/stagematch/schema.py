@@ -109,6 +109,10 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
             "Minimum percentage of QPV students among each offer's students, while enough "
             "QPV students could go there (see Fairness › Minimum QPV share); 0: none."
         ),
+        "language": (
+            "`fr` or `en`: the language of the reports, letters and messages for this dataset "
+            "(`--lang` wins over it; without either, the environment's locale decides)."
+        ),
     },
     "schools": {
         "school_id": "The school's id (UAI). Unique.",
@@ -191,6 +195,7 @@ EXAMPLE_DATASET: dict[str, Any] = {
         "seed": 0,
         "stable": False,
         "qpv_min_share": 0,
+        "language": "en",
     },
     "schools": [
         {

@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..i18n import lazy_text
+
 ENCODINGS_TRIED = "UTF-8 or Windows-1252 (cp1252)"
 """The encodings :func:`decode_text` accepts, for messages."""
 
@@ -102,7 +104,9 @@ def decode_text(data: bytes) -> str:
         except UnicodeDecodeError:
             pass
     if b"\x00" in data:
-        raise BinaryFileError("the file holds NUL bytes: it is a binary file, not a text file")
+        raise BinaryFileError(
+            lazy_text("the file holds NUL bytes: it is a binary file, not a text file")
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:

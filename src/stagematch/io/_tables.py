@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import InvalidInputError, Problem, display_value
+from ..i18n import LANGUAGES, LazyText, lazy_text
 from ..model import (
     ID_COLUMNS,
     LOCATION_COLUMNS,
@@ -93,11 +94,15 @@ def table_from_records(
         break
     if header is None or not any(header):
         if header is None or not _any_nonblank(iterator):
-            problems.append(Problem(name, None, None, None, f"the {container} is empty"))
+            problems.append(Problem(name, None, None, None, _empty(container)))
         else:
             problems.append(
                 Problem(
-                    name, header_number, None, None, "the header row is empty: it must be row 1"
+                    name,
+                    header_number,
+                    None,
+                    None,
+                    lazy_text("the header row is empty: it must be row 1"),
                 )
             )
         return None
@@ -119,8 +124,11 @@ def table_from_records(
                     number,
                     None,
                     display_value(";".join(overflow)),
-                    f"this row has more cells than the header has columns ({width}): quote a "
-                    "cell that holds the delimiter, or check the delimiter",
+                    lazy_text(
+                        "this row has more cells than the header has columns ({width}): quote a "
+                        "cell that holds the delimiter, or check the delimiter",
+                        width=width,
+                    ),
                 )
             )
         for index, text in enumerate(texts[:width]):
@@ -132,12 +140,24 @@ def table_from_records(
                         number,
                         None,
                         display_value(text),
-                        f"column {column_letter(index)} has values but no name in the header",
+                        lazy_text(
+                            "column {letter} has values but no name in the header",
+                            letter=column_letter(index),
+                        ),
                     )
                 )
         rows.append({c: t for c, t in zip(header, texts, strict=False) if c and t.strip()})
         numbers.append(number)
     return RawTable(name, [c for c in header if c], rows, numbers)
+
+
+def _empty(container: str) -> LazyText:
+    """ "The file/sheet/table is empty", whole sentences so that each can be translated."""
+    if container == "sheet":
+        return lazy_text("the sheet is empty")
+    if container == "table":
+        return lazy_text("the table is empty")
+    return lazy_text("the file is empty")
 
 
 def _any_nonblank(records: Records) -> bool:
@@ -159,8 +179,11 @@ def _header_ok(name: str, header: list[str], number: int, problems: list[Problem
                     number,
                     column,
                     column,
-                    f"the header names this column twice (columns "
-                    f"{column_letter(first_seen[column])} and {column_letter(index)})",
+                    lazy_text(
+                        "the header names this column twice (columns {first} and {second})",
+                        first=column_letter(first_seen[column]),
+                        second=column_letter(index),
+                    ),
                 )
             )
         else:
@@ -192,7 +215,13 @@ def settings_from_records(
         seen_any = True
         if not key:
             dataset.problems.append(
-                Problem("settings", number, None, display_value(value), "a value without a key")
+                Problem(
+                    "settings",
+                    number,
+                    None,
+                    display_value(value),
+                    lazy_text("a value without a key"),
+                )
             )
         elif key in first_row:
             dataset.problems.append(
@@ -201,7 +230,7 @@ def settings_from_records(
                     number,
                     key,
                     display_value(value),
-                    f"setting given twice, first on row {first_row[key]}",
+                    lazy_text("setting given twice, first on row {row}", row=first_row[key]),
                 )
             )
         else:
@@ -209,7 +238,7 @@ def settings_from_records(
             settings[key] = value
             rows.append(number)
     if not seen_any:
-        dataset.problems.append(Problem("settings", None, None, None, f"the {container} is empty"))
+        dataset.problems.append(Problem("settings", None, None, None, _empty(container)))
         dataset.broken.add("settings")
         return
     dataset.settings = settings
@@ -253,14 +282,22 @@ def _check_header(table: RawTable, problems: list[Problem]) -> _HeaderCheck:
     model = ROW_MODELS[table.name]
     for column, info in model.model_fields.items():
         if info.is_required() and column not in present:
-            problems.append(Problem(table.name, 1, column, None, "required column is missing"))
+            problems.append(
+                Problem(table.name, 1, column, None, lazy_text("required column is missing"))
+            )
             check.required.add(column)
     if table.name in LOCATION_COLUMNS and table.rows:  # a table without rows needs no location
         lat, lon, commune = LOCATION_COLUMNS[table.name]
         if (lat in present) != (lon in present):
             absent = lon if lat in present else lat
             problems.append(
-                Problem(table.name, 1, absent, None, f"give both columns {lat} and {lon}")
+                Problem(
+                    table.name,
+                    1,
+                    absent,
+                    None,
+                    lazy_text("give both columns {lat} and {lon}", lat=lat, lon=lon),
+                )
             )
             check.ignored.add(absent)
         elif lat not in present and commune not in present and table.name != "students":
@@ -270,7 +307,12 @@ def _check_header(table: RawTable, problems: list[Problem]) -> _HeaderCheck:
                     1,
                     commune,
                     None,
-                    f"no location column: add {lat} and {lon}, or {commune}",
+                    lazy_text(
+                        "no location column: add {lat} and {lon}, or {commune}",
+                        lat=lat,
+                        lon=lon,
+                        commune=commune,
+                    ),
                 )
             )
             check.ignored.add(commune)
@@ -299,12 +341,12 @@ def build_instance(raw: RawDataset) -> Instance:
         table = raw.tables.get(name)
         if table is None:
             if name in REQUIRED_TABLES and name not in broken:
-                problems.append(Problem(name, None, None, None, "the table is missing"))
+                problems.append(Problem(name, None, None, None, lazy_text("the table is missing")))
             broken.add(name)
         else:
             checks[name] = _check_header(table, problems)
     if raw.settings is None and "settings" not in broken:
-        problems.append(Problem("settings", None, None, None, "the table is missing"))
+        problems.append(Problem("settings", None, None, None, lazy_text("the table is missing")))
         broken.add("settings")
     unknown_ids = broken | raw.incomplete
     unknown_ids |= {name for name, check in checks.items() if check.required}
@@ -345,10 +387,16 @@ def build_instance(raw: RawDataset) -> Instance:
             if problem.table == "settings" and problem.row is None and problem.column:
                 problem = replace(problem, row=key_rows.get(problem.column))
             problems.append(problem)
-        raise InvalidInputError(problems) from None
+        raise InvalidInputError(problems, language=_language_of(raw)) from None
     if problems:
-        raise InvalidInputError(problems, instance.warnings)
+        raise InvalidInputError(problems, instance.warnings, language=_language_of(raw))
     return instance
+
+
+def _language_of(raw: RawDataset) -> str | None:
+    """The dataset's ``language`` setting, if it names a language stagematch speaks."""
+    value = str((raw.settings or {}).get("language") or "").strip().lower()
+    return value if value in LANGUAGES else None
 
 
 def _is_consequence(

@@ -25,6 +25,7 @@ import pandas as pd
 
 from ..cells import restore
 from ..errors import InvalidInputError, Problem, display_value
+from ..i18n import lazy_text
 from ..model import TABLES, Instance
 from ._cells import ENCODINGS_TRIED, BinaryFileError, UndecodableError, decode_text
 from ._tables import (
@@ -72,24 +73,26 @@ def load(path: str | Path) -> Instance:
     if path.is_dir():
         return build_instance(_read_folder(path))
     if not path.exists():
-        raise _fatal(source, "no such file or folder")
+        raise _fatal(source, lazy_text("no such file or folder"))
     suffix = path.suffix.lower()
     if suffix not in (*WORKBOOK_SUFFIXES, ".json"):
         hint = {
-            ".csv": "give the folder that holds the CSV files, not one of them",
-            ".xls": "old .xls workbooks are not read: save it as .xlsx",
-            ".ods": "save the workbook as .xlsx",
-        }.get(suffix, "give a folder of CSV files, an .xlsx workbook or a .json file")
-        raise _fatal(source, f"unsupported input: {hint}")
+            ".csv": lazy_text("give the folder that holds the CSV files, not one of them"),
+            ".xls": lazy_text("old .xls workbooks are not read: save it as .xlsx"),
+            ".ods": lazy_text("save the workbook as .xlsx"),
+        }.get(suffix, lazy_text("give a folder of CSV files, an .xlsx workbook or a .json file"))
+        raise _fatal(source, lazy_text("unsupported input: {hint}", hint=hint))
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise _fatal(source, f"cannot read the file: {error.strerror or error}") from None
+        raise _fatal(
+            source, lazy_text("cannot read the file: {error}", error=error.strerror or error)
+        ) from None
     if suffix == ".json":
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise _fatal(source, "a JSON file must be UTF-8 text") from None
+            raise _fatal(source, lazy_text("a JSON file must be UTF-8 text")) from None
         return loads_json(text, source=source)
     return build_instance(_read_workbook(data, source))
 
@@ -118,28 +121,47 @@ def loads_json(text: str, *, source: str = "input") -> Instance:
     except json.JSONDecodeError as error:
         raise _fatal(
             source,
-            f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})",
+            lazy_text(
+                "not valid JSON: {error} (line {line}, column {column})",
+                error=error.msg,
+                line=error.lineno,
+                column=error.colno,
+            ),
             row=error.lineno,
         ) from None
     except RecursionError:
-        raise _fatal(source, "the JSON document is nested too deeply") from None
+        raise _fatal(source, lazy_text("the JSON document is nested too deeply")) from None
     if not isinstance(document, dict):
         raise _fatal(
             source,
-            "the JSON document must be an object with a settings object and one list per table",
+            lazy_text(
+                "the JSON document must be an object with a settings object and one list per table"
+            ),
         )
     raw = RawDataset()
     for key in document:
         if key not in TABLES:
             raw.problems.append(
-                Problem(str(key), None, None, None, f"unknown table; expected {', '.join(TABLES)}")
+                Problem(
+                    str(key),
+                    None,
+                    None,
+                    None,
+                    lazy_text("unknown table; expected {tables}", tables=", ".join(TABLES)),
+                )
             )
     settings = document.get("settings")
     if isinstance(settings, dict):
         raw.settings = {str(k): v for k, v in settings.items()}
     elif "settings" in document:
         raw.problems.append(
-            Problem("settings", None, None, display_value(settings), "settings must be an object")
+            Problem(
+                "settings",
+                None,
+                None,
+                display_value(settings),
+                lazy_text("settings must be an object"),
+            )
         )
         raw.broken.add("settings")
     for name in ROW_TABLES:
@@ -148,7 +170,13 @@ def loads_json(text: str, *, source: str = "input") -> Instance:
         rows = document[name]
         if not isinstance(rows, list):
             raw.problems.append(
-                Problem(name, None, None, display_value(rows), "must be a list of row objects")
+                Problem(
+                    name,
+                    None,
+                    None,
+                    display_value(rows),
+                    lazy_text("must be a list of row objects"),
+                )
             )
             raw.broken.add(name)
             continue
@@ -159,7 +187,13 @@ def loads_json(text: str, *, source: str = "input") -> Instance:
                 table.row_numbers.append(index + 2)
             else:
                 raw.problems.append(
-                    Problem(name, index + 2, None, display_value(row), "a row must be an object")
+                    Problem(
+                        name,
+                        index + 2,
+                        None,
+                        display_value(row),
+                        lazy_text("a row must be an object"),
+                    )
                 )
                 raw.incomplete.add(name)
         raw.tables[name] = table
@@ -191,7 +225,11 @@ def from_dataframes(tables: Mapping[str, pd.DataFrame], settings: Mapping[str, A
         if name not in ROW_TABLES:
             raw.problems.append(
                 Problem(
-                    str(name), None, None, None, f"unknown table; expected {', '.join(ROW_TABLES)}"
+                    str(name),
+                    None,
+                    None,
+                    None,
+                    lazy_text("unknown table; expected {tables}", tables=", ".join(ROW_TABLES)),
                 )
             )
             continue
@@ -220,7 +258,10 @@ def _read_folder(folder: Path) -> RawDataset:
     try:
         children = list(folder.iterdir())
     except OSError as error:
-        raise _fatal(folder.name, f"cannot read the folder: {error.strerror or error}") from None
+        raise _fatal(
+            folder.name,
+            lazy_text("cannot read the folder: {error}", error=error.strerror or error),
+        ) from None
     for child in children:
         if child.is_file():
             by_name.setdefault(child.name.lower(), []).append(child)
@@ -248,7 +289,7 @@ def _read_folder(folder: Path) -> RawDataset:
                 None,
                 None,
                 None,
-                "both settings.toml and settings.csv are present: keep only one",
+                lazy_text("both settings.toml and settings.csv are present: keep only one"),
             )
         )
         raw.broken.add("settings")
@@ -273,7 +314,13 @@ def _one_file(
     if len(candidates) > 1:
         names = ", ".join(sorted(p.name for p in candidates))
         raw.problems.append(
-            Problem(table, None, None, None, f"several files could be this table: {names}")
+            Problem(
+                table,
+                None,
+                None,
+                None,
+                lazy_text("several files could be this table: {names}", names=names),
+            )
         )
         raw.broken.add(table)
         return None
@@ -286,14 +333,20 @@ def _read_text(path: Path, table: str, raw: RawDataset) -> str | None:
         data = path.read_bytes()
     except OSError as error:
         raw.problems.append(
-            Problem(table, None, None, None, f"cannot read the file: {error.strerror or error}")
+            Problem(
+                table,
+                None,
+                None,
+                None,
+                lazy_text("cannot read the file: {error}", error=error.strerror or error),
+            )
         )
         raw.broken.add(table)
         return None
     try:
         return decode_text(data)
     except BinaryFileError as error:
-        raw.problems.append(Problem(table, None, None, None, str(error)))
+        raw.problems.append(Problem(table, None, None, None, error.args[0]))
     except UndecodableError as error:
         raw.problems.append(
             Problem(
@@ -301,7 +354,10 @@ def _read_text(path: Path, table: str, raw: RawDataset) -> str | None:
                 error.line,
                 None,
                 f"0x{error.byte:02x}",
-                f"cannot decode the file: it is neither {ENCODINGS_TRIED}; save it as CSV UTF-8",
+                lazy_text(
+                    "cannot decode the file: it is neither {encodings}; save it as CSV UTF-8",
+                    encodings=ENCODINGS_TRIED,
+                ),
             )
         )
     raw.broken.add(table)
@@ -343,7 +399,13 @@ def _csv_records(
             records.append((number, [restore(cell) for cell in cells]))
     except csv.Error as error:
         raw.problems.append(
-            Problem(table, reader.line_num, None, None, f"cannot read the CSV: {error}")
+            Problem(
+                table,
+                reader.line_num,
+                None,
+                None,
+                lazy_text("cannot read the CSV: {error}", error=error),
+            )
         )
         raw.broken.add(table)
         return []
@@ -357,13 +419,17 @@ def _first_line(text: str) -> str:
 def _delimiter_problem(table: str, header: str, delimiter: str) -> Problem:
     value = display_value(header)
     if delimiter not in ",;":
-        message = f"columns are separated by {delimiter!r}: use ',' or ';'"
+        message = lazy_text(
+            "columns are separated by {delimiter!r}: use ',' or ';'", delimiter=delimiter
+        )
     elif "\t" in header:
-        message = "columns are separated by tabs: use ',' or ';'"
+        message = lazy_text("columns are separated by tabs: use ',' or ';'")
     elif "|" in header:
-        message = "columns are separated by '|': use ',' or ';'"
+        message = lazy_text("columns are separated by '|': use ',' or ';'")
     else:
-        message = "the header has a single column: columns must be separated by ',' or ';'"
+        message = lazy_text(
+            "the header has a single column: columns must be separated by ',' or ';'"
+        )
     return Problem(table, 1, None, value, message)
 
 
@@ -386,7 +452,7 @@ def _read_toml(text: str, raw: RawDataset) -> None:
                 int(match.group(1)) if match else None,
                 None,
                 None,
-                f"not valid TOML: {error}",
+                lazy_text("not valid TOML: {error}", error=error),
             )
         )
         raw.broken.add("settings")
@@ -417,7 +483,7 @@ def _read_workbook(data: bytes, source: str) -> RawDataset:
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a damaged or foreign file
-        raise _fatal(source, f"cannot read the workbook: {error}") from None
+        raise _fatal(source, lazy_text("cannot read the workbook: {error}", error=error)) from None
     try:
         sheets: dict[str, list[str]] = {}
         for title in workbook.sheetnames:
@@ -426,7 +492,13 @@ def _read_workbook(data: bytes, source: str) -> RawDataset:
             titles = sheets.get(name, [])
             if len(titles) > 1:
                 raw.problems.append(
-                    Problem(name, None, None, None, f"several sheets could be this table: {titles}")
+                    Problem(
+                        name,
+                        None,
+                        None,
+                        None,
+                        lazy_text("several sheets could be this table: {titles}", titles=titles),
+                    )
                 )
                 raw.broken.add(name)
                 continue
@@ -434,7 +506,9 @@ def _read_workbook(data: bytes, source: str) -> RawDataset:
                 continue
             sheet = workbook[titles[0]]
             if not hasattr(sheet, "iter_rows"):
-                raw.problems.append(Problem(name, None, None, None, "the sheet is a chart"))
+                raw.problems.append(
+                    Problem(name, None, None, None, lazy_text("the sheet is a chart"))
+                )
                 raw.broken.add(name)
                 continue
             sheet.reset_dimensions()  # some writers store wrong dimensions: read every row

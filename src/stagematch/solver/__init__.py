@@ -30,6 +30,7 @@ from scipy.sparse.csgraph import connected_components
 from ..arrays import BoolArray, InstanceArrays, IntArray
 from ..candidates import Candidates, candidates, data_warnings
 from ..errors import InvalidInputError, Problem
+from ..i18n import lazy_text
 from ..model import CHANGES, Instance
 from ..plan import Assignment, Plan
 from ..reasons import unplaced_reasons
@@ -434,7 +435,11 @@ def _stability(
     """
     pinned = flags.offer_pinned is not None and bool(flags.offer_pinned.any())
     if pinned or previous is not None:
-        what = "pinned placements (pinned_offer)" if pinned else "re-planning (a previous plan)"
+        what = (
+            lazy_text("pinned placements (pinned_offer)")
+            if pinned
+            else lazy_text("re-planning (a previous plan)")
+        )
         raise InvalidInputError(
             [
                 Problem(
@@ -442,7 +447,7 @@ def _stability(
                     None,
                     "stable",
                     "true",
-                    f"stable plans cannot be combined with {what} yet",
+                    lazy_text("stable plans cannot be combined with {what} yet", what=what),
                 )
             ]
         )
