@@ -8,7 +8,6 @@ status is ``feasible``.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +15,9 @@ import numpy as np
 
 from .candidates import candidates, data_warnings, wish_ranks
 from .errors import Problem
+from .levels import PlanPairs, level_values
 from .model import CHANGES, Instance
+from .model import LEVELS as LEVEL_NAMES
 from .plan import Plan
 from .reasons import unplaced_reasons
 from .result import LevelResult, Result, Status, level_result
@@ -26,37 +27,44 @@ if TYPE_CHECKING:
     from .candidates import Candidates
 
 
-def plan_levels(instance: Instance, plan: Plan) -> dict[str, float]:
-    """Every level's value for ``plan`` (all six, whatever the objective)."""
+def plan_pairs(instance: Instance, plan: Plan) -> PlanPairs:
+    """The plan's pairs with what the levels need (:mod:`stagematch.levels`); all chosen."""
     arrays = instance.arrays
-    settings = instance.settings
     student = {sid: k for k, sid in enumerate(arrays.student_ids)}
     offer = {oid: k for k, oid in enumerate(arrays.offers.ids)}
     slot = {wid: k for k, wid in enumerate(arrays.slots.ids)}
-    travel = _minutes(instance, plan, student, offer, slot)
-    placed = [student[s] for s in plan.placements]
-    covered: dict[int, set[int]] = defaultdict(set)
-    workshops: dict[int, set[int]] = defaultdict(set)
-    for a in plan.assignments:
-        s = student[a.student_id]
-        items = arrays.offers if a.kind == "placement" else arrays.slots
-        j = offer[a.item_id] if a.kind == "placement" else slot[a.item_id]
-        covered[s].update(range(int(items.first_half_day[j]), int(items.last_half_day[j]) + 1))
-        if a.kind == "workshop":
-            workshops[s].add(int(arrays.slots.group[j]))
-    pairs = _placement_pairs(plan, student, offer)
-    ranks = wish_ranks(instance, pairs)
-    cost = np.where(ranks > 0, ranks - 1, settings.unranked_cost)
-    return {
-        "qpv_placed": float(arrays.qpv[placed].sum()) if placed else 0.0,
-        "placed": float(len(placed)),
-        "workshops": float(
-            sum(min(len(w), settings.workshops_per_student) for w in workshops.values())
-        ),
-        "coverage": float(sum(len(h) for h in covered.values())),
-        "preference": float(cost.sum()),
-        "travel": float(sum(travel.values())),
-    }
+    placements = _placement_pairs(plan, student, offer)
+    sessions = [
+        (student[a.student_id], slot[a.item_id]) for a in plan.assignments if a.kind == "workshop"
+    ]
+    w = np.array(sessions, dtype=np.int64).reshape(-1, 2)
+    o_student = placements.student.astype(np.int64)
+    o_item = placements.item.astype(np.int64)
+    ranks = wish_ranks(instance, placements)
+    offers, slots = arrays.offers, arrays.slots
+    return PlanPairs(
+        qpv=arrays.qpv,
+        workshops_per_student=instance.settings.workshops_per_student,
+        n_half_days=instance.n_half_days,
+        offer_student=o_student,
+        offer_first=offers.first_half_day[o_item],
+        offer_last=offers.last_half_day[o_item],
+        offer_cost=np.where(ranks > 0, ranks - 1, instance.settings.unranked_cost).astype(np.int64),
+        offer_minutes=minutes_for(instance, "offers", o_student, o_item).astype(np.float64),
+        slot_student=w[:, 0],
+        slot_first=slots.first_half_day[w[:, 1]],
+        slot_last=slots.last_half_day[w[:, 1]],
+        slot_minutes=minutes_for(instance, "slots", w[:, 0], w[:, 1]).astype(np.float64),
+        slot_workshop=slots.group[w[:, 1]],
+    )
+
+
+def plan_levels(instance: Instance, plan: Plan) -> dict[str, float]:
+    """Every SPEC level's value for ``plan`` (all six, whatever the objective)."""
+    data = plan_pairs(instance, plan)
+    x = np.ones(len(data.offer_student), dtype=bool)
+    y = np.ones(len(data.slot_student), dtype=bool)
+    return level_values(data, x, y, list(LEVEL_NAMES))
 
 
 def _placement_pairs(plan: Plan, student: dict[str, int], offer: dict[str, int]) -> Pairs:

@@ -31,13 +31,14 @@ from ..arrays import BoolArray, InstanceArrays, IntArray
 from ..candidates import Candidates, candidates, data_warnings
 from ..errors import InvalidInputError, Problem
 from ..i18n import lazy_text
+from ..levels import LEVELS, PlanPairs
 from ..model import CHANGES, Instance
 from ..plan import Assignment, Plan
 from ..reasons import unplaced_reasons
 from ..result import LevelResult, Result, level_result
 from ..share import qpv_candidates, repair_share, share_binds
 from .bounds import level_bounds
-from .cpsat import ComponentData, ComponentOutcome, PairFlags, evaluate_level
+from .cpsat import ComponentData, ComponentOutcome, PairFlags
 from .fixed import pair_flags, pin_conflicts
 from .flow import FLOW_LEVELS, ranges, solve_placement_flow
 from .greedy import complete_greedily, keep_previous
@@ -222,8 +223,7 @@ def solve(
     components = _components(instance, cand, short)
     offer_ptr = cand.offers.indptr(arrays.n_students)
     slot_ptr = cand.slots.indptr(arrays.n_students)
-    totals = {lvl: [0.0, 0.0] for lvl in objective}
-    proven_all = True
+    bounds = dict.fromkeys(objective, 0.0)  # summed over components
     scale = _travel_scale(cand)
     # Budgets are shares of the search time fixed now, by size: they cannot depend on which
     # component an executor finishes first.
@@ -279,24 +279,24 @@ def solve(
                 share_candidates,
                 stability,
             )
-        for lvl, (value, bound, proven) in outcome.items():
-            totals[lvl][0] += value
-            totals[lvl][1] += bound
-            proven_all &= proven
+        for lvl, (_, bound, _) in outcome.items():
+            bounds[lvl] += bound
         progress.on_component(done, len(components), len(comp.students))
-    if CHANGES in totals and flags.student_lost is not None:
+    if CHANGES in bounds and flags.student_lost is not None:
         # Students with no candidate at all are in no component; those who lost an item
         # changed all the same.
         alone = flags.student_lost.copy()
         for comp in components:
             alone[comp.students] = False
-        totals[CHANGES][0] += float(alone.sum())
-        totals[CHANGES][1] += float(alone.sum())
+        bounds[CHANGES] += float(alone.sum())
     mark = phase("components", mark)
     plan = _plan(instance, cand, offer_chosen, slot_chosen)
+    # The levels of the plan returned, whatever each component reported on the way.
+    everyone = np.ones(arrays.n_students, dtype=bool)
+    final, x, y = _chosen_pairs(instance, cand, offer_chosen, slot_chosen, flags, everyone, scale)
     levels: dict[str, LevelResult] = {}
     for lvl in objective:  # travel was counted in 1/scale minutes
-        value, bound = totals[lvl]
+        value, bound = LEVELS[lvl].value(final, x, y), bounds[lvl]
         if lvl == "travel":
             value, bound = value / scale, bound / scale
         levels[lvl] = level_result(lvl, value, bound)
@@ -329,7 +329,7 @@ def solve(
     return Result(
         instance=instance,
         plan=plan,
-        status="optimal" if proven_all else "feasible",
+        status="optimal" if all(v.proven for v in levels.values()) else "feasible",
         levels=levels,
         unplaced=unplaced,
         seconds=seconds,
@@ -616,7 +616,7 @@ def _exact_task(
     data = _component_data(instance, cand, comp, scale, flags, share_candidates)
     hint_x = offer_chosen[comp.offer_pairs]
     hint_y = slot_chosen[comp.slot_pairs]
-    fixed = {lvl: evaluate_level(data, lvl, hint_x, hint_y) for lvl in leading}
+    fixed = {lvl: round(LEVELS[lvl].value(data, hint_x, hint_y)) for lvl in leading}
     extra: ExtraConstraints | None = None
     if stability is not None:
         extra = stability.for_component(
@@ -691,21 +691,12 @@ def _solve_by_search(
         share_candidates,
         stability,
     )
-    # Evaluate on the chosen pairs only: a model of the whole component would not fit.
+    # Evaluate on the chosen pairs only (and the previous ones, for ``changes``): a model of
+    # the whole component would not fit.
     members = np.zeros(arrays.n_students, dtype=bool)
     members[comp.students] = True
-    chosen = _Component(
-        comp.students,
-        np.flatnonzero(offer_chosen & members[cand.offers.student]),
-        np.flatnonzero(slot_chosen & members[cand.slots.student]),
-    )
-    data = _component_data(instance, cand, chosen, scale, PairFlags(), share_candidates)
-    x = np.ones(len(chosen.offer_pairs), dtype=bool)
-    y = np.ones(len(chosen.slot_pairs), dtype=bool)
-    values = {lvl: float(evaluate_level(data, lvl, x, y)) for lvl in objective if lvl != CHANGES}
-    if CHANGES in objective:  # needs the previous pairs too, not only the chosen ones
-        changed = flags.changed(cand, offer_chosen, slot_chosen, arrays.n_students)
-        values[CHANGES] = float(changed[comp.students].sum())
+    data, x, y = _chosen_pairs(instance, cand, offer_chosen, slot_chosen, flags, members, scale)
+    values = {lvl: LEVELS[lvl].value(data, x, y) for lvl in objective}
     best_placed = int(flow_best["placed"])
     bounds = level_bounds(
         arrays,
@@ -728,6 +719,52 @@ def _solve_by_search(
             bound = bounds[lvl] * (scale if lvl == "travel" else 1)
         out[lvl] = (value, bound, bool(np.isclose(value, bound)))
     return out
+
+
+def _chosen_pairs(
+    instance: Instance,
+    cand: Candidates,
+    offer_chosen: BoolArray,
+    slot_chosen: BoolArray,
+    flags: PairFlags,
+    members: BoolArray,
+    scale: int,
+) -> tuple[PlanPairs, BoolArray, BoolArray]:
+    """The pairs ``members`` hold (and held in the previous plan) as level data (students
+    numbered as in the instance), with the mask of those chosen now."""
+    arrays = instance.arrays
+    offer_keep = offer_chosen & members[cand.offers.student]
+    slot_keep = slot_chosen & members[cand.slots.student]
+    if flags.offer_previous is not None:
+        offer_keep |= flags.offer_previous & members[cand.offers.student]
+    if flags.slot_previous is not None:
+        slot_keep |= flags.slot_previous & members[cand.slots.student]
+    o = np.flatnonzero(offer_keep)
+    w = np.flatnonzero(slot_keep)
+    o_item = cand.offers.item[o].astype(np.int64)
+    w_item = cand.slots.item[w].astype(np.int64)
+    offers, slots = arrays.offers, arrays.slots
+    previous = flags.restrict(o, w, np.arange(arrays.n_students))
+    lost = previous["student_lost"]
+    data = PlanPairs(
+        qpv=arrays.qpv,
+        workshops_per_student=instance.settings.workshops_per_student,
+        n_half_days=instance.n_half_days,
+        offer_student=cand.offers.student[o].astype(np.int64),
+        offer_first=offers.first_half_day[o_item],
+        offer_last=offers.last_half_day[o_item],
+        offer_cost=cand.offer_cost[o].astype(np.int64),
+        offer_minutes=np.rint(cand.offers.minutes[o] * scale).astype(np.int64),
+        slot_student=cand.slots.student[w].astype(np.int64),
+        slot_first=slots.first_half_day[w_item],
+        slot_last=slots.last_half_day[w_item],
+        slot_minutes=np.rint(cand.slots.minutes[w] * scale).astype(np.int64),
+        slot_workshop=slots.group[w_item],
+        offer_previous=previous["offer_previous"],
+        slot_previous=previous["slot_previous"],
+        student_lost=None if lost is None else lost & members,
+    )
+    return data, offer_chosen[o], slot_chosen[w]
 
 
 def _plan(

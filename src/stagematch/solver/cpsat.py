@@ -23,7 +23,8 @@ from ortools.sat.python import cp_model
 
 from ..arrays import BoolArray, IntArray
 from ..candidates import Candidates
-from ..model import CHANGES, MAXIMISED_LEVELS
+from ..levels import LEVELS, StudentTerm
+from ..model import MAXIMISED_LEVELS
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,17 +70,6 @@ class ComponentData:
     @property
     def n_students(self) -> int:
         return len(self.qpv)
-
-    def changed(self, x: BoolArray, y: BoolArray) -> BoolArray:
-        """Per student: do the chosen pairs differ from the previous plan's?"""
-        changed = np.zeros(self.n_students, dtype=bool)
-        if self.offer_previous is None or self.slot_previous is None:
-            return changed
-        changed[self.offer_student[x != self.offer_previous]] = True
-        changed[self.slot_student[y != self.slot_previous]] = True
-        if self.student_lost is not None:
-            changed |= self.student_lost
-        return changed
 
 
 @dataclass(frozen=True, eq=False)
@@ -156,78 +146,83 @@ class _Model:
         self._min_share()
         x_by_student = _group(data.offer_student, data.n_students)
         y_by_student = _group(data.slot_student, data.n_students)
-        self.placed: list[cp_model.IntVar] = []
-        self.attended: list[cp_model.IntVar] = []
-        wps = data.workshops_per_student
         for s in range(data.n_students):
             xs, ys = x_by_student[s], y_by_student[s]
-            if len(xs):
-                if len(xs) > data.max_placements[s]:
-                    m.add(
-                        cp_model.LinearExpr.sum([self.x[k] for k in xs])
-                        <= int(data.max_placements[s])
-                    )
-                placed = m.new_bool_var(f"placed{s}")
-                m.add(placed <= cp_model.LinearExpr.sum([self.x[k] for k in xs]))
-                self.placed.append(placed)
-            else:
-                self.placed.append(m.new_constant(0))
+            if len(xs) > data.max_placements[s]:
+                m.add(
+                    cp_model.LinearExpr.sum([self.x[k] for k in xs]) <= int(data.max_placements[s])
+                )
             if len(ys):
                 self._workshop_once(ys)
-                if wps:
-                    attended = m.new_int_var(0, min(wps, len(ys)), f"attended{s}")
-                    m.add(attended <= cp_model.LinearExpr.sum([self.y[k] for k in ys]))
-                    self.attended.append(attended)
             self._no_overlap(xs, ys)
         for pinned, variables in ((data.offer_pinned, self.x), (data.slot_pinned, self.y)):
             if pinned is not None:
                 for k in np.flatnonzero(pinned).tolist():
                     m.add(variables[k] == 1)
-        self.expressions = {
-            "qpv_placed": cp_model.LinearExpr.sum(
-                [p for p, q in zip(self.placed, data.qpv, strict=True) if q]
-            ),
-            "placed": cp_model.LinearExpr.sum(self.placed),
-            "workshops": cp_model.LinearExpr.sum(self.attended),
-            "coverage": cp_model.LinearExpr.weighted_sum(
-                self.x + self.y,
-                list(data.offer_last - data.offer_first + 1)
-                + list(data.slot_last - data.slot_first + 1),
-            ),
-            "preference": cp_model.LinearExpr.weighted_sum(self.x, list(data.offer_cost)),
-            "travel": cp_model.LinearExpr.weighted_sum(
-                self.x + self.y, list(data.offer_minutes) + list(data.slot_minutes)
-            ),
-        }
-        if data.offer_previous is not None:
-            self.expressions[CHANGES] = self._changes(x_by_student, y_by_student)
+        self._terms: dict[str, list[cp_model.IntVar | None]] = {}
+        self._expressions: dict[str, cp_model.LinearExprT] = {}
 
-    def _changes(
-        self, x_by_student: list[IntArray], y_by_student: list[IntArray]
-    ) -> cp_model.LinearExprT:
-        """Students whose pairs differ from the previous plan: ``changed[s]`` must be 1 when
-        a pair outside the previous plan is chosen or one inside it is dropped."""
-        d = self.data
-        assert d.offer_previous is not None and d.slot_previous is not None
-        lost = d.student_lost if d.student_lost is not None else np.zeros(d.n_students, bool)
+    def expression(self, level: str) -> cp_model.LinearExprT:
+        """The level's objective, built from its linear description (:mod:`stagematch.levels`)
+        when first asked for; the variables of its student terms are made then, once per key."""
+        if level not in self._expressions:
+            linear = LEVELS[level].linear(self.data)
+            parts = [
+                _weighted(self.x, linear.offer),
+                _weighted(self.y, linear.slot),
+            ]
+            for term in linear.terms:
+                variables = self._term(term)
+                chosen = [
+                    (v, int(w))
+                    for v, w in zip(variables, term.weight.tolist(), strict=True)
+                    if v is not None and w
+                ]
+                parts.append(
+                    cp_model.LinearExpr.weighted_sum([v for v, _ in chosen], [w for _, w in chosen])
+                )
+            self._expressions[level] = cp_model.LinearExpr.sum(parts) + int(linear.constant)
+        return self._expressions[level]
+
+    def _term(self, term: StudentTerm) -> list[cp_model.IntVar | None]:
+        """One variable per student with a positive cap, linked to the pairs that feed it."""
+        if term.key in self._terms:
+            return self._terms[term.key]
         m = self.model
-        changed: list[cp_model.IntVar] = []
-        for s in range(d.n_students):
-            if lost[s]:
-                changed.append(m.new_constant(1))
+        n = self.data.n_students
+        offer_rows = _group(term.offer_student, n)
+        slot_rows = _group(term.slot_student, n)
+        offer_flipped = term.offer_flipped
+        slot_flipped = term.slot_flipped
+        variables: list[cp_model.IntVar | None] = []
+        for s, cap in enumerate(term.cap.tolist()):
+            if cap <= 0:
+                variables.append(None)
                 continue
-            xs, ys = x_by_student[s], y_by_student[s]
-            previous = [self.x[k] for k in xs if d.offer_previous[k]]
-            previous += [self.y[k] for k in ys if d.slot_previous[k]]
-            others = [self.x[k] for k in xs if not d.offer_previous[k]]
-            others += [self.y[k] for k in ys if not d.slot_previous[k]]
-            flag = m.new_bool_var(f"changed{s}")
-            if others:
-                m.add(cp_model.LinearExpr.sum(others) <= len(others) * flag)
-            if previous:
-                m.add(cp_model.LinearExpr.sum(previous) >= len(previous) * (1 - flag))
-            changed.append(flag)
-        return cp_model.LinearExpr.sum(changed)
+            xs = [k for k in offer_rows[s].tolist() if term.offer_feeds[k]]
+            ys = [k for k in slot_rows[s].tolist() if term.slot_feeds[k]]
+            var = (
+                m.new_bool_var(f"{term.key}{s}")
+                if cap == 1
+                else m.new_int_var(0, cap, f"{term.key}{s}")
+            )
+            if term.kind == "at_most":
+                m.add(
+                    var
+                    <= cp_model.LinearExpr.sum([self.x[k] for k in xs] + [self.y[k] for k in ys])
+                )
+            else:  # t ≥ each pair's deviation: x outside the flipped pairs, 1 − x inside them
+                inside = [self.x[k] for k in xs if offer_flipped is not None and offer_flipped[k]]
+                inside += [self.y[k] for k in ys if slot_flipped is not None and slot_flipped[k]]
+                outside = [self.x[k] for k in xs if offer_flipped is None or not offer_flipped[k]]
+                outside += [self.y[k] for k in ys if slot_flipped is None or not slot_flipped[k]]
+                if outside:
+                    m.add(cp_model.LinearExpr.sum(outside) <= len(outside) * var)
+                if inside:
+                    m.add(cp_model.LinearExpr.sum(inside) >= len(inside) * (1 - var))
+            variables.append(var)
+        self._terms[term.key] = variables
+        return variables
 
     def _seats(
         self,
@@ -299,6 +294,14 @@ class _Model:
                 self.model.add(cp_model.LinearExpr.sum([variables[k] for k in covering]) <= 1)
 
 
+def _weighted(variables: list[cp_model.IntVar], coefficients: np.ndarray) -> cp_model.LinearExprT:
+    """``Σ coefficients·variables`` over the nonzero coefficients (integers, as CP-SAT needs)."""
+    nonzero = np.flatnonzero(coefficients)
+    return cp_model.LinearExpr.weighted_sum(
+        [variables[k] for k in nonzero.tolist()], [int(c) for c in coefficients[nonzero].tolist()]
+    )
+
+
 def _group(keys: IntArray, n: int) -> list[IntArray]:
     order = np.argsort(keys, kind="stable")
     bounds = np.searchsorted(keys[order], np.arange(n + 1))
@@ -334,14 +337,14 @@ def solve_component(
     if extra_constraints is not None:
         extra_constraints(model, built.x)
     for level, value in fixed_levels.items():
-        expr = built.expressions[level]
+        expr = built.expression(level)
         model.add(expr >= value if level in MAXIMISED_LEVELS else expr <= value)
     outcome = ComponentOutcome(hint_x.copy(), hint_y.copy())
     remaining = [lvl for lvl in objective if lvl not in fixed_levels]
     for level, value in fixed_levels.items():
         outcome.levels[level] = LevelOutcome(value, value, True)
     for position, level in enumerate(remaining):
-        expr = built.expressions[level]
+        expr = built.expression(level)
         model.clear_hints()
         for var, val in zip(built.x, outcome.offer_chosen.tolist(), strict=True):
             model.add_hint(var, val)
@@ -381,55 +384,18 @@ def solve_component(
             bound = round(solver.best_objective_bound)
             proven = status == cp_model.OPTIMAL
         else:  # no solution in time: keep the hint, which satisfies every constraint so far
-            value = evaluate_level(data, level, outcome.offer_chosen, outcome.slot_chosen)
-            bound = trivial_bound(data, level)
+            value = round(LEVELS[level].value(data, outcome.offer_chosen, outcome.slot_chosen))
+            bound = round(LEVELS[level].trivial_bound(data))
             proven = value == bound
         outcome.levels[level] = LevelOutcome(value, bound, proven)
         model.add(expr >= value if maximise else expr <= value)
         if on_level is not None:
             on_level(level, value, bound)
-    return outcome
-
-
-def evaluate_level(data: ComponentData, level: str, x: BoolArray, y: BoolArray) -> int:
-    """The value of ``level`` for the pairs chosen in ``x`` (offers) and ``y`` (slots)."""
-    placed = np.zeros(data.n_students, dtype=bool)
-    placed[data.offer_student[x]] = True
-    if level == "qpv_placed":
-        return int((placed & data.qpv).sum())
-    if level == "placed":
-        return int(placed.sum())
-    if level == "workshops":
-        attended = np.bincount(data.slot_student[y], minlength=data.n_students)
-        return int(np.minimum(attended, data.workshops_per_student).sum())
-    if level == "coverage":
-        return int(
-            (data.offer_last - data.offer_first + 1)[x].sum()
-            + (data.slot_last - data.slot_first + 1)[y].sum()
+    # A level solved without proof may gain later, when the levels below move the plan within
+    # ``expr >= value``: report what the returned plan has, with the bounds proven.
+    for level, reached in outcome.levels.items():
+        value = round(LEVELS[level].value(data, outcome.offer_chosen, outcome.slot_chosen))
+        outcome.levels[level] = LevelOutcome(
+            value, reached.bound, reached.proven or value == reached.bound
         )
-    if level == "preference":
-        return int(data.offer_cost[x].sum())
-    if level == CHANGES:
-        return int(data.changed(x, y).sum())
-    return int(data.offer_minutes[x].sum() + data.slot_minutes[y].sum())
-
-
-def trivial_bound(data: ComponentData, level: str) -> int:
-    """A bound that needs no search: each student alone, ignoring capacities (valid, weak)."""
-    has_offer = np.zeros(data.n_students, dtype=bool)
-    has_offer[data.offer_student] = True
-    if level == "qpv_placed":
-        return int((has_offer & data.qpv).sum())
-    if level == "placed":
-        return int(has_offer.sum())
-    if level == "workshops":
-        distinct = np.zeros(data.n_students, dtype=np.int64)
-        if len(data.slot_student):
-            pairs = np.unique(np.column_stack((data.slot_student, data.slot_workshop)), axis=0)
-            distinct = np.bincount(pairs[:, 0], minlength=data.n_students)
-        return int(np.minimum(distinct, data.workshops_per_student).sum())
-    if level == "coverage":
-        return int(data.n_students * data.n_half_days)
-    if level == CHANGES and data.student_lost is not None:
-        return int(data.student_lost.sum())
-    return 0
+    return outcome

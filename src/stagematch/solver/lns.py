@@ -25,8 +25,8 @@ from scipy.spatial import cKDTree
 from ..arrays import BoolArray, InstanceArrays, IntArray
 from ..candidates import Candidates
 from ..geo import to_unit_vectors
-from ..model import MAXIMISED_LEVELS
-from .cpsat import ComponentData, PairFlags, evaluate_level, solve_component
+from ..levels import LEVELS
+from .cpsat import ComponentData, PairFlags, solve_component
 from .stable import Stability
 
 NEIGHBOURHOOD = 120  # students freed per step
@@ -205,8 +205,8 @@ def improve(
             )
             hint_x = state.offer_chosen[o_pairs]
             hint_y = state.slot_chosen[w_pairs]
-            before = [evaluate_level(data, lvl, hint_x, hint_y) for lvl in objective]
-            fixed = {lvl: before[i] for i, lvl in enumerate(objective) if lvl in leading}
+            before = [LEVELS[lvl].value(data, hint_x, hint_y) for lvl in objective]
+            fixed = {lvl: round(before[i]) for i, lvl in enumerate(objective) if lvl in leading}
             extra = None
             if stability is not None:
                 extra = stability.for_neighbourhood(
@@ -230,7 +230,7 @@ def improve(
                 extra_constraints=extra,
             )
             after = [
-                evaluate_level(data, lvl, outcome.offer_chosen, outcome.slot_chosen)
+                LEVELS[lvl].value(data, outcome.offer_chosen, outcome.slot_chosen)
                 for lvl in objective
             ]
             steps += 1
@@ -243,8 +243,8 @@ def improve(
     return steps
 
 
-def _better(objective: list[str], after: list[int], before: list[int]) -> bool:
+def _better(objective: list[str], after: list[float], before: list[float]) -> bool:
     for level, a, b in zip(objective, after, before, strict=True):
         if a != b:
-            return (a > b) if level in MAXIMISED_LEVELS else (a < b)
+            return LEVELS[level].better(a, b)
     return False
