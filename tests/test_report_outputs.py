@@ -39,6 +39,7 @@ SHEETS = [
     "Reserved seats",
     "Unplaced by reason",
     "Unplaced students",
+    "Where to recruit",
     "Data warnings",  # N2 lives beyond reach of every offer (a warning of the data)
 ]
 
@@ -166,7 +167,10 @@ def test_page_shows_kpis_and_the_unplaced(page: str) -> None:
         "01/07/2026",
     ):
         assert text in page, text
-    assert page.count("<section") == 7  # the last one: the data warnings (N2 out of reach)
+    # The six sections of every report, "Where to recruit" (two students are unplaced) and the
+    # data warnings (N2 lives beyond reach of every offer).
+    assert page.count("<section") == 8
+    assert '<section id="recruit">' in page
     assert 'id="warnings"' in page and "N2" in page
 
 

@@ -28,6 +28,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 from .api import solve_json  # noqa: E402
+from .compare import Comparison, compare  # noqa: E402
 from .errors import InvalidInputError, Problem  # noqa: E402
 from .model import (  # noqa: E402
     LEVELS,
@@ -48,6 +49,7 @@ from .solver.parts import solve_in_parts  # noqa: E402
 __all__ = [
     "LEVELS",
     "Assignment",
+    "Comparison",
     "Instance",
     "InvalidInputError",
     "LevelResult",
@@ -64,6 +66,7 @@ __all__ = [
     "Unplaced",
     "WorkshopSlot",
     "__version__",
+    "compare",
     "diff",
     "resolve",
     "solve",

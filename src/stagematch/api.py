@@ -97,7 +97,10 @@ def result_document(result: Result) -> dict[str, Any]:
             for u in result.unplaced
         ],
     )
-    return document.model_dump(mode="json")
+    # Without transport settings the document stays what it was before transport existed.
+    return document.model_dump(
+        mode="json", exclude={"transport"} if summary.get("transport") is None else None
+    )
 
 
 def problems_document(error: InvalidInputError) -> dict[str, Any]:

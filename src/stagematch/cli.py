@@ -354,6 +354,53 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _short_number(value: float) -> str:
+    """``1,580``, ``0.7333``: thousands separated, no trailing zeros."""
+    return f"{value:,.4f}".rstrip("0").rstrip(".")
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .compare import compare
+    from .export import read_result
+
+    if len(args.plans) < 2:
+        print(_("stagematch compare: error: give at least two plan folders"), file=sys.stderr)
+        return 2
+    names = [Path(folder).resolve().name or str(folder) for folder in args.plans]
+    comparison = compare([read_result(folder) for folder in args.plans], names=names)
+    frame = comparison.frame
+    print(frame.to_string(index=False, na_rep="", max_colwidth=40, float_format=_short_number))
+    print()
+    print(comparison.headlines())
+    if args.out:
+        for path in comparison.write(args.out):
+            print(_("written: {path}").format(path=path))
+    return 0
+
+
+def cmd_gaps(args: argparse.Namespace) -> int:
+    from .export import read_result, write_files
+    from .gaps import gaps
+
+    found = gaps(read_result(args.plan_dir), max_groups=args.groups, max_seats=args.seats)
+    print(found.text())
+    if args.out:
+        import pandas as pd
+
+        table, offers = found.frame, pd.DataFrame(found.offers())
+        write_files(
+            args.out,
+            {
+                "gaps.csv": lambda path: table.to_csv(path, index=False),
+                "new_offers.csv": lambda path: offers.to_csv(path, index=False),
+            },
+        )
+        print(_("gaps.csv and new_offers.csv written to {out}").format(out=args.out))
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from .export import read_result
     from .report import write_report
@@ -482,6 +529,34 @@ def build_parser() -> argparse.ArgumentParser:
         help=_("write changes.csv and letters_changed.csv (changed students only) here"),
     )
     diff_cmd.set_defaults(run=cmd_diff)
+
+    compare_cmd = sub.add_parser(
+        "compare",
+        help=_(
+            "scenarios side by side: every level, KPI and cost of several plan folders, "
+            "with the differences from the first"
+        ),
+    )
+    compare_cmd.add_argument("plans", nargs="+", help=_("plan folders; the first is the baseline"))
+    compare_cmd.add_argument(
+        "--out", default=None, help=_("also write compare.csv and compare.html to this folder")
+    )
+    compare_cmd.set_defaults(run=cmd_compare)
+
+    gaps_cmd = sub.add_parser(
+        "gaps",
+        help=_(
+            "where added seats would place the most unplaced students, QPV first "
+            "(exact gains from the placement flow)"
+        ),
+    )
+    gaps_cmd.add_argument("plan_dir", help=_("a folder written by solve or demo --out"))
+    gaps_cmd.add_argument("--groups", type=int, default=10, help=_("seat groups at most (10)"))
+    gaps_cmd.add_argument("--seats", type=int, default=5, help=_("seats per group at most (5)"))
+    gaps_cmd.add_argument(
+        "--out", default=None, help=_("write gaps.csv and new_offers.csv (offer rows) here")
+    )
+    gaps_cmd.set_defaults(run=cmd_gaps)
 
     report = sub.add_parser("report", help=_("write report.xlsx and report.html for a plan folder"))
     report.add_argument("plan_dir", help=_("a folder written by solve or demo --out"))

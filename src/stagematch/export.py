@@ -23,6 +23,8 @@ from .plan import Plan
 from .result import Result
 
 PLAN_FILES = ("assignments.csv", "unplaced.csv", "summary.json", "input.json")
+TRANSPORT_FILE = "transport.csv"
+"""Written beside :data:`PLAN_FILES` when the dataset plans transport."""
 
 
 def write_files(out_dir: str | Path, writers: dict[str, Callable[[Path], None]]) -> Path:
@@ -61,16 +63,17 @@ def _csv_writer(frame: pd.DataFrame) -> Callable[[Path], None]:
 
 
 def write_plan(result: Result, out_dir: str | Path) -> Path:
-    """Write ``assignments.csv``, ``unplaced.csv``, ``summary.json`` and ``input.json``."""
-    return write_files(
-        out_dir,
-        {
-            "assignments.csv": _csv_writer(result.assignments_frame),
-            "unplaced.csv": _csv_writer(result.unplaced_frame),
-            "summary.json": _json_writer(result.summary()),
-            "input.json": _json_writer(result.instance.to_dict()),
-        },
-    )
+    """Write ``assignments.csv``, ``unplaced.csv``, ``summary.json`` and ``input.json``, and
+    ``transport.csv`` (one row per coach group) when the dataset plans transport."""
+    writers = {
+        "assignments.csv": _csv_writer(result.assignments_frame),
+        "unplaced.csv": _csv_writer(result.unplaced_frame),
+        "summary.json": _json_writer(result.summary()),
+        "input.json": _json_writer(result.instance.to_dict()),
+    }
+    if result.transport is not None:
+        writers[TRANSPORT_FILE] = _csv_writer(result.transport.coaches)
+    return write_files(out_dir, writers)
 
 
 def read_plan(plan_dir: str | Path) -> tuple[Instance, Plan, dict[str, Any]]:

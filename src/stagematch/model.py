@@ -175,6 +175,11 @@ Part = Literal["AM", "PM", "DAY"]
 Language = Literal["fr", "en"]
 Level = Literal["qpv_placed", "placed", "changes", "workshops", "coverage", "preference", "travel"]
 Percent = Annotated[int, BeforeValidator(parse_int), Field(ge=0, le=100)]
+Euros = Annotated[float, BeforeValidator(parse_number), Field(ge=0, allow_inf_nan=False)]
+TRANSPORT_SETTINGS = frozenset(
+    {"coach_capacity", "coach_cost", "coach_cost_per_km", "transit_daily_cost"}
+)
+"""Settings of transport planning (:mod:`stagematch.transport`); all optional."""
 
 
 def _mode(value: Any) -> Any:
@@ -215,6 +220,15 @@ class Settings(_Row):
     stable: Flag = False
     qpv_min_share: Percent = 0
     language: Annotated[Language, BeforeValidator(_mode)] | None = None
+    coach_capacity: Annotated[int, BeforeValidator(parse_int), Field(ge=1)] | None = None
+    coach_cost: Euros = 0
+    coach_cost_per_km: Euros = 0
+    transit_daily_cost: Euros = 0
+
+    @property
+    def plans_transport(self) -> bool:
+        """Whether any transport setting is given; otherwise nothing is planned or costed."""
+        return bool(self.model_fields_set & TRANSPORT_SETTINGS)
 
 
 class School(_Row):
@@ -496,6 +510,7 @@ class Instance:
         never = self._check_dates(problems)
         self._check_seats(problems)
         self._check_pins_assignable(never, problems)
+        self._check_transport(problems)
         if any(not p.is_warning for p in problems):
             raise InvalidInputError(problems)
         self.warnings: tuple[Problem, ...] = tuple(sorted_problems(problems))
@@ -572,10 +587,12 @@ class Instance:
     def _validate_settings(
         self, settings: Settings | Mapping[str, Any], problems: list[Problem]
     ) -> Settings:
+        self._settings_keys: list[str] = []
         if isinstance(settings, Settings):
             return settings
         rows = self._row_numbers.get("settings_keys")
         keys = list(settings) if isinstance(settings, Mapping) else []
+        self._settings_keys = keys
         try:
             return Settings.model_validate(_as_plain(settings))
         except ValidationError as error:
@@ -992,6 +1009,29 @@ class Instance:
                             ),
                         )
                     )
+
+    def _check_transport(self, problems: list[Problem]) -> None:
+        settings = self.settings
+        if settings.coach_capacity is not None:
+            return
+        for column in ("coach_cost", "coach_cost_per_km"):
+            if column in settings.model_fields_set:
+                problems.append(
+                    Problem(
+                        "settings",
+                        self._settings_row(column),
+                        column,
+                        display_value(getattr(settings, column)),
+                        lazy_text("a coach cost needs coach_capacity (seats per coach)"),
+                    )
+                )
+
+    def _settings_row(self, key: str) -> int | None:
+        """The spreadsheet row of a settings key, when the loader recorded it."""
+        rows = self._row_numbers.get("settings_keys")
+        if rows is None or key not in self._settings_keys:
+            return None
+        return rows[self._settings_keys.index(key)]
 
     # ---- derived views ---------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ import pandas as pd
 from .errors import Problem
 from .model import MAXIMISED_LEVELS, Instance
 from .plan import Plan
+from .transport import Transport, transport
 
 Status = Literal["optimal", "feasible"]
 REASONS: tuple[str, ...] = ("no_reachable_offer", "no_eligible_offer", "capacity")
@@ -156,6 +157,12 @@ class Result:
         frame["row"] = frame["row"].astype("Int64")
         return frame
 
+    @cached_property
+    def transport(self) -> Transport | None:
+        """Coaches and public transport of the plan, with costs; ``None`` when the dataset
+        gives no transport setting (see :mod:`stagematch.transport`)."""
+        return transport(self.instance, self.plan)
+
     def counts(self) -> dict[str, int]:
         students = self.instance.students
         placed = set(self.plan.placements)
@@ -199,7 +206,7 @@ class Result:
         """The content of ``summary.json``."""
         from . import __version__
 
-        return {
+        summary: dict[str, Any] = {
             "status": self.status,
             "levels": {name: lvl.as_dict() for name, lvl in self.levels.items()},
             "counts": self.counts(),
@@ -210,6 +217,9 @@ class Result:
             "input_hash": input_hash(self.instance),
             "warnings": [problem.as_dict() for problem in self.warnings],
         }
+        if self.transport is not None:
+            summary["transport"] = self.transport.summary()
+        return summary
 
 
 def input_hash(instance: Instance) -> str:

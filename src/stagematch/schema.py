@@ -58,6 +58,7 @@ __all__ = [
     "ProblemRecord",
     "ResultDocument",
     "SolvedDocument",
+    "TransportSummary",
     "UnplacedRecord",
     "data_format_markdown",
     "dataset_schema",
@@ -112,6 +113,20 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
         "language": (
             "`fr` or `en`: the language of the reports, letters and messages for this dataset "
             "(`--lang` wins over it; without either, the environment's locale decides)."
+        ),
+        "coach_capacity": (
+            "Seats per coach. Given: the students of one school at one workshop session travel "
+            "together by coach from their school, ⌈students / coach_capacity⌉ coaches per "
+            "(session, school) group (see Concepts › Transport); absent: no coaches planned."
+        ),
+        "coach_cost": "Euros per coach for one session's round trip (the fixed part).",
+        "coach_cost_per_km": (
+            "Euros per coach and kilometre of the round trip school → venue → school "
+            "(the distance-dependent part; added to `coach_cost`)."
+        ),
+        "transit_daily_cost": (
+            "Euros per student and placement day for public transport (students whose mode "
+            "is `transit`)."
         ),
     },
     "schools": {
@@ -196,6 +211,10 @@ EXAMPLE_DATASET: dict[str, Any] = {
         "stable": False,
         "qpv_min_share": 0,
         "language": "en",
+        "coach_capacity": 30,
+        "coach_cost": 450,
+        "coach_cost_per_km": 1.2,
+        "transit_daily_cost": 4,
     },
     "schools": [
         {
@@ -476,6 +495,22 @@ class Kpis(_Out):
     unplaced_capacity: int = Field(description="Unplaced: eligible seats went to others.")
 
 
+class TransportSummary(_Out):
+    """What getting students there costs (present when the dataset gives a transport setting)."""
+
+    coaches: int = Field(description="Coaches over all (session, school) groups.")
+    coach_groups: int = Field(description="(Session, school) groups travelling by coach.")
+    coach_cost: float = Field(description="Euros for the coaches.")
+    transit_cost: float = Field(description="Euros of public transport to placements.")
+    total_cost: float = Field(description="coach_cost + transit_cost.")
+    cost_per_placed_student: float | None = Field(
+        description="total_cost / placed students; null when nobody is placed."
+    )
+    cost_per_placed_qpv_student: float | None = Field(
+        description="total_cost / placed QPV students; null when no QPV student is placed."
+    )
+
+
 class AssignmentRecord(_Out):
     """One row of ``assignments.csv``: a student's placement or workshop session."""
 
@@ -530,6 +565,9 @@ class SolvedDocument(_Out):
     input_hash: str = Field(description="sha256 of the canonical input: same data, same hash.")
     warnings: list[ProblemRecord] = Field(
         description="What was planned around (severity warning): see the data-format page."
+    )
+    transport: TransportSummary | None = Field(
+        default=None, description="Coach and public-transport costs, when transport is planned."
     )
     assignments: list[AssignmentRecord]
     unplaced: list[UnplacedRecord]

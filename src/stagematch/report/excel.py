@@ -27,10 +27,12 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from ..cells import is_formula_like, text_cell
+from ..gaps import report_gaps
 from ..result import Result
 from ._common import label
 from .kpis import GROUPS, kpi_tables
 from .rosters import roster_tables
+from .transport import transport_tables
 
 DATE_FORMAT = "dd/mm/yyyy"
 RATE_FORMAT = "0.0%"
@@ -83,6 +85,18 @@ def workbook_sheets(result: Result) -> list[Sheet]:
     """The workbook's sheets in order: summary first, then what partners act on."""
     kpis = kpi_tables(result)
     rosters = roster_tables(result)
+    transport = transport_tables(result)
+    transport_sheets = (
+        [
+            Sheet("Transport", transport["totals"]),
+            Sheet("Transport by school", transport["by_school"]),
+            Sheet("Coach groups", transport["groups"]),
+        ]
+        if transport
+        else []
+    )
+    recruit = report_gaps(result)
+    recruit_sheets = [Sheet("Where to recruit", recruit.frame)] if recruit is not None else []
     return [
         _summary_sheet(kpis["summary"]),
         _groups_sheet(kpis["by_group"]),
@@ -97,6 +111,8 @@ def workbook_sheets(result: Result) -> list[Sheet]:
         Sheet("Reserved seats", kpis["reserved_seats"]),
         Sheet("Unplaced by reason", kpis["unplaced_by_reason"]),
         Sheet("Unplaced students", rosters["unplaced"]),
+        *recruit_sheets,
+        *transport_sheets,
         *([Sheet("Data warnings", result.warnings_frame)] if result.warnings else []),
     ]
 

@@ -26,6 +26,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from .. import __version__
+from ..gaps import Gaps, report_gaps
 from ..result import Result, input_hash
 from ._common import PART_WORDS, format_number, is_rate, label
 from .kpis import GROUPS, kpi_tables
@@ -38,6 +39,7 @@ from .plots import (
     plot_wish_ranks,
 )
 from .rosters import unplaced_students
+from .transport import plot_cost_by_school, plot_cost_by_venue, transport_tables
 
 MAX_ROWS = 300
 """Rows shown per table on the page; the workbook has all of them."""
@@ -342,6 +344,12 @@ def render_html(result: Result, *, generated: date | None = None) -> str:
             ),
         ),
     ]
+    recruit = report_gaps(result)
+    if recruit is not None:
+        sections.append(("recruit", "Where to recruit", _recruit_section(recruit)))
+    transport = transport_tables(result)
+    if transport:
+        sections.append(("transport", "Transport", _transport_section(result, transport)))
     if result.warnings:
         sections.append(
             (
@@ -378,6 +386,59 @@ def render_html(result: Result, *, generated: date | None = None) -> str:
         f'<span class="badge">{escape(status)}</span></h1><p>{escape(subtitle)}</p></header>'
         f"<nav>{nav}</nav><main>{body}</main><footer>{footer}</footer>"
         f"<script>{SCRIPT}</script></body></html>\n"
+    )
+
+
+def _recruit_section(recruit: Gaps) -> str:
+    if not recruit.groups:
+        return '<p class="note">No added seat would place anyone more.</p>'
+    last = recruit.groups[-1]
+    return (
+        f'<p class="note">Today\'s best plan places {recruit.placed} students '
+        f"({recruit.qpv_placed} QPV). Each row is a one-week offer to recruit in a commune, "
+        "with exactly how many more students (and QPV students) the best plan would then "
+        "place, given the rows above it; QPV students first. With all of them: "
+        f"{last.placed_total} students placed ({last.qpv_placed_total} QPV). The sector is "
+        "the one the students reached wish most; it decides no eligibility.</p>"
+        + html_table(recruit.frame)
+    )
+
+
+def _transport_section(result: Result, tables: dict[str, pd.DataFrame]) -> str:
+    totals = dict(zip(tables["totals"]["indicator"], tables["totals"]["value"], strict=True))
+    per_qpv = totals["cost_per_placed_qpv_student"]
+    cards = "".join(
+        [
+            _card(f"{totals['total_cost']:,.0f} €", "transport in all"),
+            _card(str(totals["coaches"]), f"coaches ({totals['coach_groups']} groups)"),
+            _card(f"{totals['coach_cost']:,.0f} €", "coaches"),
+            _card(f"{totals['transit_cost']:,.0f} €", "public transport to hosts"),
+            _card(
+                "–" if per_qpv is None else f"{per_qpv:,.0f} €",
+                "per placed QPV student",
+                qpv=True,
+            ),
+        ]
+    )
+    return (
+        f'<div class="cards">{cards}</div><div class="row">'
+        + _figure(
+            plot_cost_by_venue,
+            result,
+            "Coach cost by workshop venue",
+            "Each (session, school) group travels by coach from its school.",
+        )
+        + _figure(
+            plot_cost_by_school,
+            result,
+            "Transport cost by school",
+            "Coaches to workshop sessions and public transport to hosts.",
+        )
+        + "</div><h3>By school</h3>"
+        + html_table(tables["by_school"])
+        + "<details><summary>Coach groups (transport.csv)</summary>"
+        + html_table(tables["groups"])
+        + "</details>"
     )
 
 
