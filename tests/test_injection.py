@@ -108,6 +108,11 @@ def test_every_plan_export_is_inert_and_ids_stay_exact(tmp_path: Path) -> None:
     assert main(["diff", str(plan), str(plan2), "--out", str(changes)]) == 0
     for name in ("changes.csv", "letters_changed.csv"):
         assert_inert_csv(changes / name)
+    # where to recruit, and scenarios side by side
+    assert main(["gaps", str(plan), "--out", str(tmp_path / "gaps")]) == 0
+    assert main(["compare", str(plan), str(plan2), "--out", str(tmp_path / "cmp")]) == 0
+    for path in [*(tmp_path / "gaps").glob("*.csv"), tmp_path / "cmp" / "compare.csv"]:
+        assert_inert_csv(path)
 
     # pseudonymised exports go through the same writers
     shared = tmp_path / "shared"

@@ -20,6 +20,7 @@ Pseudonymous exports (student ids replaced by salted tokens, the key kept elsewh
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from ..result import Result
@@ -79,6 +80,7 @@ __all__ = [
     "plot_wish_ranks",
     "pseudonymise_result",
     "render_html",
+    "report_writers",
     "reserved_seats",
     "roster_tables",
     "school_programmes",
@@ -95,6 +97,11 @@ __all__ = [
 ]
 
 
+def report_writers(result: Result) -> dict[str, Callable[[Path], None]]:
+    """``report.xlsx`` and ``report.html`` as writers (for a whole-plan write)."""
+    return {"report.xlsx": excel_writer(result), "report.html": html_writer(result)}
+
+
 def write_report(result: Result, out_dir: str | Path) -> list[Path]:
     """Write ``report.xlsx`` and ``report.html`` into ``out_dir``, both or neither.
 
@@ -103,7 +110,5 @@ def write_report(result: Result, out_dir: str | Path) -> list[Path]:
     """
     from ..export import write_files
 
-    out = write_files(
-        out_dir, {"report.xlsx": excel_writer(result), "report.html": html_writer(result)}
-    )
+    out = write_files(out_dir, report_writers(result))
     return [out / name for name in REPORT_FILES]
