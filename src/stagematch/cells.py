@@ -92,10 +92,16 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
     """``frame`` as a UTF-8 CSV that spreadsheet programs open without running anything.
 
     Text cells are neutralised and quoted; numbers are written bare, exactly as pandas would.
+    The header is written plain (``offer_id,host_id,...``) so that a table meant to be pasted
+    into a dataset's file looks like one.
     """
-    neutralise_frame(frame).to_csv(
-        path, index=False, encoding="utf-8", quoting=csv.QUOTE_NONNUMERIC
-    )
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerow(
+            [neutralise(str(c)) for c in frame.columns]
+        )
+        neutralise_frame(frame).to_csv(
+            handle, index=False, header=False, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n"
+        )
 
 
 def text_cell(sheet: Any, value: str) -> Any:
