@@ -169,3 +169,28 @@ def test_neutralise_then_restore_is_the_identity(text: str) -> None:
     pieces = inert.replace(";", ",").replace("\r", "\n").replace("\n", ",").split(",")
     assert not any(is_formula_like(piece) for piece in pieces), inert
     assert restore(inert) == text
+
+
+def test_file_names_from_ids_stay_inside_the_output_folder(tmp_path: Path) -> None:
+    """Host and session ids become letter file names: none may leave the plan folder."""
+    folder = Path(shutil.copytree(VALID, tmp_path / "dataset"))
+    hostile = ["../../../escaped", "CON", "/etc/passwd", "..\\..\\win", "a/../../b"]
+    for table, column in (("offers", "host_id"), ("workshop_slots", "slot_id")):
+        path = folder / f"{table}.csv"
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.reader(handle))
+        k = rows[0].index(column)
+        for n, row in enumerate(rows[1:]):
+            row[k] = hostile[n % len(hostile)] + ("" if column == "host_id" else str(n))
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle, lineterminator="\n").writerows(rows)
+    (folder / "travel_times.csv").unlink()  # its destinations named the old slot ids
+    plan = tmp_path / "deep" / "plan"
+    assert main(["solve", str(folder), "--out", str(plan), "--time-limit", "5", "--report"]) == 0
+    letters = [p for p in (plan / "letters").rglob("*") if p.is_file()]
+    assert letters
+    root = plan.resolve()
+    for path in letters:
+        assert path.resolve().is_relative_to(root / "letters"), path
+    outside = {p.name for p in tmp_path.rglob("*")} - {p.name for p in plan.rglob("*")}
+    assert not {"escaped", "passwd", "win", "b"} & outside

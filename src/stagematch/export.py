@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from .cells import write_csv
+from .i18n import translate
 from .model import Instance
 from .outfolder import PlanFolder
 from .plan import Plan
@@ -33,7 +34,8 @@ def write_files(out_dir: str | Path, writers: dict[str, Callable[[Path], None]])
 
     Every file is first written into a temporary folder beside ``out_dir``; only when all of
     them succeeded are they moved into place (each move is atomic), so a failure leaves
-    ``out_dir`` as it was.
+    ``out_dir`` as it was. A writer may write a folder (``letters/``): it replaces the folder
+    of that name whole.
     """
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -43,7 +45,10 @@ def write_files(out_dir: str | Path, writers: dict[str, Callable[[Path], None]])
             write(staging / name)
         out.mkdir(exist_ok=True)
         for name in writers:
-            os.replace(staging / name, out / name)
+            target = out / name
+            if (staging / name).is_dir() and target.is_dir():
+                os.replace(target, staging / f".previous-{name}")  # removed with the staging
+            os.replace(staging / name, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return out
@@ -69,7 +74,7 @@ def plan_writers(result: Result) -> dict[str, Callable[[Path], None]]:
     ``transport.csv`` (one row per coach group) when the dataset plans transport."""
     writers = {
         "assignments.csv": _csv_writer(result.assignments_frame),
-        "unplaced.csv": _csv_writer(result.unplaced_frame),
+        "unplaced.csv": _csv_writer(_translated_details(result.unplaced_frame)),
         "summary.json": _json_writer(result.summary()),
         "input.json": _json_writer(result.instance.to_dict()),
     }
@@ -93,6 +98,11 @@ def write_plan(result: Result, out_dir: str | Path, *, force: bool = False) -> P
     """
     with PlanFolder(out_dir, force=force) as folder:
         return folder.write(plan_writers(result))
+
+
+def _translated_details(frame: pd.DataFrame) -> pd.DataFrame:
+    """``unplaced.csv`` with each ``detail`` sentence in the language in force (codes stay)."""
+    return frame.assign(detail=[translate(text) for text in frame["detail"]])
 
 
 def read_plan(plan_dir: str | Path) -> tuple[Instance, Plan, dict[str, Any]]:

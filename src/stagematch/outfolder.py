@@ -43,6 +43,7 @@ OUTPUT_NAMES = frozenset(
         "changes.csv",
         "letters_changed.csv",
         "transport.csv",
+        "letters",
     }
 )
 """Every file stagematch writes into a plan folder."""
@@ -184,11 +185,19 @@ class PlanFolder:
         """Among files that are not ours (``force``): ours replaced one by one, each whole;
         stagematch files this run did not write are removed so no stale one stays beside."""
         for name in OUTPUT_NAMES - set(writers):
-            stale = self.path / name
-            if stale.is_file():
-                stale.unlink()
+            _remove(self.path / name)
         for name in writers:
+            if (staging / name).is_dir():  # a folder of ours (letters/) is replaced whole
+                _remove(self.path / name)
             os.replace(staging / name, self.path / name)
+
+
+def _remove(path: Path) -> None:
+    """A file or folder of ours, gone (nothing when absent; a link is removed, not followed)."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
 
 
 @contextmanager

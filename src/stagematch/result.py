@@ -147,11 +147,12 @@ class Result:
             columns=UNPLACED_COLUMNS,
         )
 
-    @cached_property
+    @property
     def warnings_frame(self) -> pd.DataFrame:
-        """The warnings as a table (one row each): what was planned around, and where."""
+        """The warnings as a table (one row each): what was planned around, and where; the
+        messages in the language in force."""
         frame = pd.DataFrame(
-            [(w.table, w.row, w.column, w.value, w.message) for w in self.warnings],
+            [(w.table, w.row, w.column, w.value, w.text()) for w in self.warnings],
             columns=WARNING_COLUMNS,
         )
         frame["row"] = frame["row"].astype("Int64")
