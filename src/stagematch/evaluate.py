@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .candidates import candidates, wish_ranks
+from .candidates import candidates, data_warnings, wish_ranks
+from .errors import Problem
 from .levels import PlanPairs, level_values
 from .model import CHANGES, Instance
 from .model import LEVELS as LEVEL_NAMES
@@ -140,6 +141,7 @@ def evaluate(
         wish_rank=rank_of,
         stopped_by=stopped_by,
         options=options or {},
+        warnings=data_warnings(instance, cand),
     )
 
 
@@ -157,6 +159,8 @@ def result_from_summary(instance: Instance, plan: Plan, summary: dict[str, Any])
         stopped_by=summary.get("stopped_by"),
         options=summary.get("options") or {},
     )
+    if "warnings" in summary:  # as found on the data the plan was solved from
+        result = replace(result, warnings=tuple(Problem.from_dict(w) for w in summary["warnings"]))
     if CHANGES not in written:
         return result
     # A re-planned folder: ``changes`` compared with a plan this folder does not hold, so its

@@ -16,6 +16,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from .errors import Problem
 from .model import MAXIMISED_LEVELS, Instance
 from .plan import Plan
 from .transport import Transport, transport
@@ -34,6 +35,7 @@ ASSIGNMENT_COLUMNS = [
     "wish_rank",
 ]
 UNPLACED_COLUMNS = ["student_id", "qpv", "reason", "detail"]
+WARNING_COLUMNS = ["table", "row", "column", "value", "message"]
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,9 @@ class Result:
     """Every option that shaped the plan (``method``, ``objective``, ``stable``,
     ``qpv_min_share``, ``budget``, ``time_limit``, ``seed``, ``workers``): what
     ``stagematch reproduce`` solves with. Empty for a plan the solver did not make."""
+    warnings: tuple[Problem, ...] = ()
+    """What was planned around: the instance's warnings and those of reach (see
+    :func:`stagematch.candidates.reach_warnings`)."""
 
     def value(self, level: str) -> float:
         return self.levels[level].value
@@ -150,6 +155,17 @@ class Result:
             [(u.student_id, u.qpv, u.reason, u.detail) for u in self.unplaced],
             columns=UNPLACED_COLUMNS,
         )
+
+    @property
+    def warnings_frame(self) -> pd.DataFrame:
+        """The warnings as a table (one row each): what was planned around, and where; the
+        messages in the language in force."""
+        frame = pd.DataFrame(
+            [(w.table, w.row, w.column, w.value, w.text()) for w in self.warnings],
+            columns=WARNING_COLUMNS,
+        )
+        frame["row"] = frame["row"].astype("Int64")
+        return frame
 
     @cached_property
     def transport(self) -> Transport | None:
@@ -211,6 +227,7 @@ class Result:
             "input_hash": input_hash(self.instance),
             "stopped_by": self.stopped_by,
             "options": dict(self.options) or None,
+            "warnings": [problem.as_dict() for problem in self.warnings],
         }
         if self.transport is not None:
             summary["transport"] = self.transport.summary()
