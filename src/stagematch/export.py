@@ -76,7 +76,7 @@ def plan_writers(result: Result) -> dict[str, Callable[[Path], None]]:
         "assignments.csv": _csv_writer(result.assignments_frame),
         "unplaced.csv": _csv_writer(_translated_details(result.unplaced_frame)),
         "summary.json": _json_writer(result.summary()),
-        "input.json": _json_writer(_input_document(result)),
+        "input.json": _json_writer(result.instance.to_dict()),
     }
     if result.transport is not None:
         writers[TRANSPORT_FILE] = _csv_writer(result.transport.coaches)
@@ -98,32 +98,6 @@ def write_plan(result: Result, out_dir: str | Path, *, force: bool = False) -> P
     """
     with PlanFolder(out_dir, force=force) as folder:
         return folder.write(plan_writers(result))
-
-
-SETTING_OF_OPTION = {
-    "stable": "stable",
-    "seed": "seed",
-    "time_limit": "time_limit_s",
-    "budget": "budget",
-}
-"""Solve options that are also settings: ``input.json`` records the values a plan was made with."""
-
-
-def _input_document(result: Result) -> dict[str, Any]:
-    """The dataset with the options that shaped the plan written into its settings, so that
-    solving ``input.json`` alone gives the same plan (``stagematch reproduce``).
-
-    Only options that differ from the dataset's settings (given on the command line) are
-    written: otherwise ``input.json`` is the dataset exactly as given, ``input_hash`` its hash.
-    """
-    data = result.instance.to_dict()
-    given = result.instance.settings
-    settings = data.setdefault("settings", {})
-    for option, setting in SETTING_OF_OPTION.items():
-        value = result.options.get(option)
-        if value is not None and value != getattr(given, setting):
-            settings[setting] = value
-    return data
 
 
 def _translated_details(frame: pd.DataFrame) -> pd.DataFrame:
