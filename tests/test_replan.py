@@ -19,7 +19,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from strategies import instances, make_instance
 
-from stagematch import InvalidInputError, Plan, diff, resolve, solve
+from stagematch import InvalidInputError, Plan, diff, i18n, resolve, solve
 from stagematch.check import check
 from stagematch.cli import main
 from stagematch.generate import load_pilot
@@ -263,6 +263,13 @@ def test_conflicting_pins_message_names_the_set_and_the_rule() -> None:
     assert len(messages) == 2, messages
     assert any("3 pins cannot all hold (O0 has 2 seat(s) and 3 students" in m for m in messages)
     assert any("row 5" in m and "on its own" in m and "over the" in m for m in messages)
+    with i18n.language("fr"):
+        french = [str(p) for p in caught.value.problems]
+    assert any(
+        "ces 3 affectations imposées ne peuvent pas toutes tenir (O0 a 2 place(s)" in m
+        for m in french
+    )
+    assert any("ligne 5" in m and "au-delà de la limite" in m for m in french)
 
 
 def test_validate_reports_conflicting_pins(tmp_path: Path, capsys: Any) -> None:

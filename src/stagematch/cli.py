@@ -139,6 +139,23 @@ def format_summary(result: Result) -> str:
     return "\n".join(lines)
 
 
+def _described(instance: Instance) -> str:
+    """The dataset in one line, as ``repr(instance)`` gives it in English."""
+    settings = instance.settings
+    return _(
+        "Instance({students} students, {schools} schools, {offers} offers, {slots} workshop "
+        "slots, {travel} travel times, period {start}..{end})"
+    ).format(
+        students=len(instance.students),
+        schools=len(instance.schools),
+        offers=len(instance.offers),
+        slots=len(instance.workshop_slots),
+        travel=len(instance.travel_times),
+        start=settings.period_start,
+        end=settings.period_end,
+    )
+
+
 def _load(path: str, columns_file: str | None = None) -> Instance:
     """A dataset from a folder, workbook or JSON file, or a JSON document on stdin for ``-``;
     ``columns_file`` maps the coordinator's headers to stagematch's columns."""
@@ -291,7 +308,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     def load() -> Instance:
         instance = load_pilot()
-        print(_("bundled pilot: {instance!r}").format(instance=instance))
+        print(_("bundled pilot: {instance}").format(instance=_described(instance)))
         return instance
 
     return _solve_command(args, load)
@@ -309,7 +326,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         raise InvalidInputError(problems, warnings, language=instance.settings.language)
     with i18n.default_language(instance.settings.language):
         _print_warnings(warnings)
-        print(_("valid: {instance!r}").format(instance=instance))
+        print(_("valid: {instance}").format(instance=_described(instance)))
     return 0
 
 
@@ -495,8 +512,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     instance = generate(args.family, students=args.students, seed=args.seed)
     write_dataset(instance, args.out)
     print(
-        _("{instance!r} written to {out} in {seconds:.1f} s").format(
-            instance=instance, out=args.out, seconds=time.monotonic() - started
+        _("{instance} written to {out} in {seconds:.1f} s").format(
+            instance=_described(instance), out=args.out, seconds=time.monotonic() - started
         )
     )
     return 0

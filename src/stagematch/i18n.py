@@ -217,6 +217,17 @@ def lazy_text(template: str, **params: object) -> LazyText:
     return LazyText(template, params)
 
 
+def clauses(parts: list[str]) -> str:
+    """Clauses joined by semicolons (``a; b; c``), each translated when shown: a
+    :class:`LazyText` when any part is one, else the plain joined text."""
+    if not any(isinstance(p, LazyText) for p in parts):
+        return "; ".join(parts)
+    text: str = parts[0]
+    for part in parts[1:]:
+        text = lazy_text("{text}; {more}", text=text, more=part)
+    return text
+
+
 def _english(value: object) -> object:
     return str(value) if isinstance(value, LazyText) else value
 

@@ -23,6 +23,7 @@ import pandas as pd
 
 from .check import check
 from .export import read_plan, read_result
+from .i18n import _, translate
 from .model import Instance
 from .plan import Assignment, Plan
 from .result import Result
@@ -158,25 +159,30 @@ def diff(
     def why_lost(student_id: str, kind: str, item_id: str) -> str:
         known = offers if kind == "placement" else slots
         if item_id not in known:
-            what = "offer" if kind == "placement" else "session"
-            return f"{what} {item_id} was withdrawn"
+            if kind == "placement":
+                return _("offer {item} was withdrawn").format(item=item_id)
+            return _("session {item} was withdrawn").format(item=item_id)
         if student_id in students:
             broken = check(instance, Plan([Assignment(student_id, kind, item_id)])).violations  # type: ignore[arg-type]
             rules = [v.message for v in broken if v.rule not in ("pinned",)]
             if rules:
-                return f"{item_id} is no longer possible: {rules[0]}"
+                return _("{item} is no longer possible: {rule}").format(item=item_id, rule=rules[0])
         if kind == "placement":
             capacity = offers[item_id].capacity
             taken = len(holders[item_id])
             if taken >= capacity:
                 newcomers = sorted(holders[item_id] - old_holders[item_id])
                 if newcomers:
-                    return (
-                        f"the seat at {item_id} went to {', '.join(newcomers)} so that more "
-                        "students (QPV first) are placed"
-                    )
-                return f"{item_id} is full ({capacity} seat(s))"
-        return f"{item_id} was given up for a programme that keeps more students placed"
+                    return _(
+                        "the seat at {item} went to {students} so that more students (QPV "
+                        "first) are placed"
+                    ).format(item=item_id, students=", ".join(newcomers))
+                return _("{item} is full ({capacity} seat(s))").format(
+                    item=item_id, capacity=capacity
+                )
+        return _("{item} was given up for a programme that keeps more students placed").format(
+            item=item_id
+        )
 
     rows = []
     for student_id in sorted(set(old_items) | set(new_items)):
@@ -187,26 +193,29 @@ def diff(
         has = {i for k, i in now if k == "placement"}
         change: Change
         if student_id not in students:
-            change, reason = "removed", "the student is no longer in the dataset"
+            change, reason = "removed", _("the student is no longer in the dataset")
         elif had and not has:
             change = "lost_placement"
             lost = "; ".join(why_lost(student_id, "placement", i) for i in sorted(had))
             u = unplaced.get(student_id)
-            reason = lost + (f" — now unplaced: {u.reason} ({u.detail})" if u else "")
+            now_unplaced = _(" — now unplaced: {reason} ({detail})")
+            reason = lost + (
+                now_unplaced.format(reason=u.reason, detail=translate(u.detail)) if u else ""
+            )
         elif has and not had:
-            change, reason = "newly_placed", "placed in this plan"
+            change, reason = "newly_placed", _("placed in this plan")
         elif had != has:
             change = "moved"
             gone = sorted(had - has)
             reason = "; ".join(why_lost(student_id, "placement", i) for i in gone)
             if not gone:
-                reason = "a placement was added"
+                reason = _("a placement was added")
         else:
             change = "sessions_changed"
             gone = sorted(i for k, i in was - now if k == "workshop")
             reason = "; ".join(why_lost(student_id, "workshop", i) for i in gone)
             if not gone:
-                reason = "a session was added"
+                reason = _("a session was added")
         rows.append(
             {
                 "student_id": student_id,

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from ..i18n import default_language, language
 from ..result import Result
-from .documents import safe_file_names, write_letters
+from .documents import printable, safe_file_names, write_letters
 from .excel import excel_writer, workbook_sheets, write_excel
 from .fairness import fairness_sheets, plot_fairness, write_fairness_excel
 from .html import html_writer, render_html, write_html
@@ -85,6 +85,7 @@ __all__ = [
     "plot_travel_times",
     "plot_unplaced_reasons",
     "plot_wish_ranks",
+    "printable",
     "pseudonymise_result",
     "render_html",
     "report_writers",

@@ -14,10 +14,13 @@ merge:
 The PDFs are A4, black on white (readable when photocopied), in the language in force (see
 :mod:`stagematch.i18n`), with dates the local way (``lundi 16 juin 2025``). They are drawn with
 `fpdf2 <https://py-pdf.github.io/fpdf2/>`_: pure Python, installed from PyPI with no system
-library, maintained, and able to embed a TrueType font so that accents, ``œ``, ``€`` and ``’``
-print. The font is DejaVu Sans, which matplotlib (already a dependency) ships: no font file is
-added to the package and nothing is fetched. Partner documents leave out whether a student
-lives in a QPV, as the rosters do.
+library, and maintained. The text is set in Helvetica, one of the fonts every PDF reader has,
+encoded as Windows-1252, which holds every letter French needs (accents, ``œ``, ``€``, ``’``,
+``«»``): nothing is embedded, so a letter costs milliseconds rather than the second an
+embedded TrueType font costs to parse and subset (an académie has thousands of hosts). A
+character outside that set (a name in another alphabet) is printed without its accent, or as
+``?`` (:func:`printable`). Partner documents leave out whether a student lives in a QPV, as the
+rosters do.
 
 Offers may carry an ``address`` and a ``contact`` column (kept by the loaders as extra
 columns): the school letters print them when they are there. File names come from ids, made
@@ -41,7 +44,8 @@ from ._common import PART_WORDS, REASON_WORDS, context
 
 LETTER_FOLDERS = ("schools", "hosts", "sessions")
 
-_FONT_FAMILY = "DejaVu"
+_FONT_FAMILY = "helvetica"
+_ENCODING = "windows-1252"
 _MARGIN_MM = 18
 _BODY_PT = 10.5
 
@@ -85,11 +89,28 @@ def safe_file_names(ids: Iterable[str]) -> dict[str, str]:
     return names
 
 
-def _font_paths() -> tuple[Path, Path]:
-    import matplotlib
-
-    folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-    return folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
+def printable(text: str) -> str:
+    """``text`` as the letters' font can print it: unchanged when Windows-1252 holds it (all
+    of French does), else each other character without its accent (``ș`` → ``s``) or ``?``."""
+    try:
+        text.encode(_ENCODING)
+        return text
+    except UnicodeEncodeError:
+        pass
+    out = []
+    for char in text:
+        try:
+            char.encode(_ENCODING)
+            out.append(char)
+        except UnicodeEncodeError:
+            base = unicodedata.normalize("NFKD", char)
+            kept = "".join(c for c in base if not unicodedata.combining(c))
+            try:
+                kept.encode(_ENCODING)
+                out.append(kept or "?")
+            except UnicodeEncodeError:
+                out.append("?")
+    return "".join(out)
 
 
 class _Document:
@@ -99,25 +120,33 @@ class _Document:
         from fpdf import FPDF
 
         pdf = FPDF(orientation="portrait", unit="mm", format="A4")
-        regular, bold = _font_paths()
-        pdf.add_font(_FONT_FAMILY, "", str(regular))
-        pdf.add_font(_FONT_FAMILY, "B", str(bold))
+        pdf.core_fonts_encoding = _ENCODING
         pdf.set_margins(_MARGIN_MM, _MARGIN_MM, _MARGIN_MM)
         pdf.set_auto_page_break(auto=True, margin=_MARGIN_MM)
-        pdf.set_title(title)
+        pdf.set_title(printable(title))
         pdf.set_creator("stagematch")
         pdf.set_lang(i18n.current())
         pdf.set_text_color(0, 0, 0)
         pdf.set_draw_color(0, 0, 0)
         self.pdf = pdf
 
+    def _text(self, text: str, height: float) -> None:
+        """Text from the cursor to the right margin, wrapped when it does not fit on one line
+        (a single cell when it does: fpdf2's line breaking is the costly part of a letter)."""
+        text = printable(text)
+        width = self.pdf.w - self.pdf.r_margin - self.pdf.get_x()
+        if "\n" not in text and self.pdf.get_string_width(text) < width - 2 * self.pdf.c_margin:
+            self.pdf.cell(width, height, text, new_x="LMARGIN", new_y="NEXT")
+        else:
+            self.pdf.multi_cell(0, height, text, align="L", new_x="LMARGIN", new_y="NEXT")
+
     def page(self, heading: str, subheading: str = "") -> None:
         self.pdf.add_page()
         self.pdf.set_font(_FONT_FAMILY, "B", 15)
-        self.pdf.multi_cell(0, 8, heading, align="L", new_x="LMARGIN", new_y="NEXT")
+        self._text(heading, 8)
         if subheading:
             self.pdf.set_font(_FONT_FAMILY, "", 11)
-            self.pdf.multi_cell(0, 6, subheading, align="L", new_x="LMARGIN", new_y="NEXT")
+            self._text(subheading, 6)
         self.pdf.ln(2)
         y = self.pdf.get_y()
         self.pdf.line(_MARGIN_MM, y, self.pdf.w - _MARGIN_MM, y)
@@ -126,12 +155,12 @@ class _Document:
     def section(self, text: str) -> None:
         self.pdf.ln(2)
         self.pdf.set_font(_FONT_FAMILY, "B", 12)
-        self.pdf.multi_cell(0, 7, text, align="L", new_x="LMARGIN", new_y="NEXT")
+        self._text(text, 7)
         self.pdf.ln(1)
 
     def paragraph(self, text: str) -> None:
         self.pdf.set_font(_FONT_FAMILY, "", _BODY_PT)
-        self.pdf.multi_cell(0, 5.5, text, align="L", new_x="LMARGIN", new_y="NEXT")
+        self._text(text, 5.5)
         self.pdf.ln(1)
 
     def fields(self, pairs: Sequence[tuple[str, str]]) -> None:
@@ -140,9 +169,9 @@ class _Document:
             if not value:
                 continue
             self.pdf.set_font(_FONT_FAMILY, "B", _BODY_PT)
-            self.pdf.cell(45, 5.5, name)
+            self.pdf.cell(45, 5.5, printable(name))
             self.pdf.set_font(_FONT_FAMILY, "", _BODY_PT)
-            self.pdf.multi_cell(0, 5.5, value, align="L", new_x="LMARGIN", new_y="NEXT")
+            self._text(value, 5.5)
         self.pdf.ln(1)
 
     def table(self, headings: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
@@ -157,7 +186,7 @@ class _Document:
             for values in [headings, *rows]:
                 row = table.row()
                 for value in values:
-                    row.cell(value)
+                    row.cell(printable(value))
         self.pdf.ln(2)
 
     def save(self, path: Path) -> None:

@@ -20,6 +20,7 @@ from ortools.sat.python import cp_model
 from ..arrays import BoolArray, IntArray
 from ..candidates import INELIGIBILITY_RULES, Candidates, offer_failures, slot_failures
 from ..errors import Problem
+from ..i18n import clauses, lazy_text
 from ..model import Instance
 from ..plan import Plan
 from ..share import qpv_candidates
@@ -117,9 +118,13 @@ def _why_not_candidate(instance: Instance, kind: str, s: int, j: int) -> str:
     item = np.array([j], dtype=np.int64)
     minutes = float(minutes_for(instance, kind, student, item)[0])  # type: ignore[arg-type]
     limit = float(arrays.max_travel[s] if kind == "offers" else arrays.workshop_max_travel)
-    reasons = []
+    reasons: list[str] = []
     if minutes > limit:
-        reasons.append(f"{minutes:g} min away, over the {limit:g} min limit")
+        reasons.append(
+            lazy_text(
+                "{minutes:g} min away, over the {limit:g} min limit", minutes=minutes, limit=limit
+            )
+        )
     pair = Pairs(
         student.astype(np.int32), item.astype(np.int32), np.array([minutes], dtype=np.float32)
     )
@@ -127,8 +132,18 @@ def _why_not_candidate(instance: Instance, kind: str, s: int, j: int) -> str:
         bits = int(offer_failures(arrays, pair)[0])
         reasons += [rule for k, rule in enumerate(INELIGIBILITY_RULES) if bits >> k & 1]
     elif slot_failures(arrays, pair)[0]:
-        reasons.append("accessibility or unavailable dates")
-    return "; ".join(reasons) or "not a candidate"
+        reasons.append(lazy_text("accessibility or unavailable dates"))
+    return clauses(reasons) if reasons else lazy_text("not a candidate")
+
+
+def _pin_words(instance: Instance, student_id: str, s: int, item_id: str) -> str:
+    """One pin as a problem names it: the student, their row, the item."""
+    return lazy_text(
+        "{student} (row {row}) → {item}",
+        student=student_id,
+        row=instance.row_number("students", s),
+        item=item_id,
+    )
 
 
 def pin_conflicts(instance: Instance, cand: Candidates) -> list[Problem]:
@@ -154,8 +169,10 @@ def pin_conflicts(instance: Instance, cand: Candidates) -> list[Problem]:
                     instance.row_number("students", s),
                     PIN_COLUMNS[kind],
                     items.ids[j],
-                    "this pin breaks a hard rule on its own: "
-                    + _why_not_candidate(instance, kind, s, j),
+                    lazy_text(
+                        "this pin breaks a hard rule on its own: {why}",
+                        why=_why_not_candidate(instance, kind, s, j),
+                    ),
                 )
             )
     model, literals = _pins_model(instance, pins)
@@ -206,20 +223,33 @@ def _share_conflicts(
         if breaking is None:
             continue
         named = others[:breaking]
-        listing = "; ".join(
-            f"{arrays.student_ids[s]} (row {instance.row_number('students', s)}) → {offers.ids[o]}"
-            for _, s, o in named
+        listing = clauses(
+            [_pin_words(instance, arrays.student_ids[s], s, offers.ids[o]) for _, s, o in named]
         )
-        count = f"these {breaking} pins cannot all hold" if breaking > 1 else "this pin cannot hold"
+        count = (
+            lazy_text("these {n} pins cannot all hold", n=breaking)
+            if breaking > 1
+            else lazy_text("this pin cannot hold")
+        )
         problems.append(
             Problem(
                 "students",
                 instance.row_number("students", named[0][1]),
                 "pinned_offer",
                 offers.ids[j],
-                f"{count} ({offers.ids[j]} must keep at least {share} % of its students for "
-                f"QPV students (qpv_min_share), {supply} of whom could come, and {capacity} "
-                f"seat(s)): {listing}",
+                # "{percent}", not "%": Babel would read "% o" as a Python format.
+                lazy_text(
+                    "{count} ({offer} must keep at least {share} {percent} of its students for "
+                    "QPV students (qpv_min_share), {supply} of whom could come, and {capacity} "
+                    "seat(s)): {listing}",
+                    count=count,
+                    offer=offers.ids[j],
+                    share=share,
+                    percent="%",
+                    supply=supply,
+                    capacity=capacity,
+                    listing=listing,
+                ),
             )
         )
     return problems
@@ -314,8 +344,7 @@ def _conflict_problem(instance: Instance, pins: list[tuple[str, int, int]]) -> P
 
     def name(pin: tuple[str, int, int]) -> str:
         pin_items = arrays.offers if pin[0] == "offers" else arrays.slots
-        row = instance.row_number("students", pin[1])
-        return f"{arrays.student_ids[pin[1]]} (row {row}) → {pin_items.ids[pin[2]]}"
+        return _pin_words(instance, arrays.student_ids[pin[1]], pin[1], pin_items.ids[pin[2]])
 
     same_item = len({(p[0], p[2]) for p in pins}) == 1
     same_student = len({p[1] for p in pins}) == 1
@@ -323,28 +352,43 @@ def _conflict_problem(instance: Instance, pins: list[tuple[str, int, int]]) -> P
         n_open = sum(not arrays.qpv[p[1]] for p in pins)
         capacity = int(items.capacity[j])
         if len(pins) > capacity:
-            why = f"{items.ids[j]} has {capacity} seat(s) and {len(pins)} students are pinned to it"
+            why = lazy_text(
+                "{item} has {capacity} seat(s) and {n} students are pinned to it",
+                item=items.ids[j],
+                capacity=capacity,
+                n=len(pins),
+            )
         else:
-            why = (
-                f"{items.ids[j]} keeps {int(items.reserved[j])} of its {capacity} seat(s) for QPV "
-                f"students and {n_open} non-QPV students are pinned to it"
+            why = lazy_text(
+                "{item} keeps {reserved} of its {capacity} seat(s) for QPV students and {n} "
+                "non-QPV students are pinned to it",
+                item=items.ids[j],
+                reserved=int(items.reserved[j]),
+                capacity=capacity,
+                n=n_open,
             )
     elif same_student:
-        why = (
-            f"{arrays.student_ids[s]}'s pinned items overlap in time, exceed the placements "
-            "allowed, or repeat a workshop"
+        why = lazy_text(
+            "{student}'s pinned items overlap in time, exceed the placements allowed, or repeat "
+            "a workshop",
+            student=arrays.student_ids[s],
         )
     else:
-        why = "together they break the seat and timing rules"
-    listing = "; ".join(name(p) for p in pins)
+        why = lazy_text("together they break the seat and timing rules")
+    listing = clauses([name(p) for p in pins])
     return Problem(
         "students",
         instance.row_number("students", s),
         PIN_COLUMNS[kind],
         items.ids[j],
         (
-            f"these {len(pins)} pins cannot all hold ({why}): {listing}"
+            lazy_text(
+                "these {n} pins cannot all hold ({why}): {listing}",
+                n=len(pins),
+                why=why,
+                listing=listing,
+            )
             if len(pins) > 1
-            else f"this pin cannot hold ({why}): {listing}"
+            else lazy_text("this pin cannot hold ({why}): {listing}", why=why, listing=listing)
         ),
     )
