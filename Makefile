@@ -28,7 +28,7 @@ messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k lazy_text --no-location --sort-output \
 		--project stagematch -o $(LOCALES)/stagematch.pot src/stagematch
 	$(BIN)/pybabel update -D stagematch -i $(LOCALES)/stagematch.pot -d $(LOCALES) \
-		--no-fuzzy-matching --ignore-obsolete --no-location
+		--no-fuzzy-matching --ignore-obsolete
 	rm $(LOCALES)/stagematch.pot
 
 demo: $(STAMP) $(COMPILED)

@@ -3,7 +3,7 @@
 The benchmark runs for minutes, so its results could rot unnoticed: a peer that returned an
 invalid plan would make the published comparison meaningless. Here every peer builds and
 solves a 60-student instance in seconds, and its plan must pass the independent checker.
-``matching``, ``pulp`` and ``highspy`` are in the ``bench`` extra, not in ``test``: their
+``matching`` and ``pulp`` are in the ``bench`` extra, not in ``test`` (``highspy`` is a core dependency): their
 peers are skipped when missing. The CP-SAT peer (OR-Tools is a core dependency) always runs.
 
 ``benchmarks/`` is not a package, so its modules are imported by path.

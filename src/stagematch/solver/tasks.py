@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import ParamSpec, TypeVar
 
 from ..arrays import BoolArray
+from . import milp
 from .cpsat import ComponentData, ComponentOutcome, solve_component
 from .stable import ExtraConstraints
 
@@ -40,7 +41,23 @@ class ExactTask:
 
 
 def solve_exact(task: ExactTask) -> ComponentOutcome:
-    """Optimise the component's levels in order within its budget (see :func:`solve_component`)."""
+    """Optimise the component's levels in order within its budget.
+
+    The integer program (:func:`.milp.solve_component`, HiGHS) proves the lower levels of
+    pilot-size components where CP-SAT stalls; constraints written for CP-SAT (stability)
+    keep the CP-SAT model (:func:`.cpsat.solve_component`).
+    """
+    if task.extra is None:
+        return milp.solve_component(
+            task.data,
+            task.objective,
+            task.fixed,
+            task.hint_x,
+            task.hint_y,
+            time.monotonic() + task.budget,
+            task.seed,
+            task.workers,
+        )
     return solve_component(
         task.data,
         task.objective,
