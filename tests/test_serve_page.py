@@ -31,7 +31,7 @@ pytestmark = pytest.mark.skipif(
     CHROMIUM is None or DRIVER is None, reason="no Chromium or chromedriver installed"
 )
 
-DOWNLOADS = ("report.html", "report.xlsx", "plan.zip", "result.json")
+DOWNLOADS = ("report.html", "report.xlsx", "letters.zip", "plan.zip", "result.json")
 
 
 @pytest.fixture
@@ -97,7 +97,7 @@ def test_from_upload_to_download(browser: object, tmp_path: Path) -> None:
             for tr in find(By.ID, "problems").find_elements(By.CSS_SELECTOR, "tbody tr")
         ]
         assert [row[:4] for row in rows] == [["offers", "3", "capacity", "beaucoup"]]
-        assert "1 problem(s)" in find(By.ID, "validation").text
+        assert find(By.ID, "validation").text == "Problems to fix before solving: 1"
 
         find(By.ID, "file").send_keys(str(good))
         find(By.ID, "check").click()
@@ -126,6 +126,21 @@ def test_from_upload_to_download(browser: object, tmp_path: Path) -> None:
                 assert files[name] == client.get(f"/v1/jobs/{job['id']}/{path}").content, name
         listed = find(By.ID, "jobs").find_elements(By.CSS_SELECTOR, "tbody tr")
         assert len(listed) == 1 and "done" in listed[0].text
+
+        # The same page in French: its words, the problems and the job's status.
+        from selenium.webdriver.support.ui import Select
+
+        Select(find(By.ID, "lang")).select_by_value("fr")
+        wait.until(lambda d: d.find_element(By.ID, "check").text == "Vérifier les données")
+        assert driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "fr"  # type: ignore[attr-defined]
+        wait.until(lambda d: d.find_element(By.ID, "job-status").text == "terminé")
+        find(By.ID, "file").send_keys(str(broken))
+        find(By.ID, "check").click()
+        wait.until(lambda d: d.find_element(By.ID, "problems").is_displayed())
+        assert find(By.ID, "validation").text == "Problèmes à corriger avant le calcul : 1"
+        (row,) = find(By.ID, "problems").find_elements(By.CSS_SELECTOR, "tbody tr")
+        french_message = row.find_elements(By.TAG_NAME, "td")[4].text
+        assert french_message and french_message != rows[0][4]
 
     plan = zipfile.ZipFile(tmp_path / "downloads" / "plan.zip")
     assert "plan/assignments.csv" in plan.namelist()

@@ -27,18 +27,19 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from .. import __version__
+from .. import __version__, i18n
 from ..api import error_document, problems_document
 from ..errors import InvalidInputError
-from ..model import Instance
-from ..report import REPORT_FILES
+from ..i18n import _, format_number
+from ..model import Instance, _pydantic_message
 from ..schema import ErrorDocument, InvalidInputDocument, SolvedDocument, dataset_schema
 from .config import LOOPBACK_NAMES, ServeConfig
 from .models import DatasetSize, Job, JobList, JobOptions, ValidDocument, job_document
+from .page_text import page_text
 from .runner import JobRunner
 from .store import JobStore
 from .uploads import MEDIA_TYPES, UploadError, load_upload, read_upload
-from .worker import PLAN_ZIP
+from .worker import LETTERS_ZIP, PLAN_ZIP
 
 __all__ = ["create_app"]
 
@@ -47,7 +48,10 @@ PAGE_FILES = {
     "/page.css": ("page.css", "text/css; charset=utf-8"),
     "/page.js": ("page.js", "text/javascript; charset=utf-8"),
 }
-"""The page's own files: served without a token (they hold no data; the page asks for it)."""
+PAGE_TEXT_PATH = "/page-text.json"
+OPEN_PATHS = {*PAGE_FILES, PAGE_TEXT_PATH}
+"""The page's own files and words: served without a token (they hold no data; the page asks
+for the token)."""
 
 PAGE_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
@@ -57,8 +61,22 @@ PAGE_POLICY = (
 FILES = {
     "report.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "report.html": "text/html; charset=utf-8",
+    LETTERS_ZIP: "application/zip",
     PLAN_ZIP: "application/zip",
 }
+
+
+def _request_language(request: Request) -> str:
+    """The ``language`` query parameter if it names one stagematch speaks, else the first such
+    language of ``Accept-Language``, else English."""
+    asked = request.query_params.get("language", "").lower()
+    if asked in i18n.LANGUAGES:
+        return asked
+    for entry in request.headers.get("accept-language", "").split(","):
+        code = entry.split(";")[0].strip().lower()[:2]
+        if code in i18n.LANGUAGES:
+            return code
+    return "en"
 
 
 def _report_policy() -> str:
@@ -178,6 +196,14 @@ def create_app(config: ServeConfig) -> FastAPI:
     # Guards, outermost first: the host, the token, the origin.
 
     @app.middleware("http")
+    async def in_language(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        """Messages in the language the request asks for (the handlers inherit it)."""
+        with i18n.language(_request_language(request)):
+            return await call_next(request)
+
+    @app.middleware("http")
     async def guard(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
@@ -186,23 +212,25 @@ def create_app(config: ServeConfig) -> FastAPI:
         if config.token is None and host not in LOOPBACK_NAMES:
             return _error(
                 400,
-                "this service answers only to localhost; start it with --token to serve "
-                "other names (behind a reverse proxy, for instance)",
+                _(
+                    "this service answers only to localhost; start it with --token to serve "
+                    "other names (behind a reverse proxy, for instance)"
+                ),
             )
-        if config.token is not None and request.url.path not in PAGE_FILES:
+        if config.token is not None and request.url.path not in OPEN_PATHS:
             given = request.headers.get("authorization", "")
             expected = f"Bearer {config.token}"
             if not hmac.compare_digest(given.encode(), expected.encode()):
                 return _error(
                     401,
-                    "a token is needed: send 'Authorization: Bearer <token>'",
+                    _("a token is needed: send 'Authorization: Bearer <token>'"),
                     **{"WWW-Authenticate": "Bearer"},
                 )
         # A browser says where a request comes from; a page of another site gets no say here.
         origin = request.headers.get("origin")
         unsafe = request.method not in ("GET", "HEAD", "OPTIONS")
         if unsafe and origin is not None and urlsplit(origin).netloc.lower() != host_header:
-            return _error(403, "requests from another web site are refused")
+            return _error(403, _("requests from another web site are refused"))
         response = await call_next(request)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
@@ -213,23 +241,35 @@ def create_app(config: ServeConfig) -> FastAPI:
     # Errors: JSON bodies with the CLI's documents.
 
     @app.exception_handler(InvalidInputError)
-    async def invalid_input(_: Request, error: InvalidInputError) -> JSONResponse:
-        return JSONResponse(problems_document(error), status_code=422)
+    async def invalid_input(request: Request, error: InvalidInputError) -> JSONResponse:
+        # As the command line: an explicit language, else the dataset's setting.
+        explicit = request.query_params.get("language", "").lower() in i18n.LANGUAGES
+        with i18n.language(None if explicit else error.language):
+            return JSONResponse(problems_document(error), status_code=422)
 
     @app.exception_handler(UploadError)
-    async def bad_upload(_: Request, error: UploadError) -> JSONResponse:
+    async def bad_upload(request: Request, error: UploadError) -> JSONResponse:
         return _error(error.status_code, error.message)
 
     @app.exception_handler(HTTPException)
-    async def http_error(_: Request, error: HTTPException) -> JSONResponse:
-        return _error(error.status_code, str(error.detail), **(error.headers or {}))
+    async def http_error(request: Request, error: HTTPException) -> JSONResponse:
+        # Starlette's own errors (no such route, wrong method) carry English phrases.
+        message = {404: _("no such page"), 405: _("method not allowed")}.get(error.status_code)
+        if isinstance(error.detail, Message):
+            message = str(error.detail)
+        return _error(error.status_code, message or str(error.detail), **(error.headers or {}))
 
     @app.exception_handler(RequestValidationError)
-    async def bad_parameters(_: Request, error: RequestValidationError) -> JSONResponse:
-        messages = [
-            f"{'.'.join(str(part) for part in e['loc'][1:]) or e['loc'][0]}: {e['msg']}"
-            for e in error.errors()
-        ]
+    async def bad_parameters(request: Request, error: RequestValidationError) -> JSONResponse:
+        messages = []
+        for item in error.errors():
+            name = ".".join(str(part) for part in item["loc"][1:]) or str(item["loc"][0])
+            text = (
+                _("unknown option")
+                if item["type"] == "extra_forbidden"
+                else i18n.translate(_pydantic_message(item))
+            )
+            messages.append(f"{name}: {text}")
         return _error(400, "; ".join(messages))
 
     # ----------------------------------------------------------------------------------------
@@ -263,7 +303,7 @@ def create_app(config: ServeConfig) -> FastAPI:
     def job_or_404(job_id: str) -> Job:
         record = store.get(job_id)
         if record is None:
-            raise HTTPException(404, f"no job {job_id!r}")
+            raise HTTPException(404, Message(_("no job {job}").format(job=repr(job_id))))
         return job_document(record, time.time())
 
     # ----------------------------------------------------------------------------------------
@@ -297,10 +337,11 @@ def create_app(config: ServeConfig) -> FastAPI:
     ) -> Job:
         instance = await dataset(request)
         text = json.dumps(instance.to_dict(), ensure_ascii=False, default=str)
+        chosen = options.language or instance.settings.language or "en"
         record = await run_in_threadpool(
             store.add,
             text.encode("utf-8"),
-            options.model_dump(exclude_none=True),
+            options.model_copy(update={"language": chosen}).model_dump(exclude_none=True),
             len(instance.students),
         )
         runner.wake()
@@ -332,7 +373,8 @@ def create_app(config: ServeConfig) -> FastAPI:
         job_or_404(job_id)
         if not store.cancel_queued(job_id) and not runner.cancel(job_id):
             current = job_or_404(job_id)
-            raise HTTPException(409, f"the job has already finished ({current.status})")
+            message = _("the job has already finished ({status})")
+            raise HTTPException(409, Message(message.format(status=_(current.status))))
         return job_or_404(job_id)
 
     def finished_with_result(job_id: str) -> None:
@@ -340,10 +382,11 @@ def create_app(config: ServeConfig) -> FastAPI:
         if current.has_result:
             return
         if current.status in ("queued", "running"):
-            raise HTTPException(409, f"the job is {current.status}: no result yet")
-        raise HTTPException(
-            409, f"the job ended ({current.status}) without a plan: {current.message or ''}"
-        )
+            message = _("the job is {status}: no result yet")
+            raise HTTPException(409, Message(message.format(status=_(current.status))))
+        message = _("the job ended ({status}) without a plan: {message}")
+        status = _(current.status)
+        raise HTTPException(409, Message(message.format(status=status, message=current.message)))
 
     @app.get(
         "/v1/jobs/{job_id}/result",
@@ -367,7 +410,8 @@ def create_app(config: ServeConfig) -> FastAPI:
             finished_with_result(job_id)
             content = store.file(job_id, name)
             if content is None:
-                raise HTTPException(404, f"no {name}: the job was submitted with report=false")
+                message = _("no {name}: the job was submitted with report=false")
+                raise HTTPException(404, Message(message.format(name=name)))
             inline = name == "report.html"
             headers = {
                 "Content-Disposition": f'{"inline" if inline else "attachment"}; filename="{name}"'
@@ -376,7 +420,7 @@ def create_app(config: ServeConfig) -> FastAPI:
                 headers["Content-Security-Policy"] = report_policy
             return Response(content, media_type=FILES[name], headers=headers)
 
-    for name in (*REPORT_FILES, PLAN_ZIP):
+    for name in FILES:
         file_route(name)
 
     # ----------------------------------------------------------------------------------------
@@ -396,8 +440,18 @@ def create_app(config: ServeConfig) -> FastAPI:
     for path, (file_name, media_type) in PAGE_FILES.items():
         page_route(path, file_name, media_type)
 
+    @app.get(PAGE_TEXT_PATH, include_in_schema=False)
+    def serve_page_text() -> dict[str, str]:
+        return page_text()
+
     return app
 
 
 def _too_large(limit: int) -> str:
-    return f"the upload is larger than the limit of {limit:,} bytes"
+    return _("the upload is larger than the limit of {limit} bytes").format(
+        limit=format_number(limit)
+    )
+
+
+class Message(str):
+    """An error message already in the request's language (Starlette's own are not)."""

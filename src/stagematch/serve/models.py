@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..i18n import translate
 from ..schema import ProblemRecord
 from .store import JobRecord, JobStatus
 
@@ -25,8 +26,6 @@ __all__ = [
     "ValidDocument",
     "job_document",
 ]
-
-LANGUAGES = ("en",)
 
 
 class JobOptions(BaseModel):
@@ -48,7 +47,11 @@ class JobOptions(BaseModel):
         description="Also make report.xlsx and report.html (their plots take a few seconds); "
         "plan.zip and the result are always made.",
     )
-    language: Literal["en"] = Field("en", description="Language of the report files.")
+    language: Literal["en", "fr"] | None = Field(
+        None,
+        description="Language of the report files and of the messages (default: the dataset's "
+        "language setting, else English).",
+    )
 
 
 class LevelProgress(BaseModel):
@@ -155,5 +158,5 @@ def job_document(record: JobRecord, now: float) -> Job:
         has_result=record.has_result,
         result_status=record.result_status,
         stopped_by=record.stopped_by,
-        message=record.error,
+        message=None if record.error is None else translate(record.error),
     )

@@ -19,6 +19,7 @@ from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+from ..i18n import N_
 from .config import ServeConfig
 from .store import JobStore
 from .worker import run_job
@@ -27,9 +28,13 @@ __all__ = ["JobRunner"]
 
 log = logging.getLogger(__name__)
 
-INTERRUPTED = (
+# Stored in English (the job's record outlives any request) and translated when shown.
+INTERRUPTED = N_(
     "the service stopped while this job was running; its partial work is lost: submit it again"
 )
+NOT_STOPPED = N_("cancelled; the solve did not stop in time, so no plan was kept")
+CRASHED = N_("the solving process ended unexpectedly; it may have run out of memory")
+NOT_STARTED = N_("could not start a process for the solve")
 
 
 def _context() -> BaseContext:
@@ -125,21 +130,12 @@ class JobRunner:
             running.process.join()
             del self._running[job_id]
             if running.killed:
-                self.store.end_running(
-                    job_id,
-                    "cancelled",
-                    f"cancelled; the solve did not stop within {self.config.cancel_grace_s:g} s, "
-                    "so no plan was kept",
-                )
+                self.store.end_running(job_id, "cancelled", NOT_STOPPED)
             else:
-                self.store.end_running(
-                    job_id,
-                    "failed",
-                    "the solving process ended unexpectedly "
-                    f"(exit code {running.process.exitcode}); it may have run out of memory",
-                )
+                self.store.end_running(job_id, "failed", CRASHED)
             record = self.store.get(job_id)
-            log.info("job %s %s", job_id, record.status if record else "gone")
+            status = record.status if record else "gone"
+            log.info("job %s %s (exit code %s)", job_id, status, running.process.exitcode)
 
     def _end_overdue(self) -> None:
         now = time.monotonic()
@@ -164,7 +160,8 @@ class JobRunner:
             try:
                 process.start()
             except OSError as error:
-                self.store.end_running(job_id, "failed", f"could not start a process: {error}")
+                log.error("job %s: could not start a process: %s", job_id, error)
+                self.store.end_running(job_id, "failed", NOT_STARTED)
                 continue
             self._running[job_id] = _Running(process, stop)
             log.info("job %s started", job_id)

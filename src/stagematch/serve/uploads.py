@@ -26,6 +26,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 
 from ..api import load_json_dataset
 from ..errors import InvalidInputError, Problem
+from ..i18n import N_, _, format_number, lazy_text
 from ..io import load
 from ..model import TABLES, Instance
 
@@ -80,20 +81,20 @@ def read_upload(body: bytes, content_type: str | None) -> Upload:
     if media_type == "multipart/form-data":
         boundary = params.get(b"boundary")
         if not boundary:
-            raise UploadError(400, "the multipart body has no boundary")
+            raise UploadError(400, _("the multipart body has no boundary"))
         return _form_file(body, boundary)
     kind = MEDIA_TYPES.get(media_type)
     if kind is None:
-        raise UploadError(415, _unsupported(media_type or "no content type"))
+        raise UploadError(415, _unsupported(media_type or _("no content type")))
     return Upload(kind, body)
 
 
 def _unsupported(what: str) -> str:
-    return (
-        f"unsupported content type ({what}): send a JSON dataset as application/json, a "
+    return _(
+        "unsupported content type ({what}): send a JSON dataset as application/json, a "
         "workbook (.xlsx) or a zip of CSV files, as the body or as the 'file' field of a "
         "multipart/form-data form"
-    )
+    ).format(what=what)
 
 
 @dataclass
@@ -110,7 +111,8 @@ def _form_parts(body: bytes, boundary: bytes) -> list[_Part]:
 
     def begin() -> None:
         if len(parts) >= MAX_FORM_PARTS:
-            raise UploadError(400, f"the form has more than {MAX_FORM_PARTS} fields")
+            message = _("the form has more than {limit} fields")
+            raise UploadError(400, message.format(limit=MAX_FORM_PARTS))
         parts.append(_Part())
 
     def data(chunk: bytes, start: int, end: int) -> None:
@@ -146,16 +148,17 @@ def _form_parts(body: bytes, boundary: bytes) -> list[_Part]:
     except UploadError:
         raise
     except Exception as error:  # python-multipart raises several kinds for a broken body
-        raise UploadError(400, f"the multipart body cannot be read: {error}") from None
+        message = _("the multipart body cannot be read: {error}").format(error=error)
+        raise UploadError(400, message) from None
     if not ended:
-        raise UploadError(400, "the multipart body is cut short (no closing boundary)")
+        raise UploadError(400, _("the multipart body is cut short (no closing boundary)"))
     return parts
 
 
 def _form_file(body: bytes, boundary: bytes) -> Upload:
     """The ``file`` part of a multipart form; its kind from its file name, else its type."""
     for part in _form_parts(body, boundary):
-        _, disposition = parse_options_header(part.headers.get(b"content-disposition", b""))
+        disposition = parse_options_header(part.headers.get(b"content-disposition", b""))[1]
         if disposition.get(b"name") != b"file":
             continue
         filename = disposition.get(b"filename", b"").decode("utf-8", "replace")
@@ -163,9 +166,10 @@ def _form_file(body: bytes, boundary: bytes) -> Upload:
         kind = SUFFIXES.get(PurePosixPath(filename.replace("\\", "/")).suffix.lower())
         kind = kind or MEDIA_TYPES.get(media.lower())
         if kind is None:
-            raise UploadError(415, _unsupported(f"file {filename!r}, {media or 'no type'}"))
+            media = media or _("no content type")
+            raise UploadError(415, _unsupported(f"{filename!r}, {media}"))
         return Upload(kind, bytes(part.data))
-    raise UploadError(400, "the form has no 'file' field: send the dataset as the 'file' field")
+    raise UploadError(400, _("the form has no 'file' field: send the dataset as the 'file' field"))
 
 
 def load_upload(upload: Upload, scratch: Path, max_unpacked_bytes: int) -> Instance:
@@ -197,40 +201,46 @@ def load_upload(upload: Upload, scratch: Path, max_unpacked_bytes: int) -> Insta
 
 def _archive(upload: Upload, max_unpacked_bytes: int) -> zipfile.ZipFile:
     """The upload opened as a zip, after checking its directory (nothing unpacked yet)."""
-    what = "workbook" if upload.kind == "workbook" else "zip"
     try:
         archive = zipfile.ZipFile(io.BytesIO(upload.data))
     except (zipfile.BadZipFile, OSError, ValueError) as error:
-        expected = "an .xlsx workbook" if what == "workbook" else "a zip file"
-        raise InvalidInputError(
-            [Problem(f"upload ({what})", None, None, None, f"not {expected}: {error}")]
-        ) from None
+        if upload.kind == "workbook":
+            message = lazy_text(N_("not an .xlsx workbook: {error}"), error=str(error))
+        else:
+            message = lazy_text(N_("not a zip file: {error}"), error=str(error))
+        raise InvalidInputError([Problem("upload", None, None, None, message)]) from None
     members = archive.infolist()
     if len(members) > MAX_MEMBERS:
-        raise UploadError(400, f"the {what} has {len(members)} members; at most {MAX_MEMBERS}")
+        too_many = _("the archive has {count} members; at most {limit}")
+        raise UploadError(400, too_many.format(count=len(members), limit=MAX_MEMBERS))
     unpacked = sum(member.file_size for member in members)
     if unpacked > max_unpacked_bytes:
+        too_big = _(
+            "the archive would unpack to {size} bytes, more than the limit of {limit}: refused "
+            "(a zip bomb, or a dataset too large for this service)"
+        )
         raise UploadError(
             400,
-            f"the {what} would unpack to {unpacked:,} bytes, more than the limit of "
-            f"{max_unpacked_bytes:,}: refused (a zip bomb, or a dataset too large for this service)",
+            too_big.format(size=format_number(unpacked), limit=format_number(max_unpacked_bytes)),
         )
     for member in members:
-        _check_member(member, what)
+        _check_member(member)
     return archive
 
 
-def _check_member(member: zipfile.ZipInfo, what: str) -> None:
+def _check_member(member: zipfile.ZipInfo) -> None:
     name = member.filename
     parts = PurePosixPath(name.replace("\\", "/")).parts
     if name.startswith(("/", "\\")) or ".." in parts or any(":" in part for part in parts):
-        raise UploadError(
-            400, f"the {what} holds an unsafe name {name!r}: names must stay inside the archive"
-        )
+        message = _("the archive holds an unsafe name {name}: names must stay inside the archive")
+        raise UploadError(400, message.format(name=repr(name)))
     if member.flag_bits & 0x1:
-        raise UploadError(400, f"the {what} holds an encrypted member {name!r}: not read")
+        message = _("the archive holds an encrypted member {name}: not read")
+        raise UploadError(400, message.format(name=repr(name)))
     if stat.S_ISLNK(member.external_attr >> 16):
-        raise UploadError(400, f"the {what} holds a link {name!r}: not read")
+        raise UploadError(
+            400, _("the archive holds a link {name}: not read").format(name=repr(name))
+        )
 
 
 def _table_files(archive: zipfile.ZipFile, max_unpacked_bytes: int) -> dict[str, bytes]:
@@ -248,8 +258,10 @@ def _table_files(archive: zipfile.ZipFile, max_unpacked_bytes: int) -> dict[str,
             None,
             None,
             None,
-            "several files in the zip could be this table: "
-            + ", ".join(sorted(m.filename for m in members)),
+            lazy_text(
+                N_("several files in the zip could be this table: {names}"),
+                names=", ".join(sorted(m.filename for m in members)),
+            ),
         )
         for name, members in found.items()
         if name in TABLE_FILES and len(members) > 1
@@ -263,9 +275,18 @@ def _table_files(archive: zipfile.ZipFile, max_unpacked_bytes: int) -> dict[str,
                 content = source.read(max_unpacked_bytes + 1)
         except (zipfile.BadZipFile, OSError, NotImplementedError) as error:
             raise InvalidInputError(
-                [Problem(name.rsplit(".", 1)[0], None, None, None, f"cannot unpack: {error}")]
+                [
+                    Problem(
+                        name.rsplit(".", 1)[0],
+                        None,
+                        None,
+                        None,
+                        lazy_text(N_("cannot unpack: {error}"), error=str(error)),
+                    )
+                ]
             ) from None
         if len(content) > max_unpacked_bytes:
-            raise UploadError(400, f"{member.filename!r} unpacks to more than the limit")
+            message = _("{name} unpacks to more than the limit")
+            raise UploadError(400, message.format(name=repr(member.filename)))
         files[name] = content
     return files

@@ -18,15 +18,19 @@ from typing import Any, Protocol
 
 from ..api import load_json_dataset, result_document
 from ..export import write_plan
+from ..i18n import _, language
 from ..report import REPORT_FILES, write_report
 from ..result import Result
 from ..solver import Progress, solve
 from .store import JobStore
 
-__all__ = ["PLAN_ZIP", "StopEvent", "run_job"]
+__all__ = ["LETTERS_ZIP", "PLAN_ZIP", "StopEvent", "run_job"]
 
 PLAN_ZIP = "plan.zip"
 """The plan folder (what ``stagematch solve --out`` writes), zipped."""
+
+LETTERS_ZIP = "letters.zip"
+"""The printable letters (PDF) that come with the report, zipped."""
 
 PROGRESS_INTERVAL_S = 0.5
 """Component events come by the thousand on large datasets: stored at most this often."""
@@ -66,19 +70,25 @@ class _StoredProgress(Progress):
         self._store(always=False)
 
 
-def _files(result: Result, folder: Path, *, report: bool) -> dict[str, bytes]:
-    """The zipped plan folder and, with ``report``, ``report.xlsx`` and ``report.html``."""
+def _zipped(folder: Path, prefix: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            archive.write(path, f"{prefix}/{path.relative_to(folder).as_posix()}")
+    return buffer.getvalue()
+
+
+def _files(result: Result, folder: Path, *, report: bool, lang: str) -> dict[str, bytes]:
+    """The zipped plan folder and, with ``report``, ``report.xlsx``, ``report.html`` and the
+    zipped letters, in ``lang``."""
     try:
-        plan = write_plan(result, folder / "plan")
-        files: dict[str, bytes] = {}
+        files = {PLAN_ZIP: _zipped(write_plan(result, folder / "plan"), "plan")}
         if report:
-            write_report(result, folder)
-            files.update({name: (folder / name).read_bytes() for name in REPORT_FILES})
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for path in sorted(plan.iterdir()):
-                archive.write(path, f"plan/{path.name}")
-        files[PLAN_ZIP] = buffer.getvalue()
+            write_report(result, folder / "report", lang=lang)
+            files.update({name: (folder / "report" / name).read_bytes() for name in REPORT_FILES})
+            letters = folder / "report" / "letters"
+            if letters.is_dir():
+                files[LETTERS_ZIP] = _zipped(letters, "letters")
         return files
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -92,19 +102,26 @@ def run_job(database: str, scratch: str, job_id: str, stop: StopEvent) -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     store = JobStore(database)
-    try:
-        dataset, options = store.job_input(job_id)
-        instance = load_json_dataset(dataset)
-        result = solve(
-            instance,
-            time_limit=options.get("time_limit"),
-            seed=options.get("seed"),
-            stable=options.get("stable"),
-            progress=_StoredProgress(store, job_id),
-        )
-        files = _files(result, Path(scratch) / job_id, report=options.get("report", True))
-        store.finish(
-            job_id, "cancelled" if stop.is_set() else "done", result_document(result), files
-        )
-    except Exception as error:  # the job fails, the service goes on: say what went wrong
-        store.end_running(job_id, "failed", f"the solve failed: {type(error).__name__}: {error}")
+    dataset, options = store.job_input(job_id)
+    lang = options.get("language") or "en"
+    with language(lang):
+        try:
+            instance = load_json_dataset(dataset)
+            result = solve(
+                instance,
+                time_limit=options.get("time_limit"),
+                seed=options.get("seed"),
+                stable=options.get("stable"),
+                progress=_StoredProgress(store, job_id),
+            )
+            files = _files(
+                result, Path(scratch) / job_id, report=options.get("report", True), lang=lang
+            )
+            store.finish(
+                job_id, "cancelled" if stop.is_set() else "done", result_document(result), files
+            )
+        except Exception as error:  # the job fails, the service goes on: say what went wrong
+            message = _("the solve failed: {error}").format(
+                error=f"{type(error).__name__}: {error}"
+            )
+            store.end_running(job_id, "failed", message)

@@ -2,34 +2,24 @@
 // Plain JavaScript against the service's own API (/v1); no other site is ever contacted.
 "use strict";
 
-const STRINGS = {
-  en: {
-    valid: "The dataset is valid: {students} students, {offers} offers, {workshop_slots} workshop sessions.",
-    problems: "{n} problem(s) to fix before solving:",
-    refused: "Refused: {message}",
-    checking: "Checking…",
-    submitting: "Submitting…",
-    queued: "queued",
-    running: "running",
-    done: "done",
-    failed: "failed",
-    cancelled: "cancelled",
-    cancelling: "stopping…",
-    phase: "last step: {phase}",
-    parts: "{done} of {total} parts solved",
-    plan_optimal: "optimal plan",
-    plan_feasible: "valid plan, not proven optimal",
-    no_plan: "no plan",
-    show: "Show",
-    token_wrong: "The token was refused.",
-  },
-};
-
-const lang = "en";
-const text = STRINGS[lang];
+// Every word comes from the service (/page-text.json), in the language chosen here.
+const LANGUAGES = ["en", "fr"];
+let lang = localStorage.getItem("stagematch-lang");
+if (!LANGUAGES.includes(lang)) lang = navigator.language.toLowerCase().startsWith("fr") ? "fr" : "en";
+let text = {};
 
 function say(key, values = {}) {
-  return text[key].replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
+  return (text[key] || key).replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
+}
+
+async function loadText() {
+  const response = await fetch(`/page-text.json?language=${lang}`);
+  text = await response.json();
+  document.documentElement.lang = lang;
+  for (const element of document.querySelectorAll("[data-text]")) {
+    element.textContent = say(element.dataset.text);
+  }
+  $("#lang").value = lang;
 }
 
 const $ = (selector) => document.querySelector(selector);
@@ -106,7 +96,7 @@ async function check() {
   $("#validation").textContent = say("checking");
   showProblems([]);
   try {
-    const answer = await (await api("POST", "/v1/validate", formBody())).json();
+    const answer = await (await api("POST", `/v1/validate?language=${lang}`, formBody())).json();
     $("#validation").textContent = say("valid", answer.dataset);
   } catch (error) {
     showRefusal(error);
@@ -114,7 +104,7 @@ async function check() {
 }
 
 async function submit() {
-  const query = new URLSearchParams();
+  const query = new URLSearchParams({ language: lang });
   const limit = $("#time-limit").value;
   const seed = $("#seed").value;
   if (limit) query.set("time_limit", limit);
@@ -143,7 +133,7 @@ async function poll() {
   if (!currentJob) return;
   let job;
   try {
-    job = await (await api("GET", `/v1/jobs/${currentJob}`)).json();
+    job = await (await api("GET", `/v1/jobs/${currentJob}?language=${lang}`)).json();
   } catch (error) {
     $("#job-detail").textContent = error.message;
     return;
@@ -193,7 +183,7 @@ function showJob(job) {
 async function stop() {
   if (!currentJob) return;
   try {
-    showJob(await (await api("DELETE", `/v1/jobs/${currentJob}`)).json());
+    showJob(await (await api("DELETE", `/v1/jobs/${currentJob}?language=${lang}`)).json());
   } catch (error) {
     $("#job-detail").textContent = error.message;
   }
@@ -201,7 +191,7 @@ async function stop() {
 
 async function download(name) {
   const path = name === "result" ? "result" : name;
-  const response = await api("GET", `/v1/jobs/${currentJob}/${path}`);
+  const response = await api("GET", `/v1/jobs/${currentJob}/${path}?language=${lang}`);
   const blob = await response.blob();
   const link = document.createElement("a");
   link.href = URL.createObjectURL(blob);
@@ -215,7 +205,7 @@ async function download(name) {
 async function refreshJobs() {
   let list;
   try {
-    list = await (await api("GET", "/v1/jobs")).json();
+    list = await (await api("GET", `/v1/jobs?language=${lang}`)).json();
   } catch (_) {
     return;
   }
@@ -245,7 +235,15 @@ function chooseFile() {
   showProblems([]);
 }
 
-function start() {
+async function start() {
+  await loadText();
+  $("#lang").addEventListener("change", async () => {
+    lang = $("#lang").value;
+    localStorage.setItem("stagematch-lang", lang);
+    await loadText();
+    refreshJobs();
+    if (currentJob) poll();
+  });
   $("#file").addEventListener("change", chooseFile);
   const drop = $("#drop");
   drop.addEventListener("dragover", (event) => {
@@ -263,7 +261,13 @@ function start() {
   $("#solve").addEventListener("click", submit);
   $("#stop").addEventListener("click", stop);
   for (const button of document.querySelectorAll("#downloads button")) {
-    button.addEventListener("click", () => download(button.dataset.file));
+    button.addEventListener("click", async () => {
+      try {
+        await download(button.dataset.file);
+      } catch (error) {
+        $("#job-detail").textContent = error.message;
+      }
+    });
   }
   $("#token-use").addEventListener("click", () => {
     token = $("#token").value.trim();
