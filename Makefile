@@ -8,7 +8,7 @@ LOCALES := src/stagematch/locale
 CATALOGUES := $(wildcard $(LOCALES)/*/LC_MESSAGES/stagematch.po)
 COMPILED := $(CATALOGUES:.po=.mo)
 
-.PHONY: demo test lint typecheck pytest docs clean messages
+.PHONY: demo test lint typecheck pytest docs clean messages fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ pytest: $(STAMP) $(COMPILED)
 	$(BIN)/python -m pytest -n 2 -q
 
 test: lint typecheck pytest
+
+# The fuzzed loaders at length (1,000 broken datasets per form); make test runs 50 per form.
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=thorough $(BIN)/python -m pytest -n 2 -q tests/test_fuzz_loaders.py
 
 clean:
 	rm -rf $(VENV) out build dist .pytest_cache .mypy_cache .ruff_cache

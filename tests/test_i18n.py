@@ -280,7 +280,16 @@ def test_english_output_is_unchanged(tmp_path: Path) -> None:
     assert err.splitlines() == [
         "1 problem(s) found:",
         "  - students, row 2, column 'school_id': unknown school (value '0000000X')",
+        "1 warning(s) (planned anyway):",
+        "  - warning: students, row 1, column 'note': unknown column: kept and ignored",
     ]
+
+
+def test_warnings_are_shown_in_french(tmp_path: Path) -> None:
+    folder = _broken_copy(tmp_path, language="fr")
+    err = _run(["validate", str(folder)])[2]
+    assert "1 avertissement (planifié quand même) :" in err
+    assert "avertissement : students, ligne 1" in err and "colonne inconnue" in err
 
 
 def test_the_dataset_language_setting_applies_unless_lang_is_given(tmp_path: Path) -> None:

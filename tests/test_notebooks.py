@@ -1,12 +1,12 @@
 """The example notebooks: committed without outputs, and each runs from top to bottom.
 
 Each notebook is executed with nbclient in a temporary folder (its files go to ``out/`` there),
-as a reader would run it; a notebook that fails or gets slow fails the test.
+as a reader would run it; a notebook that fails fails the test. How long it takes is not
+asserted (a loaded machine is slow, not wrong): the per-cell timeout only stops a hang.
 """
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import nbformat
@@ -15,7 +15,7 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).parent.parent
 NOTEBOOKS = sorted((ROOT / "examples").glob("*.ipynb"))
-BUDGET_S = 60  # each notebook is written to run in well under 30 s
+CELL_TIMEOUT_S = 600  # each notebook is written to run in well under 30 s; this stops a hang
 
 
 def test_the_stories_are_there() -> None:
@@ -60,14 +60,11 @@ def test_notebook_runs(path: Path, tmp_path: Path) -> None:
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(
         notebook,
-        timeout=BUDGET_S,
+        timeout=CELL_TIMEOUT_S,
         kernel_name="python3",
         resources={"metadata": {"path": str(tmp_path)}},
     )
-    started = time.monotonic()
     client.execute()
-    elapsed = time.monotonic() - started
-    assert elapsed < BUDGET_S, f"{path.name} took {elapsed:.0f} s"
     errors = [
         output
         for cell in notebook.cells

@@ -46,6 +46,7 @@ SHEETS = [
     "Unplaced by reason",
     "Unplaced students",
     "Where to recruit",
+    "Data warnings",  # N2 lives beyond reach of every offer (a warning of the data)
 ]
 
 
@@ -172,9 +173,11 @@ def test_page_shows_kpis_and_the_unplaced(page: str) -> None:
         "01/07/2026",
     ):
         assert text in page, text
-    # The six sections of every report, and "Where to recruit" (two students are unplaced).
-    assert page.count("<section") == 7
+    # The six sections of every report, "Where to recruit" (two students are unplaced) and the
+    # data warnings (N2 lives beyond reach of every offer).
+    assert page.count("<section") == 8
     assert '<section id="recruit">' in page
+    assert 'id="warnings"' in page and "N2" in page
 
 
 def test_write_report_writes_both_files_and_the_letters(tmp_path: Path) -> None:

@@ -137,6 +137,7 @@ def test_a_broken_workbook_gets_its_problems_with_rows_and_columns(
             "column": "school_id",
             "value": "NOPE",
             "message": answer.json()["problems"][0]["message"],
+            "severity": "error",
         }
     ]
     assert "school" in answer.json()["problems"][0]["message"]
@@ -246,6 +247,7 @@ def test_a_zip_with_two_candidates_for_a_table_names_them(
             "column": None,
             "value": None,
             "message": "several files in the zip could be this table: old/Students.csv, students.csv",
+            "severity": "error",
         }
     ]
 

@@ -104,15 +104,19 @@ def result_document(result: Result) -> dict[str, Any]:
 
 
 def problems_document(error: InvalidInputError) -> dict[str, Any]:
-    """``{"status": "infeasible_input", "problems": [...]}`` for an invalid input.
+    """``{"status": "infeasible_input", "problems": [...], "warnings": [...]}`` for an invalid
+    input.
 
-    Each problem is ``{"table", "row", "column", "value", "message"}``; ``row`` is the row a
-    spreadsheet shows (for a JSON list, index + 2), ``null`` for a problem about a whole table.
+    Each problem is ``{"table", "row", "column", "value", "message", "severity"}``; ``row`` is
+    the row a spreadsheet shows (for a JSON list, index + 2), ``null`` for a problem about a
+    whole table. ``problems`` are the errors, ``warnings`` what would have been planned around.
     """
     from .schema import InvalidInputDocument, problem_record
 
     document = InvalidInputDocument(
-        status="infeasible_input", problems=[problem_record(p) for p in error.problems]
+        status="infeasible_input",
+        problems=[problem_record(p) for p in error.problems],
+        warnings=[problem_record(p) for p in error.warnings],
     )
     return document.model_dump(mode="json")
 

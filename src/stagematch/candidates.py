@@ -18,6 +18,8 @@ import numpy as np
 import numpy.typing as npt
 
 from .arrays import BoolArray, InstanceArrays, IntArray, ItemArrays
+from .errors import Problem, sorted_problems, warning
+from .i18n import lazy_text
 from .travel import Pairs, reachable
 
 if TYPE_CHECKING:
@@ -158,8 +160,12 @@ def wish_ranks(instance: Instance, pairs: Pairs) -> npt.NDArray[np.int16]:
         keys, values = [], []
         for k, st in enumerate(students):
             for p, offer_id in enumerate(st.wished_offers, start=1):
-                keys.append(k * n_offers + offer_index[offer_id])
-                values.append(p)
+                # An unknown offer (a warning) keeps its position: the others keep their ranks.
+                if offer_id in offer_index:
+                    keys.append(k * n_offers + offer_index[offer_id])
+                    values.append(p)
+        if not keys:
+            return ranks
         order = np.argsort(keys, kind="stable")
         key_arr = np.asarray(keys, dtype=np.int64)[order]
         val_arr = np.asarray(values, dtype=np.int64)[order]
@@ -173,6 +179,66 @@ def wish_ranks(instance: Instance, pairs: Pairs) -> npt.NDArray[np.int16]:
             found = key_arr[pos] == pair_keys
             ranks[part][found] = val_arr[pos[found]]
     return ranks
+
+
+def reach_warnings(instance: Instance, cand: Candidates) -> list[Problem]:
+    """Students no offer is open to, and offers and sessions no student can take (warnings).
+
+    Each is a fact about the data worth fixing before letters go out (a home far from every
+    host, an offer whose ``reserved_schools`` exclude everyone nearby). Without any offer, the
+    offers table's own warning says it all, and students are not listed one by one.
+    """
+    arrays = instance.arrays
+    out: list[Problem] = []
+    if len(arrays.offers):
+        served = np.zeros(arrays.n_students, dtype=bool)
+        served[cand.offers.student] = True
+        for s in np.flatnonzero(~served).tolist():
+            out.append(
+                warning(
+                    "students",
+                    instance.row_of("students", s),
+                    "student_id",
+                    arrays.student_ids[s],
+                    lazy_text(
+                        "no offer is within reach and open to this student: they cannot be placed"
+                    ),
+                )
+            )
+    for table, column, items, pairs, message in (
+        (
+            "offers",
+            "offer_id",
+            arrays.offers,
+            cand.offers,
+            lazy_text("no student can take this offer: none is within reach and eligible"),
+        ),
+        (
+            "workshop_slots",
+            "slot_id",
+            arrays.slots,
+            cand.slots,
+            lazy_text("no student can attend this session: none is within reach and eligible"),
+        ),
+    ):
+        used = np.zeros(len(items), dtype=bool)
+        used[pairs.item] = True
+        for k in np.flatnonzero(~used).tolist():
+            out.append(
+                warning(
+                    table,
+                    instance.row_of(table, k),
+                    column,
+                    items.ids[k],
+                    message,
+                )
+            )
+    return out
+
+
+def data_warnings(instance: Instance, cand: Candidates) -> tuple[Problem, ...]:
+    """Every warning about a dataset: the instance's own and those of reach, in reading order."""
+    return tuple(sorted_problems([*instance.warnings, *reach_warnings(instance, cand)]))
 
 
 def candidates(instance: Instance) -> Candidates:

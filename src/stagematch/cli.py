@@ -14,11 +14,13 @@ import json
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 
 from . import i18n
-from .errors import InvalidInputError
+from .errors import InvalidInputError, Problem
 from .i18n import N_, _, ngettext
 from .model import Instance
+from .outfolder import PlanFolder
 from .plan import Plan
 from .result import Result
 from .solver import Progress, solve
@@ -32,6 +34,30 @@ def _print_problems(error: InvalidInputError) -> None:
     )
     for problem in error.problems:
         print(f"  - {problem}", file=sys.stderr)
+    _print_warnings(error.warnings)
+
+
+WARNINGS_SHOWN = 20
+"""Warnings a solve prints; summary.json and the report hold every one."""
+
+
+def _print_warnings(warnings: Sequence[Problem], *, limit: int | None = None) -> None:
+    """Warnings on standard error: planned anyway, but the coordinator should know."""
+    if not warnings:
+        return
+    count = len(warnings)
+    print(
+        ngettext(
+            "{n} warning(s) (planned anyway):", "{n} warning(s) (planned anyway):", count
+        ).format(n=count),
+        file=sys.stderr,
+    )
+    for problem in warnings[:limit]:
+        print(f"  - {problem}", file=sys.stderr)
+    if limit is not None and count > limit:
+        print(
+            _("  ... and {n} more (all in summary.json)").format(n=count - limit), file=sys.stderr
+        )
 
 
 class _TerminalProgress(Progress):
@@ -128,40 +154,62 @@ def _solve_and_write(
     pseudonymise: bool = False,
     key_file: str | None = None,
     previous: Plan | None = None,
+    force: bool = False,
 ) -> Result:
-    result = solve(
-        instance,
-        time_limit=time_limit,
-        seed=seed,
-        progress=_TerminalProgress(),
-        stable=True if stable else None,
-        previous=previous,
-    )
-    if out is not None:
-        from .export import write_plan
-
-        shared = result
-        if pseudonymise:
-            # The key is written first: a shared folder never exists without its key.
-            from .report.pseudonymise import (
-                default_key_path,
-                pseudonymise_result,
-                pseudonyms_for,
-                write_key_file,
-            )
-
-            key = key_file or default_key_path(out)
-            pseudonyms = pseudonyms_for([s.student_id for s in instance.students], key)
-            write_key_file(pseudonyms, key)
-            print(_("key file (keep it private, outside the shared folder): {key}").format(key=key))
-            shared = pseudonymise_result(result, pseudonyms)
-        write_plan(shared, out)
-        if report:
-            from .report import write_report
-
-            for path in write_report(shared, out):
-                print(_("report written to {path}").format(path=path))
+    """Solve, then write the plan (and report) into ``out`` whole; ``out`` is locked and checked
+    first, so a second run into the same folder is refused before it solves."""
+    folder = PlanFolder(out, force=force) if out is not None else None
+    with folder if folder is not None else contextlib.nullcontext():
+        result = solve(
+            instance,
+            time_limit=time_limit,
+            seed=seed,
+            progress=_TerminalProgress(),
+            stable=True if stable else None,
+            previous=previous,
+        )
+        if folder is not None and out is not None:
+            _write(result, folder, out, report=report, pseudonymise=pseudonymise, key_file=key_file)
     return result
+
+
+def _write(
+    result: Result,
+    folder: PlanFolder,
+    out: str,
+    *,
+    report: bool,
+    pseudonymise: bool,
+    key_file: str | None,
+) -> None:
+    """The plan's files (and the report's) into ``folder``, all at once."""
+    from .export import plan_writers
+
+    instance = result.instance
+    shared = result
+    if pseudonymise:
+        # The key is written first: a shared folder never exists without its key.
+        from .report.pseudonymise import (
+            default_key_path,
+            pseudonymise_result,
+            pseudonyms_for,
+            write_key_file,
+        )
+
+        key = key_file or default_key_path(out)
+        pseudonyms = pseudonyms_for([s.student_id for s in instance.students], key)
+        write_key_file(pseudonyms, key)
+        print(_("key file (keep it private, outside the shared folder): {key}").format(key=key))
+        shared = pseudonymise_result(result, pseudonyms)
+    writers = plan_writers(shared)
+    reports = {}
+    if report:
+        from .report import report_writers
+
+        reports = report_writers(shared)
+    folder.write({**writers, **reports})
+    for name in reports:
+        print(_("report written to {path}").format(path=Path(out) / name))
 
 
 def _export_options_problem(args: argparse.Namespace) -> str | None:
@@ -205,8 +253,10 @@ def _solve_command(
             report=args.report,
             pseudonymise=args.pseudonymise,
             key_file=args.key_file,
+            force=args.force,
             previous=previous,
         )
+        _print_warnings(result.warnings, limit=WARNINGS_SHOWN)
         print(format_summary(result))
         if previous is not None:
             from .replan import diff
@@ -234,13 +284,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from .candidates import candidates, data_warnings
     from .solver import check_pins
 
     instance = _load(args.input, args.columns)
-    problems = check_pins(instance)
+    cand = candidates(instance)
+    warnings = data_warnings(instance, cand)
+    problems = check_pins(instance, cand)
     if problems:
-        raise InvalidInputError(problems, language=instance.settings.language)
+        raise InvalidInputError(problems, warnings, language=instance.settings.language)
     with i18n.default_language(instance.settings.language):
+        _print_warnings(warnings)
         print(_("valid: {instance!r}").format(instance=instance))
     return 0
 
@@ -273,6 +327,7 @@ def _solve_json(args: argparse.Namespace) -> int:
                 report=args.report,
                 pseudonymise=args.pseudonymise,
                 key_file=args.key_file,
+                force=args.force,
             )
     except InvalidInputError as error:
         _print_json(problems_document(error))
@@ -301,6 +356,7 @@ def cmd_resolve(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
+    from .cells import write_csv
     from .export import read_plan, read_result, write_files
     from .replan import diff
 
@@ -320,8 +376,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
         write_files(
             args.out,
             {
-                "changes.csv": lambda path: changes.to_csv(path, index=False),
-                "letters_changed.csv": lambda path: letters.to_csv(path, index=False),
+                "changes.csv": lambda path: write_csv(changes, path),
+                "letters_changed.csv": lambda path: write_csv(letters, path),
             },
         )
         print(_("changes.csv and letters_changed.csv written to {out}").format(out=args.out))
@@ -355,6 +411,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_gaps(args: argparse.Namespace) -> int:
+    from .cells import write_csv
     from .export import read_result, write_files
     from .gaps import gaps
 
@@ -367,8 +424,8 @@ def cmd_gaps(args: argparse.Namespace) -> int:
         write_files(
             args.out,
             {
-                "gaps.csv": lambda path: table.to_csv(path, index=False),
-                "new_offers.csv": lambda path: offers.to_csv(path, index=False),
+                "gaps.csv": lambda path: write_csv(table, path),
+                "new_offers.csv": lambda path: write_csv(offers, path),
             },
         )
         print(_("gaps.csv and new_offers.csv written to {out}").format(out=args.out))
@@ -379,8 +436,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .export import read_result
     from .report import write_report
 
-    result = read_result(args.plan_dir)
-    for path in write_report(result, args.plan_dir):
+    with PlanFolder(args.plan_dir, force=True):  # no other run writes it meanwhile
+        result = read_result(args.plan_dir)
+        paths = write_report(result, args.plan_dir)
+    for path in paths:
         print(_("report written to {path}").format(path=path))
     return 0
 
@@ -479,6 +538,14 @@ def build_parser() -> argparse.ArgumentParser:
             help=_(
                 "token → student id key for --pseudonymise, kept outside --out "
                 "(default: <out>.key.csv; an existing key's salt is reused)"
+            ),
+        )
+        p.add_argument(
+            "--force",
+            action="store_true",
+            help=_(
+                "write the plan into a folder that holds other files too (they are kept; "
+                "without it such a folder is refused)"
             ),
         )
 
@@ -699,7 +766,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             with i18n.default_language(error.language):
                 _print_problems(error)
             return 1
-        except (FileNotFoundError, IsADirectoryError, PermissionError) as error:
+        except OSError as error:  # a missing file, a refused or busy --out, a full disk...
             print(_("error: {error}").format(error=error), file=sys.stderr)
             return 1
         except KeyboardInterrupt:

@@ -229,17 +229,18 @@ class Comparison:
 
     def write(self, out_dir: str | Path) -> list[Path]:
         """``compare.csv`` and ``compare.html`` in ``out_dir``, both or neither."""
+        from .cells import write_csv
         from .export import write_files
 
         frame, page = self.frame, self.to_html()
 
-        def write_csv(path: Path) -> None:
-            frame.to_csv(path, index=False, encoding="utf-8")
-
         def write_page(path: Path) -> None:
             path.write_text(page, encoding="utf-8")
 
-        out = write_files(out_dir, {"compare.csv": write_csv, "compare.html": write_page})
+        out = write_files(
+            out_dir,
+            {"compare.csv": lambda path: write_csv(frame, path), "compare.html": write_page},
+        )
         return [out / "compare.csv", out / "compare.html"]
 
 

@@ -299,7 +299,14 @@ def _wished(instance: Instance, students: IntArray) -> IntArray:
     """The offers these students list in ``wished_offers`` (their ranks count them)."""
     index = {oid: j for j, oid in enumerate(instance.arrays.offers.ids)}
     return np.array(
-        sorted({index[o] for s in students.tolist() for o in instance.students[s].wished_offers}),
+        sorted(
+            {
+                index[o]
+                for s in students.tolist()
+                for o in instance.students[s].wished_offers
+                if o in index  # a wish for an unknown offer is ignored (a warning)
+            }
+        ),
         dtype=np.int64,
     )
 

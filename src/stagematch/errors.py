@@ -7,10 +7,15 @@ A coordinator fixes a spreadsheet once, not once per error: every validation ste
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from .i18n import _, ngettext, translate
+
+Severity = Literal["error", "warning"]
+"""``error``: the data cannot be planned. ``warning``: it is planned anyway, and the user is told
+(a wish no offer matches, an offer dated outside the period, a student nobody can host...)."""
 
 
 @dataclass(frozen=True, order=True)
@@ -20,7 +25,9 @@ class Problem:
     ``row`` is the row number a spreadsheet shows (header = 1, first data row = 2); it is ``None``
     for problems about a whole table or file. ``column`` is ``None`` for problems about a whole row
     or table. ``message`` is English (usually a :class:`~stagematch.i18n.LazyText`); ``str()``
-    and :meth:`as_dict` give it in the language in force when they are called.
+    and :meth:`as_dict` give it in the language in force when they are called. ``severity``
+    says whether the data can still be planned (``warning``) or not (``error``); every warning
+    is listed on the data-format page.
     """
 
     table: str
@@ -28,9 +35,14 @@ class Problem:
     column: str | None
     value: str | None
     message: str
+    severity: Severity = "error"
+
+    @property
+    def is_warning(self) -> bool:
+        return self.severity == "warning"
 
     def __str__(self) -> str:
-        where = self.table
+        where = (_("warning: ") if self.is_warning else "") + self.table
         if self.row is not None:
             where += _(", row {row}").format(row=self.row)
         if self.column is not None:
@@ -49,18 +61,55 @@ class Problem:
             "column": self.column,
             "value": self.value,
             "message": self.text(),
+            "severity": self.severity,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Problem:
+        """The inverse of :meth:`as_dict` (``severity`` defaults to ``error``)."""
+        return cls(
+            str(data["table"]),
+            None if data.get("row") is None else int(data["row"]),
+            None if data.get("column") is None else str(data["column"]),
+            None if data.get("value") is None else str(data["value"]),
+            str(data["message"]),
+            "warning" if data.get("severity") == "warning" else "error",
+        )
+
+
+def warning(
+    table: str, row: int | None, column: str | None, value: str | None, message: str
+) -> Problem:
+    """A :class:`Problem` that does not block planning."""
+    return Problem(table, row, column, value, message, "warning")
 
 
 def _sort_key(problem: Problem) -> tuple[str, int, str]:
     return (problem.table, problem.row or 0, problem.column or "")
 
 
-class InvalidInputError(ValueError):
-    """The input cannot be used; ``problems`` lists everything that is wrong with it."""
+def sorted_problems(problems: Iterable[Problem]) -> list[Problem]:
+    """Problems in reading order: by table, row, column (stable for the rest)."""
+    return sorted(problems, key=_sort_key)
 
-    def __init__(self, problems: list[Problem], *, language: str | None = None):
-        self.problems = sorted(problems, key=_sort_key)
+
+class InvalidInputError(ValueError):
+    """The input cannot be used; ``problems`` lists every error, ``warnings`` what else was found.
+
+    Warnings given among ``problems`` are moved to ``warnings``: ``problems`` holds errors only,
+    so a caller that reports ``problems`` reports why the data was refused.
+    """
+
+    def __init__(
+        self,
+        problems: Iterable[Problem],
+        warnings: Iterable[Problem] = (),
+        *,
+        language: str | None = None,
+    ):
+        given = list(problems)
+        self.problems = sorted_problems(p for p in given if not p.is_warning)
+        self.warnings = sorted_problems([*warnings, *(p for p in given if p.is_warning)])
         self.language = language
         """The dataset's ``language`` setting when it could be read: the CLI shows the problems
         in it unless ``--lang`` was given."""

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .candidates import candidates, wish_ranks
+from .candidates import candidates, data_warnings, wish_ranks
+from .errors import Problem
 from .levels import PlanPairs, level_values
 from .model import CHANGES, COACHES, Instance
 from .model import LEVELS as LEVEL_NAMES
@@ -142,6 +143,7 @@ def evaluate(
         seed=seed,
         travel_minutes=_minutes(instance, plan, student, offer, slot),
         wish_rank=rank_of,
+        warnings=data_warnings(instance, cand),
     )
 
 
@@ -157,6 +159,8 @@ def result_from_summary(instance: Instance, plan: Plan, summary: dict[str, Any])
         seconds=summary.get("seconds", {}),
         seed=int(summary.get("seed", 0)),
     )
+    if "warnings" in summary:  # as found on the data the plan was solved from
+        result = replace(result, warnings=tuple(Problem.from_dict(w) for w in summary["warnings"]))
     if CHANGES not in written:
         return result
     # A re-planned folder: ``changes`` compared with a plan this folder does not hold, so its

@@ -17,8 +17,10 @@ from typing import Any
 
 import pandas as pd
 
+from .cells import write_csv
 from .i18n import translate
 from .model import Instance
+from .outfolder import PlanFolder
 from .plan import Plan
 from .result import Result
 
@@ -61,13 +63,14 @@ def _json_writer(data: Any) -> Callable[[Path], None]:
 
 def _csv_writer(frame: pd.DataFrame) -> Callable[[Path], None]:
     def write(path: Path) -> None:
-        frame.to_csv(path, index=False, encoding="utf-8")
+        write_csv(frame, path)
 
     return write
 
 
-def write_plan(result: Result, out_dir: str | Path) -> Path:
-    """Write ``assignments.csv``, ``unplaced.csv``, ``summary.json`` and ``input.json``, and
+def plan_writers(result: Result) -> dict[str, Callable[[Path], None]]:
+    """The files of a plan folder, each as a writer (see :class:`~.outfolder.PlanFolder`):
+    ``assignments.csv``, ``unplaced.csv``, ``summary.json`` and ``input.json``, and
     ``transport.csv`` (one row per coach group) when the dataset plans transport."""
     writers = {
         "assignments.csv": _csv_writer(result.assignments_frame),
@@ -77,7 +80,24 @@ def write_plan(result: Result, out_dir: str | Path) -> Path:
     }
     if result.transport is not None:
         writers[TRANSPORT_FILE] = _csv_writer(result.transport.coaches)
-    return write_files(out_dir, writers)
+    return writers
+
+
+def write_plan(result: Result, out_dir: str | Path, *, force: bool = False) -> Path:
+    """Write the plan's files (:func:`plan_writers`) into ``out_dir``.
+
+    The folder is locked while it is written and holds the old plan or the new one, never a
+    mix (:class:`~.outfolder.PlanFolder`).
+
+    Raises
+    ------
+    ForeignFolderError
+        When ``out_dir`` holds files that are not a stagematch plan and ``force`` is off.
+    FolderBusyError
+        When another run is writing ``out_dir``.
+    """
+    with PlanFolder(out_dir, force=force) as folder:
+        return folder.write(plan_writers(result))
 
 
 def _translated_details(frame: pd.DataFrame) -> pd.DataFrame:

@@ -19,9 +19,10 @@ from datetime import date, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from .errors import InvalidInputError, Problem, display_value
+from .cells import neutralise
+from .errors import InvalidInputError, Problem, display_value, sorted_problems, warning
 from .geo import communes
 from .i18n import N_, LazyText, lazy_text
 
@@ -150,7 +151,20 @@ def parse_date(value: Any) -> Any:
     return value
 
 
-Id = Annotated[str, BeforeValidator(parse_id), Field(min_length=1)]
+def inert_id(value: str) -> str:
+    """Refuse an id a spreadsheet would read as a formula: ids are written unchanged in every
+    export (scripts join on them), so they must be safe as they are (see :mod:`.cells`)."""
+    if neutralise(value) != value:
+        raise ValueError(
+            lazy_text(
+                "an id may not begin with =, +, -, @ (nor have one right after a comma, a "
+                "semicolon or a line break): spreadsheet programs would read it as a formula"
+            )
+        )
+    return value
+
+
+Id = Annotated[str, BeforeValidator(parse_id), Field(min_length=1), AfterValidator(inert_id)]
 Commune = Annotated[str, BeforeValidator(parse_commune), Field(pattern=r"^[0-9][0-9AB][0-9]{3}$")]
 Flag = Annotated[bool, BeforeValidator(parse_bool)]
 Minutes = Annotated[float, BeforeValidator(parse_number), Field(ge=0, allow_inf_nan=False)]
@@ -423,6 +437,15 @@ class Instance:
     Every problem is collected before one :class:`~stagematch.errors.InvalidInputError` is
     raised. ``row_numbers`` (table → spreadsheet row of each record) lets loaders report rows as
     the user's file shows them; without it, record *i* is row *i* + 2 (header = row 1).
+    ``headers`` (table → its header row, for loaders that have one) lets an unknown column be
+    reported once, on row 1, even where every cell of it is blank; ``warnings`` are problems a
+    loader already found that do not block planning.
+
+    Data that is right but awkward is planned anyway, and said: :attr:`warnings` lists those
+    problems (severity ``warning``; the data-format page lists every one). An offer or workshop
+    session dated outside the period can never be assigned: it is warned about and left out of
+    :attr:`offers` / :attr:`workshop_slots` (ids that refer to it stay valid; :meth:`to_dict`
+    keeps it, so the dataset written back is the dataset read).
 
     The instance is immutable; its rows keep the values as given (a location given as a commune
     stays a commune) and the resolved points and time spans are derived properties.
@@ -438,8 +461,10 @@ class Instance:
         travel_times: Iterable[TravelTime | Mapping[str, Any]] = (),
         *,
         row_numbers: Mapping[str, Sequence[int | None]] | None = None,
+        headers: Mapping[str, Sequence[str]] | None = None,
+        warnings: Iterable[Problem] = (),
     ) -> None:
-        problems: list[Problem] = []
+        problems: list[Problem] = list(warnings)
         self._settings_ok = True
         self._row_numbers = {k: list(v) for k, v in (row_numbers or {}).items()}
         self.settings: Settings = self._validate_settings(settings, problems)
@@ -458,24 +483,45 @@ class Instance:
         self.offers: tuple[Offer, ...] = _present(valid["offers"])
         self.workshop_slots: tuple[WorkshopSlot, ...] = _present(valid["workshop_slots"])
         self.travel_times: tuple[TravelTime, ...] = _present(valid["travel_times"])
-        for table in ("schools", "students", "offers"):
+        for table in ("schools", "students"):
             if not raw[table]:
                 problems.append(
                     Problem(table, None, None, None, lazy_text("the table has no rows"))
                 )
+        if not raw["offers"]:
+            problems.append(
+                warning(
+                    "offers",
+                    None,
+                    None,
+                    None,
+                    lazy_text(
+                        "the table has no rows: nobody is placed, workshops are still planned"
+                    ),
+                )
+            )
         # Indices of rows that failed validation are unknown here; cross-checks run on the rest.
         self._valid_positions = {
             table: [i for i, row in enumerate(rows) if row is not None]
             for table, rows in valid.items()
         }
+        self._rows_as_given = {table: self.table(table) for table in TABLES[1:]}
+        self._offers_complete = all(row is not None for row in valid["offers"])
         self._check_unique_ids(problems)
+        self._check_columns(headers or {}, problems)
         self._check_locations(problems)
         self._check_references(problems)
-        self._check_dates(problems)
+        self._check_wished_sectors(problems)
+        self._check_workshops_wanted(problems)
+        never = self._check_dates(problems)
         self._check_seats(problems)
+        self._check_pins_assignable(never, problems)
         self._check_transport(problems)
-        if problems:
+        if any(not p.is_warning for p in problems):
             raise InvalidInputError(problems)
+        self.warnings: tuple[Problem, ...] = tuple(sorted_problems(problems))
+        """Problems that did not stop planning (severity ``warning``), in reading order."""
+        self._leave_out(never)
 
     # ---- construction helpers -------------------------------------------------------------
 
@@ -505,7 +551,7 @@ class Instance:
         }
         for table in TABLES[1:]:
             out[table] = [
-                row.model_dump(mode="json", exclude_none=True) for row in self.table(table)
+                row.model_dump(mode="json", exclude_none=True) for row in self._rows_as_given[table]
             ]
         return out
 
@@ -519,7 +565,7 @@ class Instance:
         if not isinstance(other, Instance):
             return NotImplemented
         return self.settings == other.settings and all(
-            self.table(t) == other.table(t) for t in TABLES[1:]
+            self._rows_as_given[t] == other._rows_as_given[t] for t in TABLES[1:]
         )
 
     def __hash__(self) -> int:
@@ -532,6 +578,10 @@ class Instance:
             f"{len(self.travel_times)} travel times, period {self.settings.period_start}"
             f"..{self.settings.period_end})"
         )
+
+    def row_of(self, table: str, index: int) -> int | None:
+        """The spreadsheet row of ``self.table(table)[index]`` (rows left out are skipped)."""
+        return self.row_number(table, self._valid_positions[table][index])
 
     def row_number(self, table: str, position: int) -> int | None:
         """The spreadsheet row of the record at ``position`` in the input table."""
@@ -668,8 +718,20 @@ class Instance:
                         "students", row, "school_id", student.school_id, lazy_text("unknown school")
                     )
                 )
+            for offer_id in dict.fromkeys(student.wished_offers):
+                if offer_id not in offers:
+                    problems.append(
+                        warning(
+                            "students",
+                            row,
+                            "wished_offers",
+                            offer_id,
+                            lazy_text(
+                                "unknown offer: the wish is ignored (the others keep their ranks)"
+                            ),
+                        )
+                    )
             for column, ids, known, unknown in (
-                ("wished_offers", student.wished_offers, offers, lazy_text("unknown offer")),
                 ("pinned_offer", student.pinned_offer, offers, lazy_text("unknown offer")),
                 ("pinned_slots", student.pinned_slots, slots, lazy_text("unknown workshop slot")),
                 ("banned_hosts", student.banned_hosts, hosts, lazy_text("unknown host")),
@@ -739,9 +801,82 @@ class Instance:
                     )
                 )
 
-    def _check_dates(self, problems: list[Problem]) -> None:
+    def _check_columns(self, headers: Mapping[str, Sequence[str]], problems: list[Problem]) -> None:
+        """Unknown columns are kept and ignored, and said once per table: a typo in an optional
+        column's name (``wishs``) would otherwise go unnoticed."""
+        message = lazy_text("unknown column: kept and ignored")
+        for table, model in ROW_MODELS.items():
+            if table in headers:
+                for column in headers[table]:
+                    if column not in model.model_fields:
+                        problems.append(warning(table, 1, column, None, message))
+                continue
+            seen: set[str] = set()
+            for position, row in self._positions(table):
+                for column, value in (row.model_extra or {}).items():
+                    if column not in seen:
+                        seen.add(column)
+                        problems.append(
+                            warning(
+                                table,
+                                self.row_number(table, position),
+                                column,
+                                display_value(value),
+                                message,
+                            )
+                        )
+
+    def _check_wished_sectors(self, problems: list[Problem]) -> None:
+        """A wished sector that no offer has, once per sector (on the first row that wishes it):
+        a sector is a category, so one typo would otherwise be repeated on thousands of rows."""
+        if not self.offers or not self._offers_complete:
+            return  # the offers table's own warning (or a rejected row's error) says it all
+        sectors = {offer.sector for offer in self.offers}
+        first: dict[str, tuple[int, int]] = {}
+        for position, student in self._positions("students"):
+            for sector in student.wishes:
+                if sector not in sectors:
+                    at, count = first.get(sector, (position, 0))
+                    first[sector] = (at, count + 1)
+        for sector, (position, count) in first.items():
+            message = (
+                lazy_text(
+                    "no offer has this sector: the wish is ignored (wished on {count} rows; "
+                    "the first is shown)",
+                    count=count,
+                )
+                if count > 1
+                else lazy_text("no offer has this sector: the wish is ignored")
+            )
+            problems.append(
+                warning(
+                    "students", self.row_number("students", position), "wishes", sector, message
+                )
+            )
+
+    def _check_workshops_wanted(self, problems: list[Problem]) -> None:
+        wanted = self.settings.workshops_per_student
+        if wanted and not self.workshop_slots:
+            problems.append(
+                warning(
+                    "settings",
+                    None,
+                    "workshops_per_student",
+                    str(wanted),
+                    lazy_text("there is no workshop session: nobody attends a workshop"),
+                )
+            )
+
+    def _check_dates(self, problems: list[Problem]) -> dict[str, set[int]]:
+        """Date problems; returns the positions of offers and slots that can never be assigned.
+
+        An offer or session dated outside the period, or on no working day, is planned around
+        (a warning): the rest of the data is still worth a plan. An offer that ends before it
+        starts is an error: the row cannot mean anything.
+        """
+        never: dict[str, set[int]] = {"offers": set(), "workshop_slots": set()}
         if not self._settings_ok:
-            return
+            return never
         settings = self.settings
         start, end = settings.period_start, settings.period_end
         if start > end:
@@ -754,7 +889,7 @@ class Instance:
                     lazy_text("the period ends before it starts"),
                 )
             )
-            return
+            return never
         for day in settings.holidays:
             if not start <= day <= end:
                 problems.append(
@@ -777,7 +912,7 @@ class Instance:
                     lazy_text("the period has no working day"),
                 )
             )
-            return
+            return never
         for position, offer in self._positions("offers"):
             row = self.row_number("offers", position)
             first = offer.start or start
@@ -786,27 +921,32 @@ class Instance:
             for column, day in (("start", offer.start), ("end", offer.end)):
                 if day is not None and not start <= day <= end:
                     problems.append(
-                        Problem(
-                            "offers", row, column, str(day), lazy_text("date outside the period")
+                        warning(
+                            "offers",
+                            row,
+                            column,
+                            str(day),
+                            lazy_text("date outside the period: it can never be assigned"),
                         )
                     )
                     bad = True
             if bad:
-                continue
-            if first > last:
+                never["offers"].add(position)
+            elif first > last:
                 problems.append(
                     Problem("offers", row, "end", str(last), lazy_text("end is before start"))
                 )
             elif not any(d in working for d in _days(first, last)):
                 problems.append(
-                    Problem(
+                    warning(
                         "offers",
                         row,
                         "start",
                         str(first),
-                        lazy_text("the range has no working day"),
+                        lazy_text("the range has no working day: it can never be assigned"),
                     )
                 )
+                never["offers"].add(position)
         for position, slot in self._positions("workshop_slots"):
             if slot.date not in working:
                 reason = (
@@ -815,14 +955,49 @@ class Instance:
                     else lazy_text("not a working day (weekend or holiday)")
                 )
                 problems.append(
-                    Problem(
+                    warning(
                         "workshop_slots",
                         self.row_number("workshop_slots", position),
                         "date",
                         str(slot.date),
-                        reason,
+                        lazy_text("{reason}: it can never be assigned", reason=reason),
                     )
                 )
+                never["workshop_slots"].add(position)
+        return never
+
+    def _check_pins_assignable(self, never: dict[str, set[int]], problems: list[Problem]) -> None:
+        """A pin is a decision already taken: pinning an item that can never be assigned is an
+        error, not something to plan around."""
+        left_out = {
+            table: {getattr(row, ID_COLUMNS[table]) for p, row in self._positions(table) if p in at}
+            for table, at in never.items()
+        }
+        for position, student in self._positions("students"):
+            for column, table in (("pinned_offer", "offers"), ("pinned_slots", "workshop_slots")):
+                for item_id in getattr(student, column):
+                    if item_id in left_out[table]:
+                        problems.append(
+                            Problem(
+                                "students",
+                                self.row_number("students", position),
+                                column,
+                                item_id,
+                                lazy_text(
+                                    "pinned to an item dated outside the period or on no "
+                                    "working day: it can never be assigned"
+                                ),
+                            )
+                        )
+
+    def _leave_out(self, never: dict[str, set[int]]) -> None:
+        """Drop the offers and sessions that can never be assigned from what is planned."""
+        for table, positions in never.items():
+            if not positions:
+                continue
+            kept = [(p, row) for p, row in self._positions(table) if p not in positions]
+            self._valid_positions[table] = [p for p, _ in kept]
+            setattr(self, table, tuple(row for _, row in kept))
 
     def _check_seats(self, problems: list[Problem]) -> None:
         for table in ("offers", "workshop_slots"):

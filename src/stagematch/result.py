@@ -16,6 +16,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from .errors import Problem
 from .model import MAXIMISED_LEVELS, Instance
 from .plan import Plan
 from .transport import Transport, transport
@@ -33,6 +34,7 @@ ASSIGNMENT_COLUMNS = [
     "wish_rank",
 ]
 UNPLACED_COLUMNS = ["student_id", "qpv", "reason", "detail"]
+WARNING_COLUMNS = ["table", "row", "column", "value", "message"]
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,9 @@ class Result:
     seed: int = 0
     travel_minutes: dict[tuple[str, str], float] = field(default_factory=dict)
     wish_rank: dict[tuple[str, str], int] = field(default_factory=dict)
+    warnings: tuple[Problem, ...] = ()
+    """What was planned around: the instance's warnings and those of reach (see
+    :func:`stagematch.candidates.reach_warnings`)."""
 
     def value(self, level: str) -> float:
         return self.levels[level].value
@@ -141,6 +146,17 @@ class Result:
             [(u.student_id, u.qpv, u.reason, u.detail) for u in self.unplaced],
             columns=UNPLACED_COLUMNS,
         )
+
+    @property
+    def warnings_frame(self) -> pd.DataFrame:
+        """The warnings as a table (one row each): what was planned around, and where; the
+        messages in the language in force."""
+        frame = pd.DataFrame(
+            [(w.table, w.row, w.column, w.value, w.text()) for w in self.warnings],
+            columns=WARNING_COLUMNS,
+        )
+        frame["row"] = frame["row"].astype("Int64")
+        return frame
 
     @cached_property
     def transport(self) -> Transport | None:
@@ -200,6 +216,7 @@ class Result:
             "seed": self.seed,
             "version": __version__,
             "input_hash": input_hash(self.instance),
+            "warnings": [problem.as_dict() for problem in self.warnings],
         }
         if self.transport is not None:
             summary["transport"] = self.transport.summary()

@@ -537,6 +537,19 @@ class UnplacedRecord(_Out):
     detail: str = Field(description="A plain sentence for the coordinator.")
 
 
+class ProblemRecord(_Out):
+    """One thing wrong with the input, located as the user sees it."""
+
+    table: str
+    row: int | None = Field(description="Spreadsheet row (header = 1); null for a whole table.")
+    column: str | None
+    value: str | None
+    message: str
+    severity: Literal["error", "warning"] = Field(
+        description="error: the data cannot be planned; warning: it is planned anyway."
+    )
+
+
 class SolvedDocument(_Out):
     """A solved plan: the content of ``summary.json`` plus the assignments and the unplaced."""
 
@@ -550,6 +563,9 @@ class SolvedDocument(_Out):
     seed: int
     version: str = Field(description="The stagematch version that made the plan.")
     input_hash: str = Field(description="sha256 of the canonical input: same data, same hash.")
+    warnings: list[ProblemRecord] = Field(
+        description="What was planned around (severity warning): see the data-format page."
+    )
     transport: TransportSummary | None = Field(
         default=None, description="Coach and public-transport costs, when transport is planned."
     )
@@ -557,21 +573,14 @@ class SolvedDocument(_Out):
     unplaced: list[UnplacedRecord]
 
 
-class ProblemRecord(_Out):
-    """One thing wrong with the input, located as the user sees it."""
-
-    table: str
-    row: int | None = Field(description="Spreadsheet row (header = 1); null for a whole table.")
-    column: str | None
-    value: str | None
-    message: str
-
-
 class InvalidInputDocument(_Out):
-    """The input cannot be used; every problem is listed."""
+    """The input cannot be used; every error is listed, and every warning found alongside."""
 
     status: Literal["infeasible_input"]
-    problems: list[ProblemRecord]
+    problems: list[ProblemRecord] = Field(description="The errors (severity error).")
+    warnings: list[ProblemRecord] = Field(
+        description="What would have been planned around (severity warning)."
+    )
 
 
 class ErrorDocument(_Out):
@@ -716,7 +725,14 @@ def _cross_probes() -> list[tuple[str, str, str, Mutation]]:
         probes.append((table, commune, "99999", _set(table, 0, commune, "99999")))
     probes += [
         ("students", "school_id", "0599999X", _set("students", 0, "school_id", "0599999X")),
+        ("offers", "offer_id", "=O002", _set("offers", 1, "offer_id", "=O002")),
         ("students", "wished_offers", "O999", _set("students", 0, "wished_offers", ["O999"])),
+        ("students", "wishes", "astronomy", _set("students", 0, "wishes", ["astronomy"])),
+        ("students", "nickname", "Zaza (a column stagematch does not know)", _set("students", 0, "nickname", "Zaza")),
+        ("students", "student_id", "S002 (living 800 km from every offer)", _both("students", 1, home_lat=43.3, home_lon=5.4, home_commune=None)),
+        ("offers", "offer_id", "O001 (min_age 99)", _set("offers", 0, "min_age", 99)),
+        ("workshop_slots", "slot_id", "W001 (at a venue 800 km away)", _both("workshop_slots", 0, lat=43.3, lon=5.4, commune=None)),
+        ("settings", "workshops_per_student", "1 (and no workshop session)", _no_sessions),
         ("students", "pinned_offer", "O999", _set("students", 0, "pinned_offer", ["O999"])),
         ("students", "pinned_slots", "W999", _set("students", 0, "pinned_slots", ["W999"])),
         ("students", "banned_hosts", "H99", _set("students", 1, "banned_hosts", ["H99"])),
@@ -737,24 +753,39 @@ def _cross_probes() -> list[tuple[str, str, str, Mutation]]:
 def _both(table: str, index: int, **values: Any) -> Mutation:
     def mutate(data: dict[str, Any]) -> None:
         data[table][index].update(values)
+        for column in [c for c, v in values.items() if v is None]:
+            del data[table][index][column]
 
     return mutate
 
 
+def _no_sessions(data: dict[str, Any]) -> None:
+    data["settings"]["workshops_per_student"] = 1
+    data["workshop_slots"] = []
+    for student in data["students"]:
+        student.pop("pinned_slots", None)
+
+
 def _problems_of(mutate: Mutation) -> list[Problem]:
+    """Errors and warnings of the example with one change; warnings of reach included."""
+    from .candidates import candidates, data_warnings
     from .io import loads_json
 
     data = copy.deepcopy(EXAMPLE_DATASET)
     mutate(data)
     try:
-        loads_json(json.dumps(data), source="dataset.json")
+        instance = loads_json(json.dumps(data), source="dataset.json")
     except InvalidInputError as error:
-        return error.problems
-    return []
+        return [*error.problems, *error.warnings]
+    return list(data_warnings(instance, candidates(instance)))
 
 
-def _messages(table: str, column: str, shown: str, mutate: Mutation) -> list[str]:
-    found = [p.message for p in _problems_of(mutate) if p.table == table and p.column == column]
+def _messages(table: str, column: str, shown: str, mutate: Mutation) -> list[tuple[str, str]]:
+    found = [
+        (p.message, p.severity)
+        for p in _problems_of(mutate)
+        if p.table == table and p.column == column
+    ]
     if not found:
         raise AssertionError(f"no problem reported for {table}.{column} = {shown}")
     return list(dict.fromkeys(found))
@@ -776,12 +807,20 @@ def _whole_file_problems() -> list[tuple[str, str]]:
     def bad_row(data: dict[str, Any]) -> None:
         data["offers"].append("O003")
 
+    def no_offers(data: dict[str, Any]) -> None:
+        data["offers"] = []
+        for student in data["students"]:
+            for column in ("wished_offers", "pinned_offer", "banned_hosts"):
+                student.pop(column, None)
+        data.pop("travel_times", None)
+
     out = []
     for cause, mutate in (
         ("a required table is absent", drop),
         ("a table that stagematch does not know", extra),
         ("a table that is not a list", not_a_list),
         ("a row that is not an object", bad_row),
+        ("an offers table with no rows (early in a campaign)", no_offers),
     ):
         for problem in _problems_of(mutate):
             out.append((cause, str(problem)))
@@ -872,7 +911,14 @@ optional `travel_times`. It comes in three interchangeable forms:
 - **Numbers** may use a decimal comma (`12,5`), as French spreadsheets export them.
 - **Dates** are ISO `YYYY-MM-DD`; an Excel date cell works too.
 - **Ids** are text: leading zeros matter (`0590221V`, `05900`). A whole number typed in Excel
-  (`59350` stored as `59350.0`) is read as its digits.
+  (`59350` stored as `59350.0`) is read as its digits. An id may not begin with `=`, `+`, `-`,
+  `@`, a tab or a line break: spreadsheet programs would read it as a formula, and ids are
+  written unchanged in every export (scripts join on them).
+- **Text that a spreadsheet would run** (a host name beginning with `=`, `+`, `-`, `@`, a tab
+  or a carriage return) is written inert: in every CSV stagematch writes it gets a leading `'`
+  and text cells are quoted (OWASP's advice on CSV injection); in a workbook it is a text cell
+  with Excel's quote prefix, never a formula. Reading a CSV removes that `'` again, so a dataset
+  written by stagematch reads back equal.
 - **Locations** are `lat` + `lon` (WGS84 degrees) or a `commune` (5-character INSEE code, resolved
   offline by a table shipped with the package; a code that lost its leading zero gets it back).
   Students' columns are `home_lat`, `home_lon`, `home_commune`; without them a student travels
@@ -884,10 +930,27 @@ optional `travel_times`. It comes in three interchangeable forms:
 
 Bad input never stops at the first mistake: loading reports *every* problem at once, each with its
 table, its row as a spreadsheet shows it (the header is row 1, the first data row is row 2), its
-column and a plain message. In Python they are `InvalidInputError.problems`; on the command line
-`stagematch validate INPUT` lists them; a JSON solve returns them as
-`{"status": "infeasible_input", "problems": [...]}`. The messages below are the ones you get: each
-was produced by loading a copy of the example dataset with that one mistake.
+column, the value and a plain message.
+
+Each problem has a **severity**:
+
+- **error**: the data cannot be planned. In Python they are `InvalidInputError.problems`; on the
+  command line `stagematch validate INPUT` lists them and exits 1; a JSON solve returns
+  `{"status": "infeasible_input", "problems": [...], "warnings": [...]}`.
+- **warning**: the data is right but awkward, and it is planned anyway: a wish for an offer or a
+  sector that no offer has (the wish is ignored, the student's other wishes keep their ranks), an
+  offers table with no rows (nobody is placed, workshops are still planned, every student's reason
+  is `no_reachable_offer`), an unknown column, a student no offer is open to, an offer or session
+  no student can take, an offer or session dated outside the period or on no working day (it is
+  left out of the plan, and kept in the dataset). `Instance.warnings` holds those found on
+  loading; `Result.warnings` adds those that need travel times (who can reach what);
+  `stagematch validate` lists them all and exits 0; `stagematch solve` prints them, writes them
+  to `summary.json` (`warnings`) and the report shows them; a JSON solve returns them as
+  `warnings`. A wished sector that no offer has is reported once per sector, on the first row
+  that wishes it.
+
+The messages below are the ones you get: each was produced by loading a copy of the example
+dataset with that one change (and, for warnings of reach, computing who can reach what).
 """
 
 
@@ -933,11 +996,13 @@ def data_format_markdown() -> str:
         probes += cross.get(table, [])
         lines.append("")
         lines.append(f"**Problems reported in `{table}`**\n")
-        lines.append(f"| {header} | value | message |")
-        lines.append("|---|---|---|")
+        lines.append(f"| {header} | value | severity | message |")
+        lines.append("|---|---|---|---|")
         for column, shown, mutate in probes:
-            for message in _messages(table, column, shown, mutate):
-                lines.append(f"| `{column}` | {_md(_code(shown))} | {_plain(message)} |")
+            for message, severity in _messages(table, column, shown, mutate):
+                lines.append(
+                    f"| `{column}` | {_md(_code(shown))} | {severity} | {_plain(message)} |"
+                )
         lines.append("")
     lines.append("## The dataset as a whole\n")
     lines.append("| cause | problem as reported (JSON form) |")

@@ -11,7 +11,7 @@ a missing table or column is reported once, not once per row that would refer to
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import InvalidInputError, Problem, display_value
@@ -376,6 +376,9 @@ def build_instance(
     }
     if raw.settings_rows is not None:
         row_numbers["settings_keys"] = raw.settings_rows
+    header_of = {
+        name: table.columns for name, table in raw.tables.items() if table.columns is not None
+    }
     try:
         instance = Instance(
             settings=raw.settings if raw.settings is not None else {},
@@ -385,26 +388,27 @@ def build_instance(
             workshop_slots=rows("workshop_slots"),
             travel_times=rows("travel_times"),
             row_numbers=row_numbers,
+            headers=header_of,
         )
     except InvalidInputError as error:
         key_rows = dict(zip(raw.settings or {}, raw.settings_rows or [], strict=False))
-        for problem in error.problems:
+        for problem in [*error.problems, *error.warnings]:
             if _is_consequence(problem, broken, unknown_ids, given_ids, checks):
                 continue
             if problem.table == "settings" and problem.row is None and problem.column:
-                problem = Problem(
-                    problem.table,
-                    key_rows.get(problem.column),
-                    problem.column,
-                    problem.value,
-                    problem.message,
-                )
+                problem = replace(problem, row=key_rows.get(problem.column))
             problems.append(problem)
         raise InvalidInputError(
             with_their_headers(problems, renamed), language=_language_of(raw)
         ) from None
     if problems:
-        raise InvalidInputError(with_their_headers(problems, renamed), language=_language_of(raw))
+        raise InvalidInputError(
+            with_their_headers(problems, renamed),
+            with_their_headers(list(instance.warnings), renamed),
+            language=_language_of(raw),
+        )
+    if renamed:  # warnings name the columns as the coordinator's headers do
+        instance.warnings = tuple(with_their_headers(list(instance.warnings), renamed))
     return instance
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..cells import restore
 from ..errors import InvalidInputError, Problem, display_value
 from ..i18n import lazy_text
 from ..model import TABLES, Instance
@@ -408,7 +409,8 @@ def _csv_records(
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         for number, cells in enumerate(reader, start=1):
-            records.append((number, cells))
+            # A quote that kept a spreadsheet from running the cell is not part of the text.
+            records.append((number, [restore(cell) for cell in cells]))
     except csv.Error as error:
         raw.problems.append(
             Problem(

@@ -27,6 +27,7 @@ from typing import Any
 import tomli_w
 from pydantic import BaseModel
 
+from ..cells import is_formula_like, neutralise, text_cell
 from ..model import ROW_MODELS, TABLES, Instance, Settings
 from ._tables import ROW_TABLES
 
@@ -160,13 +161,21 @@ def csv_cell(value: Any) -> str:
     return str(value)
 
 
+def _csv_field(value: Any) -> Any:
+    """A cell for :func:`csv.writer`: numbers as numbers (written bare and exact), text
+    neutralised (:mod:`stagematch.cells`) and quoted."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return int(value) if isinstance(value, float) and value.is_integer() else value
+    return neutralise(csv_cell(value))
+
+
 def _write_csv(path: Path, rows: Sequence[Row], model: type[BaseModel]) -> None:
     columns = _columns(rows, model)
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(columns)
+        csv.writer(handle, lineterminator="\n").writerow([neutralise(c) for c in columns])
+        writer = csv.writer(handle, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
         for row in rows:
-            writer.writerow([csv_cell(row.get(c)) for c in columns])
+            writer.writerow([_csv_field(row.get(c)) for c in columns])
 
 
 def _settings_toml(settings: Row) -> str:
@@ -209,13 +218,13 @@ def _write_json(data: Row, path: Path) -> None:
 def _write_workbook(data: Row, path: Path) -> None:
     """One sheet per table; numbers, booleans and dates as typed cells, everything else text.
 
-    Text beginning with ``=`` is forced to the string type so that it stays a value instead of
-    becoming a formula (which would read back empty). openpyxl stores numbers with 16
+    Text a spreadsheet would run (beginning with ``=``, ``+``, ``-``, ``@``...) is a string cell
+    with Excel's quote prefix, so that it stays a value instead of becoming a formula (see
+    :mod:`stagematch.cells`). openpyxl stores numbers with 16
     significant digits; the rare float that needs 17 (a computed coordinate, say) is written as
     its exact text instead, so that the workbook reads back equal.
     """
     import openpyxl
-    from openpyxl.cell import WriteOnlyCell
 
     _check_storable(data)
     workbook = openpyxl.Workbook(write_only=True)
@@ -227,15 +236,13 @@ def _write_workbook(data: Row, path: Path) -> None:
             isinstance(value, float) and float(f"{value:.16g}") != value
         ):
             value = csv_cell(value)
-        if isinstance(value, str) and value.startswith("="):
-            text = WriteOnlyCell(sheet, value=value)
-            text.data_type = "s"
-            return text
+        if isinstance(value, str) and is_formula_like(value):
+            return text_cell(sheet, value)
         return value
 
     def write_sheet(name: str, header: list[str], rows: list[list[tuple[Any, bool]]]) -> None:
         sheet = workbook.create_sheet(name)
-        sheet.append(header)
+        sheet.append([cell(sheet, column, False) for column in header])
         for values in rows:
             sheet.append([cell(sheet, value, is_date) for value, is_date in values])
 

@@ -23,6 +23,7 @@ force (:mod:`stagematch.i18n`), or the one given as ``lang``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from ..i18n import default_language, language
@@ -86,6 +87,7 @@ __all__ = [
     "plot_wish_ranks",
     "pseudonymise_result",
     "render_html",
+    "report_writers",
     "reserved_seats",
     "roster_tables",
     "safe_file_names",
@@ -104,6 +106,16 @@ __all__ = [
 ]
 
 
+def report_writers(result: Result, *, letters: bool = True) -> dict[str, Callable[[Path], None]]:
+    """``report.xlsx``, ``report.html`` and (with ``letters``) the ``letters/`` folder, as
+    writers for a whole-plan write (:class:`stagematch.outfolder.PlanFolder`). They write in
+    the language in force when they are called."""
+    writers = {"report.xlsx": excel_writer(result), "report.html": html_writer(result)}
+    if letters:
+        writers[LETTERS_FOLDER] = lambda path: _letters(result, path)
+    return writers
+
+
 def write_report(
     result: Result, out_dir: str | Path, *, lang: str | None = None, letters: bool = True
 ) -> list[Path]:
@@ -119,9 +131,7 @@ def write_report(
     from ..export import write_files
 
     with language(lang), default_language(result.instance.settings.language):
-        writers = {"report.xlsx": excel_writer(result), "report.html": html_writer(result)}
-        if letters:
-            writers[LETTERS_FOLDER] = lambda path: _letters(result, path)
+        writers = report_writers(result, letters=letters)
         out = write_files(out_dir, writers)
     return [out / name for name in writers]
 

@@ -343,6 +343,10 @@ LABELS = Words(
         "unplaced_reason": N_("Reason if unplaced"),
         "indicator": N_("Indicator"),
         "value": N_("Value"),
+        "table": N_("Table"),
+        "row": N_("Row"),
+        "column": N_("Column"),
+        "message": N_("Message"),
     }
 )
 

@@ -26,6 +26,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from ..cells import is_formula_like, text_cell
 from ..gaps import report_gaps
 from ..i18n import _
 from ..result import Result
@@ -114,6 +115,7 @@ def workbook_sheets(result: Result) -> list[Sheet]:
         Sheet(_("Unplaced students"), rosters["unplaced"]),
         *recruit_sheets,
         *transport_sheets,
+        *([Sheet(_("Data warnings"), result.warnings_frame)] if result.warnings else []),
     ]
 
 
@@ -188,7 +190,9 @@ def _write_sheet(book: Workbook, sheet: Sheet) -> None:
             fmt = _number_format(column, key, sheet, value)
             if len(rows) < 1000:
                 widths[k] = max(widths[k], _display_width(value, fmt))
-            if fmt is None:
+            if isinstance(value, str) and is_formula_like(value):
+                row.append(text_cell(ws, value))  # outside parties' text: never a formula
+            elif fmt is None:
                 row.append(value)
             else:
                 cell = WriteOnlyCell(ws, value=value)

@@ -368,6 +368,17 @@ def render_html(result: Result, *, generated: date | None = None) -> str:
     transport = transport_tables(result)
     if transport:
         sections.append(("transport", _("Transport"), _transport_section(result, transport)))
+    if result.warnings:
+        sections.append(
+            (
+                "warnings",
+                _("Data warnings"),
+                '<p class="note">'
+                + escape(_("The data was planned anyway; fixing these may place more students."))
+                + "</p>"
+                + html_table(result.warnings_frame),
+            )
+        )
     nav = "".join(f'<a href="#{key}">{escape(title)}</a>' for key, title, _ in sections)
     body = "".join(
         f'<section id="{key}"><h2>{escape(title)}</h2>{content}</section>'

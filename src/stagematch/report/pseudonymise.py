@@ -31,6 +31,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import Problem
 from ..i18n import LazyText, lazy_text
 from ..model import Instance
 from ..plan import Assignment, Plan
@@ -187,12 +188,13 @@ def pseudonymise_result(result: Result, pseudonyms: Pseudonyms) -> Result:
         t.model_copy(update={"origin": tok[t.origin]}) if t.origin in ids else t
         for t in instance.travel_times
     ]
+    as_given = instance.to_dict()  # offers and sessions left out of planning included
     new_instance = Instance(
         settings=instance.settings,
         schools=instance.schools,
         students=students,
-        offers=instance.offers,
-        workshop_slots=instance.workshop_slots,
+        offers=as_given["offers"],
+        workshop_slots=as_given["workshop_slots"],
         travel_times=travel,
     )
 
@@ -204,6 +206,10 @@ def pseudonymise_result(result: Result, pseudonyms: Pseudonyms) -> Result:
             return lazy_text(text.template, **params)
         return _WORD.sub(lambda m: tok.get(m.group(0), m.group(0)), text)
 
+    def scrub_problem(problem: Problem) -> Problem:
+        value = None if problem.value is None else scrub(problem.value)
+        return dataclasses.replace(problem, value=value, message=scrub(problem.message))
+
     plan = Plan(Assignment(tok[a.student_id], a.kind, a.item_id) for a in result.plan.assignments)
     return dataclasses.replace(
         result,
@@ -214,4 +220,5 @@ def pseudonymise_result(result: Result, pseudonyms: Pseudonyms) -> Result:
         ),
         travel_minutes={(tok.get(s, s), i): m for (s, i), m in result.travel_minutes.items()},
         wish_rank={(tok.get(s, s), i): r for (s, i), r in result.wish_rank.items()},
+        warnings=tuple(scrub_problem(w) for w in result.warnings),
     )

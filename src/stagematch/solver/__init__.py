@@ -28,7 +28,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from ..arrays import BoolArray, InstanceArrays, IntArray
-from ..candidates import Candidates, candidates
+from ..candidates import Candidates, candidates, data_warnings
 from ..errors import InvalidInputError, Problem
 from ..i18n import lazy_text
 from ..levels import LEVELS, PlanPairs
@@ -156,7 +156,7 @@ def solve(
     cand = candidates(instance) if pairs is None else pairs
     problems = pin_conflicts(instance, cand)
     if problems:
-        raise InvalidInputError(problems)
+        raise InvalidInputError(problems, instance.warnings)
     flags = pair_flags(instance, cand, previous)
     mark = phase("candidates", started)
     objective = objective_levels(settings.objective, replanning=previous is not None)
@@ -336,6 +336,8 @@ def solve(
         seed=seed,
         travel_minutes=travel,
         wish_rank=ranks,
+        # Given pairs are a part's (solve_in_parts evaluates the glued plan on all of them).
+        warnings=data_warnings(instance, cand) if pairs is None else instance.warnings,
     )
 
 
@@ -352,16 +354,17 @@ def phase_timer(progress: Progress, seconds: dict[str, float]) -> Callable[[str,
     return phase
 
 
-def check_pins(instance: Instance) -> list[Problem]:
+def check_pins(instance: Instance, cand: Candidates | None = None) -> list[Problem]:
     """Problems with the pins of a valid dataset (none without pins): what ``solve`` would raise.
 
     Pins need the candidate pairs (travel and eligibility) and a small CP-SAT model, so they
     are checked here rather than when the dataset is loaded; ``stagematch validate`` runs it.
+    ``cand`` saves computing the candidate pairs again when the caller has them.
     """
     arrays = instance.arrays
     if not len(arrays.pinned_offers) and not len(arrays.pinned_slots):
         return []
-    return pin_conflicts(instance, candidates(instance))
+    return pin_conflicts(instance, candidates(instance) if cand is None else cand)
 
 
 def objective_levels(objective: tuple[str, ...], *, replanning: bool) -> list[str]:
