@@ -202,8 +202,15 @@ def brute_force(instance: Instance, previous: Plan | None = None) -> tuple[dict[
             before.setdefault(a.student_id, set()).add(a)
     else:
         objective = [lvl for lvl in objective if lvl != "changes"]
+    # Students of one school are consecutive, so that the ``coaches`` level — which couples
+    # the students of a (session, school) group — can be counted from the state: the seats the
+    # current school's students use on each slot (reset when the school changes).
+    students = sorted(instance.students, key=lambda s: s.school_id)
+    coach_capacity = instance.settings.coach_capacity
+    coach_level = objective.index("coaches") if "coaches" in objective else None
+    n_offers = len(instance.offers)
     options = []
-    for student in instance.students:
+    for student in students:
         found = programmes(instance, student)
         if not found:
             raise ValueError(f"no programme keeps every pin of {student.student_id}")
@@ -212,13 +219,38 @@ def brute_force(instance: Instance, previous: Plan | None = None) -> tuple[dict[
                 p.values["changes"] = float(
                     set(p.assignments) != before.get(student.student_id, set())
                 )
-        options.append([(oriented(instance, p.values, objective), p) for p in found])
-    n = len(instance.students)
+        options.append(
+            [(oriented(instance, {**p.values, "coaches": 0.0}, objective), p) for p in found]
+        )
+    n = len(students)
     zero = tuple(0.0 for _ in objective)
+    no_slots = tuple(0 for _ in instance.workshop_slots)
+
+    def extra_coaches(programme: Programme, school_used: tuple[int, ...]) -> int:
+        """Coaches added when this programme joins its school's groups."""
+        if coach_capacity is None:
+            return 0
+        added = 0
+        for item, _ in programme.seats:
+            if item >= n_offers:
+                now = school_used[item - n_offers]
+                added += -(-(now + 1) // coach_capacity) - (-(-now // coach_capacity))
+        return added
+
+    def next_school_used(
+        k: int, programme: Programme, school_used: tuple[int, ...]
+    ) -> tuple[int, ...]:
+        if coach_level is None or k + 1 == n or students[k + 1].school_id != students[k].school_id:
+            return no_slots
+        counts = list(school_used)
+        for item, _ in programme.seats:
+            if item >= n_offers:
+                counts[item - n_offers] += 1
+        return tuple(counts)
 
     @cache
     def best(
-        k: int, used: tuple[int, ...], non_qpv: tuple[int, ...]
+        k: int, used: tuple[int, ...], non_qpv: tuple[int, ...], school_used: tuple[int, ...]
     ) -> tuple[tuple[float, ...], int]:
         """Best oriented total for students k.. given the seats used; and the choice for k."""
         if k == n:
@@ -235,10 +267,18 @@ def brute_force(instance: Instance, previous: Plan | None = None) -> tuple[dict[
                     break
             if not fits:
                 continue
-            rest, choice_next = best(k + 1, tuple(new_used), tuple(new_non_qpv))
+            rest, choice_next = best(
+                k + 1,
+                tuple(new_used),
+                tuple(new_non_qpv),
+                next_school_used(k, programme, school_used),
+            )
             if choice_next == -2:
                 continue  # the students after k cannot all keep their pins
             total = tuple(a + b for a, b in zip(value, rest, strict=True))
+            if coach_level is not None:
+                coaches = extra_coaches(programme, school_used)
+                total = tuple(v - coaches if i == coach_level else v for i, v in enumerate(total))
             if result is None or total > result[0]:
                 result = (total, choice)
         if result is None:  # only pins can make every programme of k not fit
@@ -247,9 +287,10 @@ def brute_force(instance: Instance, previous: Plan | None = None) -> tuple[dict[
 
     used = tuple(0 for _ in items)
     non_qpv = tuple(0 for _ in items)
+    school_used = no_slots
     chosen: list[Programme] = []
     for k in range(n):
-        _, choice = best(k, used, non_qpv)
+        _, choice = best(k, used, non_qpv, school_used)
         if choice == -2:
             raise ValueError("the pins cannot all hold")
         programme = options[k][choice][1]
@@ -259,10 +300,26 @@ def brute_force(instance: Instance, previous: Plan | None = None) -> tuple[dict[
             new_used[item] += 1
             new_non_qpv[item] += counts_as_non_qpv
         used, non_qpv = tuple(new_used), tuple(new_non_qpv)
+        school_used = next_school_used(k, programme, school_used)
     names = [*LEVELS, "changes"] if previous is not None else list(LEVELS)
     levels = {name: sum(p.values[name] for p in chosen) for name in names}
     plan = Plan(a for p in chosen for a in p.assignments)
+    if coach_capacity is not None:
+        levels["coaches"] = float(coaches_of(instance, plan))
     return levels, plan
+
+
+def coaches_of(instance: Instance, plan: Plan) -> int:
+    """Σ over (session, school) groups of ⌈students / coach_capacity⌉, counted from the plan."""
+    capacity = instance.settings.coach_capacity
+    assert capacity is not None
+    school = {s.student_id: s.school_id for s in instance.students}
+    groups: dict[tuple[str, str], int] = {}
+    for a in plan.assignments:
+        if a.kind == "workshop":
+            key = (a.item_id, school[a.student_id])
+            groups[key] = groups.get(key, 0) + 1
+    return sum(-(-n // capacity) for n in groups.values())
 
 
 def brute_force_levels(instance: Instance) -> dict[str, float]:

@@ -25,6 +25,7 @@ def test_the_stories_are_there() -> None:
         "03-academie-at-scale.ipynb",
         "04-fairness.ipynb",
         "05-replanning.ipynb",
+        "06-transport-and-scenarios.ipynb",
     ]
 
 

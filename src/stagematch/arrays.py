@@ -81,6 +81,7 @@ class InstanceArrays:
     slots: ItemArrays
     n_half_days: int
     workshop_max_travel: float
+    coach_capacity: int  # seats per coach (0: coaches not planned)
     banned: IntArray  # sorted keys student × n_hosts + host of the pairs banned_hosts forbids
     pinned_offers: IntArray  # (student, offer) rows: placements pinned in the input
     pinned_slots: IntArray  # (student, slot) rows: sessions pinned in the input
@@ -88,6 +89,32 @@ class InstanceArrays:
     @property
     def n_students(self) -> int:
         return len(self.student_ids)
+
+    def coach_group_keys(
+        self, slot: npt.NDArray[np.integer], student: npt.NDArray[np.integer]
+    ) -> IntArray:
+        """A key per (session, school) group — the unit the ``coaches`` level counts — for
+        sessions ``slot`` attended by ``student`` (global indices)."""
+        return (
+            np.asarray(slot, dtype=np.int64) * max(len(self.school_ids), 1)
+            + self.school[np.asarray(student, dtype=np.int64)]
+        )
+
+    def coach_groups(
+        self,
+        slot: npt.NDArray[np.integer],
+        student: npt.NDArray[np.integer],
+        outside_keys: IntArray | None = None,
+    ) -> tuple[IntArray, IntArray]:
+        """Local group numbers of the given session pairs, and per group how many of
+        ``outside_keys`` (the groups of students outside a model, fixed) it already holds."""
+        keys, groups = np.unique(self.coach_group_keys(slot, student), return_inverse=True)
+        outside = np.zeros(len(keys), dtype=np.int64)
+        if outside_keys is not None and len(outside_keys) and len(keys):
+            where = np.searchsorted(keys, outside_keys)
+            hit = (where < len(keys)) & (keys[np.minimum(where, len(keys) - 1)] == outside_keys)
+            outside = np.bincount(where[hit], minlength=len(keys)).astype(np.int64)
+        return groups.astype(np.int64).reshape(-1), outside
 
     @classmethod
     def from_instance(cls, instance: Instance) -> InstanceArrays:
@@ -188,6 +215,7 @@ class InstanceArrays:
             slots=slot_arrays,
             n_half_days=n_half,
             workshop_max_travel=float(settings.workshop_max_travel_min),
+            coach_capacity=settings.coach_capacity or 0,
             banned=np.unique(
                 np.array(
                     [

@@ -131,7 +131,7 @@ class CheckReport:
 
     ``levels`` holds all six SPEC levels (``qpv_placed, placed, workshops, coverage,
     preference, travel``) whatever ``settings.objective`` says, so plans can be compared on
-    levels the objective ignores too.
+    levels the objective ignores too, and ``coaches`` whenever ``coach_capacity`` is given.
     """
 
     violations: tuple[Violation, ...]
@@ -525,6 +525,7 @@ def check(instance: Instance, plan: Plan) -> CheckReport:
     seats: Counter[tuple[str, str]] = Counter()
     non_qpv_seats: Counter[tuple[str, str]] = Counter()
     levels = dict.fromkeys(LEVELS, 0.0)
+    coach_groups: Counter[tuple[str, str]] = Counter()  # (slot, school) → students
     for sid, assigned in per_student.items():
         student = index.students[sid]
         unavailable = _unavailable_half_days(instance, student)
@@ -549,6 +550,7 @@ def check(instance: Instance, plan: Plan) -> CheckReport:
                 levels["preference"] += preference_cost(instance, student, item)
             else:
                 workshops[item.workshop_id] += 1
+                coach_groups[(item.slot_id, student.school_id)] += 1
 
         # Rule 5: no two items share a half-day (checked pairwise, to name both items).
         for i, (first_id, (lo1, hi1)) in enumerate(spans):
@@ -595,6 +597,11 @@ def check(instance: Instance, plan: Plan) -> CheckReport:
                 levels["qpv_placed"] += 1
         levels["workshops"] += min(len(workshops), settings.workshops_per_student)
         levels["coverage"] += len(covered)
+    if settings.coach_capacity is not None:
+        # The ``coaches`` level: each (session, school) group rides ⌈students / capacity⌉ coaches.
+        levels["coaches"] = float(
+            sum(math.ceil(n / settings.coach_capacity) for n in coach_groups.values())
+        )
 
     # Pins: every pinned item is in the plan.
     given = set(plan.assignments)

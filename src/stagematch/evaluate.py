@@ -16,7 +16,7 @@ import numpy as np
 from .candidates import candidates, data_warnings, wish_ranks
 from .errors import Problem
 from .levels import PlanPairs, level_values
-from .model import CHANGES, Instance
+from .model import CHANGES, COACHES, Instance
 from .model import LEVELS as LEVEL_NAMES
 from .plan import Plan
 from .reasons import unplaced_reasons
@@ -56,15 +56,21 @@ def plan_pairs(instance: Instance, plan: Plan) -> PlanPairs:
         slot_last=slots.last_half_day[w[:, 1]],
         slot_minutes=minutes_for(instance, "slots", w[:, 0], w[:, 1]).astype(np.float64),
         slot_workshop=slots.group[w[:, 1]],
+        coach_capacity=arrays.coach_capacity,
+        slot_coach_group=arrays.coach_groups(w[:, 1], w[:, 0])[0],
     )
 
 
 def plan_levels(instance: Instance, plan: Plan) -> dict[str, float]:
-    """Every SPEC level's value for ``plan`` (all six, whatever the objective)."""
+    """Every SPEC level's value for ``plan`` (all six, whatever the objective), and
+    ``coaches`` when the dataset gives ``coach_capacity``."""
     data = plan_pairs(instance, plan)
     x = np.ones(len(data.offer_student), dtype=bool)
     y = np.ones(len(data.slot_student), dtype=bool)
-    return level_values(data, x, y, list(LEVEL_NAMES))
+    names = list(LEVEL_NAMES)
+    if instance.settings.coach_capacity is not None:
+        names.append(COACHES)
+    return level_values(data, x, y, names)
 
 
 def _placement_pairs(plan: Plan, student: dict[str, int], offer: dict[str, int]) -> Pairs:

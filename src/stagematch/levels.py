@@ -63,11 +63,12 @@ from typing import Literal, Protocol
 import numpy as np
 
 from .arrays import BoolArray, IntArray
-from .model import CHANGES, MAXIMISED_LEVELS
+from .model import CHANGES, COACHES, MAXIMISED_LEVELS
 from .model import LEVELS as LEVEL_ORDER
 
 __all__ = [
     "LEVELS",
+    "GroupTerm",
     "Level",
     "LinearLevel",
     "PairData",
@@ -117,6 +118,12 @@ class PairData(Protocol):
     @property
     def student_lost(self) -> BoolArray | None: ...
     @property
+    def coach_capacity(self) -> int: ...
+    @property
+    def slot_coach_group(self) -> IntArray | None: ...
+    @property
+    def coach_group_outside(self) -> IntArray | None: ...
+    @property
     def n_students(self) -> int: ...
 
 
@@ -140,10 +147,35 @@ class PlanPairs:
     offer_previous: BoolArray | None = None
     slot_previous: BoolArray | None = None
     student_lost: BoolArray | None = None
+    # The coaches level: seats per coach (0: none), each slot pair's (session, school) group,
+    # and per group the students outside the pairs already in it.
+    coach_capacity: int = 0
+    slot_coach_group: IntArray | None = None
+    coach_group_outside: IntArray | None = None
 
     @property
     def n_students(self) -> int:
         return len(self.qpv)
+
+
+@dataclass(frozen=True, eq=False)
+class GroupTerm:
+    """``Σ_g ⌈(outside[g] + Σ_{k ∈ g} y_k) / capacity⌉`` over groups of slot pairs.
+
+    A builder makes one integer variable ``c[g] ≥ 0`` per group with
+    ``capacity · c[g] ≥ outside[g] + Σ_{k ∈ g} y_k``; minimising makes ``c[g]`` the ceiling.
+    The ``coaches`` level is one: a group is a (session, school) pair.
+    """
+
+    key: str
+    capacity: int
+    slot_group: IntArray  # per slot pair: its group
+    outside: IntArray  # per group: count already in it, fixed
+
+    def values(self, y: BoolArray) -> IntArray:
+        """Each group's ``c[g]`` for a choice of slot pairs."""
+        counts = np.bincount(self.slot_group[y], minlength=len(self.outside)) + self.outside
+        return -(-counts // self.capacity)
 
 
 @dataclass(frozen=True, eq=False)
@@ -188,6 +220,7 @@ class LinearLevel:
     slot: np.ndarray  # coefficient per slot pair
     terms: tuple[StudentTerm, ...] = ()
     constant: int = 0
+    groups: tuple[GroupTerm, ...] = ()
 
     def evaluate(self, x: BoolArray, y: BoolArray) -> float:
         """The description's value for a choice: what a model's objective reads for it.
@@ -197,6 +230,8 @@ class LinearLevel:
         total = float(self.constant) + float(self.offer[x].sum()) + float(self.slot[y].sum())
         for term in self.terms:
             total += float((term.weight * term.values(x, y)).sum())
+        for group in self.groups:
+            total += float(group.values(y).sum())
         return total
 
 
@@ -385,6 +420,34 @@ def _linear_changes(data: PairData) -> LinearLevel:
     return LinearLevel(offer, slot, (term,), constant=int(lost.sum()))
 
 
+def _coach_term(data: PairData) -> GroupTerm | None:
+    """The (session, school) groups of the data's slot pairs, or ``None`` without coaches."""
+    if not data.coach_capacity or data.slot_coach_group is None:
+        return None
+    group = data.slot_coach_group
+    outside = data.coach_group_outside
+    if outside is None:
+        outside = np.zeros(int(group.max()) + 1 if len(group) else 0, dtype=np.int64)
+    return GroupTerm("coaches", int(data.coach_capacity), group, outside)
+
+
+def _linear_coaches(data: PairData) -> LinearLevel:
+    offer, slot = _pair_coefficients(data)
+    term = _coach_term(data)
+    return LinearLevel(offer, slot, groups=() if term is None else (term,))
+
+
+def _coaches_value(data: PairData, y: BoolArray) -> float:
+    term = _coach_term(data)
+    return 0.0 if term is None else float(term.values(y).sum())
+
+
+def _coaches_trivial_bound(data: PairData) -> float:
+    """The groups' students outside the model need their coaches whatever happens."""
+    term = _coach_term(data)
+    return 0.0 if term is None else float((-(-term.outside // term.capacity)).sum())
+
+
 # --------------------------------------------------------------------------------------------
 # Trivial bounds: each student alone, capacities relaxed
 
@@ -454,8 +517,17 @@ LEVELS: dict[str, Level] = {
         _linear_changes,
         lambda d: 0.0 if d.student_lost is None else float(d.student_lost.sum()),
     ),
+    COACHES: Level(
+        COACHES,
+        False,
+        "Σ over (session, school) groups of ⌈students / coach_capacity⌉",
+        lambda d, x, y: _coaches_value(d, y),
+        _linear_coaches,
+        _coaches_trivial_bound,
+    ),
 }
-"""Every level, by name: the SPEC's six in their default order, then ``changes``."""
+"""Every level, by name: the SPEC's six in their default order, then ``changes`` and
+``coaches`` (:mod:`stagematch.transport`)."""
 
 assert tuple(LEVELS)[: len(LEVEL_ORDER)] == LEVEL_ORDER
 assert {name for name, level in LEVELS.items() if level.maximise} == MAXIMISED_LEVELS

@@ -38,6 +38,10 @@ CHANGES = "changes"
 """The re-planning level: students whose items differ from a previous plan (min). It only
 means something against a previous plan (:func:`stagematch.resolve`), which puts it right after
 ``placed`` unless ``objective`` places it; a fresh solve leaves it out."""
+COACHES = "coaches"
+"""The transport level: Σ over (session, school) groups of ⌈students / coach_capacity⌉ (min).
+Only with ``coach_capacity``; a dataset puts it anywhere in ``objective`` (e.g. right after
+``workshops``). Not in the default objective, which stays the SPEC's."""
 MODES: tuple[str, ...] = ("walk", "bike", "transit", "car")
 PARTS: tuple[str, ...] = ("AM", "PM", "DAY")
 TABLES: tuple[str, ...] = (
@@ -173,7 +177,9 @@ DateList = Annotated[tuple[IsoDate, ...], BeforeValidator(split_list)]
 Mode = Literal["walk", "bike", "transit", "car"]
 Part = Literal["AM", "PM", "DAY"]
 Language = Literal["fr", "en"]
-Level = Literal["qpv_placed", "placed", "changes", "workshops", "coverage", "preference", "travel"]
+Level = Literal[
+    "qpv_placed", "placed", "changes", "workshops", "coaches", "coverage", "preference", "travel"
+]
 Percent = Annotated[int, BeforeValidator(parse_int), Field(ge=0, le=100)]
 Euros = Annotated[float, BeforeValidator(parse_number), Field(ge=0, allow_inf_nan=False)]
 TRANSPORT_SETTINGS = frozenset(
@@ -1015,6 +1021,16 @@ class Instance:
         settings = self.settings
         if settings.coach_capacity is not None:
             return
+        if COACHES in settings.objective:
+            problems.append(
+                Problem(
+                    "settings",
+                    self._settings_row("objective"),
+                    "objective",
+                    COACHES,
+                    lazy_text("the coaches level needs coach_capacity (seats per coach)"),
+                )
+            )
         for column in ("coach_cost", "coach_cost_per_km"):
             if column in settings.model_fields_set:
                 problems.append(

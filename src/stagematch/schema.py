@@ -451,7 +451,7 @@ def dataset_schema() -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 # The JSON result: pydantic models that both build the output and give its schema
 
-Level = Literal["qpv_placed", "placed", "workshops", "coverage", "preference", "travel"]
+Level = Literal["qpv_placed", "placed", "workshops", "coaches", "coverage", "preference", "travel"]
 
 
 class _Out(BaseModel):

@@ -628,6 +628,7 @@ def _component_data(
     w_global = cand.slots.item[comp.slot_pairs].astype(np.int64)
     slots_used, w_local = np.unique(w_global, return_inverse=True)
     offers, slots = arrays.offers, arrays.slots
+    coach_group, coach_outside = arrays.coach_groups(w_global, cand.slots.student[comp.slot_pairs])
     return ComponentData(
         qpv=arrays.qpv[comp.students],
         max_placements=arrays.max_placements[comp.students],
@@ -653,6 +654,9 @@ def _component_data(
         offer_qpv_candidates=share_candidates[offers_used],
         offer_outside_held=np.zeros(len(offers_used), dtype=np.int64),
         offer_outside_qpv=np.zeros(len(offers_used), dtype=np.int64),
+        coach_capacity=arrays.coach_capacity,
+        slot_coach_group=coach_group,
+        coach_group_outside=coach_outside,
         **flags.restrict(comp.offer_pairs, comp.slot_pairs, comp.students),
     )
 
@@ -825,6 +829,8 @@ def _chosen_pairs(
         offer_previous=previous["offer_previous"],
         slot_previous=previous["slot_previous"],
         student_lost=None if lost is None else lost & members,
+        coach_capacity=arrays.coach_capacity,
+        slot_coach_group=arrays.coach_groups(w_item, cand.slots.student[w])[0],
     )
     return data, offer_chosen[o], slot_chosen[w]
 

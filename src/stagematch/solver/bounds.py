@@ -138,7 +138,13 @@ def level_bounds(
     """
     terms = student_terms(arrays, cand, workshops_per_student, members)
     return bounds_from_terms(
-        terms, arrays.slots.capacity, objective, achieved, best_placed, workshops_per_student
+        terms,
+        arrays.slots.capacity,
+        objective,
+        achieved,
+        best_placed,
+        workshops_per_student,
+        arrays.coach_capacity,
     )
 
 
@@ -149,6 +155,7 @@ def bounds_from_terms(
     achieved: dict[str, float],
     best_placed: float,
     workshops_per_student: int,
+    coach_capacity: int = 0,
 ) -> dict[str, float]:
     """A valid bound for each lower level, from the students' terms.
 
@@ -176,6 +183,10 @@ def bounds_from_terms(
                 repeated = np.repeat(terms.nearest_slot, workshops_per_student)
                 bound += _smallest_sum(repeated, credits)
             bounds[level] = bound
+        elif level == "coaches":
+            # Every workshop credit is a session, and a coach seats at most coach_capacity.
+            sessions = achieved.get("workshops", 0) if "workshops" in above else 0
+            bounds[level] = float(-(-int(sessions) // coach_capacity)) if coach_capacity else 0.0
         above.add(level)
     return bounds
 

@@ -23,7 +23,7 @@ from ortools.sat.python import cp_model
 
 from ..arrays import BoolArray, IntArray
 from ..candidates import Candidates
-from ..levels import LEVELS, StudentTerm
+from ..levels import LEVELS, GroupTerm, StudentTerm
 from ..model import MAXIMISED_LEVELS
 from .limits import Stop, StoppedBy, watching
 
@@ -67,6 +67,10 @@ class ComponentData:
     offer_previous: BoolArray | None = None
     slot_previous: BoolArray | None = None
     student_lost: BoolArray | None = None
+    # The coaches level (see ``levels.PlanPairs``): 0 / ``None`` without coaches.
+    coach_capacity: int = 0
+    slot_coach_group: IntArray | None = None
+    coach_group_outside: IntArray | None = None
 
     @property
     def n_students(self) -> int:
@@ -184,8 +188,42 @@ class _Model:
                 parts.append(
                     cp_model.LinearExpr.weighted_sum([v for v, _ in chosen], [w for _, w in chosen])
                 )
+            parts += [self._group_term(group) for group in linear.groups]
             self._expressions[level] = cp_model.LinearExpr.sum(parts) + int(linear.constant)
         return self._expressions[level]
+
+    def _group_term(self, term: GroupTerm) -> cp_model.LinearExprT:
+        """``Σ_g c[g]`` with ``capacity · c[g] ≥ outside[g] + Σ_{k ∈ g} y_k`` and
+        ``c[g] ≥ y_k`` (one integer variable per group: the coaches of a (session, school)
+        group)."""
+        m = self.model
+        counts: list[cp_model.IntVar] = []
+        for g, pairs in enumerate(_group(term.slot_group, len(term.outside))):
+            outside = int(term.outside[g])
+            most = len(pairs) + outside
+            if most == 0:
+                continue
+            if len(pairs):  # a group never holds more than its session's seats
+                most = min(
+                    most, outside + int(self.data.slot_capacity[self.data.slot_item[pairs[0]]])
+                )
+            c = m.new_int_var(0, -(-most // term.capacity), f"{term.key}{g}")
+            # ⌈n / capacity⌉ ≥ n / min(capacity, most) for 0 ≤ n ≤ most: the same integer
+            # points as ``capacity · c ≥ n``, and a much tighter LP when sessions are smaller
+            # than coaches (one coach then carries the whole group).
+            m.add(
+                min(term.capacity, most) * c
+                >= outside + cp_model.LinearExpr.sum([self.y[k] for k in pairs])
+            )
+            # Implied (anyone in the group needs a coach), and what makes the LP relaxation
+            # tight: alone, the capacity row lets c[g] be a small fraction of a coach.
+            if term.outside[g]:
+                m.add(c >= 1)
+            else:
+                for k in pairs.tolist():
+                    m.add(c >= self.y[k])
+            counts.append(c)
+        return cp_model.LinearExpr.sum(counts)
 
     def _term(self, term: StudentTerm) -> list[cp_model.IntVar | None]:
         """One variable per student with a positive cap, linked to the pairs that feed it."""

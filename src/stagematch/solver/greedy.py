@@ -17,7 +17,7 @@ import numpy as np
 
 from ..arrays import BoolArray, InstanceArrays, IntArray, ItemArrays
 from ..candidates import Candidates
-from ..model import CHANGES
+from ..model import CHANGES, COACHES
 
 MAX_HALF_DAYS = 64
 
@@ -130,18 +130,32 @@ def complete_greedily(
     slot_ptr = np.searchsorted(w_student[slot_order], np.arange(n + 1))
     workshop_of = arrays.slots.group[w_item]
 
+    # With ``coaches`` in the objective, schoolmates go to the same sessions where they can:
+    # students are taken school by school, each preferring the sessions their school's group
+    # already rides to (one more student rarely needs one more coach).
+    grouping = COACHES in objective and arrays.coach_capacity > 0
+    group_key = arrays.coach_group_keys(w_item, w_student) if grouping else None
+    group_size: dict[int, int] = {}
+    if group_key is not None:
+        for key in group_key[slot_chosen].tolist():
+            group_size[key] = group_size.get(key, 0) + 1
+
     def add_workshops() -> None:
         if not workshops_per_student:
             return
         attended: dict[int, set[int]] = {}
         for k in np.flatnonzero(slot_chosen):
             attended.setdefault(int(w_student[k]), set()).add(int(workshop_of[k]))
-        for s in range(n):
+        students = np.argsort(arrays.school, kind="stable") if grouping else range(n)
+        for s in students:
             pairs = slot_order[slot_ptr[s] : slot_ptr[s + 1]]
             if not len(pairs) or (protect and unchanged is not None and unchanged[s]):
                 continue
             seen = attended.setdefault(s, set())
             is_qpv = bool(arrays.qpv[s])
+            if group_key is not None:
+                riding = np.array([group_size.get(key, 0) for key in group_key[pairs].tolist()])
+                pairs = pairs[np.argsort(-riding, kind="stable")]
             for k in pairs[slot_seats.free(w_item[pairs], is_qpv)].tolist():
                 if len(seen) >= workshops_per_student:
                     break
@@ -153,6 +167,9 @@ def complete_greedily(
                 seen.add(int(workshop_of[k]))
                 occupied[s] |= slot_mask[k]
                 slot_seats.take(int(w_item[k]), is_qpv)
+                if group_key is not None:
+                    key = int(group_key[k])
+                    group_size[key] = group_size.get(key, 0) + 1
 
     def add_placements() -> None:
         for s in range(n):
@@ -188,7 +205,7 @@ def complete_greedily(
         steps["coverage"] = add_placements
     # Below ``changes``, a step may only add to students who changed already.
     for level in objective:
-        if level in ("preference", "travel"):
+        if level in ("preference", "travel", COACHES):
             break
         protect |= level == CHANGES
         if level in steps:

@@ -89,6 +89,12 @@ def _neighbourhood_data(
     offers_used, o_local = np.unique(o_global, return_inverse=True)
     w_global = cand.slots.item[w_pairs].astype(np.int64)
     slots_used, w_local = np.unique(w_global, return_inverse=True)
+    held = state.slot_chosen & ~inside[cand.slots.student]
+    coach_group, coach_outside = arrays.coach_groups(
+        w_global,
+        cand.slots.student[w_pairs],
+        arrays.coach_group_keys(cand.slots.item[held], cand.slots.student[held]),
+    )
     o_capacity = offers.capacity[offers_used] - o_used[offers_used]
     w_capacity = slots.capacity[slots_used] - w_used[slots_used]
     data = ComponentData(
@@ -118,6 +124,9 @@ def _neighbourhood_data(
         offer_qpv_candidates=share_candidates[offers_used],
         offer_outside_held=o_used[offers_used],
         offer_outside_qpv=o_used_qpv[offers_used],
+        coach_capacity=arrays.coach_capacity,
+        slot_coach_group=coach_group,
+        coach_group_outside=coach_outside,
         **flags.restrict(o_pairs, w_pairs, students),
     )
     return data, o_pairs, w_pairs

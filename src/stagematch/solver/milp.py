@@ -21,7 +21,7 @@ import numpy.typing as npt
 from scipy.sparse import csr_matrix
 
 from ..arrays import BoolArray, FloatArray, IntArray
-from ..levels import LEVELS, StudentTerm
+from ..levels import LEVELS, GroupTerm, StudentTerm
 from .cpsat import ComponentData, ComponentOutcome, LevelOutcome, _group
 from .limits import Stop
 
@@ -176,6 +176,11 @@ def build(data: ComponentData, levels: list[str]) -> PairModel:
                     )
             students, cols = term_cols[term.key]
             parts[level].append((cols, term.weight[students].astype(np.float64)))
+        for group in linear.groups:
+            if group.key not in term_cols:
+                term_cols[group.key] = _group_term(rows, d, group, y_cols, new_columns)
+            _, cols = term_cols[group.key]
+            parts[level].append((cols, np.ones(len(cols))))
     objectives: dict[str, tuple[FloatArray, float]] = {}
     for level, pieces in parts.items():
         coefs = np.zeros(n_cols)
@@ -239,6 +244,54 @@ def _term(
         np.where(flipped, INF, 0.0),
     )
     return students, cols
+
+
+def _group_term(
+    rows: _Rows,
+    d: ComponentData,
+    term: GroupTerm,
+    y_cols: IntArray,
+    new_columns: Callable[[int, FloatArray | float], IntArray],
+) -> tuple[IntArray, IntArray]:
+    """One integer column ``c[g]`` per group that can hold anyone (the coaches of a
+    (session, school) group), as :meth:`.cpsat._Model._group_term`: with ``m`` the most the
+    group can hold, ``min(capacity, m) · c ≥ outside + Σ y`` and ``c ≥ y_k`` (``c ≥ 1`` when
+    students outside the model ride already) — the integer points of ⌈n / capacity⌉ with a
+    tight relaxation. Returns the groups and their columns."""
+    members = _group(term.slot_group, len(term.outside))
+    groups, highs, mosts = [], [], []
+    for g, pairs in enumerate(members):
+        outside = int(term.outside[g])
+        most = len(pairs) + outside
+        if len(pairs):
+            most = min(most, outside + int(d.slot_capacity[d.slot_item[pairs[0]]]))
+        if most:
+            groups.append(g)
+            mosts.append(most)
+            highs.append(-(-most // term.capacity))
+    cols = new_columns(len(groups), np.asarray(highs, dtype=np.float64))
+    for g, col, most in zip(groups, cols.tolist(), mosts, strict=True):
+        pairs = members[g]
+        outside = int(term.outside[g])
+        rows.add(
+            np.zeros(len(pairs) + 1),
+            np.concatenate(([col], y_cols[pairs])),
+            np.concatenate(([float(min(term.capacity, most))], -np.ones(len(pairs)))),
+            [float(outside)],
+            [INF],
+        )
+        if outside:
+            rows.add([0], [col], [1.0], [1.0], [INF])
+        elif len(pairs):
+            k = len(pairs)
+            rows.add(
+                np.repeat(np.arange(k), 2),
+                np.column_stack((np.full(k, col), y_cols[pairs])).ravel(),
+                np.tile([1.0, -1.0], k),
+                np.zeros(k),
+                np.full(k, INF),
+            )
+    return np.asarray(groups, dtype=np.int64), cols
 
 
 def _indicator(

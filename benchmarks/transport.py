@@ -1,0 +1,137 @@
+"""Coaches and recruitment: the ``coaches`` level against leaving it out, and ``gaps`` checked.
+
+Protocol (``docs/benchmarks.md`` repeats it next to the figures):
+
+* transport settings ``coach_capacity = 30``, ``coach_cost = 450``, ``coach_cost_per_km =
+  1.2``, ``transit_daily_cost = 4.5`` are added to the bundled pilot and to
+  ``generate("bassin", students=1000, seed=1)``;
+* each is solved twice with the default objective: as is (coaches only counted) and with
+  ``coaches`` right after ``workshops``;
+* ``gaps`` runs on the second plan; its proposed offers are added and the dataset solved again:
+  the students placed must equal the figure announced.
+
+Usage::
+
+    .venv/bin/python benchmarks/transport.py --write-docs
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from common import machine, write_section
+
+from stagematch.gaps import gaps
+from stagematch.generate import generate, load_pilot
+from stagematch.model import LEVELS, Instance
+from stagematch.solver import solve
+from stagematch.transport import coach_count
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs" / "benchmarks.md"
+SECTION = "## Transport and recruitment"
+TRANSPORT = {
+    "coach_capacity": 30,
+    "coach_cost": 450,
+    "coach_cost_per_km": 1.2,
+    "transit_daily_cost": 4.5,
+}
+TIME_LIMITS = {"pilot": 240.0, "bassin": 120.0}
+
+
+def _datasets() -> dict[str, Instance]:
+    return {"pilot": load_pilot(), "bassin": generate("bassin", students=1000, seed=1)}
+
+
+def _with(instance: Instance, **settings: Any) -> Instance:
+    data = instance.to_dict()
+    data["settings"].update(settings)
+    return Instance.from_dict(data)
+
+
+def run() -> list[str]:
+    levels = list(LEVELS)
+    grouped = [*levels[: levels.index("workshops") + 1], "coaches"]
+    grouped += levels[levels.index("workshops") + 1 :]
+    rows = []
+    for name, instance in _datasets().items():
+        limit = TIME_LIMITS[name]
+        for label, objective in (("left out", levels), ("after workshops", grouped)):
+            data = _with(instance, **TRANSPORT, objective=objective)
+            started = time.monotonic()
+            result = solve(data, time_limit=limit)
+            seconds = time.monotonic() - started
+            coaches = result.levels.get("coaches")
+            transport = result.transport
+            assert transport is not None
+            line = (
+                f"| {name} | {label} | {result.status} | {seconds:.0f} | "
+                f"{result.counts()['placed']} | {result.levels['workshops'].value:g} | "
+                f"{coach_count(data, result.plan)}"
+                + (f" (bound {coaches.bound:g})" if coaches is not None else "")
+                + f" | {transport.total:,.0f} | "
+                f"{transport.summary()['cost_per_placed_qpv_student']:,.0f} |"
+            )
+            rows.append(line)
+            print(line, flush=True)
+            if label == "after workshops":
+                started = time.monotonic()
+                found = gaps(result)
+                gap_seconds = time.monotonic() - started
+                again = solve(found.with_seats(data), time_limit=limit)
+                last = found.groups[-1] if found.groups else None
+                line = (
+                    f"| {name} | + seats from `gaps` ({len(found.groups)} groups, "
+                    f"{sum(g.seats for g in found.groups)} seats, {gap_seconds:.1f} s) | "
+                    f"{again.status} | | {again.counts()['placed']} "
+                    f"(announced {last.placed_total if last else found.placed}) | "
+                    f"{again.levels['workshops'].value:g} | "
+                    f"{coach_count(again.instance, again.plan)} | | |"
+                )
+                rows.append(line)
+                print(line, flush=True)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write-docs", action="store_true")
+    args = parser.parse_args()
+    load_before = os.getloadavg()
+    rows = run()
+    load_after = os.getloadavg()
+    text = "\n".join(
+        [
+            SECTION,
+            "",
+            "Protocol in `benchmarks/transport.py`: transport settings (30 seats a coach, 450 € a "
+            "coach and session plus 1.2 €/km, 4.5 € a day of public transport) on the pilot and "
+            "on `bassin` with 1,000 students (seed 1), solved with `coaches` left out of the "
+            "default objective and right after `workshops`; then the seats `gaps` proposes "
+            "added and the dataset solved again.",
+            "",
+            f"- Machine: {machine()}",
+            "- Command: `.venv/bin/python benchmarks/transport.py --write-docs`",
+            f"- Date: {datetime.now(UTC).date().isoformat()}; shared with other jobs, load "
+            f"average {load_before[0]:.1f} before and {load_after[0]:.1f} after (2 cores)",
+            f"- Time limits: {', '.join(f'{k} {v:g} s' for k, v in TIME_LIMITS.items())}",
+            "",
+            "| dataset | coaches in objective | status | s | placed | workshops | coaches | "
+            "transport € | € per placed QPV student |",
+            "|---|---|---|---:|---:|---:|---:|---:|---:|",
+            *rows,
+            "",
+        ]
+    )
+    print(text)
+    if args.write_docs:
+        write_section(SECTION, text, DOCS)
+
+
+if __name__ == "__main__":
+    main()
