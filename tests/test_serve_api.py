@@ -687,3 +687,19 @@ def test_the_page_words_in_both_languages(tmp_path: Path) -> None:
     assert english["check"] == "Check the dataset" and french["check"] == "Vérifier les données"
     same = {key for key in english if english[key] == french[key]}
     assert same <= {"col_table", "col_plan"}  # words French and English share
+
+
+def test_cancelling_a_running_job_keeps_its_best_plan(data_dir: Path) -> None:
+    with client_for(ServeConfig(data_dir=data_dir, jobs=1)) as client:
+        job = client.post("/v1/jobs?report=false", content=long_running(), headers=JSON).json()
+        deadline = time.monotonic() + 300
+        while client.get(f"/v1/jobs/{job['id']}").json()["progress"]["phase"] is None:
+            assert time.monotonic() < deadline, "the solve never started"
+            time.sleep(0.05)  # until its process is solving
+        assert client.delete(f"/v1/jobs/{job['id']}").status_code == 202
+        ended = wait_for(client, job["id"])
+        assert ended["status"] == "cancelled"
+        result = client.get(f"/v1/jobs/{job['id']}/result")
+        assert result.status_code == 200
+        assert result.json()["stopped_by"] == "interrupt"
+        assert result.json()["status"] == "feasible"

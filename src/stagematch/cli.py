@@ -11,10 +11,15 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 from . import i18n
 from .errors import InvalidInputError, Problem
@@ -171,6 +176,69 @@ def _load(path: str, columns_file: str | None = None) -> Instance:
     return load(path, columns=columns)
 
 
+class _Interrupt:
+    """Ctrl-C or SIGTERM during a solve: the first stops the search, the second aborts.
+
+    The first signal sets the solver's stop event: the search ends within a second or two and
+    the best valid plan so far is written whole (``stopped_by: "interrupt"``). A second signal
+    raises :class:`KeyboardInterrupt`, and since a plan folder is only ever swapped in whole,
+    nothing half-written is left. The solve runs in a worker thread because a signal handler
+    only runs when the main thread executes Python, which it does not inside a solver call.
+    """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _Interrupt:
+        if threading.current_thread() is threading.main_thread():
+            for number in self.SIGNALS:
+                self._previous[number] = signal.signal(number, self._handle)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for number, handler in self._previous.items():
+            signal.signal(number, handler)
+
+    def _handle(self, number: int, frame: FrameType | None) -> None:
+        if self.stop.is_set():
+            raise KeyboardInterrupt
+        self.stop.set()
+        print(
+            _("stopping: the best plan so far will be written (interrupt again to abort)"),
+            file=sys.stderr,
+        )
+
+    def run(self, work: Callable[[], Result]) -> Result:
+        """``work()`` in a worker thread, the main thread waiting where signals reach it."""
+        results: list[Result] = []
+        errors: list[BaseException] = []
+
+        def target() -> None:
+            try:
+                results.append(work())
+            except BaseException as error:  # handed to the main thread, raised there
+                errors.append(error)
+
+        worker = threading.Thread(target=target, name="stagematch-solve", daemon=True)
+        worker.start()
+        try:
+            while worker.is_alive():
+                worker.join(0.1)
+        except KeyboardInterrupt:
+            # The solve's thread is inside native solver code, which cannot be unwound, and an
+            # interpreter shutting down around it aborts: leave at once. Nothing is written
+            # before the solve returns, so nothing is left half.
+            print(_("interrupted"), file=sys.stderr, flush=True)
+            sys.stdout.flush()
+            os._exit(130)
+        if errors:
+            raise errors[0]
+        return results[0]
+
+
 def _solve_and_write(
     instance: Instance,
     out: str | None,
@@ -188,15 +256,18 @@ def _solve_and_write(
     """Solve, then write the plan (and report) into ``out`` whole; ``out`` is locked and checked
     first, so a second run into the same folder is refused before it solves."""
     folder = PlanFolder(out, force=force) if out is not None else None
-    with folder if folder is not None else contextlib.nullcontext():
-        result = solve(
-            instance,
-            time_limit=time_limit,
-            seed=seed,
-            progress=_TerminalProgress(),
-            stable=True if stable else None,
-            previous=previous,
-            budget=budget,
+    with folder if folder is not None else contextlib.nullcontext(), _Interrupt() as interrupt:
+        result = interrupt.run(
+            lambda: solve(
+                instance,
+                time_limit=time_limit,
+                seed=seed,
+                progress=_TerminalProgress(),
+                stable=True if stable else None,
+                previous=previous,
+                budget=budget,
+                stop=interrupt.stop,
+            )
         )
         if folder is not None and out is not None:
             _write(result, folder, out, report=report, pseudonymise=pseudonymise, key_file=key_file)

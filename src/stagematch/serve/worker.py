@@ -113,6 +113,7 @@ def run_job(database: str, scratch: str, job_id: str, stop: StopEvent) -> None:
                 seed=options.get("seed"),
                 stable=options.get("stable"),
                 progress=_StoredProgress(store, job_id),
+                stop=stop,
             )
             files = _files(
                 result, Path(scratch) / job_id, report=options.get("report", True), lang=lang
