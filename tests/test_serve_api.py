@@ -97,7 +97,24 @@ def test_validate_accepts_every_form_of_a_valid_dataset(client: TestClient, tmp_
     ]
     for answer in answers:
         assert answer.status_code == 200, answer.text
-        assert answer.json() == {"status": "valid", "problems": [], "dataset": expected}
+        document = answer.json()
+        assert document.pop("warnings") == answers[0].json()["warnings"]
+        assert document == {"status": "valid", "problems": [], "dataset": expected}
+
+
+def test_validate_lists_the_warnings_of_a_valid_dataset(client: TestClient) -> None:
+    document = small(1).to_dict()
+    for row in document["offers"]:
+        row["notes_for_the_club"] = "x"
+    answer = client.post("/v1/validate", content=json.dumps(document, default=str), headers=JSON)
+    assert answer.status_code == 200, answer.text
+    warnings = answer.json()["warnings"]
+    assert any(
+        w["table"] == "offers"
+        and w["column"] == "notes_for_the_club"
+        and w["severity"] == "warning"
+        for w in warnings
+    ), warnings
 
 
 def test_validate_lists_the_same_problems_as_the_cli(

@@ -32,7 +32,13 @@ from ..api import error_document, problems_document
 from ..errors import InvalidInputError
 from ..i18n import _, format_number
 from ..model import Instance, _pydantic_message
-from ..schema import ErrorDocument, InvalidInputDocument, SolvedDocument, dataset_schema
+from ..schema import (
+    ErrorDocument,
+    InvalidInputDocument,
+    SolvedDocument,
+    dataset_schema,
+    problem_record,
+)
 from .config import LOOPBACK_NAMES, ServeConfig
 from .models import DatasetSize, Job, JobList, JobOptions, ValidDocument, job_document
 from .page_text import page_text
@@ -321,6 +327,7 @@ def create_app(config: ServeConfig) -> FastAPI:
         return ValidDocument(
             status="valid",
             problems=[],
+            warnings=[problem_record(p) for p in instance.warnings],
             dataset=DatasetSize(**{t: len(instance.table(t)) for t in DatasetSize.model_fields}),
         )
 

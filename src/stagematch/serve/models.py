@@ -126,6 +126,10 @@ class ValidDocument(BaseModel):
 
     status: Literal["valid"]
     problems: list[ProblemRecord] = Field(description="Empty: nothing stops a solve.")
+    warnings: list[ProblemRecord] = Field(
+        default_factory=list,
+        description="Data that is right but awkward: it will be planned around, as said here.",
+    )
     dataset: DatasetSize
 
 
