@@ -63,6 +63,15 @@ class _TerminalProgress(Progress):
             )
 
 
+STOPPED_WORDS = {
+    "time_limit": N_(
+        "stopped by the time limit before the work budget was spent: another run may give "
+        "another plan (raise --time-limit)"
+    ),
+    "interrupt": N_("interrupted: the best plan found so far"),
+}
+
+
 def format_summary(result: Result) -> str:
     """A readable summary of a result for the terminal."""
     counts = result.counts()
@@ -81,8 +90,10 @@ def format_summary(result: Result) -> str:
         _("placements: {placements}   workshop sessions: {sessions}").format(
             placements=counts["placements"], sessions=counts["workshop_sessions"]
         ),
-        _("levels (value / proven bound):"),
     ]
+    if result.stopped_by is not None:
+        lines.append(_(STOPPED_WORDS[result.stopped_by]))
+    lines.append(_("levels (value / proven bound):"))
     for name, level in result.levels.items():
         mark = (
             _("optimal")
@@ -119,6 +130,7 @@ def _solve_and_write(
     time_limit: float | None,
     seed: int | None,
     *,
+    budget: float | None = None,
     stable: bool = False,
     report: bool = False,
     pseudonymise: bool = False,
@@ -132,6 +144,7 @@ def _solve_and_write(
         progress=_TerminalProgress(),
         stable=True if stable else None,
         previous=previous,
+        budget=budget,
     )
     if out is not None:
         from .export import write_plan
@@ -197,6 +210,7 @@ def _solve_command(
             args.out,
             args.time_limit,
             args.seed,
+            budget=args.budget,
             stable=args.stable,
             report=args.report,
             pseudonymise=args.pseudonymise,
@@ -265,6 +279,7 @@ def _solve_json(args: argparse.Namespace) -> int:
                 args.out,
                 args.time_limit,
                 args.seed,
+                budget=args.budget,
                 stable=args.stable,
                 report=args.report,
                 pseudonymise=args.pseudonymise,
@@ -322,6 +337,26 @@ def cmd_diff(args: argparse.Namespace) -> int:
         )
         print(_("changes.csv and letters_changed.csv written to {out}").format(out=args.out))
     return 0
+
+
+def cmd_reproduce(args: argparse.Namespace) -> int:
+    from .reproduce import reproduce
+
+    outcome = reproduce(args.plan_dir, progress=_TerminalProgress())
+    for line in outcome.differences:
+        print(f"  {line}")
+    for note in outcome.notes:
+        print(_("note: {note}").format(note=note))
+    if outcome.identical:
+        print(
+            _("identical: solving {folder} again gives the same plan").format(folder=args.plan_dir)
+        )
+        return 0
+    if outcome.result is not None:
+        print(
+            _("different: solving {folder} again gives another plan").format(folder=args.plan_dir)
+        )
+    return 1
 
 
 def _short_number(value: float) -> str:
@@ -413,9 +448,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     def solve_options(p: argparse.ArgumentParser) -> None:
         p.add_argument(
-            "--time-limit", type=float, default=None, help=_("seconds (default: settings)")
+            "--time-limit",
+            type=float,
+            default=None,
+            help=_("wall-clock safety cap in seconds (default: settings)"),
         )
         p.add_argument("--seed", type=int, default=None, help=_("random seed (default: settings)"))
+        p.add_argument(
+            "--budget",
+            type=float,
+            default=None,
+            help=_(
+                "search work in deterministic units (default: the 'budget' setting): the same "
+                "input, seed and budget give the same plan; --time-limit is only a safety cap"
+            ),
+        )
         p.add_argument(
             "--stable",
             action="store_true",
@@ -500,6 +547,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     diff_cmd.set_defaults(run=cmd_diff)
 
+    reproduce = sub.add_parser(
+        "reproduce",
+        help=_(
+            "solve a plan folder again with the options it records; exit 0 only when the plan "
+            "is identical"
+        ),
+    )
+    reproduce.add_argument("plan_dir", help=_("a folder written by solve or demo --out"))
+    reproduce.set_defaults(run=cmd_reproduce)
     compare_cmd = sub.add_parser(
         "compare",
         help=_(

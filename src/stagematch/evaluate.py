@@ -19,7 +19,7 @@ from .model import CHANGES, Instance
 from .model import LEVELS as LEVEL_NAMES
 from .plan import Plan
 from .reasons import unplaced_reasons
-from .result import LevelResult, Result, Status, level_result
+from .result import LevelResult, Result, Status, StoppedBy, level_result
 from .travel import Pairs, minutes_for
 
 if TYPE_CHECKING:
@@ -105,6 +105,8 @@ def evaluate(
     seconds: dict[str, float] | None = None,
     seed: int = 0,
     cand: Candidates | None = None,
+    stopped_by: StoppedBy | None = None,
+    options: dict[str, Any] | None = None,
 ) -> Result:
     """A full :class:`Result` for ``plan`` (values recomputed; bounds as given, else the values)."""
     arrays = instance.arrays
@@ -136,6 +138,8 @@ def evaluate(
         seed=seed,
         travel_minutes=_minutes(instance, plan, student, offer, slot),
         wish_rank=rank_of,
+        stopped_by=stopped_by,
+        options=options or {},
     )
 
 
@@ -150,6 +154,8 @@ def result_from_summary(instance: Instance, plan: Plan, summary: dict[str, Any])
         bounds=bounds,
         seconds=summary.get("seconds", {}),
         seed=int(summary.get("seed", 0)),
+        stopped_by=summary.get("stopped_by"),
+        options=summary.get("options") or {},
     )
     if CHANGES not in written:
         return result

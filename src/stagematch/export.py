@@ -68,11 +68,37 @@ def write_plan(result: Result, out_dir: str | Path) -> Path:
         "assignments.csv": _csv_writer(result.assignments_frame),
         "unplaced.csv": _csv_writer(result.unplaced_frame),
         "summary.json": _json_writer(result.summary()),
-        "input.json": _json_writer(result.instance.to_dict()),
+        "input.json": _json_writer(_input_document(result)),
     }
     if result.transport is not None:
         writers[TRANSPORT_FILE] = _csv_writer(result.transport.coaches)
     return write_files(out_dir, writers)
+
+
+SETTING_OF_OPTION = {
+    "stable": "stable",
+    "seed": "seed",
+    "time_limit": "time_limit_s",
+    "budget": "budget",
+}
+"""Solve options that are also settings: ``input.json`` records the values a plan was made with."""
+
+
+def _input_document(result: Result) -> dict[str, Any]:
+    """The dataset with the options that shaped the plan written into its settings, so that
+    solving ``input.json`` alone gives the same plan (``stagematch reproduce``).
+
+    Only options that differ from the dataset's settings (given on the command line) are
+    written: otherwise ``input.json`` is the dataset exactly as given, ``input_hash`` its hash.
+    """
+    data = result.instance.to_dict()
+    given = result.instance.settings
+    settings = data.setdefault("settings", {})
+    for option, setting in SETTING_OF_OPTION.items():
+        value = result.options.get(option)
+        if value is not None and value != getattr(given, setting):
+            settings[setting] = value
+    return data
 
 
 def read_plan(plan_dir: str | Path) -> tuple[Instance, Plan, dict[str, Any]]:

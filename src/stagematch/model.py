@@ -202,6 +202,7 @@ class Settings(_Row):
     objective: Annotated[tuple[Level, ...], BeforeValidator(split_list)] = LEVELS  # type: ignore[assignment]
     unranked_cost: Count = 10
     time_limit_s: Annotated[float, BeforeValidator(parse_number), Field(gt=0)] = 60
+    budget: Annotated[float, BeforeValidator(parse_number), Field(gt=0)] = 10
     seed: Annotated[int, BeforeValidator(parse_int)] = 0
     stable: Flag = False
     qpv_min_share: Percent = 0

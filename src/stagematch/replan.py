@@ -27,6 +27,7 @@ from .model import Instance
 from .plan import Assignment, Plan
 from .result import Result
 from .solver import Progress, solve
+from .solver.limits import Stop
 
 __all__ = ["CHANGE_KINDS", "PlanDiff", "diff", "resolve"]
 
@@ -57,6 +58,8 @@ def resolve(
     seed: int | None = None,
     workers: int = 1,
     progress: Progress | None = None,
+    budget: float | None = None,
+    stop: Stop | None = None,
 ) -> Result:
     """Solve ``instance`` again, keeping every assignment of ``previous`` that it can.
 
@@ -80,6 +83,8 @@ def resolve(
         workers=workers,
         progress=progress,
         previous=_plan_of(previous),
+        budget=budget,
+        stop=stop,
     )
 
 

@@ -21,6 +21,7 @@ from .plan import Plan
 from .transport import Transport, transport
 
 Status = Literal["optimal", "feasible"]
+StoppedBy = Literal["time_limit", "interrupt"]
 REASONS: tuple[str, ...] = ("no_reachable_offer", "no_eligible_offer", "capacity")
 ASSIGNMENT_COLUMNS = [
     "student_id",
@@ -93,6 +94,14 @@ class Result:
     seed: int = 0
     travel_minutes: dict[tuple[str, str], float] = field(default_factory=dict)
     wish_rank: dict[tuple[str, str], int] = field(default_factory=dict)
+    stopped_by: StoppedBy | None = None
+    """``None`` when the work budget or convergence ended the search (the plan is then the same
+    on every run); ``"time_limit"`` when the wall-clock cap cut it short; ``"interrupt"`` when a
+    stop flag did (see :func:`stagematch.solve`)."""
+    options: dict[str, Any] = field(default_factory=dict)
+    """Every option that shaped the plan (``method``, ``objective``, ``stable``,
+    ``qpv_min_share``, ``budget``, ``time_limit``, ``seed``, ``workers``): what
+    ``stagematch reproduce`` solves with. Empty for a plan the solver did not make."""
 
     def value(self, level: str) -> float:
         return self.levels[level].value
@@ -200,6 +209,8 @@ class Result:
             "seed": self.seed,
             "version": __version__,
             "input_hash": input_hash(self.instance),
+            "stopped_by": self.stopped_by,
+            "options": dict(self.options) or None,
         }
         if self.transport is not None:
             summary["transport"] = self.transport.summary()

@@ -100,7 +100,14 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
         "max_placements_per_student": "2 allows a split into two placements; 1 forbids it.",
         "objective": "The levels, most important first (see Concepts › What “best” means).",
         "unranked_cost": "Preference cost of a placement that matches none of the student's wishes.",
-        "time_limit_s": "Solver budget in seconds.",
+        "time_limit_s": (
+            "Wall-clock safety cap in seconds: the search is measured in `budget`; a solve this "
+            "cap cuts short says so (`stopped_by` in summary.json) and may differ between runs."
+        ),
+        "budget": (
+            "Search work, in CP-SAT deterministic time units: the same input, seed and budget "
+            "give the same plan on any machine (see Concepts › Determinism)."
+        ),
         "seed": "Solver seed: the same input and seed give the same plan.",
         "stable": (
             "`true`: the best plan among those without justified envy (see Fairness); "
@@ -207,6 +214,7 @@ EXAMPLE_DATASET: dict[str, Any] = {
         "objective": list(LEVELS),
         "unranked_cost": 10,
         "time_limit_s": 10,
+        "budget": 10,
         "seed": 0,
         "stable": False,
         "qpv_min_share": 0,
@@ -537,6 +545,22 @@ class UnplacedRecord(_Out):
     detail: str = Field(description="A plain sentence for the coordinator.")
 
 
+class SolveOptions(_Out):
+    """The options a plan was solved with: ``stagematch reproduce`` solves with them again."""
+
+    method: Literal["solve", "resolve", "parts"] = Field(
+        description="solve; resolve (re-planned close to a previous plan); parts (by parts)."
+    )
+    objective: list[str] = Field(description="The levels optimised, most important first.")
+    stable: bool
+    qpv_min_share: int
+    budget: float = Field(description="Search work, in CP-SAT deterministic time units.")
+    time_limit: float = Field(description="The wall-clock safety cap in seconds.")
+    seed: int
+    workers: int
+    parts: int | None = Field(default=None, description="How many parts (method parts).")
+
+
 class SolvedDocument(_Out):
     """A solved plan: the content of ``summary.json`` plus the assignments and the unplaced."""
 
@@ -550,6 +574,16 @@ class SolvedDocument(_Out):
     seed: int
     version: str = Field(description="The stagematch version that made the plan.")
     input_hash: str = Field(description="sha256 of the canonical input: same data, same hash.")
+    stopped_by: Literal["time_limit", "interrupt"] | None = Field(
+        default=None,
+        description="null: the work budget or convergence ended the search (the same input and "
+        "options give the same plan); time_limit: the wall-clock cap cut it short; interrupt: "
+        "it was stopped.",
+    )
+    options: SolveOptions | None = Field(
+        default=None,
+        description="Every option that shaped the plan (null for a plan the solver did not make).",
+    )
     transport: TransportSummary | None = Field(
         default=None, description="Coach and public-transport costs, when transport is planned."
     )

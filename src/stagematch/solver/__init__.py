@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor, Future, wait
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,10 +42,11 @@ from .cpsat import ComponentData, ComponentOutcome, PairFlags
 from .fixed import pair_flags, pin_conflicts
 from .flow import FLOW_LEVELS, ranges, solve_placement_flow
 from .greedy import complete_greedily, keep_previous
+from .limits import POLL_SECONDS, Limits, Stop
 from .lns import SearchState, improve
 from .shortlist import MINUTES_SPAN, shortlist
 from .stable import ExtraConstraints, Stability
-from .tasks import ExactTask, InProcess, solve_exact
+from .tasks import ExactTask, InProcess, solve_exact, unsolved
 
 __all__ = ["Progress", "check_pins", "solve"]
 
@@ -54,6 +55,9 @@ EXACT_PAIRS = 30_000
 
 STABLE_EXACT_PAIRS = 30_000
 """The same limit with ``stable=True`` (larger components: neighbourhood search, still stable)."""
+
+MIN_COMPONENT_WORK = 0.5
+"""Work any component gets however small its share: enough to prove a small model."""
 
 SHORTLIST = 40
 """Cheapest candidate placements per student the flow starts from (it adds what it needs)."""
@@ -101,6 +105,8 @@ def solve(
     previous: Plan | None = None,
     executor: Executor | None = None,
     pairs: Candidates | None = None,
+    budget: float | None = None,
+    stop: Stop | None = None,
 ) -> Result:
     """Solve ``instance``: every hard rule holds, levels are optimised in ``objective`` order.
 
@@ -109,11 +115,13 @@ def solve(
     instance
         A validated dataset.
     time_limit
-        Seconds for the whole solve (default: ``settings.time_limit_s``). The best plan found
-        so far is returned with its proven bounds when time runs out.
+        A wall-clock safety cap in seconds for the whole solve (default:
+        ``settings.time_limit_s``). The search is measured in ``budget`` work, not in time;
+        if the cap cuts it short, the best plan found so far is returned with its proven bounds
+        and ``result.stopped_by == "time_limit"`` (only then may two runs differ).
     seed
-        CP-SAT's random seed (default: ``settings.seed``). The same input, seed and
-        ``workers`` give the same plan.
+        CP-SAT's random seed (default: ``settings.seed``). The same input, seed, ``budget``
+        and ``workers`` give the same plan (``docs/concepts/determinism.md``).
     workers
         CP-SAT search workers (threads).
     progress
@@ -134,6 +142,16 @@ def solve(
     pairs
         The candidate pairs to choose from (default: every eligible, reachable pair). Solving
         by parts (:mod:`.parts`) passes those of the items a part owns.
+    budget
+        Search work, in units of CP-SAT deterministic time (about a second of one worker on a
+        quiet machine; default: ``settings.budget``). Shared among components by size, fixed
+        before any runs; neighbourhood search also ends when a sweep improves nothing.
+    stop
+        Anything with ``is_set()`` (a ``threading.Event``, a ``multiprocessing.Event``). Once
+        set, the search ends within about a second and the best valid plan found so far is
+        returned, ``status`` ``feasible`` unless every level was already proven, and
+        ``result.stopped_by == "interrupt"``. The phases before the search (candidates, flow,
+        greedy) run to their end.
 
     Raises
     ------
@@ -145,11 +163,12 @@ def solve(
     stable = settings.stable if stable is None else bool(stable)
     time_limit = settings.time_limit_s if time_limit is None else float(time_limit)
     seed = settings.seed if seed is None else int(seed)
+    budget = settings.budget if budget is None else float(budget)
     progress = progress or Progress()
     started = time.monotonic()
     # Keep time for what follows the search: its last step, evaluating levels and bounds,
     # and explaining the unplaced (about 15 s on an académie).
-    deadline = started + time_limit - min(20.0, 0.15 * time_limit)
+    limits = Limits(started + time_limit - min(20.0, 0.15 * time_limit), stop)
     seconds: dict[str, float] = {}
     phase = phase_timer(progress, seconds)
 
@@ -225,13 +244,13 @@ def solve(
     slot_ptr = cand.slots.indptr(arrays.n_students)
     bounds = dict.fromkeys(objective, 0.0)  # summed over components
     scale = _travel_scale(cand)
-    # Budgets are shares of the search time fixed now, by size: they cannot depend on which
-    # component an executor finishes first.
-    search_time = max(deadline - time.monotonic(), 0.0)
+    # Work is shared now, by size: it cannot depend on which component an executor finishes
+    # first, nor on the machine.
     weight = sum(_weight(c) for c in components)
-    budgets = [search_time * _weight(c) / max(weight, 1) for c in components]
+    work = [max(budget * _weight(c) / max(weight, 1), MIN_COMPONENT_WORK) for c in components]
     runner = executor or InProcess()
-    exact: dict[int, tuple[_Component, Future[ComponentOutcome]]] = {}
+    here = isinstance(runner, InProcess)  # a stop flag reaches tasks run in this process only
+    exact: dict[int, tuple[_Component, ExactTask, Future[ComponentOutcome] | None]] = {}
     for k, comp in enumerate(components):
         if comp.n_pairs <= (STABLE_EXACT_PAIRS if stable else EXACT_PAIRS):
             pieces = _materialise(cand, comp, offer_ptr, slot_ptr)
@@ -246,9 +265,16 @@ def solve(
                 objective,
                 leading,
                 scale,
-                (budgets[k], seed, workers),
+                (work[k], limits.seconds_left(), seed, workers),
             )
-            exact[k] = (pieces, runner.submit(solve_exact, task))
+            future = None
+            if not limits.exhausted():
+                future = (
+                    runner.submit(solve_exact, task, stop)
+                    if here
+                    else runner.submit(solve_exact, task)
+                )
+            exact[k] = (pieces, task, future)
     for done, comp in enumerate(components, start=1):
         k = done - 1
         placed = flow_placed[comp.students]
@@ -257,9 +283,17 @@ def solve(
             "placed": float(placed.sum()),
         }
         if k in exact:
-            pieces, future = exact[k]
+            pieces, task, future = exact[k]
+            solved = _wait(future, limits)
+            limits.note(solved.stopped_by if solved is not None else None)
             outcome = _apply(
-                future.result(), pieces, offer_chosen, slot_chosen, leading, progress, flow_best
+                solved if solved is not None else unsolved(task),
+                pieces,
+                offer_chosen,
+                slot_chosen,
+                leading,
+                progress,
+                flow_best,
             )
         else:
             outcome = _solve_by_search(
@@ -271,7 +305,8 @@ def solve(
                 objective,
                 leading,
                 scale,
-                min(time.monotonic() + budgets[k], deadline),
+                limits,
+                work[k],
                 seed,
                 short,
                 flow_best,
@@ -336,7 +371,31 @@ def solve(
         seed=seed,
         travel_minutes=travel,
         wish_rank=ranks,
+        stopped_by=limits.stopped_by,
+        options={
+            "method": "solve" if previous is None else "resolve",
+            "objective": objective,
+            "stable": stable,
+            "qpv_min_share": settings.qpv_min_share,
+            "budget": budget,
+            "time_limit": time_limit,
+            "seed": seed,
+            "workers": workers,
+        },
     )
+
+
+def _wait(future: Future[ComponentOutcome] | None, limits: Limits) -> ComponentOutcome | None:
+    """A task's outcome, or ``None`` if it never ran or the stop flag was set while it ran
+    elsewhere (it is then cancelled if it has not started, and its result ignored)."""
+    if future is None:
+        return None
+    while not future.done():
+        if limits.interrupted():
+            future.cancel()
+            return None
+        wait([future], timeout=POLL_SECONDS)
+    return future.result()
 
 
 def phase_timer(progress: Progress, seconds: dict[str, float]) -> Callable[[str, float], float]:
@@ -606,9 +665,10 @@ def _exact_task(
     objective: list[str],
     leading: list[str],
     scale: int,
-    run: tuple[float, int, int],
+    run: tuple[float, float, int, int],
 ) -> ExactTask:
-    """The component as a self-contained task; ``run`` is its budget, seed and workers."""
+    """The component as a self-contained task; ``run`` is its work, wall-clock cap in
+    seconds, seed and workers."""
     offer_chosen, slot_chosen = chosen
     data = _component_data(instance, cand, comp, scale, flags, share_candidates)
     hint_x = offer_chosen[comp.offer_pairs]
@@ -619,8 +679,8 @@ def _exact_task(
         extra = stability.for_component(
             comp.offer_pairs, data.offer_student, data.offer_item, data.offer_capacity
         )
-    budget, seed, workers = run
-    return ExactTask(data, objective, fixed, hint_x, hint_y, budget, seed, workers, extra)
+    work, seconds, seed, workers = run
+    return ExactTask(data, objective, fixed, hint_x, hint_y, work, seconds, seed, workers, extra)
 
 
 def _apply(
@@ -657,7 +717,8 @@ def _solve_by_search(
     objective: list[str],
     leading: list[str],
     scale: int,
-    deadline: float,
+    limits: Limits,
+    work: float,
     seed: int,
     offer_order: IntArray,
     flow_best: dict[str, float],
@@ -681,7 +742,8 @@ def _solve_by_search(
         leading,
         instance.settings.workshops_per_student,
         scale,
-        deadline,
+        limits,
+        work,
         seed,
         offer_order,
         flags,

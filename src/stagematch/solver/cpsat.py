@@ -25,6 +25,7 @@ from ..arrays import BoolArray, IntArray
 from ..candidates import Candidates
 from ..levels import LEVELS, StudentTerm
 from ..model import MAXIMISED_LEVELS
+from .limits import Stop, StoppedBy, watching
 
 
 @dataclass(frozen=True, eq=False)
@@ -125,6 +126,8 @@ class ComponentOutcome:
     offer_chosen: BoolArray
     slot_chosen: BoolArray
     levels: dict[str, LevelOutcome] = field(default_factory=dict)
+    work: float = 0.0  # CP-SAT deterministic time used
+    stopped_by: StoppedBy | None = None  # what cut the search short, if anything
 
 
 class _Model:
@@ -317,20 +320,25 @@ def solve_component(
     deadline: float,
     seed: int,
     workers: int,
+    *,
+    work: float,
     on_level: Callable[[str, int, int], None] | None = None,
-    deterministic_time: float | None = None,
     extra_constraints: Callable[[cp_model.CpModel, list[cp_model.IntVar]], None] | None = None,
+    stop: Stop | None = None,
 ) -> ComponentOutcome:
-    """Optimise ``objective`` level by level within ``deadline`` (a ``time.monotonic`` value).
+    """Optimise ``objective`` level by level with ``work`` units, ``deadline`` as a safety cap.
+
+    ``work`` is CP-SAT deterministic time for all the levels together: each level may use
+    twice its share of what is left, so the outcome depends on the input and seed only, not on
+    the machine. ``deadline`` (a ``time.monotonic`` value) and ``stop`` (anything with
+    ``is_set()``) can cut it short; ``outcome.stopped_by`` then says which.
 
     ``fixed_levels`` are imposed as constraints (``>=`` for maximised levels, ``<=`` for
     minimised ones) and not re-optimised: the flow's proven optima, or a neighbourhood's current
     values in large-neighbourhood search. ``hint_x``/``hint_y`` must be a feasible plan for
     them: it is the warm start, and what is returned for a level that gets no solution in time,
-    so the outcome is never worse than the hint. ``deterministic_time`` caps each level in
-    CP-SAT's deterministic time units, which makes the result independent of machine load.
-    ``extra_constraints(model, x)`` adds constraints on the placement variables (e.g.
-    stability); the hint must satisfy them too.
+    so the outcome is never worse than the hint. ``extra_constraints(model, x)`` adds
+    constraints on the placement variables (e.g. stability); the hint must satisfy them too.
     """
     built = _Model(data)
     model = built.model
@@ -345,34 +353,41 @@ def solve_component(
         outcome.levels[level] = LevelOutcome(value, value, True)
     for position, level in enumerate(remaining):
         expr = built.expression(level)
+        maximise = level in MAXIMISED_LEVELS
+        cut = _cut(stop, deadline)
+        work_left = max(work - outcome.work, 0.0)
+        if cut is not None or work_left <= 0:  # keep the plan; a bound without search
+            outcome.stopped_by = outcome.stopped_by or cut
+            value = round(LEVELS[level].value(data, outcome.offer_chosen, outcome.slot_chosen))
+            bound = round(LEVELS[level].trivial_bound(data))
+            outcome.levels[level] = LevelOutcome(value, bound, value == bound)
+            continue
         model.clear_hints()
         for var, val in zip(built.x, outcome.offer_chosen.tolist(), strict=True):
             model.add_hint(var, val)
         for var, val in zip(built.y, outcome.slot_chosen.tolist(), strict=True):
             model.add_hint(var, val)
-        maximise = level in MAXIMISED_LEVELS
         if maximise:
             model.maximize(expr)
         else:
             model.minimize(expr)
         solver = cp_model.CpSolver()
-        time_left = deadline - time.monotonic()
-        share = time_left / (len(remaining) - position)
         # Each level may use its share plus what earlier levels left unused.
-        solver.parameters.max_time_in_seconds = max(0.01, min(time_left, 2 * share))
+        solver.parameters.max_deterministic_time = min(
+            work_left, 2 * work_left / (len(remaining) - position)
+        )
+        solver.parameters.max_time_in_seconds = max(deadline - time.monotonic(), 0.001)
         # One worker with the LP at level 2 proves these assignment models far faster than a
         # small portfolio (measured: pilot proven in ~1 s, unproven after 30 s with 2 workers).
         solver.parameters.num_workers = workers
         solver.parameters.random_seed = seed
         solver.parameters.linearization_level = 2
-        if deterministic_time is not None:
-            solver.parameters.max_deterministic_time = deterministic_time
-        elif extra_constraints is None:
-            # Exact models of small components: probing costs a fixed ~0.03 s per solve, a
-            # third of a level's time, for little gain (pilot: 1.15 s → 0.91 s, same optimum).
-            # Stability constraints need it (pilot, a 944-pair part: 3.9 s → 1.1 s).
-            solver.parameters.cp_model_probing_level = 0
-        status = solver.solve(model)
+        with watching(solver, stop):
+            status = solver.solve(model)
+        outcome.work += solver.deterministic_time
+        if status != cp_model.OPTIMAL:
+            cut = _cut(stop, deadline)
+            outcome.stopped_by = outcome.stopped_by or cut
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             outcome.offer_chosen = np.fromiter(
                 (solver.boolean_value(v) for v in built.x), bool, len(built.x)
@@ -399,3 +414,12 @@ def solve_component(
             value, reached.bound, reached.proven or value == reached.bound
         )
     return outcome
+
+
+def _cut(stop: Stop | None, deadline: float) -> StoppedBy | None:
+    """What ends the search now, if anything: the stop flag first, then the wall clock."""
+    if stop is not None and stop.is_set():
+        return "interrupt"
+    if time.monotonic() >= deadline:
+        return "time_limit"
+    return None

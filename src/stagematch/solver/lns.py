@@ -9,14 +9,16 @@ the plan worse on any level, lexicographically. Each student keeps only its chea
 pairs plus what it holds now, so steps stay small however dense the geography.
 
 Steps run in sweeps over shuffled seeds (from ``seed``) — when re-planning, students who
-changed first, since only their neighbourhoods can reduce ``changes``; search stops at the deadline or after
-a sweep that improved nothing. Sub-solves are limited in CP-SAT's *deterministic* time, so the
-same input and seed give the same plan whenever the search converges before the deadline.
+changed first, since only their neighbourhoods can reduce ``changes``. The search stops when its
+*work* budget is spent, or after a sweep that improved nothing. Work is counted
+deterministically: the CP-SAT deterministic time each step used plus a fixed charge per step
+for building its model, so the same input, seed and budget give the same plan on any machine.
+Only the wall-clock cap or a stop flag (:mod:`.limits`) can end it otherwise, and they are
+recorded.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,11 +29,15 @@ from ..candidates import Candidates
 from ..geo import to_unit_vectors
 from ..levels import LEVELS
 from .cpsat import ComponentData, PairFlags, solve_component
+from .limits import Limits
 from .stable import Stability
 
 NEIGHBOURHOOD = 120  # students freed per step
 PAIRS_PER_STUDENT = 24  # cheapest candidate placements kept per student in a step
 STEP_DETERMINISTIC_TIME = 2.0  # CP-SAT deterministic-time units per level in a step
+STEP_CHARGE = 0.05
+"""Work charged per step on top of CP-SAT's deterministic time, for building its model (about
+what a step's Python costs in seconds on a quiet machine), so that work tracks real effort."""
 
 
 @dataclass
@@ -147,7 +153,8 @@ def improve(
     leading: list[str],
     workshops_per_student: int,
     scale: int,
-    deadline: float,
+    limits: Limits,
+    work: float,
     seed: int,
     offer_order: IntArray,
     flags: PairFlags,
@@ -155,6 +162,9 @@ def improve(
     stability: Stability | None = None,
 ) -> int:
     """Improve ``state`` in place by neighbourhood steps over ``students``; returns the steps.
+
+    Steps go on while ``work`` units remain and a sweep improves something; ``limits`` (the
+    wall-clock cap and the stop flag) can end them sooner, and remember it.
 
     ``leading`` are the levels proven optimal by the flow: each neighbourhood keeps their value
     (the others, those two included when the flow does not prove them, are optimised).
@@ -175,7 +185,8 @@ def improve(
     tree = cKDTree(points)
     size = min(NEIGHBOURHOOD, len(students))
     steps = 0
-    while time.monotonic() < deadline:
+    used = 0.0
+    while used < work and not limits.exhausted():
         improved = False
         covered = np.zeros(len(students), dtype=bool)
         seeds = rng.permutation(len(students))
@@ -185,7 +196,7 @@ def improve(
         for seed_index in seeds.tolist():
             if covered[seed_index]:
                 continue
-            if time.monotonic() >= deadline:
+            if used >= work or limits.exhausted():
                 return steps
             _, near = tree.query(points[seed_index], k=size)
             near = np.sort(np.atleast_1d(near))
@@ -223,12 +234,15 @@ def improve(
                 fixed,
                 hint_x,
                 hint_y,
-                deadline,
+                limits.deadline,
                 seed,
                 1,
-                deterministic_time=STEP_DETERMINISTIC_TIME,
+                work=min(STEP_DETERMINISTIC_TIME * (len(objective) - len(fixed)), work - used),
                 extra_constraints=extra,
+                stop=limits.stop,
             )
+            limits.note(outcome.stopped_by)
+            used += outcome.work + STEP_CHARGE
             after = [
                 LEVELS[lvl].value(data, outcome.offer_chosen, outcome.slot_chosen)
                 for lvl in objective

@@ -23,6 +23,7 @@ from scipy.sparse import csr_matrix
 from ..arrays import BoolArray, FloatArray, IntArray
 from ..levels import LEVELS, StudentTerm
 from .cpsat import ComponentData, ComponentOutcome, LevelOutcome, _group
+from .limits import Stop
 
 INF = highspy.kHighsInf
 
@@ -451,6 +452,18 @@ class _Highs:
         self.h = h
         self.n = n
         self.all_cols = np.arange(n, dtype=np.int32)
+        self.status = highspy.HighsModelStatus.kNotset
+
+    def interrupt_when(self, stop: Stop) -> None:
+        """Let HiGHS end its search (simplex and branch and bound) once ``stop`` is set."""
+
+        def check(kind: int, message: str, out: object, given: object, user: object) -> None:
+            if stop.is_set():
+                given.user_interrupt = True  # type: ignore[attr-defined]
+
+        self.h.setCallback(check, None)
+        for kind in (highspy.cb.kCallbackMipInterrupt, highspy.cb.kCallbackSimplexInterrupt):
+            self.h.startCallback(kind)
 
     def optimise(
         self, coefs: FloatArray, maximise: bool, seconds: float
@@ -471,7 +484,8 @@ class _Highs:
         h.setOptionValue("time_limit", max(seconds, 0.01))
         h.run()
         info = h.getInfo()
-        proven = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        self.status = h.getModelStatus()
+        proven = self.status == highspy.HighsModelStatus.kOptimal
         bound = float(info.mip_dual_bound)
         if info.primal_solution_status != 2:  # kSolutionStatusFeasible
             return None, bound, False
@@ -494,8 +508,13 @@ def solve_component(
     deadline: float,
     seed: int,
     workers: int,
+    *,
+    stop: Stop | None = None,
 ) -> ComponentOutcome:
     """Optimise ``objective`` level by level within ``deadline``, as :func:`.cpsat.solve_component`.
+
+    ``stop`` (anything with ``is_set()``) interrupts HiGHS; ``outcome.stopped_by`` says when
+    the stop or the deadline cut a level short.
 
     Each level is fixed at the value reached before the next is optimised. The hint (the flow
     and greedy plan) is kept wherever HiGHS finds nothing better in time, so the outcome is
@@ -504,6 +523,8 @@ def solve_component(
     """
     model = build(data, list(dict.fromkeys([*fixed_levels, *objective])))
     highs = _Highs(model, seed, workers)
+    if stop is not None:
+        highs.interrupt_when(stop)
     outcome = ComponentOutcome(hint_x.copy(), hint_y.copy())
     for level, value in fixed_levels.items():
         coefs, offset = model.levels[level]
@@ -518,10 +539,24 @@ def solve_component(
         maximise = LEVELS[level].maximise
         coefs, offset = model.levels[level]
         time_left = deadline - time.monotonic()
+        if stop is not None and stop.is_set():
+            outcome.stopped_by = outcome.stopped_by or "interrupt"
+        elif time_left <= 0:
+            outcome.stopped_by = outcome.stopped_by or "time_limit"
+        if outcome.stopped_by is not None:  # keep the plan; a bound without search
+            value = evaluate_level(level, outcome.offer_chosen, outcome.slot_chosen)
+            trivial = round(LEVELS[level].trivial_bound(data))
+            outcome.levels[level] = LevelOutcome(value, trivial, value == trivial)
+            highs.fix(coefs, maximise, value - offset)
+            continue
         share = time_left / (len(remaining) - position)
         solution, bound, proven = highs.optimise(
             coefs, maximise, max(0.01, min(time_left, 2 * share))
         )
+        if highs.status == highspy.HighsModelStatus.kInterrupt:
+            outcome.stopped_by = "interrupt"
+        elif highs.status == highspy.HighsModelStatus.kTimeLimit:
+            outcome.stopped_by = "time_limit"
         kept = evaluate_level(level, outcome.offer_chosen, outcome.slot_chosen)
         if solution is not None:
             x = solution[: model.n_x] > 0.5

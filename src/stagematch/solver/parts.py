@@ -20,15 +20,15 @@ plans together are a valid plan. Then, here:
    needs no candidate set of the whole instance. The lower levels get the search-free bounds of
    :mod:`.bounds`, from terms each part computes for its students over every item.
 
-The time limit is shared among parts by their estimated pairs, fixed before any runs and
-scaled by ``concurrency`` (how many parts the executor runs at once), so the plan does not
-depend on which part finishes first.
+The work budget is shared among parts by their estimated pairs, fixed before any runs, so the
+plan does not depend on which part finishes first nor on the machine. The wall-clock cap is
+shared the same way, scaled by ``concurrency`` (how many parts the executor runs at once).
 """
 
 from __future__ import annotations
 
 import time
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor, Future, wait
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,11 +39,12 @@ from ..decompose import Part, Partition, owned_pairs, part_instance, partition
 from ..evaluate import evaluate, plan_levels
 from ..model import Instance
 from ..plan import Assignment, Plan
-from ..result import Result
+from ..result import Result, StoppedBy
 from ..travel import Pairs, reachable
 from . import SHORTLIST, Progress, _flow_prefix, objective_levels, phase_timer, solve
 from .bounds import StudentTerms, bounds_from_terms, student_terms
 from .flow import FLOW_LEVELS, FlowCut, placement_cuts, solve_placement_flow
+from .limits import POLL_SECONDS, Limits, Stop
 from .shortlist import pair_keys, shortlist
 from .tasks import InProcess
 
@@ -53,12 +54,13 @@ MERGE_SHARE = 0.1
 
 @dataclass(frozen=True, eq=False)
 class PartTask:
-    """A part and its time budget in seconds."""
+    """A part, its work budget and its wall-clock cap in seconds."""
 
     part: Part
-    budget: float
+    budget: float  # seconds: the wall-clock cap
     seed: int
     workers: int
+    work: float = 0.0  # work units for its search (see :func:`stagematch.solve`)
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,10 +87,13 @@ class PartOutcome:
     closed: bool  # its students reach only items it owns
     levels: dict[str, tuple[float, float]]  # its own (value, bound), on the items it owns
     seconds: dict[str, float]
+    stopped_by: StoppedBy | None = None
 
 
-def solve_part(task: PartTask) -> PartOutcome:
-    """Solve one part on the items it owns, and bound its students over every item."""
+def solve_part(task: PartTask, stop: Stop | None = None) -> PartOutcome:
+    """Solve one part on the items it owns, and bound its students over every item.
+
+    ``stop`` ends its search early (only given when the part runs in this process)."""
     started = time.monotonic()
     part = task.part
     sub = part.instance
@@ -113,6 +118,8 @@ def solve_part(task: PartTask) -> PartOutcome:
         seed=task.seed,
         workers=task.workers,
         pairs=owned,
+        budget=task.work,
+        stop=stop,
     )
     student = {sid: k for k, sid in enumerate(arrays.student_ids)}
     offer = {oid: k for k, oid in enumerate(arrays.offers.ids)}
@@ -145,6 +152,7 @@ def solve_part(task: PartTask) -> PartOutcome:
         ),
         levels={k: (v.value, v.bound) for k, v in result.levels.items()},
         seconds=seconds,
+        stopped_by=result.stopped_by,
     )
 
 
@@ -168,6 +176,8 @@ def solve_in_parts(
     executor: Executor | None = None,
     concurrency: int = 1,
     progress: Progress | None = None,
+    budget: float | None = None,
+    stop: Stop | None = None,
 ) -> Result:
     """Solve ``instance`` part by part (see the module docstring); every hard rule holds.
 
@@ -176,8 +186,15 @@ def solve_in_parts(
     split
         The parts (default: :func:`stagematch.decompose.partition` with its defaults).
     time_limit
-        Seconds for the whole solve (default: ``settings.time_limit_s``), when ``concurrency``
-        parts run at once.
+        Wall-clock safety cap in seconds for the whole solve (default:
+        ``settings.time_limit_s``), when ``concurrency`` parts run at once.
+    budget
+        Search work for all parts together (default: ``settings.budget``; see
+        :func:`stagematch.solve`), shared by their estimated pairs.
+    stop
+        Anything with ``is_set()``: once set, the running part's search ends within about a
+        second, parts not started are skipped (their students get no items, their bounds need
+        no search), and ``result.stopped_by == "interrupt"``.
     executor
         Runs the parts (default: one after another in this process). The plan does not depend
         on it.
@@ -198,8 +215,10 @@ def solve_in_parts(
         raise ValueError("solving by parts does not support stable plans or qpv_min_share yet")
     time_limit = settings.time_limit_s if time_limit is None else float(time_limit)
     seed = settings.seed if seed is None else int(seed)
+    budget = settings.budget if budget is None else float(budget)
     progress = progress or Progress()
     started = time.monotonic()
+    limits = Limits(started + time_limit, stop)
     seconds: dict[str, float] = {}
     phase = phase_timer(progress, seconds)
 
@@ -209,33 +228,68 @@ def solve_in_parts(
     share = max(time_limit - reserve - (mark - started), 0.0) * max(concurrency, 1)
     weight = split.pairs + 1.0
     budgets = share * weight / weight.sum()
+    work = budget * weight / weight.sum()
     runner = executor or InProcess()
+    here = isinstance(runner, InProcess)  # a stop flag reaches parts run in this process only
     futures: dict[int, Future[PartOutcome]] = {}
     for p in np.argsort(-weight, kind="stable").tolist():  # largest first: better packing
-        task = PartTask(part_instance(instance, split, p), float(budgets[p]), seed, workers)
-        futures[p] = runner.submit(solve_part, task)
-    outcomes = []
+        if limits.interrupted():
+            break
+        task = PartTask(
+            part_instance(instance, split, p), float(budgets[p]), seed, workers, float(work[p])
+        )
+        futures[p] = (
+            runner.submit(solve_part, task, stop) if here else runner.submit(solve_part, task)
+        )
+    outcomes: list[PartOutcome | None] = []
     for p in range(split.n_parts):
-        outcomes.append(futures.pop(p).result())
+        outcome = _wait(futures.get(p), limits)
+        if outcome is not None:
+            limits.note(outcome.stopped_by)
+        outcomes.append(outcome)
         progress.on_component(p + 1, split.n_parts, int((split.student_part == p).sum()))
     mark = phase("parts", mark)
     objective = objective_levels(settings.objective, replanning=False)
     leading = set(_flow_prefix(objective)) == FLOW_LEVELS
-    chosen, cand = _repair(instance, _Chosen.join(outcomes), leading)
+    solved = [o for o in outcomes if o is not None]
+    chosen, cand = _repair(instance, _Chosen.join(solved), leading)
     mark = phase("repair", mark)
     plan = chosen.plan(instance)
     values = plan_levels(instance, plan)
-    if all(o.closed for o in outcomes):
+    if len(solved) < len(outcomes):
+        # Parts skipped after a stop: their students on the sink side of the cut, and bounds
+        # that need no search for the lower levels.
+        skipped = [p for p, o in enumerate(outcomes) if o is None]
+        bounds = {
+            "qpv_placed": _glued_bound(
+                instance,
+                [o.cut_qpv for o in solved]
+                + [_sink_piece(split, p, instance.arrays.qpv) for p in skipped],
+            ),
+            "placed": _glued_bound(
+                instance,
+                [o.cut_all for o in solved] + [_sink_piece(split, p, None) for p in skipped],
+            ),
+        }
+        n = instance.arrays.n_students
+        trivial = {
+            "workshops": float(n * settings.workshops_per_student),
+            "coverage": float(n * instance.n_half_days),
+            "preference": 0.0,
+            "travel": 0.0,
+        }
+        bounds.update({lvl: trivial[lvl] for lvl in objective if lvl in trivial})
+    elif all(o.closed for o in solved):
         # No student reaches another part's items: the parts are independent problems, and
         # the sum of their lexicographic optima is the whole instance's (as for components).
-        bounds = {lvl: sum(o.levels[lvl][1] for o in outcomes) for lvl in objective}
+        bounds = {lvl: sum(o.levels[lvl][1] for o in solved) for lvl in objective}
     else:
         bounds = {
-            "qpv_placed": _glued_bound(instance, [o.cut_qpv for o in outcomes]),
-            "placed": _glued_bound(instance, [o.cut_all for o in outcomes]),
+            "qpv_placed": _glued_bound(instance, [o.cut_qpv for o in solved]),
+            "placed": _glued_bound(instance, [o.cut_all for o in solved]),
         }
         lower = bounds_from_terms(
-            StudentTerms.concatenate([o.terms for o in outcomes]),
+            StudentTerms.concatenate([o.terms for o in solved]),
             instance.arrays.slots.capacity,
             objective,
             _optimum_at_least(objective, values, bounds),
@@ -245,8 +299,8 @@ def solve_in_parts(
         bounds.update(lower)
     mark = phase("bounds", mark)
     proven = all(np.isclose(values[lvl], bounds[lvl]) for lvl in objective)
-    for outcome in outcomes:  # work done in the parts, added up over parts (not wall time)
-        for name, value in outcome.seconds.items():
+    for done in solved:  # work done in the parts, added up over parts (not wall time)
+        for name, value in done.seconds.items():
             seconds[f"parts_{name}"] = seconds.get(f"parts_{name}", 0.0) + value
     result = evaluate(
         instance,
@@ -256,6 +310,18 @@ def solve_in_parts(
         seconds=seconds,
         seed=seed,
         cand=cand,
+        stopped_by=limits.stopped_by,
+        options={
+            "method": "parts",
+            "objective": objective,
+            "stable": False,
+            "qpv_min_share": settings.qpv_min_share,
+            "budget": budget,
+            "time_limit": time_limit,
+            "seed": seed,
+            "workers": workers,
+            "parts": split.n_parts,
+        },
     )
     mark = phase("reasons", mark)
     seconds["total"] = mark - started
@@ -316,6 +382,31 @@ def _optimum_at_least(
         ):
             sure[level] = values[level]
     return sure
+
+
+def _wait(future: Future[PartOutcome] | None, limits: Limits) -> PartOutcome | None:
+    """A part's outcome; ``None`` if it never ran, or ran elsewhere when the stop flag was set
+    (it is then cancelled if it has not started, and its result ignored)."""
+    if future is None:
+        return None
+    while not future.done():
+        if limits.interrupted():
+            future.cancel()
+            return None
+        wait([future], timeout=POLL_SECONDS)
+    return future.result()
+
+
+def _sink_piece(split: Partition, p: int, among: np.ndarray | None) -> CutPiece:
+    """A valid piece of cut for a part never solved: every student of it (of ``among``) on
+    the sink side, no offer on the source side."""
+    mine = split.student_part == p
+    if among is not None:
+        mine &= among
+    empty = np.zeros(0, dtype=np.int64)
+    return CutPiece(
+        value=int(mine.sum()), counted=int(mine.sum()), open_source=empty, reserved_source=empty
+    )
 
 
 def _glued_bound(instance: Instance, pieces: list[CutPiece]) -> float:

@@ -3,9 +3,11 @@
 A task is a frozen dataclass of numpy arrays and plain values, and its function is a top-level
 function of an importable module, so any :class:`concurrent.futures.Executor` can run it: a
 ``ProcessPoolExecutor``, ``dask.distributed.Client.get_executor()``, a Ray pool. A task carries
-its own time *budget* in seconds, fixed before anything runs, never a deadline on this
-machine's clock: its outcome depends only on its inputs, not on where or when it runs or
-which task finished first, so the plan is the same whatever executor runs it.
+its own *work* budget (CP-SAT deterministic time), fixed before anything runs: its outcome
+depends only on its inputs, not on where or when it runs or which task finished first, so the
+plan is the same whatever executor runs it. It also carries a wall-clock safety cap in seconds
+(never a deadline on this machine's clock); only when that cap cuts it short may the outcome
+differ, and the outcome says so (``stopped_by``).
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from dataclasses import dataclass
 from typing import ParamSpec, TypeVar
 
 from ..arrays import BoolArray
+from ..levels import LEVELS
 from . import milp
-from .cpsat import ComponentData, ComponentOutcome, solve_component
+from .cpsat import ComponentData, ComponentOutcome, LevelOutcome, solve_component
+from .limits import Stop
 from .stable import ExtraConstraints
 
 T = TypeVar("T")
@@ -34,19 +38,23 @@ class ExactTask:
     fixed: dict[str, int]  # the flow's proven levels, kept as constraints
     hint_x: BoolArray
     hint_y: BoolArray
-    budget: float  # seconds
+    work: float  # CP-SAT deterministic time for all its levels
+    seconds: float  # wall-clock safety cap
     seed: int
     workers: int
     extra: ExtraConstraints | None = None  # e.g. no justified envy; picklable (not a lambda)
 
 
-def solve_exact(task: ExactTask) -> ComponentOutcome:
+def solve_exact(task: ExactTask, stop: Stop | None = None) -> ComponentOutcome:
     """Optimise the component's levels in order within its budget.
 
     The integer program (:func:`.milp.solve_component`, HiGHS) proves the lower levels of
     pilot-size components where CP-SAT stalls; constraints written for CP-SAT (stability)
-    keep the CP-SAT model (:func:`.cpsat.solve_component`).
+    keep the CP-SAT model (:func:`.cpsat.solve_component`). ``stop`` (anything with
+    ``is_set()``) ends the search early; it is only given when the task runs in this process
+    (a ``threading.Event`` does not travel to another one).
     """
+    deadline = time.monotonic() + task.seconds
     if task.extra is None:
         return milp.solve_component(
             task.data,
@@ -54,9 +62,10 @@ def solve_exact(task: ExactTask) -> ComponentOutcome:
             task.fixed,
             task.hint_x,
             task.hint_y,
-            time.monotonic() + task.budget,
+            deadline,
             task.seed,
             task.workers,
+            stop=stop,
         )
     return solve_component(
         task.data,
@@ -64,11 +73,27 @@ def solve_exact(task: ExactTask) -> ComponentOutcome:
         task.fixed,
         task.hint_x,
         task.hint_y,
-        time.monotonic() + task.budget,
+        deadline,
         task.seed,
         task.workers,
+        work=task.work,
         extra_constraints=task.extra,
+        stop=stop,
     )
+
+
+def unsolved(task: ExactTask) -> ComponentOutcome:
+    """The outcome of a task never run (the search was stopped first): its warm start, the
+    levels it was given as proven, and bounds that need no search for the others."""
+    outcome = ComponentOutcome(task.hint_x.copy(), task.hint_y.copy())
+    for level in task.objective:
+        if level in task.fixed:
+            outcome.levels[level] = LevelOutcome(task.fixed[level], task.fixed[level], True)
+            continue
+        value = round(LEVELS[level].value(task.data, task.hint_x, task.hint_y))
+        bound = round(LEVELS[level].trivial_bound(task.data))
+        outcome.levels[level] = LevelOutcome(value, bound, value == bound)
+    return outcome
 
 
 class InProcess(Executor):
