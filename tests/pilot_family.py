@@ -148,9 +148,7 @@ def pilot_shaped(seed: int, students: int = 24) -> Instance:
     )
 
 
-def milp_optimum(
-    instance: Instance, reached: dict[str, float] | None = None
-) -> dict[str, float]:
+def milp_optimum(instance: Instance, reached: dict[str, float] | None = None) -> dict[str, float]:
     """The lexicographic optimum of every level of the objective, by a plain pair MILP.
 
     With ``reached``, each level is optimised over the plans at least as good as ``reached``

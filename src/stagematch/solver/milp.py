@@ -602,6 +602,7 @@ def relaxation_bounds(
     achieved: dict[str, float],
     known: set[str],
     seconds: float,
+    stop: Stop | None = None,
 ) -> dict[str, int]:
     """Bounds from the linear relaxation of the component's exact model, level by level.
 
@@ -612,18 +613,20 @@ def relaxation_bounds(
     without being solved. The interior-point method (with crossover, so the bound is that of
     an optimal basis) is capped in iterations, which does not depend on the machine, and by
     ``seconds`` of wall clock as a safety cap; a level cut short gets no bound here, and
-    neither do the levels after it.
+    neither do the levels after it, nor any once ``stop`` is set.
     """
     deadline = time.monotonic() + seconds
     model = build(data, objective)
     highs = _Highs(model, 0, 1)
+    if stop is not None:
+        highs.interrupt_when(stop)
     h = highs.h
     h.setOptionValue("solve_relaxation", True)
     h.setOptionValue("solver", "ipm")
     h.setOptionValue("ipm_iteration_limit", RELAXATION_ITERATIONS)
     bounds: dict[str, int] = {}
     for level in objective:
-        if level not in achieved:
+        if level not in achieved or (stop is not None and stop.is_set()):
             break
         coefs, offset = model.levels[level]
         maximise = LEVELS[level].maximise
@@ -641,8 +644,6 @@ def relaxation_bounds(
                 break
             relaxed = float(h.getInfo().objective_function_value) + offset
             slack = 1e-6 * max(1.0, abs(relaxed))
-            bounds[level] = (
-                math.floor(relaxed + slack) if maximise else math.ceil(relaxed - slack)
-            )
+            bounds[level] = math.floor(relaxed + slack) if maximise else math.ceil(relaxed - slack)
         highs.fix(coefs, maximise, achieved[level] - offset)
     return bounds
