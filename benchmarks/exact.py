@@ -170,8 +170,9 @@ def targets(rows: list[dict[str, Any]]) -> list[str]:
     """Issue 12's pilot-size targets, measured (lines of Markdown)."""
     out = [
         "Targets of issue 12 at pilot size, measured (not asserted): all six levels proven,",
-        "status `optimal`, at most 5 s a level, at least 5× faster than the plain MILP (CPU",
-        "seconds, the fairer clock on a shared machine).",
+        "status `optimal`, at most 5 s a level (here: at most 5 CPU seconds for the whole",
+        "solve), at least 5× faster than the plain MILP (CPU seconds, the fairer clock on a",
+        "shared machine).",
         "",
     ]
     for r in rows:
@@ -181,7 +182,9 @@ def targets(rows: list[dict[str, Any]]) -> list[str]:
             what
             for what, bad in (
                 ("not all proven", ours["status"] != "optimal"),
-                ("the search above 5 s", ours["components"] > 5),
+                # CPU seconds of the whole solve bound every level's (wall clock on a
+                # loaded machine mostly measures the other jobs).
+                ("more than 5 CPU seconds in all", ours["cpu"] > 5),
                 (f"{ratio:.1f}× faster only", ratio < 5),
                 ("levels differ from the MILP's", ours["levels"] != plain["levels"]),
             )
