@@ -283,6 +283,7 @@ def _workshops_beside_placements(
     local_rows: list[IntArray] = []
     row_cols: list[IntArray] = []
     row_vals: list[FloatArray] = []
+    row_upper: list[float] = []  # each row's right-hand side: its student's cap
     count = 0
     seen: set[tuple[int, tuple[int, ...]]] = set()
     for s, col, wps in zip(students.tolist(), attended_cols.tolist(), caps.tolist(), strict=True):
@@ -315,6 +316,7 @@ def _workshops_beside_placements(
             local_rows.append(np.full(len(cols), count))
             row_cols.append(cols)
             row_vals.append(vals)
+            row_upper.append(float(wps))
             count += 1
             # With k chosen, at most the distinct workshops beside k can be attended.
             room = np.array([room_of[k] for k in clique.tolist()])
@@ -322,6 +324,7 @@ def _workshops_beside_placements(
                 local_rows.append(np.full(len(clique) + 1, count))
                 row_cols.append(np.concatenate(([col], x_cols[clique])))
                 row_vals.append(np.concatenate(([1.0], wps - room)))
+                row_upper.append(float(wps))
                 count += 1
     if count:
         rows.add(
@@ -329,7 +332,7 @@ def _workshops_beside_placements(
             np.concatenate(row_cols),
             np.concatenate(row_vals),
             np.full(count, -INF),
-            np.full(count, float(wps)),
+            np.array(row_upper),
         )
 
 
