@@ -15,7 +15,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e ".[test,bench,dist]"
+	$(BIN)/python -m pip install --quiet -e ".[test,bench,dist,serve]"
 	touch $(STAMP)
 
 # Translations: the .po files are the source (committed); the .mo files are built from them.
@@ -28,7 +28,7 @@ messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k lazy_text --no-location --sort-output \
 		--project stagematch -o $(LOCALES)/stagematch.pot src/stagematch
 	$(BIN)/pybabel update -D stagematch -i $(LOCALES)/stagematch.pot -d $(LOCALES) \
-		--no-fuzzy-matching --ignore-obsolete --no-location
+		--no-fuzzy-matching --ignore-obsolete
 	rm $(LOCALES)/stagematch.pot
 
 demo: $(STAMP) $(COMPILED)
@@ -37,6 +37,7 @@ demo: $(STAMP) $(COMPILED)
 # The documentation site, offline, into out/site (the generated pages are refreshed first).
 docs: $(STAMP)
 	$(BIN)/python -m stagematch.schema docs
+	$(BIN)/python -m stagematch.serve.openapi docs
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 lint: $(STAMP)

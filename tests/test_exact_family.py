@@ -77,4 +77,3 @@ def test_relaxation_bounds_hold_for_every_plan_as_good_on_the_levels_before(
             assert best[name] - 1e-6 <= level.bound <= free.levels[name].bound + 1e-6, name
         else:
             assert free.levels[name].bound - 1e-6 <= level.bound <= best[name] + 1e-6, name
-

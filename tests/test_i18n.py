@@ -7,6 +7,7 @@ marked string with Babel, exactly as ``make messages`` does, and fails on any wi
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import io
 import pickle
@@ -75,6 +76,21 @@ def test_every_marked_message_has_a_french_translation() -> None:
     assert not fuzzy, f"fuzzy (unchecked) translations: {fuzzy}"
 
 
+def test_no_marked_message_hides_inside_an_f_string() -> None:
+    """Babel does not extract a call inside an f-string: its message would never be
+    translated. Compute it before, or concatenate."""
+    hidden = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if not isinstance(node, ast.JoinedStr):
+                continue
+            for inner in ast.walk(node):
+                name = getattr(getattr(inner, "func", None), "id", None)
+                if isinstance(inner, ast.Call) and name in KEYWORDS:
+                    hidden.append(f"{path.name}:{inner.lineno}")
+    assert not hidden
+
+
 def test_translations_keep_to_the_placeholders_of_their_message() -> None:
     """A translation may leave a detail out (pydantic's English reason), never invent one:
     an unknown ``{name}`` would raise at display time."""
@@ -82,6 +98,14 @@ def test_translations_keep_to_the_placeholders_of_their_message() -> None:
         for text in strings:
             invented = _fields(text) - _fields(msgid)
             assert not invented, (msgid, text, invented)
+
+
+def test_the_catalogue_passes_babels_checks() -> None:
+    """What ``pybabel compile`` (run by ``make``) refuses: e.g. a ``%`` in a message that Babel
+    takes for a Python format, translated with incompatible conversions."""
+    with CATALOGUE.open("rb") as stream:
+        catalogue = read_po(stream)
+    assert [(message.id, errors) for message, errors in catalogue.check()] == []
 
 
 def test_the_catalogue_compiles_and_is_used() -> None:

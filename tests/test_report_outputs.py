@@ -22,7 +22,13 @@ from test_report import hand_made
 
 from stagematch.evaluate import evaluate
 from stagematch.plan import Plan
-from stagematch.report import REPORT_FILES, render_html, write_excel, write_report
+from stagematch.report import (
+    LETTERS_FOLDER,
+    REPORT_FILES,
+    render_html,
+    write_excel,
+    write_report,
+)
 from stagematch.result import Result
 
 SHEETS = [
@@ -171,11 +177,17 @@ def test_page_shows_kpis_and_the_unplaced(page: str) -> None:
     assert '<section id="recruit">' in page
 
 
-def test_write_report_writes_both_files(tmp_path: Path) -> None:
+def test_write_report_writes_both_files_and_the_letters(tmp_path: Path) -> None:
     paths = write_report(hand_made(), tmp_path / "plan")
-    assert [p.name for p in paths] == list(REPORT_FILES)
-    assert all(p.is_file() and p.stat().st_size > 1000 for p in paths)
-    assert sorted(p.name for p in (tmp_path / "plan").iterdir()) == sorted(REPORT_FILES)
+    assert [p.name for p in paths] == [*REPORT_FILES, LETTERS_FOLDER]
+    assert all(p.is_file() and p.stat().st_size > 1000 for p in paths[:2])
+    assert paths[2].is_dir()
+    assert sorted(p.name for p in (tmp_path / "plan").iterdir()) == sorted(
+        [*REPORT_FILES, LETTERS_FOLDER]
+    )
+    assert [p.name for p in write_report(hand_made(), tmp_path / "bare", letters=False)] == list(
+        REPORT_FILES
+    )
 
 
 def test_report_of_an_empty_plan(tmp_path: Path) -> None:

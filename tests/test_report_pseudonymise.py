@@ -13,6 +13,7 @@ import stat
 import zipfile
 from pathlib import Path
 
+import pypdf
 import pytest
 from test_report import hand_made
 
@@ -50,12 +51,16 @@ def renamed(result: Result) -> Result:
 
 
 def every_text(folder: Path) -> dict[str, str]:
-    """Every file in ``folder`` as text, with each member of a zip (xlsx) unpacked."""
+    """Every file in ``folder`` as text, with each member of a zip (xlsx) unpacked and the text
+    of each PDF letter extracted."""
     out = {}
     for path in folder.rglob("*"):
         if not path.is_file():
             continue
-        if zipfile.is_zipfile(path):
+        if path.suffix == ".pdf":
+            reader = pypdf.PdfReader(path)
+            out[str(path.relative_to(folder))] = "\n".join(p.extract_text() for p in reader.pages)
+        elif zipfile.is_zipfile(path):
             with zipfile.ZipFile(path) as archive:
                 for name in archive.namelist():
                     out[f"{path.name}/{name}"] = archive.read(name).decode("utf-8", "replace")
@@ -192,13 +197,17 @@ def test_solve_report_pseudonymise(
     assert sorted(p.name for p in out.iterdir()) == [
         "assignments.csv",
         "input.json",
+        "letters",
         "report.html",
         "report.xlsx",
         "summary.json",
         "unplaced.csv",
     ]
-    for name, text in every_text(out).items():
+    texts = every_text(out)
+    for name, text in texts.items():
         assert "ELEVE-" not in text, name
+    letters = "\n".join(text for name, text in texts.items() if name.startswith("letters/"))
+    assert re.search(r"P-[0-9A-F]{8}", letters)
     printed = capsys.readouterr().out
     assert "ELEVE-" not in printed
     first = (out / "assignments.csv").read_text("utf-8")

@@ -10,6 +10,7 @@ the wheel only — the editable install of this checkout is not visible there.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -68,6 +69,7 @@ def test_wheel_holds_the_package_data(wheel: Path) -> None:
         "stagematch/py.typed",
         "stagematch/data/pilot.json",
         "stagematch/schema.py",
+        "stagematch/locale/fr/LC_MESSAGES/stagematch.po",
     ):
         assert needed in names, needed
     assert any(n.startswith("stagematch/data/geo/") for n in names)
@@ -118,3 +120,13 @@ def test_wheel_installs_and_runs_in_a_fresh_venv(wheel: Path, tmp_path: Path) ->
     assert "status:" in demo.stdout
     summary = json.loads((tmp_path / "demo" / "summary.json").read_text("utf-8"))
     assert summary["version"] == stagematch.__version__
+    # The French catalogue ships in the wheel: a French locale gets French messages.
+    french = _run(
+        venv / "bin" / "stagematch",
+        "validate",
+        tmp_path / "nowhere",
+        cwd=tmp_path,
+        env={**os.environ, "LANG": "fr_FR.UTF-8"},
+    )
+    assert french.returncode == 1
+    assert "fichier ou dossier introuvable" in french.stderr, french.stderr

@@ -113,15 +113,19 @@ def format_summary(result: Result) -> str:
     return "\n".join(lines)
 
 
-def _load(path: str) -> Instance:
-    """A dataset from a folder, workbook or JSON file, or a JSON document on stdin for ``-``."""
+def _load(path: str, columns_file: str | None = None) -> Instance:
+    """A dataset from a folder, workbook or JSON file, or a JSON document on stdin for ``-``;
+    ``columns_file`` maps the coordinator's headers to stagematch's columns."""
+    from .io import load, loads_json, read_column_map
+
+    columns = read_column_map(columns_file) if columns_file else None
     if path == "-":
-        from .api import load_json_dataset
+        if columns is None:
+            from .api import load_json_dataset
 
-        return load_json_dataset(sys.stdin.buffer.read())
-    from .io import load
-
-    return load(path)
+            return load_json_dataset(sys.stdin.buffer.read())
+        return loads_json(sys.stdin.buffer.read().decode("utf-8-sig"), columns=columns)
+    return load(path, columns=columns)
 
 
 def _solve_and_write(
@@ -246,7 +250,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from .solver import check_pins
 
-    instance = _load(args.input)
+    instance = _load(args.input, args.columns)
     problems = check_pins(instance)
     if problems:
         raise InvalidInputError(problems, language=instance.settings.language)
@@ -272,7 +276,7 @@ def _solve_json(args: argparse.Namespace) -> int:
         _print_json(error_document(problem))
         return 1
     try:
-        instance = _load(args.input)
+        instance = _load(args.input, args.columns)
         with contextlib.redirect_stdout(sys.stderr):
             result = _solve_and_write(
                 instance,
@@ -301,14 +305,14 @@ def cmd_solve(args: argparse.Namespace) -> int:
     if not args.out:
         print(_("stagematch solve: error: --out is required (or use --json)"), file=sys.stderr)
         return 2
-    return _solve_command(args, lambda: _load(args.input))
+    return _solve_command(args, lambda: _load(args.input, args.columns))
 
 
 def cmd_resolve(args: argparse.Namespace) -> int:
     from .export import read_plan
 
     previous = read_plan(args.previous)[1]
-    return _solve_command(args, lambda: _load(args.input), previous)
+    return _solve_command(args, lambda: _load(args.input, args.columns), previous)
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -439,6 +443,39 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        from .serve import ServeConfig, default_data_dir, run
+    except ImportError as error:
+        print(
+            _(
+                "error: stagematch serve needs the serve extra ({module} is missing): "
+                'pip install "stagematch[serve]"'
+            ).format(module=error.name),
+            file=sys.stderr,
+        )
+        return 1
+    import os
+    from pathlib import Path
+
+    try:
+        config = ServeConfig(
+            data_dir=Path(args.data) if args.data else default_data_dir(),
+            jobs=args.jobs,
+            max_upload_bytes=int(args.max_upload_mb * 1024 * 1024),
+            token=args.token or os.environ.get("STAGEMATCH_TOKEN") or None,
+            host=args.host,
+        )
+    except ValueError as error:
+        print(_("error: {error}").format(error=error), file=sys.stderr)
+        return 2
+    print(
+        _("jobs and results are kept in {folder}").format(folder=config.data_dir), file=sys.stderr
+    )
+    run(config, port=args.port)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="stagematch",
@@ -474,7 +511,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     def export_options(p: argparse.ArgumentParser) -> None:
         p.add_argument(
-            "--report", action="store_true", help=_("also write report.xlsx and report.html")
+            "--report",
+            action="store_true",
+            help=_("also write report.xlsx, report.html and the PDF letters (letters/)"),
         )
         p.add_argument(
             "--pseudonymise",
@@ -584,9 +623,50 @@ def build_parser() -> argparse.ArgumentParser:
     )
     gaps_cmd.set_defaults(run=cmd_gaps)
 
-    report = sub.add_parser("report", help=_("write report.xlsx and report.html for a plan folder"))
+    report = sub.add_parser(
+        "report",
+        help=_("write report.xlsx, report.html and the PDF letters (letters/) for a plan folder"),
+    )
     report.add_argument("plan_dir", help=_("a folder written by solve or demo --out"))
     report.set_defaults(run=cmd_report)
+
+    serve = sub.add_parser(
+        "serve", help=_("an HTTP service and a page for other tools and for coordinators")
+    )
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help=_("address to listen on (default 127.0.0.1; any other needs --token)"),
+    )
+    serve.add_argument("--port", type=int, default=8000, help=_("port (default 8000)"))
+    serve.add_argument(
+        "--data",
+        default=None,
+        help=_(
+            "folder for the job database (default: stagematch's folder in the user data folder)"
+        ),
+    )
+    serve.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help=_("solves running at once; the rest wait (default 1)"),
+    )
+    serve.add_argument(
+        "--token",
+        default=None,
+        help=_(
+            "require 'Authorization: Bearer TOKEN' on every API request "
+            "(default: the STAGEMATCH_TOKEN environment variable)"
+        ),
+    )
+    serve.add_argument(
+        "--max-upload-mb",
+        type=float,
+        default=50,
+        help=_("largest upload accepted, in MB (default 50)"),
+    )
+    serve.set_defaults(run=cmd_serve)
 
     gen = sub.add_parser("generate", help=_("write a realistic synthetic dataset"))
     gen.add_argument("family", help=_("pilot, bassin, academie or national"))
@@ -594,6 +674,16 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--students", type=int, default=None, help=_("number of students"))
     gen.add_argument("--seed", type=int, default=0)
     gen.set_defaults(run=cmd_generate)
+    for command in (validate, solve_cmd, resolve_cmd):
+        command.add_argument(
+            "--columns",
+            default=None,
+            metavar="MAPPING.toml",
+            help=_(
+                "your own column names: a TOML file with one table per dataset table, "
+                'header = "column" (see docs/how-to/workbook.md)'
+            ),
+        )
     for command in sub.choices.values():
         command.add_argument(
             "--lang",

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from .i18n import translate
 from .model import Instance
 from .plan import Plan
 from .result import Result
@@ -31,7 +32,8 @@ def write_files(out_dir: str | Path, writers: dict[str, Callable[[Path], None]])
 
     Every file is first written into a temporary folder beside ``out_dir``; only when all of
     them succeeded are they moved into place (each move is atomic), so a failure leaves
-    ``out_dir`` as it was.
+    ``out_dir`` as it was. A writer may write a folder (``letters/``): it replaces the folder
+    of that name whole.
     """
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -41,7 +43,10 @@ def write_files(out_dir: str | Path, writers: dict[str, Callable[[Path], None]])
             write(staging / name)
         out.mkdir(exist_ok=True)
         for name in writers:
-            os.replace(staging / name, out / name)
+            target = out / name
+            if (staging / name).is_dir() and target.is_dir():
+                os.replace(target, staging / f".previous-{name}")  # removed with the staging
+            os.replace(staging / name, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return out
@@ -66,7 +71,7 @@ def write_plan(result: Result, out_dir: str | Path) -> Path:
     ``transport.csv`` (one row per coach group) when the dataset plans transport."""
     writers = {
         "assignments.csv": _csv_writer(result.assignments_frame),
-        "unplaced.csv": _csv_writer(result.unplaced_frame),
+        "unplaced.csv": _csv_writer(_translated_details(result.unplaced_frame)),
         "summary.json": _json_writer(result.summary()),
         "input.json": _json_writer(_input_document(result)),
     }
@@ -99,6 +104,11 @@ def _input_document(result: Result) -> dict[str, Any]:
         if value is not None and value != getattr(given, setting):
             settings[setting] = value
     return data
+
+
+def _translated_details(frame: pd.DataFrame) -> pd.DataFrame:
+    """``unplaced.csv`` with each ``detail`` sentence in the language in force (codes stay)."""
+    return frame.assign(detail=[translate(text) for text in frame["detail"]])
 
 
 def read_plan(plan_dir: str | Path) -> tuple[Instance, Plan, dict[str, Any]]:

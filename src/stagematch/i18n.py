@@ -44,7 +44,7 @@ from __future__ import annotations
 import gettext as _gettext
 import io
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date
@@ -167,6 +167,24 @@ def N_(message: str) -> str:
     """Mark ``message`` for the catalogue without translating it now (for tables built at
     import): translate it with :func:`_` where it is shown."""
     return message
+
+
+class Words(Mapping[str, str]):
+    """A fixed table of words (code → English marked with :func:`N_`) that gives each word in
+    the language in force when it is looked up: ``PART_WORDS["AM"]`` is ``morning`` or
+    ``matin``. For tables defined at import and read while a report is written."""
+
+    def __init__(self, words: Mapping[str, str]) -> None:
+        self._words = dict(words)
+
+    def __getitem__(self, key: str) -> str:
+        return gettext(self._words[key])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._words)
+
+    def __len__(self) -> int:
+        return len(self._words)
 
 
 class LazyText(str):

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .candidates import INELIGIBILITY_RULES, Candidates, offer_failures
+from .i18n import N_, LazyText, lazy_text
 from .plan import Plan
 from .result import Unplaced
 from .share import qpv_candidates
@@ -28,12 +29,13 @@ if TYPE_CHECKING:
     from .model import Instance
 
 RULE_WORDS = {
-    "accessibility": "not accessible",
-    "min_age": "student under the minimum age",
-    "reserved_schools": "reserved for other schools",
-    "unavailable": "on dates the student is unavailable",
-    "banned": "with a host the student must not go to",
+    "accessibility": N_("not accessible"),
+    "min_age": N_("student under the minimum age"),
+    "reserved_schools": N_("reserved for other schools"),
+    "unavailable": N_("on dates the student is unavailable"),
+    "banned": N_("with a host the student must not go to"),
 }
+"""Each eligibility rule in words (English; marked for the catalogue, translated when shown)."""
 
 
 def unplaced_reasons(
@@ -91,19 +93,39 @@ def _nowhere_detail(instance: Instance, s: int, nearest: tuple[int, float]) -> s
     limit = arrays.max_travel[s]
     j, minutes = nearest
     if j < 0:
-        return "there are no offers"
-    return (
-        f"nearest offer {arrays.offers.ids[j]} is {minutes:g} min away; the limit is {limit:g} min"
+        return lazy_text("there are no offers")
+    return lazy_text(
+        "nearest offer {offer} is {minutes:g} min away; the limit is {limit:g} min",
+        offer=arrays.offers.ids[j],
+        minutes=minutes,
+        limit=limit,
     )
 
 
 def _ineligible_detail(bits: np.ndarray) -> str:
-    parts = []
+    parts: list[str] = []
     for k, rule in enumerate(INELIGIBILITY_RULES):
         count = int(((bits >> k) & 1).sum())
         if count:
-            parts.append(f"{count} {RULE_WORDS[rule]} ({rule})")
-    return f"{len(bits)} offer(s) within reach, none eligible: " + "; ".join(parts)
+            parts.append(
+                lazy_text(
+                    "{count} {words} ({rule})", count=count, words=_rule_words(rule), rule=rule
+                )
+            )
+    text = lazy_text("{n} offer(s) within reach, none eligible: ", n=len(bits))
+    for k, part in enumerate(parts):
+        text = lazy_text("{text}{part}", text=text, part=part) if k == 0 else _then(text, part)
+    return text
+
+
+def _rule_words(rule: str) -> str:
+    """The words of an eligibility rule, translated when shown."""
+    return lazy_text(RULE_WORDS[rule]) if rule in RULE_WORDS else rule
+
+
+def _then(text: str, more: str) -> LazyText:
+    """Two clauses of a detail, joined by a semicolon (translated when shown)."""
+    return lazy_text("{text}; {more}", text=text, more=more)
 
 
 def _capacity_detail(
@@ -136,23 +158,37 @@ def _capacity_detail(
             open_free = 0
         free_open += open_free
         free_reserved += free - open_free
-    text = (
-        f"{len(offers)} eligible offer(s) within reach; their seats are held by "
-        f"{counts['qpv']} QPV student(s) (QPV priority) and {counts['other']} other student(s) "
-        "(chosen on lower levels: placed, coverage, preference, travel)"
+    text: str = lazy_text(
+        "{offers} eligible offer(s) within reach; their seats are held by "
+        "{qpv} QPV student(s) (QPV priority) and {other} other student(s) "
+        "(chosen on lower levels: placed, coverage, preference, travel)",
+        offers=len(offers),
+        qpv=counts["qpv"],
+        other=counts["other"],
     )
     if free_reserved and not qpv:
-        text += f"; {free_reserved} free seat(s) are reserved for QPV students"
+        text = _then(
+            text, lazy_text("{n} free seat(s) are reserved for QPV students", n=free_reserved)
+        )
     if held_for_share:
-        text += (
-            f"; {held_for_share} free seat(s) are held for QPV students by the offers' minimum "
-            "QPV share"
+        text = _then(
+            text,
+            lazy_text(
+                "{n} free seat(s) are held for QPV students by the offers' minimum QPV share",
+                n=held_for_share,
+            ),
         )
     if free_open or (free_reserved and qpv):
-        text += (
-            "; a seat is still free: placing this student would cost a level ranked above"
-            " 'placed', or the solver stopped before proving that level"
-        )
         if stable:
-            text += ", or it would give a student ranked higher there justified envy (stable plan)"
+            still_free = lazy_text(
+                "a seat is still free: placing this student would cost a level ranked above"
+                " 'placed', or the solver stopped before proving that level, or it would give"
+                " a student ranked higher there justified envy (stable plan)"
+            )
+        else:
+            still_free = lazy_text(
+                "a seat is still free: placing this student would cost a level ranked above"
+                " 'placed', or the solver stopped before proving that level"
+            )
+        text = _then(text, still_free)
     return text

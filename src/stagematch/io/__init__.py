@@ -8,7 +8,8 @@ equal.
 
 from __future__ import annotations
 
+from ._columns import ColumnMap, read_column_map
 from .readers import from_dataframes, load, loads_json
 from .writers import write_dataset
 
-__all__ = ["from_dataframes", "load", "loads_json", "write_dataset"]
+__all__ = ["ColumnMap", "from_dataframes", "load", "loads_json", "read_column_map", "write_dataset"]

@@ -26,6 +26,7 @@ from ..model import (
     parse_id,
 )
 from ._cells import cell_text, column_letter
+from ._columns import apply_column_map, mapping_from_settings, with_their_headers
 
 ROW_TABLES: tuple[str, ...] = TABLES[1:]
 """The tables made of rows (every table but ``settings``), in SPEC order."""
@@ -320,8 +321,14 @@ def _check_header(table: RawTable, problems: list[Problem]) -> _HeaderCheck:
     return check
 
 
-def build_instance(raw: RawDataset) -> Instance:
+def build_instance(
+    raw: RawDataset, columns: Mapping[str, Mapping[str, str]] | None = None
+) -> Instance:
     """Validate a raw dataset into an :class:`Instance`, raising every problem at once.
+
+    ``columns`` maps the coordinator's headers to stagematch's columns, per table (see
+    :mod:`stagematch.io._columns`); it adds to a ``columns`` setting of the dataset, and
+    problems then name the coordinator's headers.
 
     Raises
     ------
@@ -329,6 +336,10 @@ def build_instance(raw: RawDataset) -> Instance:
         With the readers' problems and the Instance's, minus those that only restate a table or
         column already reported missing or unreadable.
     """
+    mapping = mapping_from_settings(raw)
+    for table_name, headers in (columns or {}).items():
+        mapping.setdefault(table_name, {}).update(headers)
+    renamed = apply_column_map(raw, mapping)
     problems = list(raw.problems)
     broken = set(raw.broken)
     checks: dict[str, _HeaderCheck] = {}
@@ -389,9 +400,11 @@ def build_instance(raw: RawDataset) -> Instance:
                     problem.message,
                 )
             problems.append(problem)
-        raise InvalidInputError(problems, language=_language_of(raw)) from None
+        raise InvalidInputError(
+            with_their_headers(problems, renamed), language=_language_of(raw)
+        ) from None
     if problems:
-        raise InvalidInputError(problems, language=_language_of(raw))
+        raise InvalidInputError(with_their_headers(problems, renamed), language=_language_of(raw))
     return instance
 
 

@@ -41,7 +41,7 @@ __all__ = ["from_dataframes", "load", "loads_json"]
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 
 
-def load(path: str | Path) -> Instance:
+def load(path: str | Path, *, columns: Mapping[str, Mapping[str, str]] | None = None) -> Instance:
     """Load a dataset from a folder of CSV files, an ``.xlsx`` workbook or a ``.json`` file.
 
     A folder holds ``schools.csv``, ``students.csv``, ``offers.csv``, ``workshop_slots.csv``,
@@ -55,6 +55,10 @@ def load(path: str | Path) -> Instance:
     ----------
     path
         The folder, workbook or JSON file. It is only read.
+    columns
+        The coordinator's headers → stagematch's columns, per table (``{"students": {"UAI":
+        "school_id"}}``), added to the dataset's ``columns`` setting; see
+        :func:`stagematch.io.read_column_map` and ``docs/data-format.md``.
 
     Returns
     -------
@@ -70,7 +74,7 @@ def load(path: str | Path) -> Instance:
     path = Path(path)
     source = path.name or str(path)
     if path.is_dir():
-        return build_instance(_read_folder(path))
+        return build_instance(_read_folder(path), columns)
     if not path.exists():
         raise _fatal(source, lazy_text("no such file or folder"))
     suffix = path.suffix.lower()
@@ -92,11 +96,16 @@ def load(path: str | Path) -> Instance:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise _fatal(source, lazy_text("a JSON file must be UTF-8 text")) from None
-        return loads_json(text, source=source)
-    return build_instance(_read_workbook(data, source))
+        return loads_json(text, source=source, columns=columns)
+    return build_instance(_read_workbook(data, source), columns)
 
 
-def loads_json(text: str, *, source: str = "input") -> Instance:
+def loads_json(
+    text: str,
+    *,
+    source: str = "input",
+    columns: Mapping[str, Mapping[str, str]] | None = None,
+) -> Instance:
     """Load a dataset from a JSON document shaped like :meth:`Instance.to_dict`.
 
     The document is an object with a ``settings`` object and one list of row objects per table
@@ -196,10 +205,15 @@ def loads_json(text: str, *, source: str = "input") -> Instance:
                 )
                 raw.incomplete.add(name)
         raw.tables[name] = table
-    return build_instance(raw)
+    return build_instance(raw, columns)
 
 
-def from_dataframes(tables: Mapping[str, pd.DataFrame], settings: Mapping[str, Any]) -> Instance:
+def from_dataframes(
+    tables: Mapping[str, pd.DataFrame],
+    settings: Mapping[str, Any],
+    *,
+    columns: Mapping[str, Mapping[str, str]] | None = None,
+) -> Instance:
     """Build a dataset from one DataFrame per table and a settings mapping.
 
     Cells are read as a spreadsheet shows them (``59350.0`` → ``"59350"``, a timestamp at
@@ -243,7 +257,7 @@ def from_dataframes(tables: Mapping[str, pd.DataFrame], settings: Mapping[str, A
             raw.broken.add(name)
         else:
             raw.tables[name] = table
-    return build_instance(raw)
+    return build_instance(raw, columns)
 
 
 # --------------------------------------------------------------------------------------------

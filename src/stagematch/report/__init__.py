@@ -12,17 +12,22 @@ exactly like a solver's::
     report.kpis_by_group(result)           # DataFrames
     report.letters(result)                 # one row per student, for a mail merge
     report.plot_map(result)                # matplotlib Axes
-    report.write_report(result, "out/demo")  # report.xlsx + report.html
+    report.write_report(result, "out/demo")  # report.xlsx + report.html + letters/ (PDF)
+    report.write_report(result, "out/demo", lang="fr")  # the same in French
 
 Pseudonymous exports (student ids replaced by salted tokens, the key kept elsewhere) are in
-:mod:`stagematch.report.pseudonymise`.
+:mod:`stagematch.report.pseudonymise`. Printable letters (one PDF per school, host and workshop
+session) are in :mod:`stagematch.report.documents`. Everything is written in the language in
+force (:mod:`stagematch.i18n`), or the one given as ``lang``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from ..i18n import default_language, language
 from ..result import Result
+from .documents import safe_file_names, write_letters
 from .excel import excel_writer, workbook_sheets, write_excel
 from .fairness import fairness_sheets, plot_fairness, write_fairness_excel
 from .html import html_writer, render_html, write_html
@@ -57,8 +62,10 @@ from .rosters import (
 )
 
 REPORT_FILES = ("report.xlsx", "report.html")
+LETTERS_FOLDER = "letters"
 
 __all__ = [
+    "LETTERS_FOLDER",
     "REPORT_FILES",
     "Pseudonyms",
     "capacity_by_host",
@@ -81,6 +88,7 @@ __all__ = [
     "render_html",
     "reserved_seats",
     "roster_tables",
+    "safe_file_names",
     "school_programmes",
     "session_roster",
     "student_metrics",
@@ -91,19 +99,32 @@ __all__ = [
     "write_excel",
     "write_fairness_excel",
     "write_html",
+    "write_letters",
     "write_report",
 ]
 
 
-def write_report(result: Result, out_dir: str | Path) -> list[Path]:
-    """Write ``report.xlsx`` and ``report.html`` into ``out_dir``, both or neither.
+def write_report(
+    result: Result, out_dir: str | Path, *, lang: str | None = None, letters: bool = True
+) -> list[Path]:
+    """Write ``report.xlsx``, ``report.html`` and the ``letters/`` folder into ``out_dir``,
+    all or none.
 
-    Uses :func:`stagematch.export.write_files`, so a failure half-way leaves the folder as it
-    was. Returns the two paths.
+    ``lang`` (``"fr"`` or ``"en"``) chooses the language; without it the dataset's
+    ``language`` setting, else the language in force (see :mod:`stagematch.i18n`).
+    ``letters=False`` leaves the PDFs out. Uses :func:`stagematch.export.write_files`, so a
+    failure half-way leaves the folder as it was (a previous ``letters/`` is replaced whole).
+    Returns the paths written (the two files, then the letters folder).
     """
     from ..export import write_files
 
-    out = write_files(
-        out_dir, {"report.xlsx": excel_writer(result), "report.html": html_writer(result)}
-    )
-    return [out / name for name in REPORT_FILES]
+    with language(lang), default_language(result.instance.settings.language):
+        writers = {"report.xlsx": excel_writer(result), "report.html": html_writer(result)}
+        if letters:
+            writers[LETTERS_FOLDER] = lambda path: _letters(result, path)
+        out = write_files(out_dir, writers)
+    return [out / name for name in writers]
+
+
+def _letters(result: Result, folder: Path) -> None:
+    write_letters(result, folder)

@@ -19,20 +19,24 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .. import i18n
 from ..geo import communes, to_unit_vectors
+from ..i18n import N_, Words, _
 from ..model import Instance, Offer, School, Student, WorkshopSlot
 from ..result import Result, Unplaced
 
-PART_WORDS = {"AM": "morning", "PM": "afternoon", "DAY": "full day"}
+PART_WORDS = Words({"AM": N_("morning"), "PM": N_("afternoon"), "DAY": N_("full day")})
 """How a session's part reads in a report meant for people (the CSV keeps the SPEC's codes)."""
 
 PART_ORDER = {"AM": 0, "DAY": 1, "PM": 2}
 
-REASON_WORDS = {
-    "no_reachable_offer": "No offer within the student's travel limit",
-    "no_eligible_offer": "Offers within reach, but none the student is eligible for",
-    "capacity": "Eligible offers within reach, but their seats went to other students",
-}
+REASON_WORDS = Words(
+    {
+        "no_reachable_offer": N_("No offer within the student's travel limit"),
+        "no_eligible_offer": N_("Offers within reach, but none the student is eligible for"),
+        "capacity": N_("Eligible offers within reach, but their seats went to other students"),
+    }
+)
 """A plain sentence for each SPEC reason, for readers who do not know the codes."""
 
 NEAREST_COMMUNE_MAX_KM = 10.0
@@ -254,91 +258,93 @@ def nearest_commune_names(lat: npt.NDArray[np.float64], lon: npt.NDArray[np.floa
 # --------------------------------------------------------------------------------------------
 # Display conventions shared by the workbook and the page
 
-LABELS: dict[str, str] = {
-    "group": "Group",
-    "students": "Students",
-    "qpv_students": "QPV students",
-    "placed": "Students placed",
-    "placed_rate": "Placed (%)",
-    "qpv_placed": "QPV students placed",
-    "qpv_placed_rate": "QPV placed (%)",
-    "unplaced": "Students unplaced",
-    "placements": "Placements",
-    "has_placement": "Has a placement",
-    "programme_completeness": "Programme completeness (%)",
-    "full_programme": "Students with a full programme",
-    "full_programme_rate": "Full programme (%)",
-    "workshops_target": "Workshops required per student",
-    "workshops_attended_mean": "Workshops attended (mean)",
-    "workshop_sessions": "Workshop sessions attended",
-    "workshop_target_met": "Students meeting the workshop target",
-    "workshop_target_met_rate": "Workshop target met (%)",
-    "first_choice": "Placements on first wish",
-    "first_choice_rate": "First wish (%)",
-    "top_3": "Placements in top 3 wishes",
-    "top_3_rate": "Top 3 wishes (%)",
-    "unranked": "Placements matching no wish",
-    "unranked_rate": "Matching no wish (%)",
-    "travel_median_min": "Placement travel, median (min)",
-    "travel_p90_min": "Placement travel, 90th percentile (min)",
-    "travel_max_min": "Placement travel, max (min)",
-    "workshop_travel_median_min": "Workshop travel, median (min)",
-    "workshop_travel_p90_min": "Workshop travel, 90th percentile (min)",
-    "workshop_travel_max_min": "Workshop travel, max (min)",
-    "school_id": "School id (UAI)",
-    "school_name": "School",
-    "school_commune": "School commune",
-    "host_id": "Host id",
-    "host_name": "Host",
-    "offer_id": "Offer id",
-    "offers": "Offers",
-    "sector": "Sector",
-    "commune": "Commune",
-    "start": "Start",
-    "end": "End",
-    "date": "Date",
-    "part": "Time of day",
-    "seats": "Seats",
-    "capacity": "Seats",
-    "qpv_reserved": "Seats reserved for QPV",
-    "taken": "Seats taken",
-    "taken_by_qpv": "Taken by QPV students",
-    "free": "Seats free",
-    "use_rate": "Seats used (%)",
-    "slot_id": "Session id",
-    "workshop_id": "Workshop id",
-    "title": "Workshop",
-    "association": "Association",
-    "venue": "Venue",
-    "attendees": "Attendees",
-    "qpv_attendees": "QPV attendees",
-    "student_id": "Student id",
-    "qpv": "QPV",
-    "travel_min": "Travel (min, one way)",
-    "wish_rank": "Wish rank",
-    "kind": "Kind",
-    "item_id": "Item id",
-    "what": "What",
-    "where": "Where",
-    "note": "Note",
-    "reason": "Reason",
-    "reason_text": "Meaning",
-    "detail": "Detail",
-    "items": "Items",
-    "items_with_reserved": "Items with reserved seats",
-    "reserved_seats": "Reserved seats offered",
-    "reserved_taken": "Reserved seats taken by QPV students",
-    "reserved_unused": "Reserved seats left empty",
-    "reserved_taken_rate": "Reserved seats taken (%)",
-    "qpv_seats_taken": "All seats taken by QPV students",
-    "non_qpv": "Non-QPV students",
-    "half_days_covered": "Half-days covered",
-    "period_half_days": "Half-days in the period",
-    "programme": "Programme",
-    "unplaced_reason": "Reason if unplaced",
-    "indicator": "Indicator",
-    "value": "Value",
-}
+LABELS = Words(
+    {
+        "group": N_("Group"),
+        "students": N_("Students"),
+        "qpv_students": N_("QPV students"),
+        "placed": N_("Students placed"),
+        "placed_rate": N_("Placed (%)"),
+        "qpv_placed": N_("QPV students placed"),
+        "qpv_placed_rate": N_("QPV placed (%)"),
+        "unplaced": N_("Students unplaced"),
+        "placements": N_("Placements"),
+        "has_placement": N_("Has a placement"),
+        "programme_completeness": N_("Programme completeness (%)"),
+        "full_programme": N_("Students with a full programme"),
+        "full_programme_rate": N_("Full programme (%)"),
+        "workshops_target": N_("Workshops required per student"),
+        "workshops_attended_mean": N_("Workshops attended (mean)"),
+        "workshop_sessions": N_("Workshop sessions attended"),
+        "workshop_target_met": N_("Students meeting the workshop target"),
+        "workshop_target_met_rate": N_("Workshop target met (%)"),
+        "first_choice": N_("Placements on first wish"),
+        "first_choice_rate": N_("First wish (%)"),
+        "top_3": N_("Placements in top 3 wishes"),
+        "top_3_rate": N_("Top 3 wishes (%)"),
+        "unranked": N_("Placements matching no wish"),
+        "unranked_rate": N_("Matching no wish (%)"),
+        "travel_median_min": N_("Placement travel, median (min)"),
+        "travel_p90_min": N_("Placement travel, 90th percentile (min)"),
+        "travel_max_min": N_("Placement travel, max (min)"),
+        "workshop_travel_median_min": N_("Workshop travel, median (min)"),
+        "workshop_travel_p90_min": N_("Workshop travel, 90th percentile (min)"),
+        "workshop_travel_max_min": N_("Workshop travel, max (min)"),
+        "school_id": N_("School id (UAI)"),
+        "school_name": N_("School"),
+        "school_commune": N_("School commune"),
+        "host_id": N_("Host id"),
+        "host_name": N_("Host"),
+        "offer_id": N_("Offer id"),
+        "offers": N_("Offers"),
+        "sector": N_("Sector"),
+        "commune": N_("Commune"),
+        "start": N_("Start"),
+        "end": N_("End"),
+        "date": N_("Date"),
+        "part": N_("Time of day"),
+        "seats": N_("Seats"),
+        "capacity": N_("Seats"),
+        "qpv_reserved": N_("Seats reserved for QPV"),
+        "taken": N_("Seats taken"),
+        "taken_by_qpv": N_("Taken by QPV students"),
+        "free": N_("Seats free"),
+        "use_rate": N_("Seats used (%)"),
+        "slot_id": N_("Session id"),
+        "workshop_id": N_("Workshop id"),
+        "title": N_("Workshop"),
+        "association": N_("Association"),
+        "venue": N_("Venue"),
+        "attendees": N_("Attendees"),
+        "qpv_attendees": N_("QPV attendees"),
+        "student_id": N_("Student id"),
+        "qpv": N_("QPV"),
+        "travel_min": N_("Travel (min, one way)"),
+        "wish_rank": N_("Wish rank"),
+        "kind": N_("Kind"),
+        "item_id": N_("Item id"),
+        "what": N_("What"),
+        "where": N_("Where"),
+        "note": N_("Note"),
+        "reason": N_("Reason"),
+        "reason_text": N_("Meaning"),
+        "detail": N_("Detail"),
+        "items": N_("Items"),
+        "items_with_reserved": N_("Items with reserved seats"),
+        "reserved_seats": N_("Reserved seats offered"),
+        "reserved_taken": N_("Reserved seats taken by QPV students"),
+        "reserved_unused": N_("Reserved seats left empty"),
+        "reserved_taken_rate": N_("Reserved seats taken (%)"),
+        "qpv_seats_taken": N_("All seats taken by QPV students"),
+        "non_qpv": N_("Non-QPV students"),
+        "half_days_covered": N_("Half-days covered"),
+        "period_half_days": N_("Half-days in the period"),
+        "programme": N_("Programme"),
+        "unplaced_reason": N_("Reason if unplaced"),
+        "indicator": N_("Indicator"),
+        "value": N_("Value"),
+    }
+)
 
 
 def label(column: str) -> str:
@@ -348,12 +354,15 @@ def label(column: str) -> str:
     for prefix in ("placement_", "workshop_"):
         if column.startswith(prefix):
             rest = column[len(prefix) :]
-            number, _, field = rest.partition("_")
+            number, _sep, field = rest.partition("_")
             if number.isdigit():
                 base = LABELS.get(field, field.replace("_", " "))
                 if field == "title":
-                    base = "workshop"
-                return f"{prefix[:-1].capitalize()} {number}: {base[0].lower() + base[1:]}"
+                    base = _("workshop")
+                kind = _("Placement") if prefix == "placement_" else _("Workshop")
+                return _("{kind} {number}: {field}").format(
+                    kind=kind, number=number, field=base[0].lower() + base[1:]
+                )
     return column.replace("_", " ").capitalize()
 
 
@@ -367,14 +376,17 @@ def format_number(value: Any, rate: bool = False) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return ""
     if isinstance(value, bool | np.bool_):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
+    french = i18n.current() == "fr"
     if rate and isinstance(value, int | float | np.integer | np.floating):
-        return f"{100 * float(value):.1f} %"
+        return i18n.format_percent(float(value)) if french else f"{100 * float(value):.1f} %"
     if isinstance(value, float | np.floating):
         number = float(value)
+        if french:
+            return i18n.format_number(round(number, 2))
         return f"{number:,.0f}" if number.is_integer() else f"{number:,.2f}".rstrip("0")
     if isinstance(value, int | np.integer):
-        return f"{int(value):,}"
+        return i18n.format_number(int(value)) if french else f"{int(value):,}"
     return str(value)

@@ -27,6 +27,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from ..gaps import report_gaps
+from ..i18n import _
 from ..result import Result
 from ._common import label
 from .kpis import GROUPS, kpi_tables
@@ -62,7 +63,7 @@ def _summary_sheet(summary: pd.DataFrame) -> Sheet:
         summary.loc[summary["key"].map(_is_rate_key), "indicator"].astype(str).tolist()
     )
     frame = summary[["indicator", "value"]]
-    return Sheet("Summary", frame, rate_rows=rates)
+    return Sheet(_("Summary"), frame, rate_rows=rates)
 
 
 def _is_rate_key(key: str) -> bool:
@@ -73,11 +74,12 @@ def _groups_sheet(by_group: pd.DataFrame) -> Sheet:
     """Groups as columns, indicators as rows: three groups read better side by side."""
     table = by_group.set_index("group").T
     table.index = [label(c) for c in table.index]
-    table = table.reset_index().rename(columns={"index": "Indicator"})
-    table = table[["Indicator", *[g for g in GROUPS if g in table.columns]]]
+    indicator = _("Indicator")
+    table = table.reset_index().rename(columns={"index": indicator})
+    table = table[[indicator, *[_(g) for g in GROUPS if _(g) in table.columns]]]
     rates = frozenset(label(c) for c in by_group.columns if _is_rate_key(c))
     means = frozenset({label("workshops_attended_mean")})
-    return Sheet("KPIs by group", table, rate_rows=rates, mean_rows=means, labels=False)
+    return Sheet(_("KPIs by group"), table, rate_rows=rates, mean_rows=means, labels=False)
 
 
 def workbook_sheets(result: Result) -> list[Sheet]:
@@ -87,29 +89,29 @@ def workbook_sheets(result: Result) -> list[Sheet]:
     transport = transport_tables(result)
     transport_sheets = (
         [
-            Sheet("Transport", transport["totals"]),
-            Sheet("Transport by school", transport["by_school"]),
-            Sheet("Coach groups", transport["groups"]),
+            Sheet(_("Transport"), transport["totals"]),
+            Sheet(_("Transport by school"), transport["by_school"]),
+            Sheet(_("Coach groups"), transport["groups"]),
         ]
         if transport
         else []
     )
     recruit = report_gaps(result)
-    recruit_sheets = [Sheet("Where to recruit", recruit.frame)] if recruit is not None else []
+    recruit_sheets = [Sheet(_("Where to recruit"), recruit.frame)] if recruit is not None else []
     return [
         _summary_sheet(kpis["summary"]),
         _groups_sheet(kpis["by_group"]),
-        Sheet("KPIs by school", kpis["by_school"]),
-        Sheet("Letters (one row per student)", rosters["letters"]),
-        Sheet("Host rosters", rosters["host_roster"]),
-        Sheet("Workshop rosters", rosters["session_roster"]),
-        Sheet("School programmes", rosters["school_programmes"]),
-        Sheet("Capacity by host", kpis["hosts"]),
-        Sheet("Capacity by offer", kpis["offers"]),
-        Sheet("Capacity by session", kpis["sessions"]),
-        Sheet("Reserved seats", kpis["reserved_seats"]),
-        Sheet("Unplaced by reason", kpis["unplaced_by_reason"]),
-        Sheet("Unplaced students", rosters["unplaced"]),
+        Sheet(_("KPIs by school"), kpis["by_school"]),
+        Sheet(_("Letters (one row per student)"), rosters["letters"]),
+        Sheet(_("Host rosters"), rosters["host_roster"]),
+        Sheet(_("Workshop rosters"), rosters["session_roster"]),
+        Sheet(_("School programmes"), rosters["school_programmes"]),
+        Sheet(_("Capacity by host"), kpis["hosts"]),
+        Sheet(_("Capacity by offer"), kpis["offers"]),
+        Sheet(_("Capacity by session"), kpis["sessions"]),
+        Sheet(_("Reserved seats"), kpis["reserved_seats"]),
+        Sheet(_("Unplaced by reason"), kpis["unplaced_by_reason"]),
+        Sheet(_("Unplaced students"), rosters["unplaced"]),
         *recruit_sheets,
         *transport_sheets,
     ]
@@ -120,7 +122,7 @@ def _plain(value: Any) -> Any:
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, bool | np.bool_):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, np.integer):
         return int(value)
     if isinstance(value, float | np.floating):
@@ -199,7 +201,7 @@ def _write_sheet(book: Workbook, sheet: Sheet) -> None:
         )
     header_lines = max(1, math.ceil(longest_header / HEADER_WIDTH_CAP))
     ws.row_dimensions[1].height = 15 * min(header_lines, 3) + 3
-    ws.freeze_panes = "B2" if sheet.title in {"KPIs by group", "Summary"} else "A2"
+    ws.freeze_panes = "B2" if sheet.title in {_("KPIs by group"), _("Summary")} else "A2"
     if columns:
         last = get_column_letter(len(columns))
         ws.auto_filter.ref = f"A1:{last}{max(len(rows) + 1, 2)}"
@@ -223,7 +225,7 @@ def write_workbook(sheets: Iterable[Sheet], path: str | Path) -> Path:
     for sheet in sheets:
         _write_sheet(book, sheet)
     book.properties.creator = "stagematch"
-    book.properties.title = "Placement plan report"
+    book.properties.title = _("Placement plan report")
     target = Path(path)
     book.save(target)
     return target

@@ -25,8 +25,9 @@ from typing import Any
 import pandas as pd
 from matplotlib.axes import Axes
 
-from .. import __version__
+from .. import __version__, i18n
 from ..gaps import Gaps, report_gaps
+from ..i18n import _
 from ..result import Result, input_hash
 from ._common import PART_WORDS, format_number, is_rate, label
 from .kpis import GROUPS, kpi_tables
@@ -149,10 +150,8 @@ def html_table(
         body.append("<tr>" + "".join(cells) + "</tr>")
     note = ""
     if len(frame) > max_rows:
-        note = (
-            f'<p class="note">Showing the first {max_rows} of {len(frame)} rows; '
-            "report.xlsx has them all.</p>"
-        )
+        shown_note = _("Showing the first {shown} of {rows} rows; report.xlsx has them all.")
+        note = f'<p class="note">{escape(shown_note.format(shown=max_rows, rows=len(frame)))}</p>'
     return (
         f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table></div>{note}"
@@ -181,39 +180,44 @@ def render_html(result: Result, *, generated: date | None = None) -> str:
     instance = result.instance
     settings = instance.settings
     groups = {row["group"]: row for row in tables["by_group"].to_dict("records")}
-    everyone, qpv = groups["All students"], groups["QPV"]
+    everyone, qpv = groups[_("All students")], groups[_("QPV")]
     day = generated or date.today()
     period = (
         f"{settings.period_start.strftime('%d/%m/%Y')} – {settings.period_end.strftime('%d/%m/%Y')}"
     )
-    status = {"optimal": "proven optimal", "feasible": "feasible"}.get(result.status, result.status)
+    status = {"optimal": _("proven optimal"), "feasible": _("feasible")}.get(
+        result.status, result.status
+    )
     cards = "".join(
         [
             _card(
                 f"{int(everyone['placed'])} / {int(everyone['students'])}",
-                f"students placed ({_pct(everyone['placed_rate'])})",
+                _("students placed ({rate})").format(rate=_pct(everyone["placed_rate"])),
             ),
             _card(
                 f"{int(qpv['placed'])} / {int(qpv['students'])}",
-                f"QPV students placed ({_pct(qpv['placed_rate'])})",
+                _("QPV students placed ({rate})").format(rate=_pct(qpv["placed_rate"])),
                 qpv=True,
             ),
-            _card(_pct(everyone["programme_completeness"]), "programme completeness (half-days)"),
+            _card(
+                _pct(everyone["programme_completeness"]), _("programme completeness (half-days)")
+            ),
             _card(
                 _pct(everyone["workshop_target_met_rate"]),
-                f"students with {settings.workshops_per_student} workshop(s) or more",
+                _("students with {n} workshop(s) or more").format(n=settings.workshops_per_student),
             ),
-            _card(_pct(everyone["first_choice_rate"]), "placements on the first wish"),
+            _card(_pct(everyone["first_choice_rate"]), _("placements on the first wish")),
             _card(
                 (format_number(everyone["travel_median_min"]) or "–") + " min",
-                "median one-way placement travel",
+                _("median one-way placement travel"),
             ),
-            _card(str(int(everyone["unplaced"])), "students without a placement"),
+            _card(str(int(everyone["unplaced"])), _("students without a placement")),
         ]
     )
     by_group = tables["by_group"].set_index("group").T
     by_group.index = [label(c) for c in by_group.index]
-    by_group = by_group.reset_index().rename(columns={"index": "Indicator"})
+    indicator = _("Indicator")
+    by_group = by_group.reset_index().rename(columns={"index": indicator})
     group_rates = frozenset(label(c) for c in tables["by_group"].columns if is_rate(c))
     school_columns = [
         "school_id",
@@ -233,68 +237,78 @@ def render_html(result: Result, *, generated: date | None = None) -> str:
     sections = [
         (
             "summary",
-            "Summary",
+            _("Summary"),
             f'<div class="cards">{cards}</div>'
             + html_table(
                 by_group,
-                columns=["Indicator", *[g for g in GROUPS if g in by_group.columns]],
+                columns=[indicator, *[_(g) for g in GROUPS if _(g) in by_group.columns]],
                 rate_rows=group_rates,
                 labels=False,
             )
-            + '<p class="note">Rates are shares of the group\'s students, except wish rates '
-            "(shares of its placements). Completeness is the share of the period's half-days "
-            "covered by placements and workshop sessions.</p>",
+            + '<p class="note">'
+            + escape(
+                _(
+                    "Rates are shares of the group's students, except wish rates (shares of its "
+                    "placements). Completeness is the share of the period's half-days covered by "
+                    "placements and workshop sessions."
+                )
+            )
+            + "</p>",
         ),
         (
             "map",
-            "Map",
+            _("Map"),
             _figure(
                 plot_map,
                 result,
-                "Map of schools, hosts and workshop venues",
-                "Lines join each placed student's school to the host (thicker: more students). "
-                "Homes are not shown.",
+                _("Map of schools, hosts and workshop venues"),
+                _(
+                    "Lines join each placed student's school to the host (thicker: more "
+                    "students). Homes are not shown."
+                ),
             ),
         ),
         (
             "travel",
-            "Travel and wishes",
+            _("Travel and wishes"),
             '<div class="row">'
             + _figure(
                 plot_travel_times,
                 result,
-                "Histogram of one-way travel minutes",
-                "One-way minutes from home (or school) to each placement and workshop session.",
+                _("Histogram of one-way travel minutes"),
+                _("One-way minutes from home (or school) to each placement and workshop session."),
             )
             + _figure(
                 plot_wish_ranks,
                 result,
-                "Placements by wish rank",
-                "Rank of each placement in the student's list of wished offers, then sectors.",
+                _("Placements by wish rank"),
+                _("Rank of each placement in the student's list of wished offers, then sectors."),
             )
             + "</div>",
         ),
         (
             "schools",
-            "Schools",
+            _("Schools"),
             _figure(
                 plot_school_placement,
                 result,
-                "Placement rate by school",
-                "Bars: all students; dots: QPV students. Labels: placed / students.",
+                _("Placement rate by school"),
+                _("Bars: all students; dots: QPV students. Labels: placed / students."),
             )
             + html_table(tables["by_school"], columns=school_columns),
         ),
         (
             "capacity",
-            "Capacity",
+            _("Capacity"),
             _figure(
                 plot_capacity_use,
                 result,
-                "Seats taken and free",
-                "Seats of all offers and all workshop sessions.",
+                _("Seats taken and free"),
+                _("Seats of all offers and all workshop sessions."),
             )
-            + "<h3>Workshop sessions</h3>"
+            + "<h3>"
+            + escape(_("Workshop sessions"))
+            + "</h3>"
             + (
                 html_table(
                     sessions,
@@ -310,21 +324,25 @@ def render_html(result: Result, *, generated: date | None = None) -> str:
                     ],
                 )
                 if not sessions.empty
-                else '<p class="note">No workshop sessions.</p>'
+                else '<p class="note">' + escape(_("No workshop sessions.")) + "</p>"
             )
-            + "<details><summary>Capacity by host</summary>"
+            + "<details><summary>"
+            + escape(_("Capacity by host"))
+            + "</summary>"
             + html_table(tables["hosts"])
-            + "</details><h3>Seats reserved for QPV students</h3>"
+            + "</details><h3>"
+            + escape(_("Seats reserved for QPV students"))
+            + "</h3>"
             + html_table(tables["reserved_seats"]),
         ),
         (
             "unplaced",
-            "Unplaced students",
+            _("Unplaced students"),
             _figure(
                 plot_unplaced_reasons,
                 result,
-                "Unplaced students by reason",
-                "The first reason that applies, in this order.",
+                _("Unplaced students by reason"),
+                _("The first reason that applies, in this order."),
             )
             + html_table(tables["unplaced_by_reason"])
             + (
@@ -340,36 +358,47 @@ def render_html(result: Result, *, generated: date | None = None) -> str:
                     ],
                 )
                 if not unplaced.empty
-                else '<p class="note">Every student has a placement.</p>'
+                else '<p class="note">' + escape(_("Every student has a placement.")) + "</p>"
             ),
         ),
     ]
     recruit = report_gaps(result)
     if recruit is not None:
-        sections.append(("recruit", "Where to recruit", _recruit_section(recruit)))
+        sections.append(("recruit", _("Where to recruit"), _recruit_section(recruit)))
     transport = transport_tables(result)
     if transport:
-        sections.append(("transport", "Transport", _transport_section(result, transport)))
+        sections.append(("transport", _("Transport"), _transport_section(result, transport)))
     nav = "".join(f'<a href="#{key}">{escape(title)}</a>' for key, title, _ in sections)
     body = "".join(
         f'<section id="{key}"><h2>{escape(title)}</h2>{content}</section>'
         for key, title, content in sections
     )
-    title = "Placement plan report"
-    subtitle = (
-        f"Period {period} · {len(instance.students)} students · {len(instance.schools)} schools · "
-        f"{len({o.host_id for o in instance.offers})} hosts · "
-        f"{len(instance.workshop_slots)} workshop sessions"
+    title = _("Placement plan report")
+    subtitle = _(
+        "Period {period} · {students} students · {schools} schools · {hosts} hosts · "
+        "{sessions} workshop sessions"
+    ).format(
+        period=period,
+        students=len(instance.students),
+        schools=len(instance.schools),
+        hosts=len({o.host_id for o in instance.offers}),
+        sessions=len(instance.workshop_slots),
     )
-    footer = (
-        f"Generated by stagematch {escape(__version__)} on {day.strftime('%d/%m/%Y')} · "
-        f"solver seed {result.seed} · input {escape(input_hash(instance))}. Time of day: "
-        + ", ".join(f"{k} = {v}" for k, v in PART_WORDS.items())
-        + "."
+    footer = escape(
+        _(
+            "Generated by stagematch {version} on {day} · solver seed {seed} · input {hash}. "
+            "Time of day: {parts}."
+        ).format(
+            version=__version__,
+            day=day.strftime("%d/%m/%Y"),
+            seed=result.seed,
+            hash=input_hash(instance),
+            parts=", ".join(f"{k} = {v}" for k, v in PART_WORDS.items()),
+        )
     )
     return (
         "<!DOCTYPE html>\n"
-        '<html lang="en"><head><meta charset="utf-8">'
+        f'<html lang="{i18n.current()}"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title><style>{CSS}</style></head>"
@@ -382,17 +411,21 @@ def render_html(result: Result, *, generated: date | None = None) -> str:
 
 def _recruit_section(recruit: Gaps) -> str:
     if not recruit.groups:
-        return '<p class="note">No added seat would place anyone more.</p>'
+        return '<p class="note">' + escape(_("No added seat would place anyone more.")) + "</p>"
     last = recruit.groups[-1]
-    return (
-        f'<p class="note">Today\'s best plan places {recruit.placed} students '
-        f"({recruit.qpv_placed} QPV). Each row is a one-week offer to recruit in a commune, "
-        "with exactly how many more students (and QPV students) the best plan would then "
-        "place, given the rows above it; QPV students first. With all of them: "
-        f"{last.placed_total} students placed ({last.qpv_placed_total} QPV). The sector is "
-        "the one the students reached wish most; it decides no eligibility.</p>"
-        + html_table(recruit.frame)
+    note = _(
+        "Today's best plan places {placed} students ({qpv} QPV). Each row is a one-week offer "
+        "to recruit in a commune, with exactly how many more students (and QPV students) the "
+        "best plan would then place, given the rows above it; QPV students first. With all of "
+        "them: {total} students placed ({qpv_total} QPV). The sector is the one the students "
+        "reached wish most; it decides no eligibility."
+    ).format(
+        placed=recruit.placed,
+        qpv=recruit.qpv_placed,
+        total=last.placed_total,
+        qpv_total=last.qpv_placed_total,
     )
+    return f'<p class="note">{escape(note)}</p>' + html_table(recruit.frame)
 
 
 def _transport_section(result: Result, tables: dict[str, pd.DataFrame]) -> str:
@@ -400,13 +433,16 @@ def _transport_section(result: Result, tables: dict[str, pd.DataFrame]) -> str:
     per_qpv = totals["cost_per_placed_qpv_student"]
     cards = "".join(
         [
-            _card(f"{totals['total_cost']:,.0f} €", "transport in all"),
-            _card(str(totals["coaches"]), f"coaches ({totals['coach_groups']} groups)"),
-            _card(f"{totals['coach_cost']:,.0f} €", "coaches"),
-            _card(f"{totals['transit_cost']:,.0f} €", "public transport to hosts"),
+            _card(f"{totals['total_cost']:,.0f} €", _("transport in all")),
+            _card(
+                str(totals["coaches"]),
+                _("coaches ({groups} groups)").format(groups=totals["coach_groups"]),
+            ),
+            _card(f"{totals['coach_cost']:,.0f} €", _("coaches")),
+            _card(f"{totals['transit_cost']:,.0f} €", _("public transport to hosts")),
             _card(
                 "–" if per_qpv is None else f"{per_qpv:,.0f} €",
-                "per placed QPV student",
+                _("per placed QPV student"),
                 qpv=True,
             ),
         ]
@@ -416,18 +452,22 @@ def _transport_section(result: Result, tables: dict[str, pd.DataFrame]) -> str:
         + _figure(
             plot_cost_by_venue,
             result,
-            "Coach cost by workshop venue",
-            "Each (session, school) group travels by coach from its school.",
+            _("Coach cost by workshop venue"),
+            _("Each (session, school) group travels by coach from its school."),
         )
         + _figure(
             plot_cost_by_school,
             result,
-            "Transport cost by school",
-            "Coaches to workshop sessions and public transport to hosts.",
+            _("Transport cost by school"),
+            _("Coaches to workshop sessions and public transport to hosts."),
         )
-        + "</div><h3>By school</h3>"
+        + "</div><h3>"
+        + escape(_("By school"))
+        + "</h3>"
         + html_table(tables["by_school"])
-        + "<details><summary>Coach groups (transport.csv)</summary>"
+        + "<details><summary>"
+        + escape(_("Coach groups (transport.csv)"))
+        + "</summary>"
         + html_table(tables["groups"])
         + "</details>"
     )

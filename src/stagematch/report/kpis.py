@@ -22,10 +22,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..i18n import N_, _
 from ..result import REASONS, Result
 from ._common import PART_ORDER, REASON_WORDS, Context, context
 
-GROUPS: tuple[str, ...] = ("All students", "QPV", "Non-QPV")
+GROUPS: tuple[str, ...] = (N_("All students"), N_("QPV"), N_("Non-QPV"))
+"""The groups of :func:`kpis_by_group`, in English: the table holds them in the language in force
+(``_(group)``)."""
 
 METRIC_COLUMNS: tuple[str, ...] = (
     "students",
@@ -150,9 +153,9 @@ def kpis_by_group(result: Result) -> pd.DataFrame:
     """
     students = context(result).students
     groups = {
-        "All students": list(students),
-        "QPV": [s for s, row in students.items() if row.qpv],
-        "Non-QPV": [s for s, row in students.items() if not row.qpv],
+        _("All students"): list(students),
+        _("QPV"): [s for s, row in students.items() if row.qpv],
+        _("Non-QPV"): [s for s, row in students.items() if not row.qpv],
     }
     rows = [{"group": name, **student_metrics(result, ids)} for name, ids in groups.items()]
     return pd.DataFrame(rows, columns=["group", *METRIC_COLUMNS])
@@ -331,13 +334,13 @@ def reserved_seats(result: Result) -> pd.DataFrame:
     ctx = context(result)
     rows = []
     for kind, items, takers in (
-        ("Placements", ctx.offers, ctx.offer_takers),
-        ("Workshop sessions", ctx.slots, ctx.slot_takers),
+        (_("Placements"), ctx.offers, ctx.offer_takers),
+        (_("Workshop sessions"), ctx.slots, ctx.slot_takers),
     ):
         with_reserved = 0
         reserved = taken = qpv_all = 0
         for item_id, item in items.items():
-            _, qpv = _taken(ctx, takers[item_id])
+            _all, qpv = _taken(ctx, takers[item_id])
             qpv_all += qpv
             if item.qpv_reserved:
                 with_reserved += 1
@@ -390,83 +393,88 @@ def summary_table(result: Result, *, generated: date | None = None) -> pd.DataFr
     instance = ctx.instance
     settings = instance.settings
     overall = {row["group"]: row for row in kpis_by_group(result).to_dict("records")}
-    everyone, qpv, others = (overall[g] for g in GROUPS)
+    everyone, qpv, others = (overall[_(g)] for g in GROUPS)
     placements_reserved = reserved_seats(result).to_dict("records")[0]
     reasons = unplaced_by_reason(result).to_dict("records")
     status_text = {
-        "optimal": "optimal (proven best on every level)",
-        "feasible": "feasible (valid; not proven best on every level)",
+        "optimal": _("optimal (proven best on every level)"),
+        "feasible": _("feasible (valid; not proven best on every level)"),
     }.get(result.status, result.status)
     rows: list[tuple[str, str, Any]] = [
-        ("status", "Plan status", status_text),
-        ("period_start", "Period start", settings.period_start),
-        ("period_end", "Period end", settings.period_end),
-        ("period_half_days", "Half-days in the period", instance.n_half_days),
-        ("students", "Students", int(everyone["students"])),
-        ("qpv_students", "QPV students", int(qpv["students"])),
-        ("schools", "Schools", len(instance.schools)),
-        ("hosts", "Hosts", len({o.host_id for o in instance.offers})),
-        ("offer_seats", "Placement seats offered", sum(o.capacity for o in instance.offers)),
-        ("workshop_sessions_offered", "Workshop sessions offered", len(instance.workshop_slots)),
-        ("placed", "Students placed", int(everyone["placed"])),
-        ("placed_rate", "Students placed (%)", everyone["placed_rate"]),
-        ("qpv_placed", "QPV students placed", int(qpv["placed"])),
-        ("qpv_placed_rate", "QPV students placed (%)", qpv["placed_rate"]),
-        ("non_qpv_placed_rate", "Non-QPV students placed (%)", others["placed_rate"]),
-        ("placements", "Placements", int(everyone["placements"])),
+        ("status", _("Plan status"), status_text),
+        ("period_start", _("Period start"), settings.period_start),
+        ("period_end", _("Period end"), settings.period_end),
+        ("period_half_days", _("Half-days in the period"), instance.n_half_days),
+        ("students", _("Students"), int(everyone["students"])),
+        ("qpv_students", _("QPV students"), int(qpv["students"])),
+        ("schools", _("Schools"), len(instance.schools)),
+        ("hosts", _("Hosts"), len({o.host_id for o in instance.offers})),
+        ("offer_seats", _("Placement seats offered"), sum(o.capacity for o in instance.offers)),
+        ("workshop_sessions_offered", _("Workshop sessions offered"), len(instance.workshop_slots)),
+        ("placed", _("Students placed"), int(everyone["placed"])),
+        ("placed_rate", _("Students placed (%)"), everyone["placed_rate"]),
+        ("qpv_placed", _("QPV students placed"), int(qpv["placed"])),
+        ("qpv_placed_rate", _("QPV students placed (%)"), qpv["placed_rate"]),
+        ("non_qpv_placed_rate", _("Non-QPV students placed (%)"), others["placed_rate"]),
+        ("placements", _("Placements"), int(everyone["placements"])),
         (
             "programme_completeness",
-            "Programme completeness (% of half-days covered)",
+            # "{percent}", not "%": Babel would read "% o" as a Python format.
+            _("Programme completeness ({percent} of half-days covered)").format(percent="%"),
             everyone["programme_completeness"],
         ),
-        ("full_programme", "Students with a full programme", int(everyone["full_programme"])),
-        ("workshops_target", "Workshops required per student", settings.workshops_per_student),
+        ("full_programme", _("Students with a full programme"), int(everyone["full_programme"])),
+        ("workshops_target", _("Workshops required per student"), settings.workshops_per_student),
         (
             "workshop_target_met_rate",
-            "Students meeting the workshop target (%)",
+            _("Students meeting the workshop target (%)"),
             everyone["workshop_target_met_rate"],
         ),
-        ("workshop_sessions", "Workshop sessions attended", int(everyone["workshop_sessions"])),
-        ("first_choice_rate", "Placements on first wish (%)", everyone["first_choice_rate"]),
-        ("top_3_rate", "Placements in top 3 wishes (%)", everyone["top_3_rate"]),
-        ("unranked_rate", "Placements matching no wish (%)", everyone["unranked_rate"]),
-        ("travel_median_min", "Placement travel, median (min)", everyone["travel_median_min"]),
-        ("travel_p90_min", "Placement travel, 90th percentile (min)", everyone["travel_p90_min"]),
-        ("travel_max_min", "Placement travel, max (min)", everyone["travel_max_min"]),
+        ("workshop_sessions", _("Workshop sessions attended"), int(everyone["workshop_sessions"])),
+        ("first_choice_rate", _("Placements on first wish (%)"), everyone["first_choice_rate"]),
+        ("top_3_rate", _("Placements in top 3 wishes (%)"), everyone["top_3_rate"]),
+        ("unranked_rate", _("Placements matching no wish (%)"), everyone["unranked_rate"]),
+        ("travel_median_min", _("Placement travel, median (min)"), everyone["travel_median_min"]),
+        (
+            "travel_p90_min",
+            _("Placement travel, 90th percentile (min)"),
+            everyone["travel_p90_min"],
+        ),
+        ("travel_max_min", _("Placement travel, max (min)"), everyone["travel_max_min"]),
         (
             "reserved_seats",
-            "Placement seats reserved for QPV students",
+            _("Placement seats reserved for QPV students"),
             int(placements_reserved["reserved_seats"]),
         ),
         (
             "reserved_taken",
-            "… of which taken by QPV students",
+            _("… of which taken by QPV students"),
             int(placements_reserved["reserved_taken"]),
         ),
-        ("unplaced", "Students unplaced", int(everyone["unplaced"])),
+        ("unplaced", _("Students unplaced"), int(everyone["unplaced"])),
     ]
     for reason in reasons:
         rows.append(
             (
                 f"unplaced_{reason['reason']}",
-                f"Unplaced: {reason['reason_text'].lower()}",
+                _("Unplaced: {reason}").format(reason=reason["reason_text"].lower()),
                 int(reason["students"]),
             )
         )
     for name, level in result.levels.items():
-        proven = "proven" if level.proven else "not proven"
+        proven = _("proven") if level.proven else _("not proven")
         rows.append(
             (
                 f"level_{name}",
-                f"Objective level '{name}': value (best proven bound)",
+                _("Objective level '{name}': value (best proven bound)").format(name=name),
                 f"{level.value:g} ({level.bound:g}, {proven})",
             )
         )
     rows += [
-        ("generated", "Report generated", generated or date.today()),
-        ("seed", "Solver seed", result.seed),
-        ("version", "stagematch version", __version__),
-        ("input_hash", "Input hash", input_hash(instance)),
+        ("generated", _("Report generated"), generated or date.today()),
+        ("seed", _("Solver seed"), result.seed),
+        ("version", _("stagematch version"), __version__),
+        ("input_hash", _("Input hash"), input_hash(instance)),
     ]
     return pd.DataFrame(rows, columns=["key", "indicator", "value"])
 

@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
+from ..i18n import N_, Words, _
 from ..result import REASONS, Result
 from ._common import OTHER_COLOUR, QPV_COLOUR, REASON_WORDS, context
 from .kpis import kpis_by_school
@@ -72,7 +73,7 @@ def plot_map(result: Result, ax: Axes | None = None) -> Axes:
     schools = set(ctx.school_point.values())
     everything = [p for p in (*hosts, *venues, *schools) if np.isfinite(p).all()]
     if not everything:
-        return _empty(ax if ax is not None else new_axes(), "nothing to map")
+        return _empty(ax if ax is not None else new_axes(), _("nothing to map"))
     lats = np.array([p[0] for p in everything])
     lons = np.array([p[1] for p in everything])
     stretch = 1 / max(np.cos(np.radians(float(lats.mean()))), 0.1)
@@ -89,13 +90,13 @@ def plot_map(result: Result, ax: Axes | None = None) -> Axes:
         for offer_id in offers:
             pairs[(student.school_id, offer_id, student.qpv)] += 1
     handles = [
-        Line2D([], [], marker="s", ls="", mfc="black", mec="black", label="school"),
-        Line2D([], [], marker="^", ls="", mfc="white", mec="black", label="host"),
-        Line2D([], [], marker="D", ls="", mfc=VENUE_COLOUR, mec="black", label="workshop venue"),
+        Line2D([], [], marker="s", ls="", mfc="black", mec="black", label=_("school")),
+        Line2D([], [], marker="^", ls="", mfc="white", mec="black", label=_("host")),
+        Line2D([], [], marker="D", ls="", mfc=VENUE_COLOUR, mec="black", label=_("workshop venue")),
     ]
     for qpv, colour, name in (
-        (False, OTHER_COLOUR, "placement, other student"),
-        (True, QPV_COLOUR, "placement, QPV student"),
+        (False, OTHER_COLOUR, _("placement, other student")),
+        (True, QPV_COLOUR, _("placement, QPV student")),
     ):
         chosen = [(k, n) for k, n in pairs.items() if k[2] == qpv]
         if not chosen:
@@ -121,9 +122,9 @@ def plot_map(result: Result, ax: Axes | None = None) -> Axes:
     ax.set_ylim(*ylim)
     _label_towns(ax, ctx)
     ax.legend(handles=handles, loc="best", fontsize="small", framealpha=0.9)
-    ax.set_xlabel("Longitude (°E)")
-    ax.set_ylabel("Latitude (°N)")
-    ax.set_title("Schools, hosts and workshop venues (lines: school → host)")
+    ax.set_xlabel(_("Longitude (°E)"))
+    ax.set_ylabel(_("Latitude (°N)"))
+    ax.set_title(_("Schools, hosts and workshop venues (lines: school → host)"))
     ax.grid(True, color="0.92", zorder=0)
     return ax
 
@@ -142,7 +143,7 @@ def _label_towns(ax: Axes, ctx: Any, limit: int = 12) -> None:
         if town:
             weight[town] += 1
             where.setdefault(town, ctx.slot_point[slot_id])
-    for town, _ in weight.most_common(limit):
+    for town, _count in weight.most_common(limit):
         lat, lon = where[town]
         ax.annotate(
             town,
@@ -177,14 +178,14 @@ def plot_travel_times(result: Result, ax: Axes | None = None) -> Axes:
             if minutes is not None:
                 workshops.append(minutes)
     if not (qpv or other or workshops):
-        return _empty(ax, "no assignments")
+        return _empty(ax, _("no assignments"))
     top = max([*qpv, *other, *workshops, 1.0])
     bins = [float(b) for b in np.arange(0, 5 * np.ceil(top / 5) + 5, 5)]
     series = [
         (values, colour, name)
         for values, colour, name in (
-            (other, OTHER_COLOUR, "placements, other students"),
-            (qpv, QPV_COLOUR, "placements, QPV students"),
+            (other, OTHER_COLOUR, _("placements, other students")),
+            (qpv, QPV_COLOUR, _("placements, QPV students")),
         )
         if values
     ]
@@ -205,12 +206,12 @@ def plot_travel_times(result: Result, ax: Axes | None = None) -> Axes:
             histtype="step",
             color="0.15",
             linewidth=1.4,
-            label="workshop sessions (all students)",
+            label=_("workshop sessions (all students)"),
         )
     limit = ctx.instance.settings.default_max_travel_min
     ax.axvline(limit, color="0.3", ls="--", lw=1)
     ax.annotate(
-        f"default limit\n{limit:g} min",
+        _("default limit\n{limit:g} min").format(limit=limit),
         (limit, 1),
         xycoords=("data", "axes fraction"),
         xytext=(4, -4),
@@ -221,14 +222,25 @@ def plot_travel_times(result: Result, ax: Axes | None = None) -> Axes:
         color="0.3",
     )
     ax.margins(y=0.12)
-    ax.set_xlabel("One-way travel (minutes)")
-    ax.set_ylabel("Assignments")
-    ax.set_title("Travel time")
+    ax.set_xlabel(_("One-way travel (minutes)"))
+    ax.set_ylabel(_("Assignments"))
+    ax.set_title(_("Travel time"))
     ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.18), ncols=2)
     return ax
 
 
 RANK_BUCKETS = ("1st", "2nd", "3rd", "4th–5th", "6th+", "no wish")
+RANK_WORDS = Words(
+    {
+        "1st": N_("1st wish"),
+        "2nd": N_("2nd wish"),
+        "3rd": N_("3rd wish"),
+        "4th–5th": N_("4th–5th wish"),
+        "6th+": N_("6th+ wish"),
+        "no wish": N_("matches\nno wish"),
+    }
+)
+"""How each bucket of wish ranks reads under the chart."""
 
 
 def _bucket(rank: int) -> str:
@@ -248,14 +260,14 @@ def plot_wish_ranks(result: Result, ax: Axes | None = None) -> Axes:
         for offer_id in ctx.placements[student_id]:
             counts[student.qpv][_bucket(result.wish_rank.get((student_id, offer_id), 0))] += 1
     if not sum(counts[True].values()) + sum(counts[False].values()):
-        return _empty(ax, "no placements")
+        return _empty(ax, _("no placements"))
     x = np.arange(len(RANK_BUCKETS))
     other = np.array([counts[False][b] for b in RANK_BUCKETS])
     qpv = np.array([counts[True][b] for b in RANK_BUCKETS])
     if other.any():
-        ax.bar(x, other, color=OTHER_COLOUR, label="other students")
+        ax.bar(x, other, color=OTHER_COLOUR, label=_("other students"))
     if qpv.any():
-        ax.bar(x, qpv, bottom=other, color=QPV_COLOUR, label="QPV students")
+        ax.bar(x, qpv, bottom=other, color=QPV_COLOUR, label=_("QPV students"))
     for k, total in enumerate(other + qpv):
         if total:
             ax.annotate(
@@ -266,9 +278,9 @@ def plot_wish_ranks(result: Result, ax: Axes | None = None) -> Axes:
                 ha="center",
                 fontsize="small",
             )
-    ax.set_xticks(x, [f"{b} wish" if b != "no wish" else "matches\nno wish" for b in RANK_BUCKETS])
-    ax.set_ylabel("Placements")
-    ax.set_title("Wish satisfaction")
+    ax.set_xticks(x, [RANK_WORDS[b] for b in RANK_BUCKETS])
+    ax.set_ylabel(_("Placements"))
+    ax.set_title(_("Wish satisfaction"))
     ax.legend(fontsize="small")
     ax.margins(y=0.12)
     return ax
@@ -287,13 +299,13 @@ def plot_school_placement(result: Result, ax: Axes | None = None) -> Axes:
     if ax is None:
         ax = new_axes((9.0, max(2.5, 0.34 * len(table) + 1.4)))
     if table.empty:
-        return _empty(ax, "no schools with students")
+        return _empty(ax, _("no schools with students"))
     y = np.arange(len(table))
     names = [
         f"{_shorten(name, 44)} ({sid})"
         for name, sid in zip(table["school_name"], table["school_id"], strict=True)
     ]
-    ax.barh(y, 100 * table["placed_rate"], color="#9ecae1", label="all students")
+    ax.barh(y, 100 * table["placed_rate"], color="#9ecae1", label=_("all students"))
     qpv = table["qpv_placed_rate"].to_numpy(float)
     has_qpv = np.isfinite(qpv)
     ax.scatter(
@@ -302,7 +314,7 @@ def plot_school_placement(result: Result, ax: Axes | None = None) -> Axes:
         color=QPV_COLOUR,
         zorder=3,
         s=22,
-        label="QPV students",
+        label=_("QPV students"),
     )
     for k, (placed, students) in enumerate(zip(table["placed"], table["students"], strict=True)):
         ax.annotate(
@@ -315,10 +327,10 @@ def plot_school_placement(result: Result, ax: Axes | None = None) -> Axes:
         )
     ax.set_yticks(y, names, fontsize="small")
     ax.set_xlim(0, 100)
-    ax.set_xlabel("Students placed (%)")
-    title = "Placement rate by school"
+    ax.set_xlabel(_("Students placed (%)"))
+    title = _("Placement rate by school")
     if n_all > len(table):
-        title += f" (the {len(table)} lowest of {n_all})"
+        title += _(" (the {n} lowest of {total})").format(n=len(table), total=n_all)
     ax.set_title(title)
     ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return ax
@@ -334,8 +346,8 @@ def plot_capacity_use(result: Result, ax: Axes | None = None) -> Axes:
     ax = ax if ax is not None else new_axes((8.0, 2.6))
     rows = []
     for name, items, takers in (
-        ("Placement seats", ctx.offers, ctx.offer_takers),
-        ("Workshop seats", ctx.slots, ctx.slot_takers),
+        (_("Placement seats"), ctx.offers, ctx.offer_takers),
+        (_("Workshop seats"), ctx.slots, ctx.slot_takers),
     ):
         by_qpv = by_other = free_reserved = free_open = 0
         for item_id, item in items.items():
@@ -349,12 +361,12 @@ def plot_capacity_use(result: Result, ax: Axes | None = None) -> Axes:
             free_open += free - min(free, reserved_free)
         rows.append((name, by_qpv, by_other, free_reserved, free_open))
     if not any(sum(r[1:]) for r in rows):
-        return _empty(ax, "no seats offered")
+        return _empty(ax, _("no seats offered"))
     parts = (
-        ("taken by QPV students", QPV_COLOUR),
-        ("taken by other students", OTHER_COLOUR),
-        ("free, reserved for QPV", "#fdd0a2"),
-        ("free, open to all", "#e0e0e0"),
+        (_("taken by QPV students"), QPV_COLOUR),
+        (_("taken by other students"), OTHER_COLOUR),
+        (_("free, reserved for QPV"), "#fdd0a2"),
+        (_("free, open to all"), "#e0e0e0"),
     )
     y = np.arange(len(rows))[::-1]
     left = np.zeros(len(rows))
@@ -366,8 +378,8 @@ def plot_capacity_use(result: Result, ax: Axes | None = None) -> Axes:
                 ax.text(lo + v / 2, yy, f"{v:.0f}", ha="center", va="center", fontsize="small")
         left += values
     ax.set_yticks(y, [r[0] for r in rows])
-    ax.set_xlabel("Seats")
-    ax.set_title("Capacity use")
+    ax.set_xlabel(_("Seats"))
+    ax.set_title(_("Capacity use"))
     ax.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.01, 0.5))
     return ax
 
@@ -376,7 +388,7 @@ def plot_unplaced_reasons(result: Result, ax: Axes | None = None) -> Axes:
     """Students without a placement by reason (QPV and other students stacked)."""
     ax = ax if ax is not None else new_axes((8.0, 2.6))
     if not result.unplaced:
-        return _empty(ax, "every student has a placement")
+        return _empty(ax, _("every student has a placement"))
     counts = Counter((u.reason, u.qpv) for u in result.unplaced)
     reasons = [r for r in REASONS if counts[(r, True)] + counts[(r, False)]]
     reasons += sorted({u.reason for u in result.unplaced} - set(REASONS))
@@ -384,15 +396,15 @@ def plot_unplaced_reasons(result: Result, ax: Axes | None = None) -> Axes:
     qpv = np.array([counts[(r, True)] for r in reasons])
     other = np.array([counts[(r, False)] for r in reasons])
     if qpv.any():
-        ax.barh(y, qpv, color=QPV_COLOUR, label="QPV students")
+        ax.barh(y, qpv, color=QPV_COLOUR, label=_("QPV students"))
     if other.any():
-        ax.barh(y, other, left=qpv, color=OTHER_COLOUR, label="other students")
+        ax.barh(y, other, left=qpv, color=OTHER_COLOUR, label=_("other students"))
     for yy, total in zip(y, qpv + other, strict=True):
         ax.annotate(f"{total}", (total, yy), xytext=(3, 0), textcoords="offset points", va="center")
     words = [REASON_WORDS.get(r, r) for r in reasons]
     ax.set_yticks(y, [_wrap(w, 34) for w in words], fontsize="small")
-    ax.set_xlabel("Students without a placement")
-    ax.set_title("Why students are unplaced")
+    ax.set_xlabel(_("Students without a placement"))
+    ax.set_title(_("Why students are unplaced"))
     ax.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.01, 0.5))
     ax.margins(x=0.12)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))

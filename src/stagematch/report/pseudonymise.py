@@ -31,6 +31,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..i18n import LazyText, lazy_text
 from ..model import Instance
 from ..plan import Assignment, Plan
 from ..result import Result, Unplaced
@@ -196,6 +197,11 @@ def pseudonymise_result(result: Result, pseudonyms: Pseudonyms) -> Result:
     )
 
     def scrub(text: str) -> str:
+        """Ids replaced in the text; a translatable detail stays translatable (its
+        parameters are scrubbed, so the template needs no change)."""
+        if isinstance(text, LazyText):
+            params = {k: scrub(v) if isinstance(v, str) else v for k, v in text.params.items()}
+            return lazy_text(text.template, **params)
         return _WORD.sub(lambda m: tok.get(m.group(0), m.group(0)), text)
 
     plan = Plan(Assignment(tok[a.student_id], a.kind, a.item_id) for a in result.plan.assignments)

@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..i18n import _, translate
 from ..result import Result
 from ._common import PART_ORDER, PART_WORDS, REASON_WORDS, context
 
@@ -189,7 +190,7 @@ def school_programmes(result: Result) -> pd.DataFrame:
                     start,
                     -1,
                     {
-                        "kind": "placement",
+                        "kind": _("placement"),
                         "start": start,
                         "end": end,
                         "part": "",
@@ -197,7 +198,7 @@ def school_programmes(result: Result) -> pd.DataFrame:
                         "what": offer.host_name or offer.host_id,
                         "where": ctx.offer_commune[offer_id],
                         "travel_min": _minutes(result, student_id, offer_id),
-                        "note": f"sector: {offer.sector}",
+                        "note": _("sector: {sector}").format(sector=offer.sector),
                     },
                 )
             )
@@ -208,7 +209,7 @@ def school_programmes(result: Result) -> pd.DataFrame:
                     slot.date,
                     PART_ORDER[slot.part],
                     {
-                        "kind": "workshop",
+                        "kind": _("workshop"),
                         "start": slot.date,
                         "end": slot.date,
                         "part": PART_WORDS[slot.part],
@@ -225,18 +226,18 @@ def school_programmes(result: Result) -> pd.DataFrame:
             rows.append(
                 {
                     **base,
-                    "kind": "unplaced",
+                    "kind": _("unplaced"),
                     "start": None,
                     "end": None,
                     "part": "",
                     "item_id": "",
-                    "what": "no placement",
+                    "what": _("no placement"),
                     "where": "",
                     "travel_min": float("nan"),
                     "note": REASON_WORDS.get(unplaced.reason, unplaced.reason),
                 }
             )
-        for _, _, item in sorted(items, key=lambda t: (t[0], t[1])):
+        for _when, _order, item in sorted(items, key=lambda t: (t[0], t[1])):
             rows.append({**base, **item})
     frame = pd.DataFrame(rows, columns=SCHOOL_PROGRAMME_COLUMNS)
     order = {school_id: k for k, school_id in enumerate(ctx.schools)}
@@ -301,7 +302,11 @@ def letters(result: Result) -> pd.DataFrame:
                 town = fields["commune"]
                 named = offer.host_name or offer.host_id
                 where = f" ({town})" if town and town.lower() not in named.lower() else ""
-                sentences.append(f"placement at {named}{where} from {_day(start)} to {_day(end)}")
+                sentences.append(
+                    _("placement at {host}{where} from {start} to {end}").format(
+                        host=named, where=where, start=_day(start), end=_day(end)
+                    )
+                )
             row.update({f"placement_{k + 1}_{name}": v for name, v in fields.items()})
         for k in range(n_workshops):
             fields = dict.fromkeys(WORKSHOP_FIELDS)
@@ -320,9 +325,12 @@ def letters(result: Result) -> pd.DataFrame:
                     travel_min=_minutes(result, student_id, slot_id),
                 )
                 sentences.append(
-                    f"workshop '{slot.title or slot.workshop_id}' on {_day(slot.date)} "
-                    f"({PART_WORDS[slot.part]}) at "
-                    f"{_venue_and_commune(slot.venue, ctx.slot_commune[slot_id])}"
+                    _("workshop '{title}' on {date} ({part}) at {place}").format(
+                        title=slot.title or slot.workshop_id,
+                        date=_day(slot.date),
+                        part=PART_WORDS[slot.part],
+                        place=_venue_and_commune(slot.venue, ctx.slot_commune[slot_id]),
+                    )
                 )
             row.update({f"workshop_{k + 1}_{name}": v for name, v in fields.items()})
         unplaced = ctx.unplaced.get(student_id)
@@ -334,7 +342,7 @@ def letters(result: Result) -> pd.DataFrame:
         row["programme"] = (
             "; ".join(sentences)[:1].upper() + "; ".join(sentences)[1:] + "."
             if sentences
-            else "No placement yet."
+            else _("No placement yet.")
         )
         rows.append(row)
     columns = [
@@ -368,7 +376,7 @@ def unplaced_students(result: Result) -> pd.DataFrame:
             "school_name": ctx.school_name(u.student_id),
             "reason": u.reason,
             "reason_text": REASON_WORDS.get(u.reason, u.reason),
-            "detail": u.detail,
+            "detail": translate(u.detail),
         }
         for u in result.unplaced
     ]

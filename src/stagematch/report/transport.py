@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from ..i18n import _
 from ..result import Result
 from ._common import NEUTRAL_COLOUR, OTHER_COLOUR
 from .plots import _empty, _shorten, new_axes
@@ -45,13 +46,13 @@ def plot_cost_by_venue(result: Result, ax: Axes | None = None) -> Axes:
     ax = ax if ax is not None else new_axes((6.0, 3.2))
     costs = result.transport
     if costs is None or not len(costs.coaches):
-        return _empty(ax, "no coach travels")
+        return _empty(ax, _("no coach travels"))
     frame = costs.by_venue().sort_values("coach_cost")
     y = np.arange(len(frame))
     ax.barh(y, frame["coach_cost"], color=OTHER_COLOUR)
     for yy, (cost, coaches) in enumerate(zip(frame["coach_cost"], frame["coaches"], strict=True)):
         ax.annotate(
-            f"{cost:,.0f} € · {coaches} coaches",
+            _("{cost} € · {coaches} coaches").format(cost=f"{cost:,.0f}", coaches=coaches),
             (cost, yy),
             xytext=(3, 0),
             textcoords="offset points",
@@ -59,8 +60,8 @@ def plot_cost_by_venue(result: Result, ax: Axes | None = None) -> Axes:
             fontsize="small",
         )
     ax.set_yticks(y, [_shorten(str(v), 34) for v in frame["venue"]], fontsize="small")
-    ax.set_xlabel("Coach cost (€)")
-    ax.set_title("Coaches by workshop venue")
+    ax.set_xlabel(_("Coach cost (€)"))
+    ax.set_title(_("Coaches by workshop venue"))
     ax.margins(x=0.45)
     return ax
 
@@ -70,24 +71,24 @@ def plot_cost_by_school(result: Result, ax: Axes | None = None) -> Axes:
     ax = ax if ax is not None else new_axes((6.0, 3.6))
     costs = result.transport
     if costs is None:
-        return _empty(ax, "no transport planned")
+        return _empty(ax, _("no transport planned"))
     frame = costs.by_school()
     if not len(frame):
-        return _empty(ax, "nobody travels")
+        return _empty(ax, _("nobody travels"))
     names = {s.school_id: s.name or s.school_id for s in result.instance.schools}
     frame = frame.sort_values("total_cost")
     y = np.arange(len(frame))
-    ax.barh(y, frame["coach_cost"], color=OTHER_COLOUR, label="coaches")
+    ax.barh(y, frame["coach_cost"], color=OTHER_COLOUR, label=_("coaches"))
     ax.barh(
         y,
         frame["transit_cost"],
         left=frame["coach_cost"],
         color=TRANSIT_COLOUR,
-        label="public transport",
+        label=_("public transport"),
     )
     labels = [f"{_shorten(names.get(s, s), 30)} ({s})" for s in frame["school_id"]]
     ax.set_yticks(y, labels, fontsize="x-small")
-    ax.set_xlabel("Cost (€)")
-    ax.set_title("Transport cost by school")
+    ax.set_xlabel(_("Cost (€)"))
+    ax.set_title(_("Transport cost by school"))
     ax.legend(fontsize="small", loc="lower right", edgecolor=NEUTRAL_COLOUR)
     return ax

@@ -1,0 +1,237 @@
+"""Done-when of issue 14: the bundled pilot solved with ``--report --lang fr`` gives a French
+report.html, a French report.xlsx and one PDF letter per school, host and workshop session.
+
+Every document is read back the way a person would get it — the page rendered in headless
+Chromium, the workbook opened with openpyxl, the text extracted from each PDF — and searched
+for French words, the students' data, and any sentence of the catalogue left in English.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import string
+from pathlib import Path
+
+import openpyxl
+import pypdf
+import pytest
+from babel.messages.pofile import read_po
+from test_report_outputs import CHROMIUM, _chromium
+
+from stagematch import i18n
+from stagematch.cli import main
+from stagematch.export import read_result
+from stagematch.generate import load_pilot
+from stagematch.io import write_dataset
+from stagematch.report import (
+    plot_capacity_use,
+    plot_map,
+    plot_school_placement,
+    plot_travel_times,
+    plot_unplaced_reasons,
+    plot_wish_ranks,
+    safe_file_names,
+)
+
+CATALOGUE = Path(i18n.__file__).parent / "locale" / "fr" / "LC_MESSAGES" / "stagematch.po"
+
+
+def _english_sentences() -> list[str]:
+    """Catalogue messages whose French differs and that are long enough to be unmistakable
+    (without placeholders, which data fills in): none may appear in a French document."""
+    with CATALOGUE.open("rb") as stream:
+        catalogue = read_po(stream)
+    sentences = []
+    for message in catalogue:
+        if not message.id or isinstance(message.id, tuple):
+            continue
+        text = str(message.id)
+        has_fields = any(f is not None for _, f, _, _ in string.Formatter().parse(text))
+        if len(text) >= 14 and " " in text and not has_fields and message.string != text:
+            sentences.append(text.split("\n")[0])
+    return sentences
+
+
+def _untranslated(text: str) -> list[str]:
+    return [s for s in _english_sentences() if s in text]
+
+
+@pytest.fixture(scope="module")
+def french_plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``stagematch solve PILOT --out PLAN --report --lang fr``, run once."""
+    root = tmp_path_factory.mktemp("french")
+    write_dataset(load_pilot(), root / "pilot")
+    plan = root / "plan"
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        command = ["solve", str(root / "pilot"), "--out", str(plan), "--report", "--lang", "fr"]
+        code = main([*command, "--time-limit", "10"])
+    assert code == 0
+    assert "plan écrit dans" in out.getvalue() and "élèves placés" in out.getvalue()
+    return plan
+
+
+def test_the_summary_json_keeps_english_keys(french_plan: Path) -> None:
+    text = (french_plan / "summary.json").read_text("utf-8")
+    assert '"status"' in text and '"levels"' in text and '"qpv_placed"' in text
+
+
+def test_unplaced_csv_details_are_french_and_reasons_stay_codes(french_plan: Path) -> None:
+    text = (french_plan / "unplaced.csv").read_text("utf-8")
+    assert text.startswith("student_id,qpv,reason,detail")
+    assert "capacity," in text
+    assert "offre(s) accessible(s) et compatible(s)" in text
+    assert "eligible offer(s) within reach" not in text
+
+
+def test_report_xlsx_is_french(french_plan: Path) -> None:
+    book = openpyxl.load_workbook(french_plan / "report.xlsx")
+    names = book.sheetnames
+    assert names[:3] == ["Synthèse", "Indicateurs par groupe", "Indicateurs par établissement"]
+    assert "Summary" not in names and "Host rosters" not in names
+    summary = [tuple(row) for row in book["Synthèse"].iter_rows(values_only=True)]
+    assert summary[0] == ("Indicateur", "Valeur")
+    indicators = {row[0]: row[1] for row in summary[1:]}
+    assert indicators["Élèves QPV placés"] > 0
+    # Proven optimal on a quiet machine; a loaded one may stop at the time limit.
+    assert str(indicators["Statut du plan"]).startswith(("optimal (prouvé", "réalisable (valide"))
+    letters = [tuple(r) for r in book[names[3]].iter_rows(values_only=True)]
+    assert "Identifiant de l'élève" in letters[0] and "Établissement" in letters[0]
+    every_cell = "\n".join(
+        str(value)
+        for sheet in book.worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for value in row
+        if value is not None
+    )
+    assert "S000001" in every_cell  # the students' data, as typed
+    assert "Stage 1 : structure d'accueil" in every_cell
+    assert re.search(r"[Ss]tage chez .+ du \d\d/\d\d/2027 au", every_cell)
+    assert "matin" in every_cell or "après-midi" in every_cell
+    assert not _untranslated(every_cell)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed")
+def test_report_html_is_french_in_the_browser(french_plan: Path, tmp_path: Path) -> None:
+    page = (french_plan / "report.html").read_text("utf-8")
+    assert '<html lang="fr">' in page
+    dom = _chromium((french_plan / "report.html").resolve().as_uri(), tmp_path, "--dump-dom")
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert 'data-rendered="ok"' in dom.stdout
+    text = re.sub(r"<[^>]+>", " ", dom.stdout.split("<body", 1)[1])
+    for words in ("Rapport du plan de stages", "Synthèse", "Élèves non placés", "Capacité"):
+        assert words in text, words
+    result = read_result(french_plan)
+    assert result.instance.schools[0].name in text
+    assert all(u.student_id in text for u in result.unplaced)
+    assert not _untranslated(text)
+
+
+def test_letters_one_pdf_per_school_host_and_session(french_plan: Path) -> None:
+    instance = load_pilot()
+    letters = french_plan / "letters"
+    hosts = {o.host_id for o in instance.offers}
+    expected = {
+        "schools": {s.school_id for s in instance.schools},
+        "hosts": hosts,
+        "sessions": {w.slot_id for w in instance.workshop_slots},
+    }
+    for folder, ids in expected.items():
+        names = {p.stem for p in (letters / folder).glob("*.pdf")}
+        assert names == set(safe_file_names(ids).values()), folder
+
+
+def _pdf_text(path: Path) -> tuple[int, str]:
+    reader = pypdf.PdfReader(path)
+    return len(reader.pages), "\n".join(page.extract_text() for page in reader.pages)
+
+
+def test_school_letters_have_a_french_page_per_student(french_plan: Path) -> None:
+    result = read_result(french_plan)
+    school = result.instance.schools[0].school_id
+    pages, text = _pdf_text(french_plan / "letters" / "schools" / f"{school}.pdf")
+    students = [s for s in result.instance.students if s.school_id == school]
+    assert pages >= len(students)
+    for student in students:
+        assert f"Programme de l'élève {student.student_id}" in text
+    assert re.search(r"(lundi|mardi|mercredi|jeudi|vendredi) \d+ juin 2027", text)
+    assert "Structure d'accueil" in text or "Pas encore de stage" in text
+    assert "min aller" in text
+    assert not _untranslated(text)
+    for english in ("Programme of student", "Journey", "one way", "morning", "afternoon"):
+        assert english not in text
+
+
+def test_host_and_session_letters_are_french(french_plan: Path) -> None:
+    result = read_result(french_plan)
+    taken = next(a for a in result.plan.assignments if a.kind == "placement")
+    offer = next(o for o in result.instance.offers if o.offer_id == taken.item_id)
+    _, text = _pdf_text(french_plan / "letters" / "hosts" / f"{offer.host_id}.pdf")
+    assert "Élèves accueillis par" in text and taken.student_id in text
+    assert "Merci de" in text
+    session = next(a for a in result.plan.assignments if a.kind == "workshop")
+    _, text = _pdf_text(french_plan / "letters" / "sessions" / f"{session.item_id}.pdf")
+    assert "Atelier :" in text and "Participants" in text and session.student_id in text
+    assert not _untranslated(text)
+
+
+def test_letters_print_every_french_character() -> None:
+    """DejaVu Sans covers what French letters need: accents, œ, €, ’ (no missing glyph)."""
+    from fontTools.ttLib import TTFont
+
+    from stagematch.report.documents import _font_paths
+
+    for path in _font_paths():
+        cmap = TTFont(path).getBestCmap()
+        for char in "éèêëàâäîïôöùûüçÉÈÀÇœŒæ€’«»":
+            assert ord(char) in cmap, (path.name, char)
+
+
+def test_plots_speak_the_language_in_force() -> None:
+    from test_report import hand_made
+
+    result = hand_made()
+    plots = [
+        plot_map,
+        plot_travel_times,
+        plot_wish_ranks,
+        plot_school_placement,
+        plot_capacity_use,
+        plot_unplaced_reasons,
+    ]
+    with i18n.language("fr"):
+        texts = []
+        for plot in plots:
+            ax = plot(result)
+            legend = ax.get_legend()
+            texts += [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
+            texts += [t.get_text() for t in ax.get_xticklabels() + ax.get_yticklabels()]
+            texts += [t.get_text() for t in legend.get_texts()] if legend else []
+    joined = "\n".join(texts)
+    for words in ("Temps de trajet", "Satisfaction des vœux", "Occupation des places"):
+        assert words in joined
+    assert not _untranslated(joined)
+
+
+@pytest.mark.parametrize(
+    ("ids", "expected"),
+    [
+        (["../../etc/passwd"], {"../../etc/passwd": "___etc_passwd"}),
+        (["CON", "lpt1", "ok"], {"CON": "_CON", "lpt1": "_lpt1", "ok": "ok"}),
+        (["Hôte n°1"], {"Hôte n°1": "Hote_n1"}),
+        ([".hidden", ""], {".hidden": "hidden", "": "_"}),
+    ],
+)
+def test_file_names_from_ids_are_safe(ids: list[str], expected: dict[str, str]) -> None:
+    assert safe_file_names(ids) == expected
+
+
+def test_file_names_from_ids_are_unique_even_ignoring_case() -> None:
+    ids = ["a/b", "a_b", "A_B", "x"]
+    names = safe_file_names(ids)
+    assert len({n.casefold() for n in names.values()}) == len(ids)
+    assert names["x"] == "x"
+    for name in names.values():
+        assert "/" not in name and "\\" not in name and ".." not in name
