@@ -121,8 +121,42 @@ def section(rows: list[dict[str, Any]], command: str, load: tuple[float, float])
             f"| {family} {students:,} (seed {seed}) | {free['seconds']:.0f} ({free['cpu']:.0f}) "
             f"| {with_relaxation} |"
         )
-    lines.append("")
+    lines += ["", *targets(rows), ""]
     return "\n".join(lines)
+
+
+TARGET_GAPS = {"workshops": 0.01, "coverage": 0.01, "preference": 0.05, "travel": 0.05}
+"""Issue 12's targets at 1,000 and 3,000 students: the gap to the reported bound."""
+
+
+def targets(rows: list[dict[str, Any]]) -> list[str]:
+    """Issue 12's gap targets, measured on the bounds as shipped (lines of Markdown)."""
+    out = [
+        "Targets of issue 12 (not asserted): `workshops` and `coverage` within 1 % of their",
+        "reported bound, `preference` and `travel` within 5 %.",
+        "",
+    ]
+    for r in rows:
+        family, students, seed = r["spec"]
+        shipped = r["relaxed"] or r["free"]
+        misses = [
+            f"{level} {100 * shipped['levels'][level][2]:.1f} %"
+            for level, target in TARGET_GAPS.items()
+            if shipped["levels"][level][2] > target
+        ]
+        verdict = "met" if not misses else "missed: " + ", ".join(misses)
+        out.append(f"- {family} {students:,} (seed {seed}): **{verdict}**.")
+    out += [
+        "",
+        "Where the gaps come from: at 1,000 students the relaxation bound removes most of the",
+        "search-free bounds' slack (coverage 40 % → 4.5 %), and what is left is shared between",
+        "the plan (the neighbourhood search stops when its work budget is spent) and the",
+        "relaxation itself, which is not tight for preference and travel. At 3,000 students",
+        "(520,000 pairs) the component is above `RELAXATION_PAIRS`, so only the search-free",
+        "bounds are reported: at 1,000 students (55,000 pairs) the relaxation took about 9 CPU",
+        "seconds a level; 9 times the pairs was not tried within the default budget.",
+    ]
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
