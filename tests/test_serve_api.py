@@ -516,6 +516,8 @@ def test_a_token_is_needed_on_every_api_request_but_not_for_the_page(tmp_path: P
                 assert answer.json()["message"] == (
                     "a token is needed: send 'Authorization: Bearer <token>'"
                 )
+        french = client.get("/v1/jobs", headers={"accept-language": "fr"})
+        assert french.json()["message"].startswith("un jeton est nécessaire")
         good = {"Authorization": "Bearer s3cret"}
         assert client.get("/v1/jobs", headers=good).json() == {"jobs": []}
         answer = client.post("/v1/validate", content=json_body(small()), headers={**JSON, **good})

@@ -196,15 +196,15 @@ def create_app(config: ServeConfig) -> FastAPI:
     # Guards, outermost first: the host, the token, the origin.
 
     @app.middleware("http")
-    async def in_language(
+    async def guard(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        """Messages in the language the request asks for (the handlers inherit it)."""
+        """Messages in the language the request asks for (the handlers inherit it); then the
+        host, the token and the origin are checked."""
         with i18n.language(_request_language(request)):
-            return await call_next(request)
+            return await _guarded(request, call_next)
 
-    @app.middleware("http")
-    async def guard(
+    async def _guarded(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         host_header = request.headers.get("host", "").lower()
