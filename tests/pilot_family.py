@@ -148,8 +148,13 @@ def pilot_shaped(seed: int, students: int = 24) -> Instance:
     )
 
 
-def milp_optimum(instance: Instance) -> dict[str, float]:
-    """The lexicographic optimum of every level of the objective, by a plain pair MILP."""
+def milp_optimum(instance: Instance, reached: dict[str, float] | None = None) -> dict[str, float]:
+    """The lexicographic optimum of every level of the objective, by a plain pair MILP.
+
+    With ``reached``, each level is optimised over the plans at least as good as ``reached``
+    on the levels before it (instead of their optima): the best value a bound conditional on
+    those levels must allow.
+    """
     settings = instance.settings
     items: list[Offer | WorkshopSlot] = [*instance.offers, *instance.workshop_slots]
     n_offers = len(instance.offers)
@@ -242,8 +247,8 @@ def milp_optimum(instance: Instance) -> dict[str, float]:
         )
         h.run()
         assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal, name
-        value = float(coefs @ np.asarray(h.getSolution().col_value))
-        optimum[name] = value
+        optimum[name] = float(coefs @ np.asarray(h.getSolution().col_value))
+        value = optimum[name] if reached is None else reached[name]
         slack = 1e-6 * max(1.0, abs(value))
         nonzero = np.flatnonzero(coefs).tolist()
         if maximise:

@@ -645,3 +645,61 @@ def _proven_bound(dual: float, value: int, maximise: bool, data: ComponentData, 
         return max(value, min(proved, trivial))
     proved = math.ceil(dual - 1e-6) if math.isfinite(dual) else trivial
     return min(value, max(proved, trivial))
+
+
+RELAXATION_ITERATIONS = 400
+"""Interior-point iterations per level for a relaxation bound: a deterministic cap (a bassin
+of 1,000 students needs about 60; a level that hits the cap keeps its search-free bound)."""
+
+
+def relaxation_bounds(
+    data: ComponentData,
+    objective: list[str],
+    achieved: dict[str, float],
+    known: set[str],
+    seconds: float,
+    stop: Stop | None = None,
+) -> dict[str, int]:
+    """Bounds from the linear relaxation of the component's exact model, level by level.
+
+    Each level's bound holds for every plan at least as good as ``achieved`` on the levels
+    before it: those levels are fixed at their achieved values (``≥`` for maximised levels,
+    ``≤`` for minimised ones) before the next is relaxed — the condition the search-free
+    bounds of :mod:`.bounds` carry too. Levels in ``known`` (proven by the flow) are fixed
+    without being solved. The interior-point method (with crossover, so the bound is that of
+    an optimal basis) is capped in iterations, which does not depend on the machine, and by
+    ``seconds`` of wall clock as a safety cap; a level cut short gets no bound here, and
+    neither do the levels after it, nor any once ``stop`` is set.
+    """
+    deadline = time.monotonic() + seconds
+    model = build(data, objective)
+    highs = _Highs(model, 0, 1)
+    if stop is not None:
+        highs.interrupt_when(stop)
+    h = highs.h
+    h.setOptionValue("solve_relaxation", True)
+    h.setOptionValue("solver", "ipm")
+    h.setOptionValue("ipm_iteration_limit", RELAXATION_ITERATIONS)
+    bounds: dict[str, int] = {}
+    for level in objective:
+        if level not in achieved or (stop is not None and stop.is_set()):
+            break
+        coefs, offset = model.levels[level]
+        maximise = LEVELS[level].maximise
+        if level not in known:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            h.changeColsCost(highs.n, highs.all_cols, coefs)
+            h.changeObjectiveSense(
+                highspy.ObjSense.kMaximize if maximise else highspy.ObjSense.kMinimize
+            )
+            h.setOptionValue("time_limit", left)
+            h.run()
+            if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                break
+            relaxed = float(h.getInfo().objective_function_value) + offset
+            slack = 1e-6 * max(1.0, abs(relaxed))
+            bounds[level] = math.floor(relaxed + slack) if maximise else math.ceil(relaxed - slack)
+        highs.fix(coefs, maximise, achieved[level] - offset)
+    return bounds
