@@ -88,6 +88,8 @@ def test_from_upload_to_download(browser: object, tmp_path: Path) -> None:
         driver.get(url + "/")  # type: ignore[attr-defined]
         wait = WebDriverWait(driver, 120)
         find = driver.find_element  # type: ignore[attr-defined]
+        # The page fetches its words before it wires its buttons: wait until it says so.
+        wait.until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("data-ready"))
 
         find(By.ID, "file").send_keys(str(broken))
         find(By.ID, "check").click()

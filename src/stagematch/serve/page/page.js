@@ -275,6 +275,8 @@ async function start() {
     $("#token-section").hidden = true;
     refreshJobs();
   });
+  // Every control works from here on (a click before this would have no handler).
+  document.documentElement.dataset.ready = "true";
   refreshJobs();
 }
 
