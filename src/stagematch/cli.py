@@ -274,6 +274,25 @@ def _solve_and_write(
     return result
 
 
+def _solve_and_write_as_asked(
+    instance: Instance, args: argparse.Namespace, *, previous: Plan | None = None
+) -> Result:
+    """:func:`_solve_and_write` with the options ``demo``, ``solve`` and ``resolve`` share."""
+    return _solve_and_write(
+        instance,
+        args.out,
+        args.time_limit,
+        args.seed,
+        budget=args.budget,
+        stable=args.stable,
+        report=args.report,
+        pseudonymise=args.pseudonymise,
+        key_file=args.key_file,
+        force=args.force,
+        previous=previous,
+    )
+
+
 def _write(
     result: Result,
     folder: PlanFolder,
@@ -345,19 +364,7 @@ def _solve_command(
         return 1
     instance = load()
     with i18n.default_language(instance.settings.language):
-        result = _solve_and_write(
-            instance,
-            args.out,
-            args.time_limit,
-            args.seed,
-            budget=args.budget,
-            stable=args.stable,
-            report=args.report,
-            pseudonymise=args.pseudonymise,
-            key_file=args.key_file,
-            force=args.force,
-            previous=previous,
-        )
+        result = _solve_and_write_as_asked(instance, args, previous=previous)
         _print_warnings(result.warnings, limit=WARNINGS_SHOWN)
         print(format_summary(result))
         if previous is not None:
@@ -420,18 +427,7 @@ def _solve_json(args: argparse.Namespace) -> int:
     try:
         instance = _load(args.input, args.columns)
         with contextlib.redirect_stdout(sys.stderr):
-            result = _solve_and_write(
-                instance,
-                args.out,
-                args.time_limit,
-                args.seed,
-                budget=args.budget,
-                stable=args.stable,
-                report=args.report,
-                pseudonymise=args.pseudonymise,
-                key_file=args.key_file,
-                force=args.force,
-            )
+            result = _solve_and_write_as_asked(instance, args)
     except InvalidInputError as error:
         _print_json(problems_document(error))
         return 1

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor, Future, wait
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,7 +42,7 @@ from .cpsat import ComponentData, ComponentOutcome, PairFlags
 from .fixed import pair_flags, pin_conflicts
 from .flow import FLOW_LEVELS, ranges, solve_placement_flow
 from .greedy import complete_greedily, keep_previous
-from .limits import POLL_SECONDS, Limits, Stop
+from .limits import Limits, Stop
 from .lns import SearchState, improve
 from .milp import relaxation_bounds
 from .shortlist import MINUTES_SPAN, shortlist
@@ -291,7 +291,7 @@ def solve(
         }
         if k in exact:
             pieces, task, future = exact[k]
-            solved = _wait(future, limits)
+            solved = limits.outcome(future)
             limits.note(solved.stopped_by if solved is not None else None)
             outcome = _apply(
                 solved if solved is not None else unsolved(task),
@@ -392,19 +392,6 @@ def solve(
         # Given pairs are a part's (solve_in_parts evaluates the glued plan on all of them).
         warnings=data_warnings(instance, cand) if pairs is None else instance.warnings,
     )
-
-
-def _wait(future: Future[ComponentOutcome] | None, limits: Limits) -> ComponentOutcome | None:
-    """A task's outcome, or ``None`` if it never ran or the stop flag was set while it ran
-    elsewhere (it is then cancelled if it has not started, and its result ignored)."""
-    if future is None:
-        return None
-    while not future.done():
-        if limits.interrupted():
-            future.cancel()
-            return None
-        wait([future], timeout=POLL_SECONDS)
-    return future.result()
 
 
 def phase_timer(progress: Progress, seconds: dict[str, float]) -> Callable[[str, float], float]:

@@ -20,15 +20,18 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from ortools.sat.python import cp_model
 
 from ..result import StoppedBy
 
 __all__ = ["POLL_SECONDS", "Limits", "Stop", "StoppedBy", "watching"]
+
+T = TypeVar("T")
 
 POLL_SECONDS = 0.05
 """How often a running CP-SAT solve looks at the stop flag."""
@@ -76,6 +79,18 @@ class Limits:
         """Record what ended a part of the search run elsewhere (a task, a part)."""
         if cause is not None:
             self.stopped_by = self.stopped_by or cause
+
+    def outcome(self, future: Future[T] | None) -> T | None:
+        """A task's outcome, or ``None`` if it never ran or the stop flag was set while it ran
+        elsewhere (it is then cancelled if it has not started, and its result ignored)."""
+        if future is None:
+            return None
+        while not future.done():
+            if self.interrupted():
+                future.cancel()
+                return None
+            wait([future], timeout=POLL_SECONDS)
+        return future.result()
 
 
 @contextmanager

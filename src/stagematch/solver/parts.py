@@ -28,7 +28,7 @@ shared the same way, scaled by ``concurrency`` (how many parts the executor runs
 from __future__ import annotations
 
 import time
-from concurrent.futures import Executor, Future, wait
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,7 +44,7 @@ from ..travel import Pairs, reachable
 from . import SHORTLIST, Progress, _flow_prefix, objective_levels, phase_timer, solve
 from .bounds import StudentTerms, bounds_from_terms, student_terms
 from .flow import FLOW_LEVELS, FlowCut, placement_cuts, solve_placement_flow
-from .limits import POLL_SECONDS, Limits, Stop
+from .limits import Limits, Stop
 from .shortlist import pair_keys, shortlist
 from .tasks import InProcess
 
@@ -243,7 +243,7 @@ def solve_in_parts(
         )
     outcomes: list[PartOutcome | None] = []
     for p in range(split.n_parts):
-        outcome = _wait(futures.get(p), limits)
+        outcome = limits.outcome(futures.get(p))
         if outcome is not None:
             limits.note(outcome.stopped_by)
         outcomes.append(outcome)
@@ -382,19 +382,6 @@ def _optimum_at_least(
         ):
             sure[level] = values[level]
     return sure
-
-
-def _wait(future: Future[PartOutcome] | None, limits: Limits) -> PartOutcome | None:
-    """A part's outcome; ``None`` if it never ran, or ran elsewhere when the stop flag was set
-    (it is then cancelled if it has not started, and its result ignored)."""
-    if future is None:
-        return None
-    while not future.done():
-        if limits.interrupted():
-            future.cancel()
-            return None
-        wait([future], timeout=POLL_SECONDS)
-    return future.result()
 
 
 def _sink_piece(split: Partition, p: int, among: np.ndarray | None) -> CutPiece:
