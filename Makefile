@@ -23,13 +23,16 @@ $(LOCALES)/%/LC_MESSAGES/stagematch.mo: $(LOCALES)/%/LC_MESSAGES/stagematch.po $
 	$(BIN)/pybabel compile --statistics -D stagematch -i $< -o $@
 
 # After adding or changing marked strings: extract them and merge them into every .po, where the
-# new ones wait for their translation (tests/test_i18n.py fails until they have one).
+# new ones wait for their translation (tests/test_i18n.py fails until they have one), then
+# compile and count them. Babel writes no source locations (so a moved line changes nothing) and
+# keeps the POT-Creation-Date header as it was (so two branches that both ran it merge cleanly).
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k lazy_text --no-location --sort-output \
 		--project stagematch -o $(LOCALES)/stagematch.pot src/stagematch
 	$(BIN)/pybabel update -D stagematch -i $(LOCALES)/stagematch.pot -d $(LOCALES) \
-		--no-fuzzy-matching --ignore-obsolete
+		--no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date
 	rm $(LOCALES)/stagematch.pot
+	$(BIN)/pybabel compile --statistics -D stagematch -d $(LOCALES)
 
 demo: $(STAMP) $(COMPILED)
 	$(BIN)/stagematch demo --out out/demo
