@@ -4,6 +4,7 @@ properties on random instances and plans (it never crashes, agrees with the enum
 from __future__ import annotations
 
 import math
+import re
 from datetime import date
 
 import pytest
@@ -12,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from strategies import CENTRE, WEEK_1, WEEK_2, instances, make_instance, plans
 
+from stagematch import i18n
 from stagematch.check import (
     RULES,
     CheckReport,
@@ -613,6 +615,46 @@ def test_check_never_crashes_and_levels_are_consistent(data: st.DataObject) -> N
     assert {
         (v.student_id, v.item_id) for v in report.violations if v.rule == "unknown_id"
     } == unknown
+
+
+ENGLISH_WORDS = re.compile(r"\b(is|are|holds|needs|offer|slot|attends|pinned|allowed|from)\b")
+
+
+@given(st.data())
+def test_violations_read_in_french_with_the_same_rules_and_levels(data: st.DataObject) -> None:
+    """The language changes the words only: the same rules, ids and levels, and no English
+    word left in a French message once the data's ids are taken out."""
+    instance = data.draw(instances())
+    plan = data.draw(plans(instance))
+    english = check(instance, plan)
+    with i18n.language("fr"):
+        french = check(instance, plan)
+    assert french.levels == english.levels
+    assert sorted((v.rule, v.student_id, v.item_id) for v in french.violations) == sorted(
+        (v.rule, v.student_id, v.item_id) for v in english.violations
+    )
+    ids = {a.student_id for a in plan.assignments} | {a.item_id for a in plan.assignments}
+    ids |= {o.host_id for o in instance.offers} | {s.school_id for s in instance.schools}
+    ids |= {w.workshop_id for w in instance.workshop_slots}
+    for violation in french.violations:
+        words = violation.message
+        for data_id in sorted(ids, key=len, reverse=True):
+            words = words.replace(data_id, "·")
+        assert not ENGLISH_WORDS.search(words), violation.message
+    assert all(v.message not in {e.message for e in english.violations} for v in french.violations)
+
+
+def test_an_invalid_plan_error_reads_in_french(two_students_one_seat: Instance) -> None:
+    plan = Plan([("Q", P, "O1"), ("N", P, "O1"), ("Q", P, "GONE")])
+    with i18n.language("fr"):
+        report = check(two_students_one_seat, plan)
+        with pytest.raises(InvalidPlanError) as error:
+            report.raise_if_invalid()
+    assert str(error.value).splitlines() == [
+        "le plan enfreint 2 règles impératives :",
+        "  - [unknown_id] aucune offre GONE",
+        "  - [capacity] l'offre O1 accueille 2 élèves pour une capacité de 1",
+    ]
 
 
 @given(st.data())

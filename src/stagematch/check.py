@@ -6,8 +6,10 @@ solver's code path**: it never imports ``stagematch.solver``, ``stagematch.array
 ``stagematch.travel`` and works directly from the row models with plain Python, one assigned
 pair at a time. A bug in the fast path therefore cannot hide itself by being repeated here.
 
+Its travel-time formula and lookups live in :mod:`stagematch.check_travel`, under the same rule.
 It is written to be obviously correct rather than fast, but it only ever looks at *assigned*
 pairs (never all student × item pairs), so a 50,000-student plan is checked in seconds.
+Its messages are in the language in force (:mod:`stagematch.i18n`), the rule names in English.
 
 The rules (SPEC, "A valid plan") each have a name used in :attr:`Violation.rule`:
 
@@ -39,13 +41,21 @@ A duplicate assignment cannot happen: :class:`~stagematch.plan.Plan` is a set.
 from __future__ import annotations
 
 import math
-import weakref
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
 
-from .geo import EARTH_RADIUS_KM, communes
-from .model import LEVELS, Instance, Offer, School, Student, WorkshopSlot
+from .check_travel import (
+    MODE_SPEEDS,
+    Index,
+    great_circle_km,
+    index_of,
+    round_half_up,
+    travel,
+    travel_minutes,
+)
+from .i18n import _, ngettext
+from .model import LEVELS, Instance, Offer, Student, WorkshopSlot
 from .plan import Assignment, Plan
 
 __all__ = [
@@ -82,18 +92,6 @@ RULES: tuple[str, ...] = (
 )
 """Every rule name a :class:`Violation` may carry."""
 
-MODE_SPEEDS: dict[str, tuple[float, float]] = {
-    "walk": (5.0, 0.0),
-    "bike": (15.0, 2.0),
-    "transit": (18.0, 10.0),
-    "car": (35.0, 5.0),
-}
-"""Mode → (speed in km/h, fixed overhead in minutes), as in the SPEC's travel-time formula."""
-
-DETOUR = 1.3
-"""Road/network distance per great-circle km (the SPEC's 1.3)."""
-
-
 # --------------------------------------------------------------------------------------------
 # Results
 
@@ -120,9 +118,11 @@ class InvalidPlanError(ValueError):
 
     def __init__(self, violations: tuple[Violation, ...]) -> None:
         self.violations = violations
-        lines = "\n".join(f"  - {v}" for v in violations[:50])
-        more = f"\n  ... and {len(violations) - 50} more" if len(violations) > 50 else ""
-        super().__init__(f"the plan breaks {len(violations)} hard rule(s):\n{lines}{more}")
+        n = len(violations)
+        head = ngettext("the plan breaks {n} hard rule(s):", "the plan breaks {n} hard rule(s):", n)
+        lines = "".join(f"\n  - {v}" for v in violations[:50])
+        more = _("\n  ... and {n} more").format(n=n - 50) if n > 50 else ""
+        super().__init__(head.format(n=n) + lines + more)
 
 
 @dataclass(frozen=True)
@@ -153,174 +153,6 @@ class CheckReport:
         for violation in self.violations:
             out[violation.rule].append(violation)
         return dict(out)
-
-
-# --------------------------------------------------------------------------------------------
-# Travel time
-
-
-def round_half_up(x: float) -> int:
-    """``floor(x + 0.5)``: the rounding the SPEC's ``round()`` means in stagematch.
-
-    Python's built-in ``round`` rounds halves to even (``round(22.5) == 22``), numpy's ``rint``
-    too; a coordinator reading "round" expects 22.5 → 23. Every part of stagematch that turns
-    minutes into whole minutes (this checker and the solver's vectorised ``np.floor(x + 0.5)``)
-    must use the same rule, or a pair at exactly the limit would be reachable for one and not for
-    the other.
-    """
-    return math.floor(x + 0.5)
-
-
-def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Haversine distance in km on a sphere of radius 6371 km (plain ``math``, scalars).
-
-    The same formula as :func:`stagematch.geo.great_circle_km`, written again with ``math``
-    because numpy on scalars is ~20x slower and the checker must stay independent of hot paths.
-    """
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi = phi2 - phi1
-    dlam = math.radians(lon2 - lon1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlam / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(max(a, 0.0), 1.0)))
-
-
-class _Index:
-    """Lookups built once per instance: rows by id, travel overrides, commune points.
-
-    Kept in a small cache keyed by the instance's identity (not its value: two equal instances
-    would do, but comparing 50,000 rows to find out costs more than rebuilding).
-    """
-
-    def __init__(self, instance: Instance) -> None:
-        self.students: dict[str, Student] = {s.student_id: s for s in instance.students}
-        self.schools: dict[str, School] = {s.school_id: s for s in instance.schools}
-        self.offers: dict[str, Offer] = {o.offer_id: o for o in instance.offers}
-        self.slots: dict[str, WorkshopSlot] = {s.slot_id: s for s in instance.workshop_slots}
-        # Every pin as the assignment it asks for (a diff checks one pair at a time: the
-        # students without pins must not be walked through on every call).
-        self.pins: list[Assignment] = [
-            Assignment(s.student_id, kind, iid)  # type: ignore[arg-type]
-            for s in instance.students
-            for kind, pinned in (("placement", s.pinned_offer), ("workshop", s.pinned_slots))
-            for iid in pinned
-        ]
-        # When two rows give the same (origin, destination), the first one counts.
-        self.overrides: dict[tuple[str, str], float] = {}
-        for t in instance.travel_times:
-            self.overrides.setdefault((t.origin, t.destination), t.minutes)
-        self._points: dict[str, tuple[float, float]] = {}
-        self._spans: dict[tuple[str, str], tuple[int, int]] = {}
-
-    def commune_point(self, code: str) -> tuple[float, float]:
-        point = self._points.get(code)
-        if point is None:
-            lat, lon = communes().points([code])
-            point = (float(lat[0]), float(lon[0]))
-            self._points[code] = point
-        return point
-
-    def span(self, instance: Instance, item: Item) -> tuple[int, int]:
-        """First and last half-day (inclusive) an item covers, memoised per item."""
-        key = ("placement", item.offer_id) if isinstance(item, Offer) else ("slot", item.slot_id)
-        span = self._spans.get(key)
-        if span is None:
-            if isinstance(item, Offer):
-                span = instance.half_days_of_offer(item)
-            else:
-                span = instance.half_days_of_slot(item)
-            self._spans[key] = span
-        return span
-
-
-_INDEXES: dict[int, tuple[weakref.ref[Instance], _Index]] = {}
-
-
-def _index(instance: Instance) -> _Index:
-    key = id(instance)
-    hit = _INDEXES.get(key)
-    if hit is not None and hit[0]() is instance:
-        return hit[1]
-    index = _Index(instance)
-
-    def forget(_ref: weakref.ref[Instance], key: int = key) -> None:
-        _INDEXES.pop(key, None)
-
-    _INDEXES[key] = (weakref.ref(instance, forget), index)
-    return index
-
-
-def _item_id(item: Item) -> str:
-    return item.offer_id if isinstance(item, Offer) else item.slot_id
-
-
-def _origin(index: _Index, student: Student) -> tuple[tuple[float, float], list[str]]:
-    """The student's travel origin as a point, and the ``travel_times`` origin keys that apply.
-
-    Keys are in precedence order: the student id, then the school id (only when the student
-    travels from school), then the origin's commune (only when the origin is given as a commune,
-    i.e. without lat/lon).
-    """
-    keys = [student.student_id]
-    if student.home_lat is not None and student.home_lon is not None:
-        return (student.home_lat, student.home_lon), keys
-    if student.home_commune is not None:
-        keys.append(student.home_commune)
-        return index.commune_point(student.home_commune), keys
-    school = index.schools[student.school_id]
-    keys.append(school.school_id)
-    if school.lat is not None and school.lon is not None:
-        return (school.lat, school.lon), keys
-    assert school.commune is not None  # a validated school has a location
-    keys.append(school.commune)
-    return index.commune_point(school.commune), keys
-
-
-def _destination(index: _Index, item: Item) -> tuple[tuple[float, float], list[str]]:
-    """The item's point and its ``travel_times`` destination keys (id, then commune if given so)."""
-    keys = [_item_id(item)]
-    if item.lat is not None and item.lon is not None:
-        return (item.lat, item.lon), keys
-    assert item.commune is not None  # a validated item has a location
-    keys.append(item.commune)
-    return index.commune_point(item.commune), keys
-
-
-def _travel(index: _Index, instance: Instance, student: Student, item: Item) -> float:
-    origin, origin_keys = _origin(index, student)
-    destination, destination_keys = _destination(index, item)
-    if index.overrides:
-        for o in origin_keys:
-            for d in destination_keys:
-                minutes = index.overrides.get((o, d))
-                if minutes is not None:
-                    return minutes
-    mode = student.mode or instance.settings.default_mode
-    speed, overhead = MODE_SPEEDS[mode]
-    d_km = great_circle_km(origin[0], origin[1], destination[0], destination[1])
-    return float(round_half_up(overhead + 60 * DETOUR * d_km / speed))
-
-
-def travel_minutes(instance: Instance, student: Student, item: Offer | WorkshopSlot) -> float:
-    """One-way minutes from the student's origin to an offer or a workshop slot.
-
-    The SPEC's estimate ``round(overhead + 60 × 1.3 × d / speed)``, computed in exactly that
-    order (``overhead + 60 * 1.3 * d / speed``), with ``d`` the haversine distance (R = 6371
-    km) and (speed, overhead) from :data:`MODE_SPEEDS` for the student's mode, else
-    ``settings.default_mode`` (the same mode for workshops). The origin is the home
-    (``home_lat``/``home_lon``, else the ``home_commune`` point), else the school's location
-    (``lat``/``lon``, else its commune's point).
-
-    A ``travel_times`` row overrides the estimate. Origin keys, best first: the student id, the
-    school id (only for a student travelling from school), the origin's commune (only when the
-    origin is given as a commune, without lat/lon). Destination keys: the item id, then its
-    commune (only for an item located by commune). The origin's precedence decides first, then
-    the destination's: (student, commune) beats (school, item id).
-
-    The estimate is rounded **half up** (``floor(x + 0.5)``), not with Python's half-to-even
-    ``round``; see :func:`round_half_up`. An override is used exactly as given (the coordinator
-    who typed 12.5 minutes meant it), so the result is a float: a whole number for estimates.
-    """
-    return _travel(_index(instance), instance, student, item)
 
 
 # --------------------------------------------------------------------------------------------
@@ -362,8 +194,15 @@ def _unavailable_half_days(instance: Instance, student: Student) -> set[int]:
     return out
 
 
-def _day_of(instance: Instance, half_day: int) -> date:
-    return instance.working_days[half_day // 2]
+def _days(instance: Instance, half_days: Iterable[int]) -> str:
+    """The working days of some half-days, ISO-dated and comma-separated (data, not words)."""
+    return ", ".join(str(day) for day in sorted({instance.working_days[h // 2] for h in half_days}))
+
+
+def _what(item: Item) -> str:
+    if isinstance(item, Offer):
+        return _("offer {item}").format(item=item.offer_id)
+    return _("workshop slot {item}").format(item=item.slot_id)
 
 
 def _eligibility(
@@ -376,8 +215,7 @@ def _eligibility(
 ) -> list[tuple[str, str]]:
     """Rule 3 (travel) and rule 4 (eligibility) for one assignment: (rule, message) pairs."""
     settings = instance.settings
-    sid, iid = student.student_id, _item_id(item)
-    what = f"offer {iid}" if isinstance(item, Offer) else f"workshop slot {iid}"
+    sid, what = student.student_id, _what(item)
     out: list[tuple[str, str]] = []
     if isinstance(item, Offer):
         limit = (
@@ -388,50 +226,206 @@ def _eligibility(
     else:
         limit = settings.workshop_max_travel_min
     if minutes > limit:
-        out.append(("travel", f"{sid} → {what}: {minutes:g} min, over the {limit:g} min limit"))
+        text = _("{student} → {what}: {minutes:g} min, over the {limit:g} min limit")
+        out.append(("travel", text.format(student=sid, what=what, minutes=minutes, limit=limit)))
     if student.needs_accessibility and not item.accessible:
-        out.append(("accessibility", f"{sid} needs an accessible place; {what} is not"))
+        text = _("{student} needs an accessible place; {what} is not")
+        out.append(("accessibility", text.format(student=sid, what=what)))
     if isinstance(item, Offer):
-        if item.min_age is not None and student.age is not None and student.age < item.min_age:
-            out.append(
-                ("min_age", f"{sid} is {student.age:g}, {what} needs {item.min_age:g} or more")
-            )
-        if item.host_id in student.banned_hosts:
-            out.append(("banned", f"{sid} must not go to host {item.host_id} ({what})"))
-        if item.reserved_schools and student.school_id not in item.reserved_schools:
-            out.append(
-                (
-                    "reserved_schools",
-                    f"{what} is reserved for schools {', '.join(item.reserved_schools)}; "
-                    f"{sid} is from {student.school_id}",
-                )
-            )
-    clash = sorted(h for h in unavailable if span[0] <= h <= span[1])
+        out += _offer_eligibility(student, item, what)
+    clash = [h for h in unavailable if span[0] <= h <= span[1]]
     if clash:
-        days = sorted({_day_of(instance, h) for h in clash})
+        text = _("{student} is unavailable on {days}, covered by {what}")
+        days = _days(instance, clash)
+        out.append(("unavailable", text.format(student=sid, days=days, what=what)))
+    return out
+
+
+def _offer_eligibility(student: Student, offer: Offer, what: str) -> list[tuple[str, str]]:
+    """The parts of rule 4 only an offer has: minimum age, banned host, reserved schools."""
+    sid = student.student_id
+    out: list[tuple[str, str]] = []
+    if offer.min_age is not None and student.age is not None and student.age < offer.min_age:
+        text = _("{student} is {age:g}, {what} needs {min_age:g} or more")
+        out.append(
+            ("min_age", text.format(student=sid, age=student.age, what=what, min_age=offer.min_age))
+        )
+    if offer.host_id in student.banned_hosts:
+        text = _("{student} must not go to host {host} ({what})")
+        out.append(("banned", text.format(student=sid, host=offer.host_id, what=what)))
+    if offer.reserved_schools and student.school_id not in offer.reserved_schools:
+        text = _("{what} is reserved for schools {schools}; {student} is from {school}")
+        schools = ", ".join(offer.reserved_schools)
         out.append(
             (
-                "unavailable",
-                f"{sid} is unavailable on {', '.join(map(str, days))}, covered by {what}",
+                "reserved_schools",
+                text.format(what=what, schools=schools, student=sid, school=student.school_id),
             )
         )
     return out
 
 
-def _is_candidate(index: _Index, instance: Instance, student: Student, offer: Offer) -> bool:
+def _is_candidate(index: Index, instance: Instance, student: Student, offer: Offer) -> bool:
     """Within the student's travel limit and eligible: rules 3 and 4 hold for the pair alone."""
     span = index.span(instance, offer)
     unavailable = _unavailable_half_days(instance, student)
-    minutes = _travel(index, instance, student, offer)
+    minutes = travel(index, instance, student, offer)
     return not _eligibility(instance, student, offer, span, unavailable, minutes)
 
 
-def _share_violations(
-    instance: Instance,
-    index: _Index,
-    seats: Counter[tuple[str, str]],
-    non_qpv_seats: Counter[tuple[str, str]],
+@dataclass
+class _Tally:
+    """What the walk through the students adds up: seats per item, the non-QPV ones among them,
+    the levels, and the (session, school) coach groups."""
+
+    seats: Counter[tuple[str, str]] = field(default_factory=Counter)
+    non_qpv_seats: Counter[tuple[str, str]] = field(default_factory=Counter)
+    levels: dict[str, float] = field(default_factory=lambda: dict.fromkeys(LEVELS, 0.0))
+    coach_groups: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+
+def _resolve(index: Index, plan: Plan) -> tuple[dict[str, list[_Assigned]], list[Violation]]:
+    """Each student's assignments with their rows; an unknown id is reported and then ignored."""
+    per_student: dict[str, list[_Assigned]] = defaultdict(list)
+    violations: list[Violation] = []
+    for a in plan.assignments:
+        student = index.students.get(a.student_id)
+        item: Item | None = (
+            index.offers.get(a.item_id) if a.kind == "placement" else index.slots.get(a.item_id)
+        )
+        if student is None:
+            text = _("no student {student}").format(student=a.student_id)
+            violations.append(Violation("unknown_id", a.student_id, a.item_id, text))
+        if item is None:
+            if a.kind == "placement":
+                text = _("no offer {item}").format(item=a.item_id)
+            else:
+                text = _("no workshop slot {item}").format(item=a.item_id)
+            violations.append(Violation("unknown_id", a.student_id, a.item_id, text))
+        if student is not None and item is not None:
+            per_student[a.student_id].append((a, item))
+    return per_student, violations
+
+
+_Assigned = tuple[Assignment, Item]
+
+
+def _student_rules(
+    instance: Instance, index: Index, student: Student, assigned: list[_Assigned], tally: _Tally
 ) -> list[Violation]:
+    """Rules 3 to 6 for one student's items, adding their seats and levels to ``tally``."""
+    sid = student.student_id
+    unavailable = _unavailable_half_days(instance, student)
+    violations: list[Violation] = []
+    covered: set[int] = set()
+    spans: list[tuple[str, tuple[int, int]]] = []
+    n_placements = 0
+    workshops: Counter[str] = Counter()
+    for a, item in assigned:
+        span = index.span(instance, item)
+        spans.append((a.item_id, span))
+        covered.update(range(span[0], span[1] + 1))
+        tally.seats[(a.kind, a.item_id)] += 1
+        if not student.qpv:
+            tally.non_qpv_seats[(a.kind, a.item_id)] += 1
+        minutes = travel(index, instance, student, item)
+        tally.levels["travel"] += minutes
+        for rule, message in _eligibility(instance, student, item, span, unavailable, minutes):
+            violations.append(Violation(rule, sid, a.item_id, message))
+        if isinstance(item, Offer):
+            n_placements += 1
+            tally.levels["preference"] += preference_cost(instance, student, item)
+        else:
+            workshops[item.workshop_id] += 1
+            tally.coach_groups[(item.slot_id, student.school_id)] += 1
+    violations += _overlaps(instance, sid, spans)
+    violations += _counts(instance, student, n_placements, workshops)
+    if n_placements:
+        tally.levels["placed"] += 1
+        if student.qpv:
+            tally.levels["qpv_placed"] += 1
+    tally.levels["workshops"] += min(len(workshops), instance.settings.workshops_per_student)
+    tally.levels["coverage"] += len(covered)
+    return violations
+
+
+def _overlaps(
+    instance: Instance, sid: str, spans: list[tuple[str, tuple[int, int]]]
+) -> list[Violation]:
+    """Rule 5: no two items share a half-day (checked pairwise, to name both items)."""
+    out: list[Violation] = []
+    for i, (first_id, (lo1, hi1)) in enumerate(spans):
+        for second_id, (lo2, hi2) in spans[i + 1 :]:
+            if lo1 <= hi2 and lo2 <= hi1:
+                days = _days(instance, range(max(lo1, lo2), min(hi1, hi2) + 1))
+                text = _("{student} is at {first} and {second} at the same time ({days})")
+                message = text.format(student=sid, first=first_id, second=second_id, days=days)
+                out.append(Violation("overlap", sid, second_id, message))
+    return out
+
+
+def _counts(
+    instance: Instance, student: Student, n_placements: int, workshops: Counter[str]
+) -> list[Violation]:
+    """Rule 6: the number of placements, and each workshop at most once."""
+    sid = student.student_id
+    out: list[Violation] = []
+    limit = instance.settings.max_placements_per_student if student.split_ok else 1
+    if n_placements > limit:
+        if student.split_ok:
+            text = _("{student} has {n} placements, at most {limit} allowed")
+        else:
+            text = _("{student} has {n} placements, at most {limit} allowed (split_ok is false)")
+        message = text.format(student=sid, n=n_placements, limit=limit)
+        out.append(Violation("max_placements", sid, None, message))
+    for workshop_id, count in sorted(workshops.items()):
+        if count > 1:
+            text = _("{student} attends workshop {workshop} {count} times")
+            message = text.format(student=sid, workshop=workshop_id, count=count)
+            out.append(Violation("workshop_once", sid, None, message))
+    return out
+
+
+def _pin_violations(index: Index, plan: Plan) -> list[Violation]:
+    """Every pinned item is in the plan."""
+    given = set(plan.assignments)
+    text = _("{student} is pinned to {item}, which the plan does not give")
+    return [
+        Violation(
+            "pinned",
+            pin.student_id,
+            pin.item_id,
+            text.format(student=pin.student_id, item=pin.item_id),
+        )
+        for pin in index.pins
+        if pin not in given
+    ]
+
+
+def _seat_violations(index: Index, tally: _Tally) -> list[Violation]:
+    """Rules 1 and 2, per item."""
+    out: list[Violation] = []
+    for (kind, iid), count in sorted(tally.seats.items()):
+        row: Item = index.offers[iid] if kind == "placement" else index.slots[iid]
+        what = _what(row)
+        if count > row.capacity:
+            text = _("{what} holds {count} students, capacity {capacity}")
+            message = text.format(what=what, count=count, capacity=row.capacity)
+            out.append(Violation("capacity", None, iid, message))
+        # Without reserved seats this rule is the capacity rule again: report it once.
+        open_seats = row.capacity - row.qpv_reserved
+        non_qpv = tally.non_qpv_seats[(kind, iid)]
+        if row.qpv_reserved and non_qpv > open_seats:
+            text = _(
+                "{what} holds {count} non-QPV students, only {open} of its {capacity} seats are "
+                "open to them"
+            )
+            message = text.format(what=what, count=non_qpv, open=open_seats, capacity=row.capacity)
+            out.append(Violation("reserved_seats", None, iid, message))
+    return out
+
+
+def _share_violations(instance: Instance, index: Index, tally: _Tally) -> list[Violation]:
     """The minimum QPV share, offer by offer.
 
     The QPV candidates of an offer are only counted where the share is short, and only until
@@ -440,13 +434,13 @@ def _share_violations(
     """
     out: list[Violation] = []
     qpv_students = [s for s in instance.students if s.qpv]
-    for (kind, iid), held in sorted(seats.items()):
+    for (kind, iid), held in sorted(tally.seats.items()):
         if kind != "placement":
             continue
         offer = index.offers[iid]
         share = offer.qpv_min_share
         share = instance.settings.qpv_min_share if share is None else share
-        qpv_held = held - non_qpv_seats[(kind, iid)]
+        qpv_held = held - tally.non_qpv_seats[(kind, iid)]
         asked = (share * held + 99) // 100
         if qpv_held >= asked:
             continue
@@ -457,16 +451,21 @@ def _share_violations(
                 if could_come > qpv_held:
                     break
         if qpv_held < min(asked, could_come):
-            out.append(
-                Violation(
-                    "qpv_min_share",
-                    None,
-                    iid,
-                    f"offer {iid} holds {held} students, {qpv_held} of them QPV; its minimum "
-                    f"QPV share of {share}% asks for {asked}, and {could_come}"
-                    f"{' or more' if could_come > qpv_held else ''} QPV students could go there",
+            if could_come > qpv_held:
+                text = _(
+                    "offer {item} holds {held} students, {qpv} of them QPV; its minimum QPV "
+                    "share of {share}% asks for {asked}, and {could} or more QPV students could "
+                    "go there"
                 )
+            else:
+                text = _(
+                    "offer {item} holds {held} students, {qpv} of them QPV; its minimum QPV "
+                    "share of {share}% asks for {asked}, and {could} QPV students could go there"
+                )
+            message = text.format(
+                item=iid, held=held, qpv=qpv_held, share=share, asked=asked, could=could_come
             )
+            out.append(Violation("qpv_min_share", None, iid, message))
     return out
 
 
@@ -498,149 +497,25 @@ def check(instance: Instance, plan: Plan) -> CheckReport:
 
         Assignments with an unknown student or item are reported as ``unknown_id`` and left
         out of every other rule and of the levels.
+
+        The messages are in the language in force (:mod:`stagematch.i18n`); the rule names
+        are not.
     """
-    index = _index(instance)
-    settings = instance.settings
-    violations: list[Violation] = []
-
-    # Resolve ids; anything unknown is reported and then ignored.
-    per_student: dict[str, list[tuple[Assignment, Item]]] = defaultdict(list)
-    for a in plan.assignments:
-        student = index.students.get(a.student_id)
-        item: Item | None = (
-            index.offers.get(a.item_id) if a.kind == "placement" else index.slots.get(a.item_id)
-        )
-        if student is None:
-            violations.append(
-                Violation("unknown_id", a.student_id, a.item_id, f"no student {a.student_id}")
-            )
-        if item is None:
-            table = "offer" if a.kind == "placement" else "workshop slot"
-            violations.append(
-                Violation("unknown_id", a.student_id, a.item_id, f"no {table} {a.item_id}")
-            )
-        if student is not None and item is not None:
-            per_student[a.student_id].append((a, item))
-
-    seats: Counter[tuple[str, str]] = Counter()
-    non_qpv_seats: Counter[tuple[str, str]] = Counter()
-    levels = dict.fromkeys(LEVELS, 0.0)
-    coach_groups: Counter[tuple[str, str]] = Counter()  # (slot, school) → students
+    index = index_of(instance)
+    per_student, violations = _resolve(index, plan)
+    tally = _Tally()
     for sid, assigned in per_student.items():
-        student = index.students[sid]
-        unavailable = _unavailable_half_days(instance, student)
-        covered: set[int] = set()
-        spans: list[tuple[str, tuple[int, int]]] = []
-        n_placements = 0
-        workshops: Counter[str] = Counter()
-        for a, item in assigned:
-            span = index.span(instance, item)
-            spans.append((a.item_id, span))
-            covered.update(range(span[0], span[1] + 1))
-            key = (a.kind, a.item_id)
-            seats[key] += 1
-            if not student.qpv:
-                non_qpv_seats[key] += 1
-            minutes = _travel(index, instance, student, item)
-            levels["travel"] += minutes
-            for rule, message in _eligibility(instance, student, item, span, unavailable, minutes):
-                violations.append(Violation(rule, sid, a.item_id, message))
-            if isinstance(item, Offer):
-                n_placements += 1
-                levels["preference"] += preference_cost(instance, student, item)
-            else:
-                workshops[item.workshop_id] += 1
-                coach_groups[(item.slot_id, student.school_id)] += 1
-
-        # Rule 5: no two items share a half-day (checked pairwise, to name both items).
-        for i, (first_id, (lo1, hi1)) in enumerate(spans):
-            for second_id, (lo2, hi2) in spans[i + 1 :]:
-                if lo1 <= hi2 and lo2 <= hi1:
-                    shared = sorted(
-                        {_day_of(instance, h) for h in range(max(lo1, lo2), min(hi1, hi2) + 1)}
-                    )
-                    violations.append(
-                        Violation(
-                            "overlap",
-                            sid,
-                            second_id,
-                            f"{sid} is at {first_id} and {second_id} at the same time "
-                            f"({', '.join(map(str, shared))})",
-                        )
-                    )
-        # Rule 6: placement count and workshops at most once.
-        limit = settings.max_placements_per_student if student.split_ok else 1
-        if n_placements > limit:
-            why = "" if student.split_ok else " (split_ok is false)"
-            violations.append(
-                Violation(
-                    "max_placements",
-                    sid,
-                    None,
-                    f"{sid} has {n_placements} placements, at most {limit} allowed{why}",
-                )
-            )
-        for workshop_id, count in sorted(workshops.items()):
-            if count > 1:
-                violations.append(
-                    Violation(
-                        "workshop_once",
-                        sid,
-                        None,
-                        f"{sid} attends workshop {workshop_id} {count} times",
-                    )
-                )
-
-        if n_placements:
-            levels["placed"] += 1
-            if student.qpv:
-                levels["qpv_placed"] += 1
-        levels["workshops"] += min(len(workshops), settings.workshops_per_student)
-        levels["coverage"] += len(covered)
-    if settings.coach_capacity is not None:
+        violations += _student_rules(instance, index, index.students[sid], assigned, tally)
+    if instance.settings.coach_capacity is not None:
         # The ``coaches`` level: each (session, school) group rides ⌈students / capacity⌉ coaches.
-        levels["coaches"] = float(
-            sum(math.ceil(n / settings.coach_capacity) for n in coach_groups.values())
+        capacity = instance.settings.coach_capacity
+        tally.levels["coaches"] = float(
+            sum(math.ceil(n / capacity) for n in tally.coach_groups.values())
         )
-
-    # Pins: every pinned item is in the plan.
-    given = set(plan.assignments)
-    for pin in index.pins:
-        if pin not in given:
-            violations.append(
-                Violation(
-                    "pinned",
-                    pin.student_id,
-                    pin.item_id,
-                    f"{pin.student_id} is pinned to {pin.item_id}, which the plan does not give",
-                )
-            )
-
-    # Rules 1 and 2, per item.
-    for (kind, iid), count in sorted(seats.items()):
-        row: Item = index.offers[iid] if kind == "placement" else index.slots[iid]
-        what = f"offer {iid}" if kind == "placement" else f"workshop slot {iid}"
-        if count > row.capacity:
-            violations.append(
-                Violation(
-                    "capacity", None, iid, f"{what} holds {count} students, capacity {row.capacity}"
-                )
-            )
-        # Without reserved seats this rule is the capacity rule again: report it once.
-        open_seats = row.capacity - row.qpv_reserved
-        if row.qpv_reserved and non_qpv_seats[(kind, iid)] > open_seats:
-            violations.append(
-                Violation(
-                    "reserved_seats",
-                    None,
-                    iid,
-                    f"{what} holds {non_qpv_seats[(kind, iid)]} non-QPV students, "
-                    f"only {open_seats} of its {row.capacity} seats are open to them",
-                )
-            )
-
-    violations += _share_violations(instance, index, seats, non_qpv_seats)
+    violations += _pin_violations(index, plan)
+    violations += _seat_violations(index, tally)
+    violations += _share_violations(instance, index, tally)
     violations.sort(
         key=lambda v: (RULES.index(v.rule), v.student_id or "", v.item_id or "", v.message)
     )
-    return CheckReport(tuple(violations), levels)
+    return CheckReport(tuple(violations), tally.levels)
