@@ -53,7 +53,7 @@ with tens of millions of candidate pairs is analysed in seconds.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -62,14 +62,17 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .baselines import STUDENT_MASK, deferred_acceptance, preference_keys, priority_keys
-from .candidates import SLICE, Candidates, candidates, wish_ranks
+from .baselines import preference_keys
+from .blocking import best_placements, blocking_pairs, seats_of, wasted_seats_of
+from .candidates import Candidates, candidates, wish_ranks
+from .i18n import N_, _
+from .inequality import gini, min_max_ratio
 from .plan import Plan
+from .stability import PriceOfStability, price_of_stability
 from .travel import Pairs, minutes_for
 
 if TYPE_CHECKING:
     from .model import Instance
-    from .result import Result
 
 __all__ = [
     "GROUPS",
@@ -82,59 +85,12 @@ __all__ = [
     "price_of_stability",
 ]
 
-GROUPS: tuple[str, ...] = ("All students", "QPV", "Non-QPV")
-"""The student groups of :meth:`Fairness.by_group` (the same names as the KPI tables)."""
+GROUPS: tuple[str, ...] = (N_("All students"), N_("QPV"), N_("Non-QPV"))
+"""The student groups of :meth:`Fairness.by_group` (the same names as the KPI tables), in
+English; reports show them translated."""
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
-NO_KEY = np.iinfo(np.int64).max
-"""The preference key of "no placement": worse than every candidate."""
-
-
-# --------------------------------------------------------------------------------------------
-# Inequality measures
-
-
-def gini(values: Iterable[float]) -> float:
-    """The Gini coefficient of non-negative values (0: all equal; near 1: one takes all).
-
-    The mean absolute difference between all pairs, over twice the mean:
-    ``Σᵢ Σⱼ |xᵢ − xⱼ| / (2 n² x̄)``, computed from the sorted values. Used on per-school
-    placement rates, each school counting once: a small school placed badly matters as much as
-    a large one to the pupils of that school. NaN values are left out; with no value the result
-    is NaN, and when every value is 0 it is 0 (all equal).
-
-    Raises
-    ------
-    ValueError
-        When a value is negative (the coefficient is meaningless there).
-    """
-    x = np.asarray(list(values), dtype=float)
-    x = np.sort(x[~np.isnan(x)])
-    if not x.size:
-        return float("nan")
-    if (x < 0).any():
-        raise ValueError("the Gini coefficient needs non-negative values")
-    total = float(x.sum())
-    if total == 0:
-        return 0.0
-    n = x.size
-    i = np.arange(1, n + 1)
-    return float(2 * np.dot(i, x) / (n * total) - (n + 1) / n)
-
-
-def min_max_ratio(values: Iterable[float]) -> float:
-    """The smallest value over the largest (1: all equal; 0: someone gets nothing).
-
-    On per-school placement rates it reads "the worst-served school places this fraction of
-    what the best-served one does". NaN values are left out; NaN when there is no value or the
-    largest is 0 (nothing to compare with).
-    """
-    x = np.asarray(list(values), dtype=float)
-    x = x[~np.isnan(x)]
-    if not x.size or x.max() == 0:
-        return float("nan")
-    return float(x.min() / x.max())
 
 
 # --------------------------------------------------------------------------------------------
@@ -439,10 +395,11 @@ def _held_offers(instance: Instance, plan: Plan) -> tuple[IntArray, IntArray]:
         if a.kind != "placement":
             continue
         if a.student_id not in student or a.item_id not in offer:
-            raise ValueError(
-                f"the plan places {a.student_id!r} with {a.item_id!r}, which this dataset does "
-                "not have (check the plan with stagematch.check first)"
+            text = _(
+                "the plan places {student} with {item}, which this dataset does not have "
+                "(check the plan with stagematch.check first)"
             )
+            raise ValueError(text.format(student=repr(a.student_id), item=repr(a.item_id)))
         s_list.append(student[a.student_id])
         o_list.append(offer[a.item_id])
     return np.asarray(s_list, dtype=np.int64), np.asarray(o_list, dtype=np.int64)
@@ -476,95 +433,26 @@ def analyse(
     ValueError
         When the plan names a student or an offer the dataset does not have.
     """
-    arrays = instance.arrays
-    offers = arrays.offers
-    n = arrays.n_students
     s_held, o_held = _held_offers(instance, plan)
     cand = cand if cand is not None else candidates(instance)
-
-    # Each student's best placement, by their own preferences.
-    m_held = minutes_for(instance, "offers", s_held, o_held).astype(np.float32)
-    r_held = wish_ranks(
-        instance, Pairs(s_held.astype(np.int32), o_held.astype(np.int32), m_held)
-    ).astype(np.int64)
-    c_held = np.where(r_held > 0, r_held - 1, instance.settings.unranked_cost)
-    k_held = preference_keys(c_held, m_held)
-    order = np.lexsort((o_held, k_held, s_held))
-    firsts = order[np.unique(s_held[order], return_index=True)[1]]
-    best_offer = np.full(n, -1, dtype=np.int64)
-    best_key = np.full(n, NO_KEY, dtype=np.int64)
-    best_rank = np.full(n, -1, dtype=np.int64)
-    best_cost = np.full(n, -1, dtype=np.int64)
-    best_minutes = np.full(n, np.nan)
-    who = s_held[firsts]
-    best_offer[who] = o_held[firsts]
-    best_key[who] = k_held[firsts]
-    best_rank[who] = r_held[firsts]
-    best_cost[who] = c_held[firsts]
-    best_minutes[who] = m_held[firsts]
-    # With ties broken, an offer listed before the student's own at the same key is preferred.
-    if tie_break:
-        tie_offer = np.where(best_offer >= 0, best_offer, NO_KEY)
-    else:
-        tie_offer = np.full(n, -1, dtype=np.int64)  # no offer index is below: ties never count
-    # Without, priority keys lose the student index that breaks their ties.
-    index_mask = np.uint64(np.iinfo(np.uint64).max if tie_break else ~np.uint64(STUDENT_MASK))
-
-    # What each offer holds: every holder counts, whatever their best placement.
-    n_offers = len(offers)
-    held = np.bincount(o_held, minlength=n_offers)
-    non_qpv = np.bincount(o_held[~arrays.qpv[s_held]], minlength=n_offers)
-    worst = np.zeros(n_offers, dtype=np.uint64)  # 0: nobody held (no key is below 0)
-    np.maximum.at(worst, o_held, priority_keys(arrays.qpv[s_held], m_held, s_held) & index_mask)
-    free = offers.capacity - held
-    open_left = offers.capacity - offers.reserved - non_qpv
-
-    pairs = cand.offers
-    found: list[tuple[IntArray, IntArray, BoolArray, BoolArray]] = []
-    for start in range(0, len(pairs), SLICE):
-        part = slice(start, start + SLICE)
-        s = pairs.student[part].astype(np.int64)
-        o = pairs.item[part].astype(np.int64)
-        key = preference_keys(cand.offer_cost[part], pairs.minutes[part])
-        prefer = (key < best_key[s]) | ((key == best_key[s]) & (o < tie_offer[s]))  # 2
-        keep = np.flatnonzero(prefer)
-        s, o, minutes = s[keep], o[keep], pairs.minutes[part][keep]
-        qpv = arrays.qpv[s]
-        wasted = (free[o] > 0) & (qpv | (open_left[o] > 0))  # 3a
-        envy = worst[o] > priority_keys(qpv, minutes, s) & index_mask  # 3b (rule 2 holds)
-        blocking = wasted | envy
-        found.append((s[blocking], o[blocking], wasted[blocking], envy[blocking]))
-    if found:
-        pair_student = np.concatenate([f[0] for f in found])
-        pair_offer = np.concatenate([f[1] for f in found])
-        pair_wasted = np.concatenate([f[2] for f in found])
-        pair_envy = np.concatenate([f[3] for f in found])
-    else:
-        pair_student = pair_offer = np.zeros(0, dtype=np.int64)
-        pair_wasted = pair_envy = np.zeros(0, dtype=bool)
-
-    wanted_any = np.zeros(n_offers, dtype=bool)
-    wanted_any[pair_offer[pair_wasted]] = True
-    wanted_qpv = np.zeros(n_offers, dtype=bool)
-    wanted_qpv[pair_offer[pair_wasted & arrays.qpv[pair_student]]] = True
-    free_open = np.clip(np.minimum(free, open_left), 0, None)
-    wasted_seats = np.where(wanted_qpv, np.clip(free, 0, None), np.where(wanted_any, free_open, 0))
-
+    best = best_placements(instance, s_held, o_held, tie_break)
+    seats = seats_of(instance, s_held, o_held, best.held_minutes, tie_break)
+    student, offer, wasted, envy = blocking_pairs(instance, cand, best, seats)
     return Fairness(
         instance=instance,
         plan=plan,
         tie_break=tie_break,
-        best_offer=best_offer,
-        best_rank=best_rank,
-        best_cost=best_cost,
-        best_minutes=best_minutes,
-        placements=np.bincount(s_held, minlength=n),
-        pair_student=pair_student,
-        pair_offer=pair_offer,
-        pair_wasted=pair_wasted,
-        pair_envy=pair_envy,
-        taken=held,
-        wasted_seats=wasted_seats.astype(np.int64),
+        best_offer=best.offer,
+        best_rank=best.rank,
+        best_cost=best.cost,
+        best_minutes=best.minutes,
+        placements=np.bincount(s_held, minlength=instance.arrays.n_students),
+        pair_student=student,
+        pair_offer=offer,
+        pair_wasted=wasted,
+        pair_envy=envy,
+        taken=seats.held,
+        wasted_seats=wasted_seats_of(instance, seats, student, offer, wasted),
     )
 
 
@@ -588,92 +476,3 @@ def compare(
             plan = analyse(instance, plan, cand=cand, tie_break=tie_break)
         rows.append({"plan": name, **plan.summary()})
     return pd.DataFrame(rows).set_index("plan")
-
-
-# --------------------------------------------------------------------------------------------
-# The price of stability
-
-
-@dataclass(frozen=True)
-class PriceOfStability:
-    """How many placements stability costs, against the plan that places the most students.
-
-    Every stable plan places the same students (see
-    :func:`~stagematch.baselines.deferred_acceptance`), so ``placed_stable`` does not depend
-    on which stable plan is taken.
-    """
-
-    placed_optimum: int
-    placed_stable: int
-    qpv_placed_optimum: int
-    qpv_placed_stable: int
-
-    @property
-    def ratio(self) -> float:
-        """``placed_optimum / placed_stable`` (≥ 1 when the optimum is one; inf if 0 stable)."""
-        return _ratio(self.placed_optimum, self.placed_stable)
-
-    @property
-    def qpv_ratio(self) -> float:
-        """The same for QPV students placed."""
-        return _ratio(self.qpv_placed_optimum, self.qpv_placed_stable)
-
-    @property
-    def students_lost(self) -> int:
-        """Students the optimum places and no stable plan can."""
-        return self.placed_optimum - self.placed_stable
-
-    @property
-    def qpv_students_lost(self) -> int:
-        return self.qpv_placed_optimum - self.qpv_placed_stable
-
-
-def _ratio(a: int, b: int) -> float:
-    if b == 0:
-        return 1.0 if a == 0 else float("inf")
-    return a / b
-
-
-def price_of_stability(
-    instance: Instance,
-    optimum: Plan | Result | None = None,
-    stable: Plan | None = None,
-    *,
-    cand: Candidates | None = None,
-    time_limit: float | None = None,
-) -> PriceOfStability:
-    """Students placed by a stable plan versus by stagematch's optimum.
-
-    Parameters
-    ----------
-    instance
-        A validated dataset.
-    optimum
-        stagematch's plan (a :class:`~stagematch.plan.Plan` or the
-        :class:`~stagematch.result.Result` of :func:`stagematch.solve`); solved here with
-        ``time_limit`` when not given. When ``placed`` is proven optimal (it always is when the
-        objective starts with ``qpv_placed, placed``), ``placed_optimum`` is the most students
-        any valid plan places with one placement each.
-    stable
-        A stable plan; :func:`~stagematch.baselines.deferred_acceptance` when not given.
-    cand
-        The instance's candidates, when already computed.
-    time_limit
-        Seconds for the solve when ``optimum`` is not given.
-    """
-    if optimum is None:
-        from .solver import solve  # the only path here that needs the solver (and OR-Tools)
-
-        optimum = solve(instance, time_limit=time_limit)
-    optimum_plan = optimum if isinstance(optimum, Plan) else optimum.plan
-    if stable is None:
-        stable = deferred_acceptance(instance, cand=cand)
-    qpv = {s.student_id for s in instance.students if s.qpv}
-
-    def counts(plan: Plan) -> tuple[int, int]:
-        placed = set(plan.placements)
-        return len(placed), len(placed & qpv)
-
-    placed_optimum, qpv_optimum = counts(optimum_plan)
-    placed_stable, qpv_stable = counts(stable)
-    return PriceOfStability(placed_optimum, placed_stable, qpv_optimum, qpv_stable)
