@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from . import i18n
+from .i18n import N_, _
 from .result import Result
 
 if TYPE_CHECKING:
@@ -54,11 +56,19 @@ TRANSPORT_ROWS = (
     "cost_per_placed_qpv_student",
 )
 CHARTED = (
-    ("counts", "qpv_placed", "QPV students placed"),
-    ("counts", "placed", "Students placed"),
-    ("transport", "coaches", "Coaches"),
-    ("transport", "total_cost", "Transport cost (€)"),
+    ("counts", "qpv_placed", N_("QPV students placed")),
+    ("counts", "placed", N_("Students placed")),
+    ("transport", "coaches", N_("Coaches")),
+    ("transport", "total_cost", N_("Transport cost (€)")),
 )
+HEADLINES = (
+    ("counts", "qpv_placed", N_("{delta} QPV students placed")),
+    ("counts", "placed", N_("{delta} students placed")),
+    ("level", "workshops", N_("{delta} workshops attended")),
+    ("transport", "coaches", N_("{delta} coaches")),
+    ("transport", "total_cost", N_("{delta} € of transport")),
+)
+"""The figures of a headline, each with its words (``{delta}`` is the signed difference)."""
 
 
 def _figures(result: Result) -> dict[tuple[str, str], float | None]:
@@ -132,24 +142,18 @@ class Comparison:
         """One sentence per scenario after the first: what changes against the baseline.
 
         QPV students placed, students placed, coaches, transport cost and, when QPV placements
-        and cost both grow, the cost of each extra QPV student placed.
+        and cost both grow, the cost of each extra QPV student placed; in the language in force.
         """
         base = self.names[0]
         lines = []
         for name in self.names[1:]:
             parts = []
-            for section, figure, words in (
-                ("counts", "qpv_placed", "QPV students placed"),
-                ("counts", "placed", "students placed"),
-                ("level", "workshops", "workshops attended"),
-                ("transport", "coaches", "coaches"),
-                ("transport", "total_cost", "€ of transport"),
-            ):
+            for section, figure, words in HEADLINES:
                 delta = _difference(
                     self._value(name, section, figure), self._value(base, section, figure)
                 )
                 if delta is not None:
-                    parts.append(f"{_signed(delta)} {words}")
+                    parts.append(_(words).format(delta=_signed(delta)))
             extra_qpv = _difference(
                 self._value(name, "counts", "qpv_placed"), self._value(base, "counts", "qpv_placed")
             )
@@ -158,8 +162,10 @@ class Comparison:
                 self._value(base, "transport", "total_cost"),
             )
             if extra_qpv and extra_qpv > 0 and extra_cost is not None:
-                parts.append(f"{extra_cost / extra_qpv:,.0f} € per extra QPV student placed")
-            lines.append(f"{name} (vs {base}): " + ", ".join(parts))
+                cost = _number(round(extra_cost / extra_qpv))
+                parts.append(_("{cost} € per extra QPV student placed").format(cost=cost))
+            text = _("{scenario} (vs {baseline}): {changes}")
+            lines.append(text.format(scenario=name, baseline=base, changes=", ".join(parts)))
         return "\n".join(lines)
 
     def charts(self) -> list[Axes]:
@@ -177,17 +183,17 @@ class Comparison:
             x = np.arange(len(values))
             ax.bar(x, heights, color=["#7f7f7f", *["#3f3f7f"] * (len(values) - 1)])
             for xx, v in zip(x, values, strict=True):
-                text = "–" if v is None else f"{v:,.0f}"
+                text = "–" if v is None else _number(round(float(v)))
                 ax.annotate(text, (xx, 0 if v is None else v), ha="center", va="bottom")
             ax.set_xticks(x, [_wrap(n) for n in self.names], fontsize="small")
-            ax.set_title(title)
+            ax.set_title(_(title))
             ax.margins(y=0.15)
             axes.append(ax)
         return axes
 
     def to_html(self, *, generated: date | None = None) -> str:
-        """A self-contained page (no external resource): headlines, charts side by side,
-        each scenario's transport cost by venue, and the whole table."""
+        """A self-contained page (no external resource), in the language in force: headlines,
+        charts side by side, each scenario's transport cost by venue, and the whole table."""
         from .report.html import CSP, CSS, figure_data_uri, html_table
         from .report.transport import plot_cost_by_venue
 
@@ -196,34 +202,47 @@ class Comparison:
             f'<figure><img src="{figure_data_uri(ax)}" alt="{escape(ax.get_title())}"></figure>'
             for ax in self.charts()
         )
+        venue_words = _("Coach cost by venue, {scenario}")
         venues = "".join(
             f'<figure><img src="{figure_data_uri(plot_cost_by_venue(result))}" '
-            f'alt="Coach cost by venue, {escape(name)}"><figcaption>{escape(name)}'
-            "</figcaption></figure>"
+            f'alt="{escape(venue_words.format(scenario=name))}">'
+            f"<figcaption>{escape(name)}</figcaption></figure>"
             for name, result in self.results.items()
             if result.transport is not None
         )
         headlines = "".join(f"<li>{escape(line)}</li>" for line in self.headlines().splitlines())
         table = self.frame.copy()
-        table.insert(0, "row", table.pop("section") + " · " + table.pop("figure"))
+        rows = zip(table.pop("section"), table.pop("figure"), strict=True)
+        table.insert(0, _("Figure"), [_row_words(section, figure) for section, figure in rows])
+        changes, side, by_venue, every = (
+            escape(_(words))
+            for words in (
+                N_("What changes"),
+                N_("Side by side"),
+                N_("Coaches by venue"),
+                N_("Every figure"),
+            )
+        )
         body = (
-            f"<h2>What changes</h2><ul>{headlines}</ul>"
-            f'<h2>Side by side</h2><div class="row">{figures}</div>'
-            + (f'<h2>Coaches by venue</h2><div class="row">{venues}</div>' if venues else "")
-            + "<h2>Every figure</h2>"
+            f"<h2>{changes}</h2><ul>{headlines}</ul>"
+            f'<h2>{side}</h2><div class="row">{figures}</div>'
+            + (f'<h2>{by_venue}</h2><div class="row">{venues}</div>' if venues else "")
+            + f"<h2>{every}</h2>"
             + html_table(table, labels=False, max_rows=len(table))
         )
-        title = "Scenarios compared"
+        title = escape(_("Scenarios compared"))
+        footer = _("Generated on {date}; the first scenario is the baseline.").format(
+            date=day.strftime("%d/%m/%Y")
+        )
         return (
             "<!DOCTYPE html>\n"
-            '<html lang="en"><head><meta charset="utf-8">'
+            f'<html lang="{i18n.current()}"><head><meta charset="utf-8">'
             f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{title}</title><style>{CSS}</style></head>"
             f"<body><header><h1>{title}</h1><p>"
             + escape(" · ".join(self.names))
-            + f"</p></header><main>{body}</main><footer>Generated on "
-            f"{day.strftime('%d/%m/%Y')}; the first scenario is the baseline.</footer>"
+            + f"</p></header><main>{body}</main><footer>{escape(footer)}</footer>"
             "</body></html>\n"
         )
 
@@ -254,7 +273,25 @@ def _difference(value: float | None, base: float | None) -> float | None:
 
 
 def _signed(value: float) -> str:
-    return f"{value:+,.0f}" if float(value).is_integer() else f"{value:+,.2f}"
+    if i18n.current() == "en":
+        return f"{value:+,.0f}" if float(value).is_integer() else f"{value:+,.2f}"
+    return ("+" if value >= 0 else "-") + i18n.format_number(abs(round(float(value), 2)))
+
+
+def _number(value: float) -> str:
+    """A whole number with the thousands separated the local way (``1,234`` / ``1 234``)."""
+    return f"{value:,.0f}" if i18n.current() == "en" else i18n.format_number(value)
+
+
+def _row_words(section: str, figure: str) -> str:
+    """What a person reads for a row of :attr:`Comparison.frame` (the CSV keeps the codes)."""
+    from .report._common import LABELS, label
+
+    if section == "level":
+        return _("Objective level '{name}'").format(name=figure)
+    if section == "level bound":
+        return _("Objective level '{name}': best proven bound").format(name=figure)
+    return label(figure) if figure in LABELS else figure
 
 
 def _wrap(name: str, width: int = 14) -> str:
@@ -287,9 +324,14 @@ def compare(
     else:
         given = list(names) if names is not None else []
         if names is not None and len(given) != len(results):
-            raise ValueError(f"{len(results)} results but {len(given)} names")
-        labels = _unique(given or [f"scenario {k + 1}" for k in range(len(results))])
+            raise ValueError(
+                _("{results} results but {names} names").format(
+                    results=len(results), names=len(given)
+                )
+            )
+        scenario = _("scenario {n}")
+        labels = _unique(given or [scenario.format(n=k + 1) for k in range(len(results))])
         named = dict(zip(labels, results, strict=True))
     if len(named) < 2:
-        raise ValueError("compare needs at least two results")
+        raise ValueError(_("compare needs at least two results"))
     return Comparison(named)

@@ -26,15 +26,20 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from .candidates import candidates
 from .geo import communes, to_unit_vectors
+from .i18n import _, ngettext
 from .model import Instance, Offer
 from .result import Result
+
+if TYPE_CHECKING:
+    from .solver.gaps import SeatGains
 
 __all__ = ["GAP_COLUMNS", "REPORT_MAX_STUDENTS", "Gaps", "SeatGroup", "gaps", "report_gaps"]
 
@@ -84,12 +89,24 @@ class SeatGroup:
 
     def sentence(self) -> str:
         """ "4 seats in health at Lens (62498), week 2 (14/06–18/06): +6 students placed, +5
-        QPV"."""
-        return (
-            f"{self.seats} seat{'s' if self.seats > 1 else ''} in {self.sector} at "
-            f"{self.commune_name} ({self.commune}), week {self.week} "
-            f"({self.start.strftime('%d/%m')}–{self.end.strftime('%d/%m')}): "
-            f"+{self.placed} students placed, +{self.qpv_placed} QPV"
+        QPV", in the language in force."""
+        text = ngettext(
+            "{seats} seat in {sector} at {name} ({commune}), week {week} ({start}–{end}): "
+            "+{placed} students placed, +{qpv} QPV",
+            "{seats} seats in {sector} at {name} ({commune}), week {week} ({start}–{end}): "
+            "+{placed} students placed, +{qpv} QPV",
+            self.seats,
+        )
+        return text.format(
+            seats=self.seats,
+            sector=self.sector,
+            name=self.commune_name,
+            commune=self.commune,
+            week=self.week,
+            start=self.start.strftime("%d/%m"),
+            end=self.end.strftime("%d/%m"),
+            placed=self.placed,
+            qpv=self.qpv_placed,
         )
 
     def offer(self) -> dict[str, Any]:
@@ -97,7 +114,7 @@ class SeatGroup:
         return {
             "offer_id": self.offer_id,
             "host_id": f"{NEW_OFFER_PREFIX}-{self.commune}",
-            "host_name": f"New host, {self.commune_name}",
+            "host_name": _("New host, {commune}").format(commune=self.commune_name),
             "sector": self.sector,
             "commune": self.commune,
             "capacity": self.seats,
@@ -132,17 +149,18 @@ class Gaps:
         return Instance.from_dict(data)
 
     def text(self) -> str:
+        """The list as ``stagematch gaps`` prints it, in the language in force."""
         if not self.groups:
-            return "No added seat would place anyone more."
-        lines = [
-            f"Today's best plan places {self.placed} students ({self.qpv_placed} QPV). "
-            "Seats to recruit, in order (each figure given the ones above):"
-        ]
+            return _("No added seat would place anyone more.")
+        head = _(
+            "Today's best plan places {placed} students ({qpv} QPV). Seats to recruit, in "
+            "order (each figure given the ones above):"
+        )
+        lines = [head.format(placed=self.placed, qpv=self.qpv_placed)]
         lines += [f"{g.rank:>3}. {g.sentence()}" for g in self.groups]
         last = self.groups[-1]
-        lines.append(
-            f"All of them: {last.placed_total} students placed ({last.qpv_placed_total} QPV)."
-        )
+        tail = _("All of them: {placed} students placed ({qpv} QPV).")
+        lines.append(tail.format(placed=last.placed_total, qpv=last.qpv_placed_total))
         return "\n".join(lines)
 
 
@@ -208,29 +226,47 @@ def gaps(result: Result, *, max_groups: int = 10, max_seats: int = 5, max_areas:
     max_areas
         Communes tried, the most frequent among the unplaced students' origins first.
     """
-    from .solver.gaps import Gain, SeatGains
+    from .solver.gaps import SeatGains
 
     if max_seats < 1:
-        raise ValueError("max_seats must be at least 1")
-
+        raise ValueError(_("max_seats must be at least 1"))
     instance = result.instance
     student_index = {s.student_id: k for k, s in enumerate(instance.students)}
     unplaced = [student_index[u.student_id] for u in result.unplaced]
-    areas = [
-        code
-        for code, _ in sorted(
-            Counter(_origin_communes(instance, unplaced)).items(), key=lambda kv: (-kv[1], kv[0])
-        )[:max_areas]
-    ]
-    weeks = _weeks(instance)
-    names = communes()
+    trial = _trials(instance, _areas(instance, unplaced, max_areas))
+    augmented = _with_trial_offers(instance, trial)
+    engine = SeatGains(augmented, candidates(augmented), len(trial))
+    start = engine.optima()
+    unplaced_mask = np.zeros(len(instance.students), dtype=bool)
+    unplaced_mask[unplaced] = True
+    chosen = _choose(instance, engine, trial, start, unplaced_mask, (max_groups, max_seats))
+    return Gaps(tuple(chosen), qpv_placed=start[0], placed=start[1])
+
+
+_Trial = tuple[str, int, date, date]
+"""A seat group tried: commune code, week number (from 1), its first and last working day."""
+
+
+def _areas(instance: Instance, unplaced: list[int], max_areas: int) -> list[str]:
+    """The communes of the unplaced students' origins, the most frequent first."""
+    counts = Counter(_origin_communes(instance, unplaced))
+    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [code for code, _n in ordered[:max_areas]]
+
+
+def _trials(instance: Instance, areas: list[str]) -> list[_Trial]:
+    """Every (area, week) whose offer id is not taken already."""
     ids = {o.offer_id for o in instance.offers}
-    trial = [
+    return [
         (code, week + 1, first, last)
         for code in areas
-        for week, (first, last) in enumerate(weeks)
+        for week, (first, last) in enumerate(_weeks(instance))
         if f"{NEW_OFFER_PREFIX}-{code}-W{week + 1}" not in ids
     ]
+
+
+def _with_trial_offers(instance: Instance, trial: list[_Trial]) -> Instance:
+    """``instance`` with one one-seat offer per trial, after its own offers."""
     data = instance.to_dict()
     data["offers"] = [
         *data["offers"],
@@ -247,12 +283,23 @@ def gaps(result: Result, *, max_groups: int = 10, max_seats: int = 5, max_areas:
             for code, week, first, last in trial
         ),
     ]
-    augmented = Instance.from_dict(data)
-    engine = SeatGains(augmented, candidates(augmented), len(trial))
-    start = engine.optima()
-    base = start
-    unplaced_mask = np.zeros(len(instance.students), dtype=bool)
-    unplaced_mask[unplaced] = True
+    return Instance.from_dict(data)
+
+
+def _choose(
+    instance: Instance,
+    engine: SeatGains,
+    trial: list[_Trial],
+    base: tuple[int, int],
+    unplaced_mask: npt.NDArray[np.bool_],
+    limits: tuple[int, int],
+) -> list[SeatGroup]:
+    """The seat groups one after the other, each the best given the ones before it (``base``:
+    the optima of ``qpv_placed`` and ``placed`` so far; ``limits``: groups, seats per group)."""
+    from .solver.gaps import Gain
+
+    max_groups, max_seats = limits
+    names = communes()
     alive = list(range(len(trial)))
     chosen: list[SeatGroup] = []
     while alive and len(chosen) < max_groups:
@@ -291,7 +338,7 @@ def gaps(result: Result, *, max_groups: int = 10, max_seats: int = 5, max_areas:
             )
         )
         alive.remove(best)
-    return Gaps(tuple(chosen), qpv_placed=start[0], placed=start[1])
+    return chosen
 
 
 @lru_cache(maxsize=2)

@@ -20,7 +20,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from .. import i18n
-from ..geo import communes, to_unit_vectors
+from ..geo import chord_to_km, communes, to_unit_vectors
 from ..i18n import N_, Words, _
 from ..model import Instance, Offer, School, Student, WorkshopSlot
 from ..result import Result, Unplaced
@@ -246,7 +246,7 @@ def nearest_commune_names(lat: npt.NDArray[np.float64], lon: npt.NDArray[np.floa
         chord, index = tree.query(to_unit_vectors(lat[ok], lon[ok]), k=k)
         chord = np.asarray(chord).reshape(-1, k)
         index = np.asarray(index).reshape(-1, k)
-        km = 2 * 6371.0 * np.arcsin(np.clip(chord / 2, 0, 1))
+        km = chord_to_km(chord)
         best = np.argmin(km / radius[index], axis=1)
         rows = np.arange(len(best))
         for point, i, near in zip(np.flatnonzero(ok), index[rows, best], km[:, 0], strict=True):
@@ -347,12 +347,55 @@ LABELS = Words(
         "row": N_("Row"),
         "column": N_("Column"),
         "message": N_("Message"),
+        # summary.json's counts and KPIs (compare.html)
+        "workshop_slots": N_("Workshop sessions offered"),
+        "mean_coverage_rate": N_("Half-days covered, mean (%)"),
+        "first_wish_rate": N_("Placed on their first wish (%)"),
+        "unplaced_no_reachable_offer": N_("Unplaced: no offer within reach"),
+        "unplaced_no_eligible_offer": N_("Unplaced: no eligible offer within reach"),
+        "unplaced_capacity": N_("Unplaced: seats taken by other students"),
+        # transport (summary.json's transport object, transport.csv, cost tables)
+        "coaches": N_("Coaches"),
+        "coach_groups": N_("Coach groups (session, school)"),
+        "coach_cost": N_("Coach cost (€)"),
+        "transit_cost": N_("Public transport cost (€)"),
+        "total_cost": N_("Transport cost (€)"),
+        "cost_per_placed_student": N_("Transport cost per student placed (€)"),
+        "cost_per_placed_qpv_student": N_("Transport cost per QPV student placed (€)"),
+        "cost": N_("Cost (€)"),
+        "round_trip_km": N_("Round trip (km)"),
+        # where to recruit (gaps.csv)
+        "rank": N_("Rank"),
+        "commune_name": N_("Commune name"),
+        "week": N_("Week"),
+        "students_in_reach": N_("Students within reach"),
+        "placed_total": N_("Students placed, all seats above"),
+        "qpv_placed_total": N_("QPV students placed, all seats above"),
+        # fairness (stagematch.fairness)
+        "any_wish_rate": N_("Placed on one of their wishes (%)"),
+        "wish_cost_mean": N_("Wish cost of the placement (mean)"),
+        "travel_mean_min": N_("Placement travel, mean (min)"),
+        "envious_students": N_("Students with justified envy"),
+        "envious_rate": N_("Justified envy (%)"),
+        "blocking_students": N_("Students in a blocking pair"),
+        "justified_envy_pairs": N_("Justified-envy pairs"),
+        "wasted_seat_pairs": N_("Wasted-seat pairs"),
+        "wasted_seats": N_("Wasted seats"),
+        "blocking_offers": N_("Blocking offers"),
+        "justified_envy_offers": N_("Offers with justified envy"),
+        "wasted_seat_offers": N_("Offers with a wasted seat"),
+        "preferred_offer_id": N_("Preferred blocking offer"),
+        "preferred_wish_rank": N_("Its wish rank"),
+        "wanted_by": N_("Wanted by (students)"),
     }
 )
 
 
 def label(column: str) -> str:
-    """The heading a person reads for a table column (``placement_1_host_name`` → readable)."""
+    """The heading a person reads for a table column (``placement_1_host_name`` → readable).
+
+    A column without an entry in :data:`LABELS` reads as its name in words, in English: the
+    tests look for such headings in the French documents, so give every new column a label."""
     if column in LABELS:
         return LABELS[column]
     for prefix in ("placement_", "workshop_"):

@@ -23,41 +23,45 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from ..fairness import Fairness
+from ..i18n import N_, Words, _
 from ._common import OTHER_COLOUR, QPV_COLOUR
 from .excel import Sheet, write_workbook
 from .plots import _empty, new_axes
 
 __all__ = ["FAIRNESS_WORDS", "fairness_sheets", "plot_fairness", "write_fairness_excel"]
 
-FAIRNESS_WORDS: dict[str, str] = {
-    "students": "Students",
-    "placed": "Students placed",
-    "placed_rate": "Students placed",
-    "qpv_students": "QPV students",
-    "qpv_placed": "QPV students placed",
-    "qpv_placed_rate": "QPV students placed",
-    "first_wish_rate": "Placed on their first wish",
-    "any_wish_rate": "Placed on one of their wishes",
-    "wish_cost_mean": "Wish cost of the placement (mean)",
-    "travel_median_min": "Placement travel, median (min)",
-    "travel_mean_min": "Placement travel, mean (min)",
-    "blocking_pairs": "Blocking pairs (student, offer)",
-    "justified_envy_pairs": "Justified-envy pairs",
-    "wasted_seat_pairs": "Wasted-seat pairs",
-    "blocking_students": "Students in a blocking pair",
-    "envious_students": "Students with justified envy",
-    "envious_rate": "Students with justified envy",
-    "envious_qpv_students": "QPV students with justified envy",
-    "wasted_seats": "Wasted seats",
-    "offers_with_wasted_seats": "Offers with wasted seats",
-    "unplaced_with_free_seat": "Unplaced students with a free seat they may take",
-    "school_placed_rate_min": "Lowest school placement rate",
-    "school_placed_rate_max": "Highest school placement rate",
-    "school_min_max_ratio": "Lowest / highest school placement rate",
-    "school_gini": "Gini of school placement rates",
-    "stable": "Stable (no blocking pair)",
-}
-"""A readable name for each figure of :meth:`~stagematch.fairness.Fairness.summary`."""
+FAIRNESS_WORDS = Words(
+    {
+        "students": N_("Students"),
+        "placed": N_("Students placed"),
+        "placed_rate": N_("Students placed"),
+        "qpv_students": N_("QPV students"),
+        "qpv_placed": N_("QPV students placed"),
+        "qpv_placed_rate": N_("QPV students placed"),
+        "first_wish_rate": N_("Placed on their first wish"),
+        "any_wish_rate": N_("Placed on one of their wishes"),
+        "wish_cost_mean": N_("Wish cost of the placement (mean)"),
+        "travel_median_min": N_("Placement travel, median (min)"),
+        "travel_mean_min": N_("Placement travel, mean (min)"),
+        "blocking_pairs": N_("Blocking pairs (student, offer)"),
+        "justified_envy_pairs": N_("Justified-envy pairs"),
+        "wasted_seat_pairs": N_("Wasted-seat pairs"),
+        "blocking_students": N_("Students in a blocking pair"),
+        "envious_students": N_("Students with justified envy"),
+        "envious_rate": N_("Students with justified envy"),
+        "envious_qpv_students": N_("QPV students with justified envy"),
+        "wasted_seats": N_("Wasted seats"),
+        "offers_with_wasted_seats": N_("Offers with wasted seats"),
+        "unplaced_with_free_seat": N_("Unplaced students with a free seat they may take"),
+        "school_placed_rate_min": N_("Lowest school placement rate"),
+        "school_placed_rate_max": N_("Highest school placement rate"),
+        "school_min_max_ratio": N_("Lowest / highest school placement rate"),
+        "school_gini": N_("Gini of school placement rates"),
+        "stable": N_("Stable (no blocking pair)"),
+    }
+)
+"""A readable name for each figure of :meth:`~stagematch.fairness.Fairness.summary`, in the
+language in force."""
 
 RATE_KEYS = frozenset(
     {
@@ -78,7 +82,7 @@ def _summary_frame(summary: pd.DataFrame) -> tuple[pd.DataFrame, frozenset[str]]
     names = [FAIRNESS_WORDS.get(k, k) + (" (%)" if k in RATE_KEYS else "") for k in table.index]
     rates = frozenset(n for k, n in zip(table.index, names, strict=True) if k in RATE_KEYS)
     table.index = names
-    table = table.reset_index().rename(columns={"index": "Indicator"})
+    table = table.reset_index().rename(columns={"index": _("Indicator")})
     table.columns = [str(c) for c in table.columns]
     return table, rates
 
@@ -94,16 +98,17 @@ def fairness_sheets(analysis: Fairness, comparison: pd.DataFrame | None = None) 
     summary = (
         comparison
         if comparison is not None
-        else pd.DataFrame([analysis.summary()], index=pd.Index(["this plan"], name="plan"))
+        else pd.DataFrame([analysis.summary()], index=pd.Index([_("this plan")], name="plan"))
     )
     table, rates = _summary_frame(summary)
     groups = analysis.by_group()
+    groups["group"] = groups["group"].map(_)
     return [
-        Sheet("Fairness", table, rate_rows=rates, labels=False),
-        Sheet("Fairness by group", groups),
-        Sheet("Fairness by school", analysis.by_school()),
-        Sheet("Justified envy", analysis.students_frame()),
-        Sheet("Wasted seats", analysis.wasted_frame()),
+        Sheet(_("Fairness"), table, rate_rows=rates, labels=False),
+        Sheet(_("Fairness by group"), groups),
+        Sheet(_("Fairness by school"), analysis.by_school()),
+        Sheet(_("Justified envy"), analysis.students_frame()),
+        Sheet(_("Wasted seats"), analysis.wasted_frame()),
     ]
 
 
@@ -115,10 +120,10 @@ def write_fairness_excel(
 
 
 CHART_METRICS: tuple[tuple[str, str], ...] = (
-    ("placed_rate", "students\nplaced"),
-    ("qpv_placed_rate", "QPV students\nplaced"),
-    ("first_wish_rate", "first wish\n(of those placed)"),
-    ("envious_rate", "students with\njustified envy"),
+    ("placed_rate", N_("students\nplaced")),
+    ("qpv_placed_rate", N_("QPV students\nplaced")),
+    ("first_wish_rate", N_("first wish\n(of those placed)")),
+    ("envious_rate", N_("students with\njustified envy")),
 )
 
 PLAN_COLOURS = ("#3f3f7f", QPV_COLOUR, "#2a9d8f", OTHER_COLOUR, "#7f7f7f", "#b8860b")
@@ -135,7 +140,7 @@ def plot_fairness(
     for any plan a coordinator publishes.
     """
     if isinstance(data, Fairness):
-        frame = pd.DataFrame([data.summary()], index=["this plan"])
+        frame = pd.DataFrame([data.summary()], index=[_("this plan")])
     elif isinstance(data, pd.DataFrame):
         frame = data
     else:
@@ -143,19 +148,19 @@ def plot_fairness(
     if ax is None:
         ax = new_axes((9.0, 3.6))
     if frame.empty:
-        return _empty(ax, "no plan to compare")
+        return _empty(ax, _("no plan to compare"))
     n_plans = len(frame)
     width = 0.8 / n_plans
     x = np.arange(len(CHART_METRICS))
     for k, (name, row) in enumerate(frame.iterrows()):
-        values = np.array([float(row[m]) for m, _ in CHART_METRICS]) * 100
+        values = np.array([float(row[m]) for m, _words in CHART_METRICS]) * 100
         offsets = x - 0.4 + width * (k + 0.5)
         bars = ax.bar(
             offsets,
             np.nan_to_num(values),
             width,
             color=PLAN_COLOURS[k % len(PLAN_COLOURS)],
-            label=f"{name} (wasted seats: {int(row['wasted_seats'])})",
+            label=_("{plan} (wasted seats: {n})").format(plan=name, n=int(row["wasted_seats"])),
         )
         for bar, value in zip(bars, values, strict=True):
             if np.isfinite(value):
@@ -167,9 +172,9 @@ def plot_fairness(
                     ha="center",
                     fontsize="x-small",
                 )
-    ax.set_xticks(x, [words for _, words in CHART_METRICS])
+    ax.set_xticks(x, [_(words) for _metric, words in CHART_METRICS])
     ax.set_ylim(0, 108)
     ax.set_ylabel("%")
-    ax.set_title("Placements and fairness by plan")
+    ax.set_title(_("Placements and fairness by plan"))
     ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return ax
