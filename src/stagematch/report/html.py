@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from html import escape
 from pathlib import Path
@@ -174,21 +174,37 @@ def render_html(result: Result, *, generated: date | None = None) -> str:
     """The whole page as a string (UTF-8 when written).
 
     Sections: headline cards, indicators by group, map, travel and wishes, schools, capacity,
-    reserved seats, the unplaced and why.
+    reserved seats, the unplaced and why; then where to recruit, transport and data warnings
+    when there are any.
     """
     tables = kpi_tables(result)
-    instance = result.instance
-    settings = instance.settings
-    groups = {row["group"]: row for row in tables["by_group"].to_dict("records")}
-    everyone, qpv = groups[_("All students")], groups[_("QPV")]
-    day = generated or date.today()
-    period = (
-        f"{settings.period_start.strftime('%d/%m/%Y')} – {settings.period_end.strftime('%d/%m/%Y')}"
-    )
-    status = {"optimal": _("proven optimal"), "feasible": _("feasible")}.get(
-        result.status, result.status
-    )
-    cards = "".join(
+    sections = [
+        ("summary", _("Summary"), _summary_section(result, tables)),
+        (
+            "map",
+            _("Map"),
+            _figure(
+                plot_map,
+                result,
+                _("Map of schools, hosts and workshop venues"),
+                _(
+                    "Lines join each placed student's school to the host (thicker: more "
+                    "students). Homes are not shown."
+                ),
+            ),
+        ),
+        ("travel", _("Travel and wishes"), _travel_section(result)),
+        ("schools", _("Schools"), _schools_section(result, tables)),
+        ("capacity", _("Capacity"), _capacity_section(result, tables)),
+        ("unplaced", _("Unplaced students"), _unplaced_section(result, tables)),
+        *_optional_sections(result),
+    ]
+    return _page(result, sections, generated or date.today())
+
+
+def _summary_cards(result: Result, everyone: Mapping[Any, Any], qpv: Mapping[Any, Any]) -> str:
+    settings = result.instance.settings
+    return "".join(
         [
             _card(
                 f"{int(everyone['placed'])} / {int(everyone['students'])}",
@@ -214,154 +230,140 @@ def render_html(result: Result, *, generated: date | None = None) -> str:
             _card(str(int(everyone["unplaced"])), _("students without a placement")),
         ]
     )
+
+
+def _summary_section(result: Result, tables: dict[str, pd.DataFrame]) -> str:
+    """Headline cards, then the indicators of each group side by side."""
+    groups = {row["group"]: row for row in tables["by_group"].to_dict("records")}
+    cards = _summary_cards(result, groups[_("All students")], groups[_("QPV")])
     by_group = tables["by_group"].set_index("group").T
     by_group.index = [label(c) for c in by_group.index]
     indicator = _("Indicator")
     by_group = by_group.reset_index().rename(columns={"index": indicator})
     group_rates = frozenset(label(c) for c in tables["by_group"].columns if is_rate(c))
-    school_columns = [
-        "school_id",
-        "school_name",
-        "school_commune",
-        "students",
-        "placed",
-        "placed_rate",
-        "qpv_placed_rate",
-        "programme_completeness",
-        "workshop_target_met_rate",
-        "first_choice_rate",
-        "travel_median_min",
-    ]
-    unplaced = unplaced_students(result)
+    return (
+        f'<div class="cards">{cards}</div>'
+        + html_table(
+            by_group,
+            columns=[indicator, *[_(g) for g in GROUPS if _(g) in by_group.columns]],
+            rate_rows=group_rates,
+            labels=False,
+        )
+        + '<p class="note">'
+        + escape(
+            _(
+                "Rates are shares of the group's students, except wish rates (shares of its "
+                "placements). Completeness is the share of the period's half-days covered by "
+                "placements and workshop sessions."
+            )
+        )
+        + "</p>"
+    )
+
+
+def _travel_section(result: Result) -> str:
+    return (
+        '<div class="row">'
+        + _figure(
+            plot_travel_times,
+            result,
+            _("Histogram of one-way travel minutes"),
+            _("One-way minutes from home (or school) to each placement and workshop session."),
+        )
+        + _figure(
+            plot_wish_ranks,
+            result,
+            _("Placements by wish rank"),
+            _("Rank of each placement in the student's list of wished offers, then sectors."),
+        )
+        + "</div>"
+    )
+
+
+SCHOOL_COLUMNS = [
+    "school_id",
+    "school_name",
+    "school_commune",
+    "students",
+    "placed",
+    "placed_rate",
+    "qpv_placed_rate",
+    "programme_completeness",
+    "workshop_target_met_rate",
+    "first_choice_rate",
+    "travel_median_min",
+]
+SESSION_COLUMNS = [
+    "date",
+    "part",
+    "title",
+    "association",
+    "venue",
+    "capacity",
+    "attendees",
+    "use_rate",
+]
+UNPLACED_COLUMNS = ["student_id", "qpv", "school_id", "school_name", "reason_text", "detail"]
+
+
+def _schools_section(result: Result, tables: dict[str, pd.DataFrame]) -> str:
+    return _figure(
+        plot_school_placement,
+        result,
+        _("Placement rate by school"),
+        _("Bars: all students; dots: QPV students. Labels: placed / students."),
+    ) + html_table(tables["by_school"], columns=SCHOOL_COLUMNS)
+
+
+def _capacity_section(result: Result, tables: dict[str, pd.DataFrame]) -> str:
     sessions = tables["sessions"]
-    sections = [
-        (
-            "summary",
-            _("Summary"),
-            f'<div class="cards">{cards}</div>'
-            + html_table(
-                by_group,
-                columns=[indicator, *[_(g) for g in GROUPS if _(g) in by_group.columns]],
-                rate_rows=group_rates,
-                labels=False,
-            )
-            + '<p class="note">'
-            + escape(
-                _(
-                    "Rates are shares of the group's students, except wish rates (shares of its "
-                    "placements). Completeness is the share of the period's half-days covered by "
-                    "placements and workshop sessions."
-                )
-            )
-            + "</p>",
-        ),
-        (
-            "map",
-            _("Map"),
-            _figure(
-                plot_map,
-                result,
-                _("Map of schools, hosts and workshop venues"),
-                _(
-                    "Lines join each placed student's school to the host (thicker: more "
-                    "students). Homes are not shown."
-                ),
-            ),
-        ),
-        (
-            "travel",
-            _("Travel and wishes"),
-            '<div class="row">'
-            + _figure(
-                plot_travel_times,
-                result,
-                _("Histogram of one-way travel minutes"),
-                _("One-way minutes from home (or school) to each placement and workshop session."),
-            )
-            + _figure(
-                plot_wish_ranks,
-                result,
-                _("Placements by wish rank"),
-                _("Rank of each placement in the student's list of wished offers, then sectors."),
-            )
-            + "</div>",
-        ),
-        (
-            "schools",
-            _("Schools"),
-            _figure(
-                plot_school_placement,
-                result,
-                _("Placement rate by school"),
-                _("Bars: all students; dots: QPV students. Labels: placed / students."),
-            )
-            + html_table(tables["by_school"], columns=school_columns),
-        ),
-        (
-            "capacity",
-            _("Capacity"),
-            _figure(
-                plot_capacity_use,
-                result,
-                _("Seats taken and free"),
-                _("Seats of all offers and all workshop sessions."),
-            )
-            + "<h3>"
-            + escape(_("Workshop sessions"))
-            + "</h3>"
-            + (
-                html_table(
-                    sessions,
-                    columns=[
-                        "date",
-                        "part",
-                        "title",
-                        "association",
-                        "venue",
-                        "capacity",
-                        "attendees",
-                        "use_rate",
-                    ],
-                )
-                if not sessions.empty
-                else '<p class="note">' + escape(_("No workshop sessions.")) + "</p>"
-            )
-            + "<details><summary>"
-            + escape(_("Capacity by host"))
-            + "</summary>"
-            + html_table(tables["hosts"])
-            + "</details><h3>"
-            + escape(_("Seats reserved for QPV students"))
-            + "</h3>"
-            + html_table(tables["reserved_seats"]),
-        ),
-        (
-            "unplaced",
-            _("Unplaced students"),
-            _figure(
-                plot_unplaced_reasons,
-                result,
-                _("Unplaced students by reason"),
-                _("The first reason that applies, in this order."),
-            )
-            + html_table(tables["unplaced_by_reason"])
-            + (
-                html_table(
-                    unplaced,
-                    columns=[
-                        "student_id",
-                        "qpv",
-                        "school_id",
-                        "school_name",
-                        "reason_text",
-                        "detail",
-                    ],
-                )
-                if not unplaced.empty
-                else '<p class="note">' + escape(_("Every student has a placement.")) + "</p>"
-            ),
-        ),
-    ]
+    return (
+        _figure(
+            plot_capacity_use,
+            result,
+            _("Seats taken and free"),
+            _("Seats of all offers and all workshop sessions."),
+        )
+        + "<h3>"
+        + escape(_("Workshop sessions"))
+        + "</h3>"
+        + (
+            html_table(sessions, columns=SESSION_COLUMNS)
+            if not sessions.empty
+            else '<p class="note">' + escape(_("No workshop sessions.")) + "</p>"
+        )
+        + "<details><summary>"
+        + escape(_("Capacity by host"))
+        + "</summary>"
+        + html_table(tables["hosts"])
+        + "</details><h3>"
+        + escape(_("Seats reserved for QPV students"))
+        + "</h3>"
+        + html_table(tables["reserved_seats"])
+    )
+
+
+def _unplaced_section(result: Result, tables: dict[str, pd.DataFrame]) -> str:
+    unplaced = unplaced_students(result)
+    return (
+        _figure(
+            plot_unplaced_reasons,
+            result,
+            _("Unplaced students by reason"),
+            _("The first reason that applies, in this order."),
+        )
+        + html_table(tables["unplaced_by_reason"])
+        + (
+            html_table(unplaced, columns=UNPLACED_COLUMNS)
+            if not unplaced.empty
+            else '<p class="note">' + escape(_("Every student has a placement.")) + "</p>"
+        )
+    )
+
+
+def _optional_sections(result: Result) -> list[tuple[str, str, str]]:
+    """Where to recruit, transport and data warnings: only when the plan has them."""
+    sections = []
     recruit = report_gaps(result)
     if recruit is not None:
         sections.append(("recruit", _("Where to recruit"), _recruit_section(recruit)))
@@ -379,6 +381,19 @@ def render_html(result: Result, *, generated: date | None = None) -> str:
                 + html_table(result.warnings_frame),
             )
         )
+    return sections
+
+
+def _page(result: Result, sections: list[tuple[str, str, str]], day: date) -> str:
+    """The sections in a page: title and status, navigation, footer with the provenance."""
+    instance = result.instance
+    settings = instance.settings
+    period = (
+        f"{settings.period_start.strftime('%d/%m/%Y')} – {settings.period_end.strftime('%d/%m/%Y')}"
+    )
+    status = {"optimal": _("proven optimal"), "feasible": _("feasible")}.get(
+        result.status, result.status
+    )
     nav = "".join(f'<a href="#{key}">{escape(title)}</a>' for key, title, _ in sections)
     body = "".join(
         f'<section id="{key}"><h2>{escape(title)}</h2>{content}</section>'
