@@ -20,11 +20,15 @@ import pytest
 from babel.messages.pofile import read_po
 from test_report_outputs import CHROMIUM, _chromium
 
-from stagematch import i18n
+import stagematch as sm
+from stagematch import fairness, i18n
 from stagematch.cli import main
+from stagematch.evaluate import evaluate
 from stagematch.export import read_result
 from stagematch.generate import load_pilot
 from stagematch.io import write_dataset
+from stagematch.model import Instance
+from stagematch.plan import Plan
 from stagematch.report import (
     plot_capacity_use,
     plot_map,
@@ -34,7 +38,9 @@ from stagematch.report import (
     plot_wish_ranks,
     printable,
     safe_file_names,
+    write_fairness_excel,
 )
+from stagematch.report._common import LABELS
 
 CATALOGUE = Path(i18n.__file__).parent / "locale" / "fr" / "LC_MESSAGES" / "stagematch.po"
 
@@ -57,6 +63,37 @@ def _english_sentences() -> list[str]:
 
 def _untranslated(text: str) -> list[str]:
     return [s for s in _english_sentences() if s in text]
+
+
+ENGLISH_WORDS = re.compile(
+    r"\b(students?|placed|seats?|wish(es)?|offers?|coaches|cost|envy|wasted|blocking|"
+    r"scenario|week|rank|figure|host|school|travel|vs|per|of|the|and|with)\b",
+    re.IGNORECASE,
+)
+"""English words a French document must not show outside the data (ids, names, sectors)."""
+
+
+def _english_words(text: str, data: set[str]) -> list[str]:
+    """The English words of ``text`` once the data's own words are taken out."""
+    for value in sorted(data, key=len, reverse=True):
+        text = text.replace(value, " ")
+    return sorted({m.group(0) for m in ENGLISH_WORDS.finditer(text)})
+
+
+def _data_words(result: sm.Result) -> set[str]:
+    instance = result.instance
+    words = {s.student_id for s in instance.students} | {s.school_id for s in instance.schools}
+    words |= {s.name for s in instance.schools if s.name}
+    words |= {o.offer_id for o in instance.offers} | {o.host_id for o in instance.offers}
+    words |= {o.host_name for o in instance.offers if o.host_name} | {
+        o.sector for o in instance.offers
+    }
+    words |= {w.slot_id for w in instance.workshop_slots} | {
+        w.workshop_id for w in instance.workshop_slots
+    }
+    for w in instance.workshop_slots:
+        words |= {v for v in (w.title, w.association, w.venue) if v}
+    return words
 
 
 @pytest.fixture(scope="module")
@@ -239,3 +276,104 @@ def test_file_names_from_ids_are_unique_even_ignoring_case() -> None:
     assert names["x"] == "x"
     for name in names.values():
         assert "/" not in name and "\\" not in name and ".." not in name
+
+
+# --------------------------------------------------------------------------------------------
+# The fairness workbook, compare.html and the recruitment list, in French
+
+
+COACHES = {"coach_capacity": 30, "coach_cost": 450, "transit_daily_cost": 4}
+
+
+@pytest.fixture(scope="module")
+def scenarios(french_plan: Path) -> dict[str, sm.Result]:
+    """The French plan and the same plan with five placements fewer, both with transport."""
+    result = read_result(french_plan)
+    data = result.instance.to_dict()
+    data["settings"].update(COACHES)
+    instance = Instance.from_dict(data)
+    placements = [a for a in result.plan.assignments if a.kind == "placement"]
+    fewer = Plan([a for a in result.plan.assignments if a not in set(placements[:5])])
+    return {"plan": evaluate(instance, result.plan), "moins": evaluate(instance, fewer)}
+
+
+def test_the_fairness_workbook_is_french(french_plan: Path, tmp_path: Path) -> None:
+    result = read_result(french_plan)
+    analysis = fairness.analyse(result.instance, result.plan)
+    with i18n.language("fr"):
+        write_fairness_excel(analysis, tmp_path / "equite.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "equite.xlsx")
+    assert book.sheetnames == [
+        "Équité",
+        "Équité par groupe",
+        "Équité par établissement",
+        "Envie justifiée",
+        "Places perdues",
+    ]
+    rows = {
+        name: [tuple(r) for r in book[name].iter_rows(values_only=True)] for name in book.sheetnames
+    }
+    assert rows["Équité"][0] == ("Indicateur", "ce plan")
+    indicators = {row[0] for row in rows["Équité"][1:]}
+    assert "Stable (aucune paire bloquante)" in indicators and "Places perdues" in indicators
+    assert [row[0] for row in rows["Équité par groupe"][1:]] == [
+        "Tous les élèves",
+        "QPV",
+        "Hors QPV",
+    ]
+    headers = " | ".join(str(h) for name in book.sheetnames for h in rows[name][0] if h)
+    assert "Élèves avec envie justifiée" in headers
+    cells = "\n".join(
+        str(v) for name in book.sheetnames for r in rows[name] for v in r if v is not None
+    )
+    assert result.instance.schools[0].name in cells  # the data, as typed
+    assert not _untranslated(cells)
+    assert not _english_words(cells, _data_words(result))
+
+
+def test_compare_html_is_french_in_the_browser(
+    scenarios: dict[str, sm.Result], tmp_path: Path
+) -> None:
+    with i18n.language("fr"):
+        table = sm.compare(scenarios)
+        headlines = table.headlines()
+        table.write(tmp_path / "c")
+    assert headlines.startswith("moins (par rapport à plan) : -5 élèves placés") or (
+        headlines.startswith("moins (par rapport à plan) : -")
+    )
+    assert "élèves placés" in headlines
+    assert "€ de transport" in headlines
+    page = (tmp_path / "c" / "compare.html").read_text("utf-8")
+    assert '<html lang="fr">' in page
+    dom = _chromium((tmp_path / "c" / "compare.html").resolve().as_uri(), tmp_path, "--dump-dom")
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    text = re.sub(r"<[^>]+>", " ", dom.stdout.split("<body", 1)[1])
+    for words in ("Scénarios comparés", "Ce qui change", "Tous les indicateurs", "Cars"):
+        assert words in text, words
+    assert "Niveau d'objectif 'placed'" in text and "Coût du transport (€)" in text
+    assert not _untranslated(text)
+    codes = {f"'{name}'" for name in scenarios["plan"].levels}  # level names are codes
+    assert not _english_words(text, _data_words(scenarios["plan"]) | codes | {"moins", "plan"})
+
+
+def test_every_figure_of_a_comparison_has_a_label(scenarios: dict[str, sm.Result]) -> None:
+    """compare.html shows each figure by its label: a new figure without one would read as its
+    code in every language."""
+    frame = sm.compare(scenarios).frame
+    figures = set(frame.loc[~frame["section"].str.startswith("level"), "figure"])
+    assert figures and figures <= set(LABELS)
+
+
+def test_the_recruitment_list_is_french(french_plan: Path, tmp_path: Path) -> None:
+    out = io.StringIO()
+    command = ["gaps", str(french_plan), "--groups", "2", "--out", str(tmp_path / "g")]
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        assert main([*command, "--lang", "fr"]) == 0
+    text = out.getvalue()
+    result = read_result(french_plan)
+    assert result.unplaced  # the pilot leaves students unplaced for lack of seats
+    assert "Le meilleur plan actuel place" in text and "semaine" in text
+    assert re.search(r"\+\d+ élèves placés, \+\d+ QPV", text)
+    assert not _untranslated(text)
+    assert not _english_words(text, _data_words(result) | {"any", str(tmp_path)})
+    assert "Nouvelle structure d'accueil" in (tmp_path / "g" / "new_offers.csv").read_text("utf-8")

@@ -386,21 +386,27 @@ def summary_table(result: Result, *, generated: date | None = None) -> pd.DataFr
     ends with each optimisation level's value and proven bound, so a reader can tell a plan
     proven best from one cut short by the time limit.
     """
-    from .. import __version__
-    from ..result import input_hash
+    rows = [*_headline_rows(result), *_reason_and_level_rows(result)]
+    rows += _provenance_rows(result, generated)
+    return pd.DataFrame(rows, columns=["key", "indicator", "value"])
 
+
+_Row = tuple[str, str, Any]
+
+
+def _headline_rows(result: Result) -> list[_Row]:
+    """The plan's status, its period and size, and the headline indicators of all students."""
     ctx = context(result)
     instance = ctx.instance
     settings = instance.settings
     overall = {row["group"]: row for row in kpis_by_group(result).to_dict("records")}
     everyone, qpv, others = (overall[_(g)] for g in GROUPS)
     placements_reserved = reserved_seats(result).to_dict("records")[0]
-    reasons = unplaced_by_reason(result).to_dict("records")
     status_text = {
         "optimal": _("optimal (proven best on every level)"),
         "feasible": _("feasible (valid; not proven best on every level)"),
     }.get(result.status, result.status)
-    rows: list[tuple[str, str, Any]] = [
+    return [
         ("status", _("Plan status"), status_text),
         ("period_start", _("Period start"), settings.period_start),
         ("period_end", _("Period end"), settings.period_end),
@@ -453,7 +459,12 @@ def summary_table(result: Result, *, generated: date | None = None) -> pd.DataFr
         ),
         ("unplaced", _("Students unplaced"), int(everyone["unplaced"])),
     ]
-    for reason in reasons:
+
+
+def _reason_and_level_rows(result: Result) -> list[_Row]:
+    """Students unplaced for each reason, then each level's value and proven bound."""
+    rows: list[_Row] = []
+    for reason in unplaced_by_reason(result).to_dict("records"):
         rows.append(
             (
                 f"unplaced_{reason['reason']}",
@@ -470,13 +481,20 @@ def summary_table(result: Result, *, generated: date | None = None) -> pd.DataFr
                 f"{level.value:g} ({level.bound:g}, {proven})",
             )
         )
-    rows += [
+    return rows
+
+
+def _provenance_rows(result: Result, generated: date | None) -> list[_Row]:
+    """When, from which input and by which version the report was made."""
+    from .. import __version__
+    from ..result import input_hash
+
+    return [
         ("generated", _("Report generated"), generated or date.today()),
         ("seed", _("Solver seed"), result.seed),
         ("version", _("stagematch version"), __version__),
-        ("input_hash", _("Input hash"), input_hash(instance)),
+        ("input_hash", _("Input hash"), input_hash(result.instance)),
     ]
-    return pd.DataFrame(rows, columns=["key", "indicator", "value"])
 
 
 def kpi_tables(result: Result) -> dict[str, pd.DataFrame]:

@@ -26,7 +26,7 @@ import pandas as pd
 
 from ..i18n import _, translate
 from ..result import Result
-from ._common import PART_ORDER, PART_WORDS, REASON_WORDS, context
+from ._common import PART_ORDER, PART_WORDS, REASON_WORDS, Context, context
 
 HOST_ROSTER_COLUMNS = [
     "host_id",
@@ -281,58 +281,9 @@ def letters(result: Result) -> pd.DataFrame:
             "has_placement": bool(ctx.placements[student_id]),
             "placements": len(ctx.placements[student_id]),
         }
-        sentences = []
-        for k in range(n_placements):
-            fields = dict.fromkeys(PLACEMENT_FIELDS)
-            fields["travel_min"] = float("nan")
-            if k < len(ctx.placements[student_id]):
-                offer_id = ctx.placements[student_id][k]
-                offer = ctx.offers[offer_id]
-                start, end = ctx.offer_dates(offer_id)
-                fields.update(
-                    offer_id=offer_id,
-                    host_id=offer.host_id,
-                    host_name=offer.host_name,
-                    sector=offer.sector,
-                    commune=ctx.offer_commune[offer_id],
-                    start=start,
-                    end=end,
-                    travel_min=_minutes(result, student_id, offer_id),
-                )
-                town = fields["commune"]
-                named = offer.host_name or offer.host_id
-                where = f" ({town})" if town and town.lower() not in named.lower() else ""
-                sentences.append(
-                    _("placement at {host}{where} from {start} to {end}").format(
-                        host=named, where=where, start=_day(start), end=_day(end)
-                    )
-                )
-            row.update({f"placement_{k + 1}_{name}": v for name, v in fields.items()})
-        for k in range(n_workshops):
-            fields = dict.fromkeys(WORKSHOP_FIELDS)
-            fields["travel_min"] = float("nan")
-            if k < len(ctx.workshops[student_id]):
-                slot_id = ctx.workshops[student_id][k]
-                slot = ctx.slots[slot_id]
-                fields.update(
-                    slot_id=slot_id,
-                    title=slot.title,
-                    association=slot.association,
-                    venue=slot.venue,
-                    commune=ctx.slot_commune[slot_id],
-                    date=slot.date,
-                    part=PART_WORDS[slot.part],
-                    travel_min=_minutes(result, student_id, slot_id),
-                )
-                sentences.append(
-                    _("workshop '{title}' on {date} ({part}) at {place}").format(
-                        title=slot.title or slot.workshop_id,
-                        date=_day(slot.date),
-                        part=PART_WORDS[slot.part],
-                        place=_venue_and_commune(slot.venue, ctx.slot_commune[slot_id]),
-                    )
-                )
-            row.update({f"workshop_{k + 1}_{name}": v for name, v in fields.items()})
+        sentences: list[str] = []
+        row.update(_placement_fields(result, ctx, student_id, n_placements, sentences))
+        row.update(_workshop_fields(result, ctx, student_id, n_workshops, sentences))
         unplaced = ctx.unplaced.get(student_id)
         row["half_days_covered"] = ctx.covered[student_id]
         row["programme_completeness"] = ctx.covered[student_id] / n_half if n_half else 0.0
@@ -360,6 +311,74 @@ def letters(result: Result) -> pd.DataFrame:
         "programme",
     ]
     return pd.DataFrame(rows, columns=columns)
+
+
+def _placement_fields(
+    result: Result, ctx: Context, student_id: str, n_placements: int, sentences: list[str]
+) -> dict[str, Any]:
+    """The ``placement_k_…`` columns of one student's letter row (blank past their last
+    placement); each placement's sentence is added to ``sentences``."""
+    row: dict[str, Any] = {}
+    for k in range(n_placements):
+        fields = dict.fromkeys(PLACEMENT_FIELDS)
+        fields["travel_min"] = float("nan")
+        if k < len(ctx.placements[student_id]):
+            offer_id = ctx.placements[student_id][k]
+            offer = ctx.offers[offer_id]
+            start, end = ctx.offer_dates(offer_id)
+            fields.update(
+                offer_id=offer_id,
+                host_id=offer.host_id,
+                host_name=offer.host_name,
+                sector=offer.sector,
+                commune=ctx.offer_commune[offer_id],
+                start=start,
+                end=end,
+                travel_min=_minutes(result, student_id, offer_id),
+            )
+            town = fields["commune"]
+            named = offer.host_name or offer.host_id
+            where = f" ({town})" if town and town.lower() not in named.lower() else ""
+            sentences.append(
+                _("placement at {host}{where} from {start} to {end}").format(
+                    host=named, where=where, start=_day(start), end=_day(end)
+                )
+            )
+        row.update({f"placement_{k + 1}_{name}": v for name, v in fields.items()})
+    return row
+
+
+def _workshop_fields(
+    result: Result, ctx: Context, student_id: str, n_workshops: int, sentences: list[str]
+) -> dict[str, Any]:
+    """The ``workshop_k_…`` columns of one student's letter row, as :func:`_placement_fields`."""
+    row: dict[str, Any] = {}
+    for k in range(n_workshops):
+        fields = dict.fromkeys(WORKSHOP_FIELDS)
+        fields["travel_min"] = float("nan")
+        if k < len(ctx.workshops[student_id]):
+            slot_id = ctx.workshops[student_id][k]
+            slot = ctx.slots[slot_id]
+            fields.update(
+                slot_id=slot_id,
+                title=slot.title,
+                association=slot.association,
+                venue=slot.venue,
+                commune=ctx.slot_commune[slot_id],
+                date=slot.date,
+                part=PART_WORDS[slot.part],
+                travel_min=_minutes(result, student_id, slot_id),
+            )
+            sentences.append(
+                _("workshop '{title}' on {date} ({part}) at {place}").format(
+                    title=slot.title or slot.workshop_id,
+                    date=_day(slot.date),
+                    part=PART_WORDS[slot.part],
+                    place=_venue_and_commune(slot.venue, ctx.slot_commune[slot_id]),
+                )
+            )
+        row.update({f"workshop_{k + 1}_{name}": v for name, v in fields.items()})
+    return row
 
 
 def unplaced_students(result: Result) -> pd.DataFrame:
