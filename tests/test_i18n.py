@@ -91,6 +91,42 @@ def test_no_marked_message_hides_inside_an_f_string() -> None:
     assert not hidden
 
 
+SHOWN = {
+    "Sheet": 0,
+    "set_title": 0,
+    "set_xlabel": 0,
+    "set_ylabel": 0,
+    "_card": 1,
+    "_empty": 1,
+    "_figure": 2,
+    "Violation": 3,
+}
+"""Calls whose argument (by position) a person reads: a sheet's name, a plot's title and axes,
+a report card's words, an empty plot's note, a figure's caption, a violation's message."""
+
+
+def test_words_shown_to_people_go_through_the_catalogue() -> None:
+    """Where a person reads the argument, it is never a bare English literal or an f-string:
+    it comes from ``_()`` (or a variable holding its result), so it exists in French."""
+    bare = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+            position = SHOWN.get(str(name))
+            if position is None or len(node.args) <= position:
+                continue
+            argument = node.args[position]
+            literal = isinstance(argument, ast.Constant) and isinstance(argument.value, str)
+            if isinstance(argument, ast.JoinedStr) or (
+                literal and re.search("[A-Za-z]{2}", str(argument.value))  # type: ignore[attr-defined]
+            ):
+                bare.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    assert not bare
+
+
 def test_translations_keep_to_the_placeholders_of_their_message() -> None:
     """A translation uses exactly the placeholders of its message: an unknown ``{name}`` would
     raise at display time, and a dropped one is what ``msgfmt -c`` refuses (the catalogue must
