@@ -18,7 +18,7 @@ import openpyxl
 import pypdf
 import pytest
 from babel.messages.pofile import read_po
-from test_report_outputs import CHROMIUM, _chromium
+from report_support import CHROMIUM, _chromium, hand_made
 
 import stagematch as sm
 from stagematch import fairness, i18n
@@ -231,8 +231,6 @@ def test_letters_print_every_french_character(tmp_path: Path) -> None:
 
 
 def test_plots_speak_the_language_in_force() -> None:
-    from test_report import hand_made
-
     result = hand_made()
     plots = [
         plot_map,

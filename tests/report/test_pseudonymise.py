@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from test_report import hand_made
+from report_support import hand_made
 
 from stagematch.cli import main
 from stagematch.evaluate import evaluate
