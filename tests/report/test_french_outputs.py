@@ -37,7 +37,9 @@ from stagematch.report import (
     plot_unplaced_reasons,
     plot_wish_ranks,
     printable,
+    render_html,
     safe_file_names,
+    write_excel,
     write_fairness_excel,
 )
 from stagematch.report._common import LABELS
@@ -375,3 +377,29 @@ def test_the_recruitment_list_is_french(french_plan: Path, tmp_path: Path) -> No
     assert not _untranslated(text)
     assert not _english_words(text, _data_words(result) | {"any", str(tmp_path)})
     assert "Nouvelle structure d'accueil" in (tmp_path / "g" / "new_offers.csv").read_text("utf-8")
+
+
+def test_the_transport_sheets_and_section_are_french(
+    scenarios: dict[str, sm.Result], tmp_path: Path
+) -> None:
+    result = scenarios["plan"]
+    with i18n.language("fr"):
+        write_excel(result, tmp_path / "report.xlsx")
+        page = render_html(result)
+    book = openpyxl.load_workbook(tmp_path / "report.xlsx")
+    assert {"Transport", "Transport par établissement", "Groupes de car"} <= set(book.sheetnames)
+    cells = "\n".join(
+        str(value)
+        for name in ("Transport", "Transport par établissement", "Groupes de car")
+        for row in book[name].iter_rows(values_only=True)
+        for value in row
+        if value is not None
+    )
+    assert "Coût des cars (€)" in cells and "Aller-retour (km)" in cells
+    assert "matin" in cells or "après-midi" in cells or "journée" in cells
+    data = _data_words(result)
+    assert not _untranslated(cells) and not _english_words(cells, data)
+    transport = page.split('<section id="transport">', 1)[1].split("</section>", 1)[0]
+    text = re.sub(r"<[^>]+>", " ", re.sub(r'src="data:[^"]*"', "", transport))
+    assert "Cars" in text and "€" in text
+    assert not _untranslated(text) and not _english_words(text, data)

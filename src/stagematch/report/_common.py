@@ -413,6 +413,18 @@ def label(column: str) -> str:
     return column.replace("_", " ").capitalize()
 
 
+def readable_parts(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its ``part`` column (``AM``, ``PM``, ``DAY``) in words, for people."""
+    if "part" not in frame.columns:
+        return frame
+    return frame.assign(part=frame["part"].map(lambda part: PART_WORDS.get(part, part)))
+
+
+def readable_indicators(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its ``indicator`` column of codes (``coach_cost``) as labels."""
+    return frame.assign(indicator=frame["indicator"].map(label))
+
+
 def is_rate(column: str) -> bool:
     """Rates are fractions in the tables and percentages on screen and paper."""
     return column.endswith("_rate") or column == "programme_completeness"

@@ -30,7 +30,7 @@ from ..cells import is_formula_like, text_cell
 from ..gaps import report_gaps
 from ..i18n import _
 from ..result import Result
-from ._common import label
+from ._common import label, readable_indicators, readable_parts
 from .kpis import GROUPS, kpi_tables
 from .rosters import roster_tables
 from .transport import transport_tables
@@ -90,9 +90,9 @@ def workbook_sheets(result: Result) -> list[Sheet]:
     transport = transport_tables(result)
     transport_sheets = (
         [
-            Sheet(_("Transport"), transport["totals"]),
+            Sheet(_("Transport"), readable_indicators(transport["totals"])),
             Sheet(_("Transport by school"), transport["by_school"]),
-            Sheet(_("Coach groups"), transport["groups"]),
+            Sheet(_("Coach groups"), readable_parts(transport["groups"])),
         ]
         if transport
         else []

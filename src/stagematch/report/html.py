@@ -29,7 +29,7 @@ from .. import __version__, i18n
 from ..gaps import Gaps, report_gaps
 from ..i18n import _
 from ..result import Result, input_hash
-from ._common import PART_WORDS, format_number, is_rate, label
+from ._common import PART_WORDS, format_number, is_rate, label, readable_parts
 from .kpis import GROUPS, kpi_tables
 from .plots import (
     plot_capacity_use,
@@ -454,20 +454,25 @@ def _recruit_section(recruit: Gaps) -> str:
     return f'<p class="note">{escape(note)}</p>' + html_table(recruit.frame)
 
 
+def _euros(amount: float) -> str:
+    """Whole euros, the thousands separated the local way (``1,234 €``, ``1 234 €``)."""
+    return f"{format_number(round(amount))} €"
+
+
 def _transport_section(result: Result, tables: dict[str, pd.DataFrame]) -> str:
     totals = dict(zip(tables["totals"]["indicator"], tables["totals"]["value"], strict=True))
     per_qpv = totals["cost_per_placed_qpv_student"]
     cards = "".join(
         [
-            _card(f"{totals['total_cost']:,.0f} €", _("transport in all")),
+            _card(_euros(totals["total_cost"]), _("transport in all")),
             _card(
                 str(totals["coaches"]),
                 _("coaches ({groups} groups)").format(groups=totals["coach_groups"]),
             ),
-            _card(f"{totals['coach_cost']:,.0f} €", _("coaches")),
-            _card(f"{totals['transit_cost']:,.0f} €", _("public transport to hosts")),
+            _card(_euros(totals["coach_cost"]), _("coaches")),
+            _card(_euros(totals["transit_cost"]), _("public transport to hosts")),
             _card(
-                "–" if per_qpv is None else f"{per_qpv:,.0f} €",
+                "–" if per_qpv is None else _euros(per_qpv),
                 _("per placed QPV student"),
                 qpv=True,
             ),
@@ -494,7 +499,7 @@ def _transport_section(result: Result, tables: dict[str, pd.DataFrame]) -> str:
         + "<details><summary>"
         + escape(_("Coach groups (transport.csv)"))
         + "</summary>"
-        + html_table(tables["groups"])
+        + html_table(readable_parts(tables["groups"]))
         + "</details>"
     )
 
