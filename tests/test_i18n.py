@@ -127,6 +127,32 @@ def test_words_shown_to_people_go_through_the_catalogue() -> None:
     assert not bare
 
 
+def test_sheet_names_fit_in_excel_in_every_language() -> None:
+    """Excel cuts a sheet name at 31 characters: a longer French name would lose its end
+    (``Capacité par structure d'accuei``)."""
+    catalogue = _catalogue()
+    titles = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            func = getattr(node, "func", None)
+            if not (isinstance(node, ast.Call) and getattr(func, "id", None) == "Sheet"):
+                continue
+            title = node.args[0] if node.args else None
+            if (
+                isinstance(title, ast.Call)
+                and title.args
+                and isinstance(title.args[0], ast.Constant)
+            ):
+                titles.append(str(title.args[0].value))
+    assert len(titles) >= 20
+    too_long = [
+        (title, catalogue[title][0][0])
+        for title in titles
+        if len(title) > 31 or len(catalogue[title][0][0]) > 31
+    ]
+    assert not too_long
+
+
 def test_translations_keep_to_the_placeholders_of_their_message() -> None:
     """A translation uses exactly the placeholders of its message: an unknown ``{name}`` would
     raise at display time, and a dropped one is what ``msgfmt -c`` refuses (the catalogue must
