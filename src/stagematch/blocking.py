@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .baselines import STUDENT_MASK, preference_keys, priority_keys
-from .candidates import SLICE, Candidates, wish_ranks
+from .candidates import SLICE, Candidates, wish_cost, wish_ranks
 from .travel import Pairs, minutes_for
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ def best_placements(
     r_held = wish_ranks(
         instance, Pairs(s_held.astype(np.int32), o_held.astype(np.int32), m_held)
     ).astype(np.int64)
-    c_held = np.where(r_held > 0, r_held - 1, instance.settings.unranked_cost)
+    c_held = wish_cost(r_held, instance.settings.unranked_cost)
     k_held = preference_keys(c_held, m_held)
     order = np.lexsort((o_held, k_held, s_held))
     firsts = order[np.unique(s_held[order], return_index=True)[1]]

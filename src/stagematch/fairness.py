@@ -64,7 +64,7 @@ import pandas as pd
 
 from .baselines import preference_keys
 from .blocking import best_placements, blocking_pairs, seats_of, wasted_seats_of
-from .candidates import Candidates, candidates, wish_ranks
+from .candidates import Candidates, candidates, wish_cost, wish_ranks
 from .i18n import N_, _
 from .inequality import gini, min_max_ratio
 from .plan import Plan
@@ -326,7 +326,7 @@ class Fairness:
         ranks = wish_ranks(
             self.instance, Pairs(s_all.astype(np.int32), o_all.astype(np.int32), minutes)
         ).astype(np.int64)
-        cost = np.where(ranks > 0, ranks - 1, self.instance.settings.unranked_cost)
+        cost = wish_cost(ranks, self.instance.settings.unranked_cost)
         order = np.lexsort((o_all, preference_keys(cost, minutes), s_all))
         best = order[np.searchsorted(s_all[order], students)]
         offer_ids = np.asarray(arrays.offers.ids, dtype=object)
