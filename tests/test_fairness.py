@@ -1,4 +1,4 @@
-"""Fairness analysis: blocking pairs by brute force, inequality measures, tables, report, chart.
+"""Fairness analysis: blocking pairs by brute force, tables, the price of stability.
 
 The brute force here re-derives everything from the definitions of :mod:`stagematch.fairness`
 one pair at a time, without its vectorised code or the candidate pairs: a pair is acceptable
@@ -12,24 +12,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from matplotlib.axes import Axes
-from openpyxl import load_workbook
 from strategies import CENTRE, instances, make_instance, plans
 
 from stagematch import fairness
 from stagematch.baselines import deferred_acceptance, first_come_first_served
 from stagematch.check import check, preference_cost, travel_minutes
-from stagematch.fairness import analyse, compare, gini, min_max_ratio, price_of_stability
+from stagematch.fairness import analyse, compare, price_of_stability
 from stagematch.model import Instance
 from stagematch.plan import Plan
-from stagematch.report import fairness_sheets, plot_fairness, write_fairness_excel
 
 PAIR_RULES = {"travel", "accessibility", "min_age", "reserved_schools", "unavailable"}
 """The rules a single pair can break on its own (the others are about seats and programmes)."""
@@ -243,30 +238,6 @@ def test_unknown_ids_are_refused() -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Inequality
-
-
-def test_gini_on_hand_made_numbers() -> None:
-    assert gini([0.7, 0.7, 0.7]) == 0
-    assert gini([0, 1]) == pytest.approx(0.5)
-    assert gini([0, 0, 0, 1]) == pytest.approx(0.75)
-    assert gini([1, 2, 3, 4]) == pytest.approx(0.25)  # Σ|xi − xj| = 20, 2 n² mean = 80
-    assert gini([4, 1, 3, 2, float("nan")]) == pytest.approx(0.25)  # order and NaN do not matter
-    assert gini([0, 0]) == 0
-    assert math.isnan(gini([]))
-    with pytest.raises(ValueError, match="non-negative"):
-        gini([1, -1])
-
-
-def test_min_max_ratio_on_hand_made_numbers() -> None:
-    assert min_max_ratio([0.5, 1.0, 0.75]) == pytest.approx(0.5)
-    assert min_max_ratio([0.8, float("nan"), 0.4]) == pytest.approx(0.5)
-    assert min_max_ratio([0.0, 0.9]) == 0
-    assert math.isnan(min_max_ratio([]))
-    assert math.isnan(min_max_ratio([0.0, 0.0]))
-
-
-# --------------------------------------------------------------------------------------------
 # Tables
 
 
@@ -334,39 +305,6 @@ def test_compare_and_price_of_stability() -> None:
     assert table.loc["stable", "stable"]
     assert not table.loc["optimum", "stable"]
     assert table.loc["optimum", "justified_envy_pairs"] == 1  # A envies B at O1
-
-
-# --------------------------------------------------------------------------------------------
-# Report: sheets, workbook, chart
-
-
-def test_sheets_workbook_and_chart(tmp_path: Path) -> None:
-    instance = _three_students()
-    plan = Plan([("F", "placement", "O1")])
-    analysis = analyse(instance, plan)
-    table = compare(
-        instance, {"by hand": analysis, "deferred acceptance": deferred_acceptance(instance)}
-    )
-    sheets = fairness_sheets(analysis, table)
-    assert [s.title for s in sheets] == [
-        "Fairness",
-        "Fairness by group",
-        "Fairness by school",
-        "Justified envy",
-        "Wasted seats",
-    ]
-    assert list(sheets[0].frame.columns) == ["Indicator", "by hand", "deferred acceptance"]
-    path = write_fairness_excel(analysis, tmp_path / "fairness.xlsx", table)
-    book = load_workbook(path, read_only=True)
-    assert book.sheetnames == [s.title for s in sheets]
-    rows = list(book["Fairness"].iter_rows(values_only=True))
-    assert ("Wasted seats", 1, 0) in rows
-    for data in (table, analysis, {"a": analysis}):
-        ax = plot_fairness(data)
-        assert isinstance(ax, Axes)
-    ax = plot_fairness(analysis)
-    assert plot_fairness(table, ax=ax) is ax
-    assert plot_fairness(pd.DataFrame()).texts  # an empty comparison says so
 
 
 def test_an_empty_plan_has_only_wasted_seats() -> None:
