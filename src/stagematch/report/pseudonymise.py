@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import Problem
-from ..i18n import LazyText, lazy_text
+from ..i18n import LazyText, _, lazy_text
 from ..model import Instance
 from ..plan import Assignment, Plan
 from ..result import Result, Unplaced
@@ -88,18 +88,17 @@ def read_key_file(path: str | Path) -> Pseudonyms:
         rows = list(reader)
         columns = tuple(reader.fieldnames or ())
     if columns[:3] != KEY_COLUMNS:
-        raise ValueError(f"{path} is not a stagematch key file: expected the columns {KEY_COLUMNS}")
+        text = _("{path} is not a stagematch key file: expected the columns {columns}")
+        raise ValueError(text.format(path=path, columns=KEY_COLUMNS))
     salts = {row["salt"] for row in rows if row.get("salt")}
     if len(salts) != 1:
-        raise ValueError(
-            f"{path} is not a stagematch key file: expected one salt, found {len(salts)}"
-        )
+        text = _("{path} is not a stagematch key file: expected one salt, found {n}")
+        raise ValueError(text.format(path=path, n=len(salts)))
     try:
         salt = bytes.fromhex(salts.pop())
     except ValueError:
-        raise ValueError(
-            f"{path} is not a stagematch key file: the salt is not hexadecimal"
-        ) from None
+        text = _("{path} is not a stagematch key file: the salt is not hexadecimal")
+        raise ValueError(text.format(path=path)) from None
     return Pseudonyms(salt, {row["student_id"]: row["token"] for row in rows})
 
 
@@ -137,10 +136,11 @@ def check_key_outside(key_file: str | Path, out_dir: str | Path) -> None:
     key = Path(key_file).resolve()
     out = Path(out_dir).resolve()
     if key == out or out in key.parents:
-        raise ValueError(
-            f"the key file {key_file} must not be inside the output folder {out_dir}: "
-            "the folder is shared and the key maps tokens back to students"
+        text = _(
+            "the key file {key} must not be inside the output folder {out}: the folder is "
+            "shared and the key maps tokens back to students"
         )
+        raise ValueError(text.format(key=key_file, out=out_dir))
 
 
 def pseudonyms_for(student_ids: Iterable[str], key_file: str | Path | None = None) -> Pseudonyms:
