@@ -27,7 +27,8 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from .. import __version__, i18n
+from .. import i18n
+from .._version import __version__
 from ..api import error_document, problems_document
 from ..errors import InvalidInputError
 from ..i18n import _, format_number
