@@ -26,6 +26,7 @@ from stagematch.generate import load_pilot
 from stagematch.io import write_dataset
 from stagematch.model import Instance
 from stagematch.plan import Assignment
+from stagematch.report import changed_letters
 
 PIN_NAMES = re.compile(r"([^\s;]+) \(row \d+\) → ([^\s;]+)")
 
@@ -344,7 +345,7 @@ def test_diff_says_who_moved_who_lost_and_why() -> None:
         "sessions_changed": 0,
         "removed": 0,
     }
-    letters = changes.letters()
+    letters = changed_letters(changes)
     assert sorted(letters["student_id"]) == ["A", "B"]
     assert list(letters.columns[:3]) == ["student_id", "change", "change_reason"]
 

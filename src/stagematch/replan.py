@@ -116,18 +116,6 @@ class PlanDiff:
         found = Counter(self.changes["change"])
         return {kind: int(found.get(kind, 0)) for kind in CHANGE_KINDS}
 
-    def letters(self) -> pd.DataFrame:
-        """Letters-ready rows (as :func:`stagematch.report.letters`) for the changed students
-        still in the dataset, with the ``change`` and its ``reason`` in front."""
-        from .report import letters  # reports are optional for a diff; imported when asked
-
-        table = letters(self.after)
-        info = self.changes.set_index("student_id")[["change", "reason"]]
-        kept = table[table["student_id"].isin(info.index)].copy()
-        kept.insert(1, "change", kept["student_id"].map(info["change"]))
-        kept.insert(2, "change_reason", kept["student_id"].map(info["reason"]))
-        return kept.reset_index(drop=True)
-
 
 def diff(
     before: Plan | Result | str | Path,
