@@ -20,7 +20,6 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from ..cells import write_csv
     from ..export import read_plan, read_result, write_files
     from ..replan import diff
-    from ..report import changed_letters
 
     result = diff(read_plan(args.plan_a)[1], read_result(args.plan_b))
     counts = result.counts()
@@ -33,7 +32,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if len(with_reasons):
         print(with_reasons.to_string(index=False, max_rows=40, max_colwidth=90))
     if args.out:
-        changes, letters = result.changes, changed_letters(result)
+        from ..report import letters as letters_of
+
+        changes, letters = result.changes, result.for_changed(letters_of(result.after))
 
         write_files(
             args.out,

@@ -54,7 +54,6 @@ from .plots import (
 )
 from .pseudonymise import Pseudonyms, pseudonymise_result
 from .rosters import (
-    changed_letters,
     host_roster,
     letters,
     roster_tables,
@@ -73,7 +72,6 @@ __all__ = [
     "capacity_by_host",
     "capacity_by_offer",
     "capacity_by_session",
-    "changed_letters",
     "fairness_sheets",
     "host_roster",
     "kpi_tables",

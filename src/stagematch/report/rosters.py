@@ -20,16 +20,13 @@ read ``morning``/``afternoon``/``full day``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from ..i18n import _, translate
 from ..result import Result
 from ._common import PART_ORDER, PART_WORDS, REASON_WORDS, context
-
-if TYPE_CHECKING:
-    from ..replan import PlanDiff
 
 HOST_ROSTER_COLUMNS = [
     "host_id",
@@ -363,17 +360,6 @@ def letters(result: Result) -> pd.DataFrame:
         "programme",
     ]
     return pd.DataFrame(rows, columns=columns)
-
-
-def changed_letters(changes: PlanDiff) -> pd.DataFrame:
-    """:func:`letters` for the students a re-plan changed who are still in the dataset, with the
-    ``change`` and its ``reason`` in front: the letters to send again, and only those."""
-    table = letters(changes.after)
-    info = changes.changes.set_index("student_id")[["change", "reason"]]
-    kept = table[table["student_id"].isin(info.index)].copy()
-    kept.insert(1, "change", kept["student_id"].map(info["change"]))
-    kept.insert(2, "change_reason", kept["student_id"].map(info["reason"]))
-    return kept.reset_index(drop=True)
 
 
 def unplaced_students(result: Result) -> pd.DataFrame:
