@@ -486,7 +486,7 @@ def _reason_and_level_rows(result: Result) -> list[_Row]:
 
 def _provenance_rows(result: Result, generated: date | None) -> list[_Row]:
     """When, from which input and by which version the report was made."""
-    from .. import __version__
+    from .._version import __version__
     from ..result import input_hash
 
     return [
