@@ -29,16 +29,11 @@ from starlette.exceptions import HTTPException
 
 from .. import __version__, i18n
 from ..api import error_document, problems_document
+from ..documents import ErrorDocument, InvalidInputDocument, SolvedDocument, problem_record
 from ..errors import InvalidInputError
 from ..i18n import _, format_number
 from ..model import Instance, _pydantic_message
-from ..schema import (
-    ErrorDocument,
-    InvalidInputDocument,
-    SolvedDocument,
-    dataset_schema,
-    problem_record,
-)
+from ..schema import dataset_schema
 from .config import LOOPBACK_NAMES, ServeConfig
 from .models import DatasetSize, Job, JobList, JobOptions, ValidDocument, job_document
 from .page_text import page_text
