@@ -647,11 +647,6 @@ def _proven_bound(dual: float, value: int, maximise: bool, data: ComponentData, 
     return min(value, max(proved, trivial))
 
 
-RELAXATION_ITERATIONS = 400
-"""Interior-point iterations per level for a relaxation bound: a deterministic cap (a bassin
-of 1,000 students needs about 60; a level that hits the cap keeps its search-free bound)."""
-
-
 def relaxation_bounds(
     data: ComponentData,
     objective: list[str],
@@ -659,6 +654,8 @@ def relaxation_bounds(
     known: set[str],
     seconds: float,
     stop: Stop | None = None,
+    *,
+    iterations: int,
 ) -> dict[str, int]:
     """Bounds from the linear relaxation of the component's exact model, level by level.
 
@@ -667,7 +664,8 @@ def relaxation_bounds(
     ``≤`` for minimised ones) before the next is relaxed — the condition the search-free
     bounds of :mod:`.bounds` carry too. Levels in ``known`` (proven by the flow) are fixed
     without being solved. The interior-point method (with crossover, so the bound is that of
-    an optimal basis) is capped in iterations, which does not depend on the machine, and by
+    an optimal basis) is capped at ``iterations`` per level (``Tuning.relaxation_iterations``),
+    which does not depend on the machine, and by
     ``seconds`` of wall clock as a safety cap; a level cut short gets no bound here, and
     neither do the levels after it, nor any once ``stop`` is set.
     """
@@ -679,7 +677,7 @@ def relaxation_bounds(
     h = highs.h
     h.setOptionValue("solve_relaxation", True)
     h.setOptionValue("solver", "ipm")
-    h.setOptionValue("ipm_iteration_limit", RELAXATION_ITERATIONS)
+    h.setOptionValue("ipm_iteration_limit", iterations)
     bounds: dict[str, int] = {}
     for level in objective:
         if level not in achieved or (stop is not None and stop.is_set()):
