@@ -145,11 +145,13 @@ class SolveOptions:
     stop: Stop | None = None
     tuning: Tuning = field(default_factory=Tuning)
 
-    def replace(self, **changes: object) -> SolveOptions:
-        """These options with the given fields changed; ``None`` values change nothing, so
-        keyword arguments left at their default keep what ``self`` says."""
+    @classmethod
+    def given(cls, options: SolveOptions | None, **changes: object) -> SolveOptions:
+        """``options`` (default: all defaults) with the given fields changed; ``None`` values
+        change nothing, so keyword arguments an entry point left at their default keep what
+        ``options`` says."""
         given = {name: value for name, value in changes.items() if value is not None}
-        return dataclasses.replace(self, **given)  # type: ignore[arg-type]
+        return dataclasses.replace(options or cls(), **given)  # type: ignore[arg-type]
 
     def resolved(self, settings: Settings) -> ResolvedOptions:
         """The options with every ``None`` replaced by the dataset's setting."""

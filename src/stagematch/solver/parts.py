@@ -211,24 +211,29 @@ def solve_in_parts(
         # Both rules reach across a cut: envy between students of two parts, and a share
         # that counts the QPV students of every part who could come.
         raise ValueError("solving by parts does not support stable plans or qpv_min_share yet")
-    resolved = (
-        (options or SolveOptions())
-        .replace(
-            time_limit=time_limit,
-            seed=seed,
-            budget=budget,
-            workers=workers,
-            executor=executor,
-            progress=progress,
-            stop=stop,
-        )
-        .resolved(settings)
-    )
-    phases = Phases(resolved.progress)
-    limits = Limits(phases.started + resolved.time_limit, resolved.stop)
+    resolved = SolveOptions.given(
+        options,
+        time_limit=time_limit,
+        seed=seed,
+        budget=budget,
+        workers=workers,
+        executor=executor,
+        progress=progress,
+        stop=stop,
+    ).resolved(settings)
+    return _run(instance, split, resolved, concurrency)
+
+
+def _run(
+    instance: Instance, split: Partition | None, options: ResolvedOptions, concurrency: int
+) -> Result:
+    """The parts solved, their plans glued and repaired, bounds for the whole instance."""
+    settings = instance.settings
+    phases = Phases(options.progress)
+    limits = Limits(phases.started + options.time_limit, options.stop)
     split = split or partition(instance)
     phases.end("split")
-    outcomes = _solve_parts(instance, split, resolved, limits, concurrency, phases.started)
+    outcomes = _solve_parts(instance, split, options, limits, concurrency, phases.started)
     phases.end("parts")
     objective = objective_levels(settings.objective, replanning=False)
     leading = set(flow_prefix(objective)) == FLOW_LEVELS
@@ -240,17 +245,17 @@ def solve_in_parts(
     bounds = _bounds(instance, split, outcomes, objective, values)
     phases.end("bounds")
     proven = all(np.isclose(values[lvl], bounds[lvl]) for lvl in objective)
-    seconds = phases.seconds
     for done in solved:  # work done in the parts, added up over parts (not wall time)
         for name, value in done.seconds.items():
-            seconds[f"parts_{name}"] = seconds.get(f"parts_{name}", 0.0) + value
+            key = f"parts_{name}"
+            phases.seconds[key] = phases.seconds.get(key, 0.0) + value
     result = evaluate(
         instance,
         plan,
         status="optimal" if proven else "feasible",
         bounds=bounds,
-        seconds=seconds,
-        seed=resolved.seed,
+        seconds=phases.seconds,
+        seed=options.seed,
         cand=cand,
         stopped_by=limits.stopped_by,
         options={
@@ -258,7 +263,7 @@ def solve_in_parts(
             "objective": objective,
             "stable": False,
             "qpv_min_share": settings.qpv_min_share,
-            **resolved.recorded(),
+            **options.recorded(),
             "parts": split.n_parts,
         },
     )

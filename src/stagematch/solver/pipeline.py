@@ -97,7 +97,8 @@ def solve(
         When pins cannot hold: a pin that breaks a rule on its own, or a smallest set of pins
         that cannot all hold together.
     """
-    chosen = (options or SolveOptions()).replace(
+    chosen = SolveOptions.given(
+        options,
         time_limit=time_limit,
         seed=seed,
         budget=budget,
