@@ -23,38 +23,27 @@ from ortools.sat.python import cp_model
 
 from ..arrays import BoolArray, IntArray
 from ..candidates import Candidates
-from ..levels import LEVELS, GroupTerm, StudentTerm
+from ..levels import LEVELS, GroupTerm, PairData, StudentTerm
 from ..model import MAXIMISED_LEVELS
 from .limits import Stop, StoppedBy, watching
 
 
-@dataclass(frozen=True, eq=False)
-class ComponentData:
+@dataclass(frozen=True, eq=False, kw_only=True)
+class ComponentData(PairData):
     """A self-contained part of the problem: its students, candidate pairs and items.
 
-    Pair arrays index *local* students and items (0..n-1 within the component).
+    The pairs the levels read (:class:`~stagematch.levels.PairData`), and what a model needs
+    besides: each pair's item, each item's seats, the minimum QPV shares, and the pins. Pair
+    arrays index *local* students and items (0..n-1 within the component).
     """
 
-    qpv: BoolArray
     max_placements: IntArray
-    workshops_per_student: int
-    offer_student: IntArray
     offer_item: IntArray
-    offer_first: IntArray
-    offer_last: IntArray
-    offer_cost: IntArray
-    offer_minutes: IntArray  # scaled travel units
     offer_capacity: IntArray
     offer_reserved: IntArray
-    slot_student: IntArray
     slot_item: IntArray
-    slot_first: IntArray
-    slot_last: IntArray
-    slot_minutes: IntArray
-    slot_workshop: IntArray
     slot_capacity: IntArray
     slot_reserved: IntArray
-    n_half_days: int
     offer_min_share: IntArray  # percent per offer (0: none)
     offer_qpv_candidates: IntArray  # QPV students for whom the offer is a candidate, all of them
     offer_outside_held: IntArray  # students outside the model holding the offer
@@ -62,19 +51,6 @@ class ComponentData:
     # Pinned pairs are always chosen (``None``: no pins).
     offer_pinned: BoolArray | None = None
     slot_pinned: BoolArray | None = None
-    # Re-planning: the pairs of the previous plan, and the students who lost a previous item
-    # this data cannot give back (``None``: no previous plan, no ``changes`` level).
-    offer_previous: BoolArray | None = None
-    slot_previous: BoolArray | None = None
-    student_lost: BoolArray | None = None
-    # The coaches level (see ``levels.PlanPairs``): 0 / ``None`` without coaches.
-    coach_capacity: int = 0
-    slot_coach_group: IntArray | None = None
-    coach_group_outside: IntArray | None = None
-
-    @property
-    def n_students(self) -> int:
-        return len(self.qpv)
 
 
 @dataclass(frozen=True, eq=False)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..arrays import BoolArray
-from ..levels import LEVELS, PlanPairs
+from ..levels import LEVELS, PairData
 from ..model import CHANGES
 from .bounds import level_bounds
 from .context import Chosen, SolveContext, scaled_minutes
@@ -91,7 +91,7 @@ def _tighten_by_relaxation(
 
 def chosen_pairs(
     context: SolveContext, chosen: Chosen, members: BoolArray
-) -> tuple[PlanPairs, BoolArray, BoolArray]:
+) -> tuple[PairData, BoolArray, BoolArray]:
     """The pairs ``members`` hold (and held in the previous plan) as level data (students
     numbered as in the instance), with the mask of those chosen now."""
     arrays, cand, flags, scale = context.arrays, context.cand, context.flags, context.scale
@@ -109,7 +109,7 @@ def chosen_pairs(
     offers, slots = arrays.offers, arrays.slots
     previous = flags.restrict(o, w, np.arange(arrays.n_students))
     lost = previous["student_lost"]
-    data = PlanPairs(
+    data = PairData(
         qpv=arrays.qpv,
         workshops_per_student=context.workshops_per_student,
         n_half_days=context.instance.n_half_days,
