@@ -155,7 +155,7 @@ def wish_ranks(instance: Instance, pairs: Pairs) -> npt.NDArray[np.int16]:
             matched = hit[np.arange(len(position)), position]
             ranks[part] = np.where(matched, offset[s[part]] + position + 1, 0)
     if offset.any():
-        offer_index = {oid: j for j, oid in enumerate(arrays.offers.ids)}
+        offer_index = arrays.offers.index
         n_offers = max(len(arrays.offers), 1)
         keys, values = [], []
         for k, st in enumerate(students):

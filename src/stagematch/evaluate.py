@@ -30,9 +30,9 @@ if TYPE_CHECKING:
 def plan_pairs(instance: Instance, plan: Plan) -> PairData:
     """The plan's pairs with what the levels need (:mod:`stagematch.levels`); all chosen."""
     arrays = instance.arrays
-    student = {sid: k for k, sid in enumerate(arrays.student_ids)}
-    offer = {oid: k for k, oid in enumerate(arrays.offers.ids)}
-    slot = {wid: k for k, wid in enumerate(arrays.slots.ids)}
+    student = arrays.student_index
+    offer = arrays.offers.index
+    slot = arrays.slots.index
     placements = _placement_pairs(plan, student, offer)
     sessions = [
         (student[a.student_id], slot[a.item_id]) for a in plan.assignments if a.kind == "workshop"
@@ -117,9 +117,9 @@ def evaluate(
 ) -> Result:
     """A full :class:`Result` for ``plan`` (values recomputed; bounds as given, else the values)."""
     arrays = instance.arrays
-    student = {sid: k for k, sid in enumerate(arrays.student_ids)}
-    offer = {oid: k for k, oid in enumerate(arrays.offers.ids)}
-    slot = {wid: k for k, wid in enumerate(arrays.slots.ids)}
+    student = arrays.student_index
+    offer = arrays.offers.index
+    slot = arrays.slots.index
     values = plan_levels(instance, plan)
     bounds = bounds or {}
     levels: dict[str, LevelResult] = {

@@ -431,8 +431,8 @@ def _held_offers(instance: Instance, plan: Plan) -> tuple[IntArray, IntArray]:
         When the plan names a student or an offer the dataset does not have.
     """
     arrays = instance.arrays
-    student = {sid: k for k, sid in enumerate(arrays.student_ids)}
-    offer = {oid: k for k, oid in enumerate(arrays.offers.ids)}
+    student = arrays.student_index
+    offer = arrays.offers.index
     s_list: list[int] = []
     o_list: list[int] = []
     for a in plan.assignments:

@@ -121,9 +121,9 @@ def solve_part(task: PartTask, stop: Stop | None = None) -> PartOutcome:
         tuning=task.tuning,
     )
     result = run(sub, options.resolved(sub.settings), pairs=owned)
-    student = {sid: k for k, sid in enumerate(arrays.student_ids)}
-    offer = {oid: k for k, oid in enumerate(arrays.offers.ids)}
-    slot = {wid: k for k, wid in enumerate(arrays.slots.ids)}
+    student = arrays.student_index
+    offer = arrays.offers.index
+    slot = arrays.slots.index
     rows = result.plan.assignments
     placements = [(student[a.student_id], offer[a.item_id]) for a in rows if a.kind == "placement"]
     sessions = [(student[a.student_id], slot[a.item_id]) for a in rows if a.kind == "workshop"]
