@@ -27,7 +27,7 @@ from ..errors import InvalidInputError, Problem
 from ..i18n import lazy_text
 from ..levels import LEVELS
 from ..model import CHANGES, Instance
-from ..plan import Assignment, Plan
+from ..plan import Plan
 from ..reasons import unplaced_reasons
 from ..result import LevelResult, Result, level_result
 from ..share import qpv_candidates, share_binds
@@ -178,7 +178,7 @@ def assemble(context: SolveContext, start: WarmStart, bounds: dict[str, float]) 
     reasons of the unplaced, and the options that made it."""
     instance, cand, options = context.instance, context.cand, context.options
     chosen = start.chosen
-    plan = _plan(context, chosen)
+    plan = chosen.plan(context.arrays, context.cand)
     everyone = np.ones(context.arrays.n_students, dtype=bool)
     final, x, y = chosen_pairs(context, chosen, everyone)
     levels: dict[str, LevelResult] = {}
@@ -242,20 +242,6 @@ def _pair_details(
         for k in o_pick
     }
     return travel, ranks
-
-
-def _plan(context: SolveContext, chosen: Chosen) -> Plan:
-    arrays, cand = context.arrays, context.cand
-    ids = arrays.student_ids
-    rows = [
-        Assignment(ids[cand.offers.student[k]], "placement", arrays.offers.ids[cand.offers.item[k]])
-        for k in np.flatnonzero(chosen.offer_chosen)
-    ]
-    rows += [
-        Assignment(ids[cand.slots.student[k]], "workshop", arrays.slots.ids[cand.slots.item[k]])
-        for k in np.flatnonzero(chosen.slot_chosen)
-    ]
-    return Plan(rows)
 
 
 def check_pins(instance: Instance, cand: Candidates | None = None) -> list[Problem]:
