@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .candidates import candidates, data_warnings, wish_ranks
+from .candidates import candidates, data_warnings, wish_cost, wish_ranks
 from .errors import Problem
 from .levels import PairData, level_values
 from .model import CHANGES, COACHES, Instance
@@ -49,7 +49,7 @@ def plan_pairs(instance: Instance, plan: Plan) -> PairData:
         offer_student=o_student,
         offer_first=offers.first_half_day[o_item],
         offer_last=offers.last_half_day[o_item],
-        offer_cost=np.where(ranks > 0, ranks - 1, instance.settings.unranked_cost).astype(np.int64),
+        offer_cost=wish_cost(ranks, instance.settings.unranked_cost),
         offer_minutes=minutes_for(instance, "offers", o_student, o_item).astype(np.float64),
         slot_student=w[:, 0],
         slot_first=slots.first_half_day[w[:, 1]],

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..arrays import IntArray
-from ..candidates import Candidates, candidates, offer_failures, wish_ranks
+from ..candidates import Candidates, candidates, offer_failures, wish_cost, wish_ranks
 from ..decompose import Part, Partition, owned_pairs, part_instance, partition
 from ..evaluate import evaluate, plan_levels
 from ..model import Instance
@@ -481,7 +481,7 @@ def _repair(instance: Instance, chosen: _Chosen, place: bool) -> tuple[_Chosen, 
     reach = reachable(instance, "offers", students=unplaced)
     pairs = reach.select(offer_failures(arrays, reach) == 0)
     ranks = wish_ranks(instance, pairs)
-    cost = np.where(ranks > 0, ranks - 1, settings.unranked_cost).astype(np.int32)
+    cost = wish_cost(ranks, settings.unranked_cost).astype(np.int32)
     no_slots = Pairs(np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.float32))
     cand = Candidates(offers=pairs, offer_cost=cost, offer_rank=ranks, slots=no_slots)
     if not place:
