@@ -31,7 +31,7 @@ from .result import Result
 from .solver import Progress, SolveOptions, solve
 
 if TYPE_CHECKING:
-    from .schema import AssignmentRecord
+    from .documents import AssignmentRecord
 
 __all__ = ["error_document", "problems_document", "result_document", "solve_json"]
 
@@ -51,7 +51,7 @@ def _blank(value: Any) -> bool:
 
 
 def _assignments(result: Result) -> list[AssignmentRecord]:
-    from .schema import AssignmentRecord
+    from .documents import AssignmentRecord
 
     return [
         AssignmentRecord(
@@ -71,7 +71,7 @@ def _assignments(result: Result) -> list[AssignmentRecord]:
 
 
 def result_document(result: Result) -> dict[str, Any]:
-    """A solved plan as the JSON document of :class:`~stagematch.schema.SolvedDocument`.
+    """A solved plan as the JSON document of :class:`~stagematch.documents.SolvedDocument`.
 
     The content of ``summary.json`` plus ``assignments`` and ``unplaced`` as lists of objects
     with the columns of ``assignments.csv`` and ``unplaced.csv`` (empty cells become ``null``).
@@ -86,7 +86,7 @@ def result_document(result: Result) -> dict[str, Any]:
     dict
         JSON-ready: ``json.dumps`` needs no ``default``.
     """
-    from .schema import SolvedDocument, UnplacedRecord
+    from .documents import SolvedDocument, UnplacedRecord
 
     summary = _finite(result.summary())
     document = SolvedDocument(
@@ -111,7 +111,7 @@ def problems_document(error: InvalidInputError) -> dict[str, Any]:
     the row a spreadsheet shows (for a JSON list, index + 2), ``null`` for a problem about a
     whole table. ``problems`` are the errors, ``warnings`` what would have been planned around.
     """
-    from .schema import InvalidInputDocument, problem_record
+    from .documents import InvalidInputDocument, problem_record
 
     document = InvalidInputDocument(
         status="infeasible_input",
@@ -123,7 +123,7 @@ def problems_document(error: InvalidInputError) -> dict[str, Any]:
 
 def error_document(message: str) -> dict[str, Any]:
     """``{"status": "error", "message": ...}``: something other than the data went wrong."""
-    from .schema import ErrorDocument
+    from .documents import ErrorDocument
 
     return ErrorDocument(status="error", message=message).model_dump(mode="json")
 
@@ -192,9 +192,9 @@ def solve_json(
     Returns
     -------
     dict
-        A :class:`~stagematch.schema.SolvedDocument` (``status`` ``optimal`` or ``feasible``:
+        A :class:`~stagematch.documents.SolvedDocument` (``status`` ``optimal`` or ``feasible``:
         summary, levels, counts, KPIs, ``assignments`` and ``unplaced``) or an
-        :class:`~stagematch.schema.InvalidInputDocument` (``status`` ``infeasible_input``).
+        :class:`~stagematch.documents.InvalidInputDocument` (``status`` ``infeasible_input``).
 
     Examples
     --------
