@@ -28,7 +28,7 @@ from .errors import InvalidInputError
 from .i18n import lazy_text
 from .model import Instance
 from .result import Result
-from .solver import Progress, solve
+from .solver import Progress, SolveOptions, solve
 
 if TYPE_CHECKING:
     from .documents import AssignmentRecord
@@ -160,12 +160,14 @@ def load_json_dataset(data: str | bytes | Mapping[str, Any]) -> Instance:
 
 def solve_json(
     data: str | bytes | Mapping[str, Any],
+    options: SolveOptions | None = None,
     *,
     time_limit: float | None = None,
     seed: int | None = None,
-    workers: int = 1,
-    progress: Progress | None = None,
+    budget: float | None = None,
+    workers: int | None = None,
     stable: bool | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Solve a dataset given as JSON and return the result as a JSON-ready dictionary.
 
@@ -178,16 +180,14 @@ def solve_json(
         The dataset as one JSON document (see ``docs/schema/dataset.schema.json``): text, UTF-8
         bytes, or the parsed object (a mapping with a ``settings`` object and one list per
         table).
-    time_limit
-        Seconds for the solve (default: the dataset's ``time_limit_s`` setting).
-    seed
-        Solver seed (default: the dataset's ``seed`` setting).
-    workers
-        Solver threads; the same input, seed and workers give the same plan.
-    progress
-        Receives progress events (see :class:`stagematch.Progress`).
-    stable
-        Only plans without justified envy (default: the dataset's ``stable`` setting).
+    options
+        How to solve, as for :func:`stagematch.solve`
+        (:class:`~stagematch.solver.options.SolveOptions`); the keyword arguments of the same
+        names override its fields, and what neither gives comes from the dataset's settings.
+    time_limit, seed, budget, workers, stable, progress
+        The fields of ``options``: a wall-clock safety cap in seconds, the solver seed, the
+        work budget (the same input, seed, budget and workers give the same plan), solver
+        threads, only plans without justified envy, progress events.
 
     Returns
     -------
@@ -209,10 +209,12 @@ def solve_json(
         return problems_document(error)
     result = solve(
         instance,
+        options,
         time_limit=time_limit,
         seed=seed,
+        budget=budget,
         workers=workers,
-        progress=progress,
         stable=stable,
+        progress=progress,
     )
     return result_document(result)
