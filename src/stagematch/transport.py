@@ -47,6 +47,23 @@ COACH_COLUMNS = [
     "round_trip_km",
 ]
 TRANSIT_COLUMNS = ["student_id", "school_id", "offer_id", "days", "cost"]
+TABLE_COLUMNS = [
+    "kind",
+    "slot_id",
+    "offer_id",
+    "school_id",
+    "students",
+    "coaches",
+    "days",
+    "cost",
+    "venue",
+    "date",
+    "part",
+    "round_trip_km",
+]
+"""``transport.csv``: ``coach`` rows (a (session, school) group, as :func:`coach_groups`), then
+``transit`` rows (the students of one school placed at one offer who go by public transport:
+``days`` working days each, ``cost`` for all of them); a column that does not apply is empty."""
 
 
 def plans_coaches(instance: Instance) -> bool:
@@ -155,6 +172,26 @@ class Transport:
     def total(self) -> float:
         return round(self.coach_cost + self.transit_cost, 2)
 
+    def table(self) -> pd.DataFrame:
+        """``transport.csv`` (:data:`TABLE_COLUMNS`): its costs add up to :attr:`total`."""
+        coach = self.coaches.assign(kind="coach")
+        if len(self.transit):
+            transit = (
+                self.transit.groupby(["offer_id", "school_id", "days"], as_index=False)
+                .agg(students=("student_id", "size"), cost=("cost", "sum"))
+                .assign(kind="transit")
+            )
+            transit["cost"] = transit["cost"].round(2)
+        else:
+            transit = pd.DataFrame(columns=["kind", "offer_id", "school_id", "students", "days"])
+        frames = [frame for frame in (coach, transit) if len(frame)]
+        if not frames:
+            return pd.DataFrame(columns=TABLE_COLUMNS)
+        table = pd.concat(frames, ignore_index=True).reindex(columns=TABLE_COLUMNS)
+        for column in ("students", "coaches", "days"):
+            table[column] = table[column].astype("Int64")
+        return table
+
     def summary(self) -> dict[str, Any]:
         """The ``transport`` object of ``summary.json`` (costs per head are null without heads)."""
         return {
@@ -229,6 +266,7 @@ def coach_count(instance: Instance, plan: Plan) -> int:
 
 
 __all__ = [
+    "TABLE_COLUMNS",
     "Transport",
     "coach_count",
     "coach_groups",
