@@ -1,23 +1,27 @@
-"""Column arrays of an :class:`~stagematch.model.Instance`, built once for the hot paths.
+"""Column arrays of an :class:`~stagematch.instance.Instance`, built once for the hot paths.
 
 The row models are pleasant to read and validate but far too slow to loop over for millions of
 student–offer pairs; travel estimates, reachability, eligibility and the solver work on these
-numpy columns instead. Every array of a table is in the table's row order, so ``arrays.offer_ids[j]``
-and ``instance.offers[j]`` are the same offer.
+numpy columns instead. Every array of a table is in the table's row order, so ``arrays.offers.ids[j]``
+and ``instance.offers[j]`` are the same offer. This is also the one home of the id → position
+dictionaries (:func:`index_of`, :attr:`InstanceArrays.student_index`, :attr:`ItemArrays.index`)
+and of a plan's encoding as positions (:meth:`InstanceArrays.encode` / :meth:`~InstanceArrays.decode`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from datetime import date
+from functools import cached_property
+from typing import NamedTuple, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from .geo import Communes, communes
-
-if TYPE_CHECKING:
-    from .model import Instance, Offer, Student, WorkshopSlot
+from .plan import Assignment, Plan
+from .rows import ItemKind, Offer, School, Settings, Student, WorkshopSlot
 
 MODE_CODES = {"walk": 0, "bike": 1, "transit": 2, "car": 3}
 
@@ -26,6 +30,26 @@ Int32Array = npt.NDArray[np.int32]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 ObjArray = npt.NDArray[np.object_]
+
+
+class ArraySource(Protocol):
+    """What the arrays are built from: an :class:`~stagematch.instance.Instance`. A protocol,
+    so that this module does not import the instance module, which imports it."""
+
+    settings: Settings
+    schools: tuple[School, ...]
+    students: tuple[Student, ...]
+    offers: tuple[Offer, ...]
+    workshop_slots: tuple[WorkshopSlot, ...]
+
+    @property
+    def n_half_days(self) -> int: ...
+
+    def half_days_of_offer(self, offer: Offer) -> tuple[int, int]: ...
+
+    def half_days_of_slot(self, slot: WorkshopSlot) -> tuple[int, int]: ...
+
+    def half_days_of_date(self, day: date) -> tuple[int, int] | None: ...
 
 
 @dataclass(frozen=True, eq=False)
@@ -51,6 +75,11 @@ class ItemArrays:
     def length(self) -> IntArray:
         """Half-days covered."""
         return self.last_half_day - self.first_half_day + 1
+
+    @cached_property
+    def index(self) -> dict[str, int]:
+        """Item id → row position."""
+        return index_of(self.ids)
 
 
 @dataclass(frozen=True, eq=False)
@@ -116,13 +145,53 @@ class InstanceArrays:
             outside = np.bincount(where[hit], minlength=len(keys)).astype(np.int64)
         return groups.astype(np.int64).reshape(-1), outside
 
+    @cached_property
+    def student_index(self) -> dict[str, int]:
+        """Student id → row position."""
+        return index_of(self.student_ids)
+
+    @cached_property
+    def school_index(self) -> dict[str, int]:
+        """School id → row position."""
+        return index_of(self.school_ids)
+
+    def items(self, kind: ItemKind) -> ItemArrays:
+        """The offers (``placement``) or the workshop slots (``workshop``)."""
+        return self.offers if kind == "placement" else self.slots
+
+    def encode(self, plan: Plan) -> EncodedPlan:
+        """The plan as (student, item) position rows; every id must be in the instance."""
+        student, offer, slot = self.student_index, self.offers.index, self.slots.index
+        placements = [
+            (student[a.student_id], offer[a.item_id])
+            for a in plan.assignments
+            if a.kind == "placement"
+        ]
+        sessions = [
+            (student[a.student_id], slot[a.item_id])
+            for a in plan.assignments
+            if a.kind == "workshop"
+        ]
+        return EncodedPlan(_pairs(placements), _pairs(sessions))
+
+    def decode(self, placements: npt.ArrayLike, sessions: npt.ArrayLike = ()) -> Plan:
+        """The plan of (student, offer) and (student, slot) position rows; :meth:`encode`
+        inverts it."""
+        ids = self.student_ids
+        rows = [
+            Assignment(ids[s], "placement", self.offers.ids[j]) for s, j in _rows(placements)
+        ] + [Assignment(ids[s], "workshop", self.slots.ids[j]) for s, j in _rows(sessions)]
+        return Plan(rows)
+
     @classmethod
-    def from_instance(cls, instance: Instance) -> InstanceArrays:
+    def from_instance(cls, instance: ArraySource) -> InstanceArrays:
+        """The arrays of a validated instance (rows in the instance's order)."""
         settings = instance.settings
         table = communes()
-        school_index = {s.school_id: i for i, s in enumerate(instance.schools)}
+        schools = instance.schools
+        school_index = index_of([s.school_id for s in schools])
         school_lat, school_lon, school_commune = _points(
-            [(s.lat, s.lon, s.commune) for s in instance.schools], table
+            [(s.lat, s.lon, s.commune) for s in schools], table
         )
         students = instance.students
         n = len(students)
@@ -131,110 +200,114 @@ class InstanceArrays:
         )
         school = np.fromiter((school_index[s.school_id] for s in students), np.int64, n)
         from_school = np.isnan(home_lat)
-        origin_lat = np.where(from_school, school_lat[school], home_lat)
-        origin_lon = np.where(from_school, school_lon[school], home_lon)
-        origin_commune = np.where(from_school, school_commune[school], home_commune)
-        default_mode = MODE_CODES[settings.default_mode]
-        split_limit = settings.max_placements_per_student
-        n_half = instance.n_half_days
-        unavailable = np.zeros((n, n_half), dtype=bool)
-        for i, student in enumerate(students):
-            for day in student.unavailable:
-                span = instance.half_days_of_date(day)
-                if span is not None:
-                    unavailable[i, span[0] : span[1] + 1] = True
-        offers = instance.offers
-        host_ids: dict[str, int] = {}
-        offer_spans = [instance.half_days_of_offer(o) for o in offers]
+        offers, slots = instance.offers, instance.workshop_slots
         offer_arrays = _items(
-            [o.offer_id for o in offers],
-            offers,
-            offer_spans,
-            [host_ids.setdefault(o.host_id, len(host_ids)) for o in offers],
-            list(host_ids),
-            table,
+            offers, [instance.half_days_of_offer(o) for o in offers], "host_id", table
         )
-        slots = instance.workshop_slots
-        workshop_ids: dict[str, int] = {}
         slot_arrays = _items(
-            [s.slot_id for s in slots],
-            slots,
-            [instance.half_days_of_slot(s) for s in slots],
-            [workshop_ids.setdefault(s.workshop_id, len(workshop_ids)) for s in slots],
-            list(workshop_ids),
-            table,
+            slots, [instance.half_days_of_slot(s) for s in slots], "workshop_id", table
         )
         return cls(
             student_ids=[s.student_id for s in students],
             qpv=np.fromiter((s.qpv for s in students), bool, n),
             school=school,
-            age=np.fromiter((np.nan if s.age is None else s.age for s in students), float, n),
+            age=_optional([s.age for s in students]),
             needs_accessibility=np.fromiter((s.needs_accessibility for s in students), bool, n),
-            max_travel=np.fromiter(
-                (
-                    settings.default_max_travel_min
-                    if s.max_travel_min is None
-                    else s.max_travel_min
-                    for s in students
-                ),
-                float,
-                n,
+            max_travel=_optional(
+                [s.max_travel_min for s in students], settings.default_max_travel_min
             ),
-            mode=np.fromiter(
-                (default_mode if s.mode is None else MODE_CODES[s.mode] for s in students),
-                np.int8,
-                n,
-            ),
+            mode=_modes(students, settings.default_mode),
             max_placements=np.fromiter(
-                (split_limit if s.split_ok else 1 for s in students), np.int64, n
+                (settings.max_placements_per_student if s.split_ok else 1 for s in students),
+                np.int64,
+                n,
             ),
-            origin_lat=origin_lat,
-            origin_lon=origin_lon,
+            origin_lat=np.where(from_school, school_lat[school], home_lat),
+            origin_lon=np.where(from_school, school_lon[school], home_lon),
             from_school=from_school,
-            origin_commune=origin_commune,
-            unavailable=unavailable,
-            school_ids=[s.school_id for s in instance.schools],
+            origin_commune=np.where(from_school, school_commune[school], home_commune),
+            unavailable=_unavailable(instance),
+            school_ids=[s.school_id for s in schools],
             school_lat=school_lat,
             school_lon=school_lon,
             offers=offer_arrays,
             offer_sector=[o.sector for o in offers],
-            min_age=np.fromiter(
-                (np.nan if o.min_age is None else o.min_age for o in offers), float, len(offers)
-            ),
-            min_share=np.fromiter(
-                (
-                    settings.qpv_min_share if o.qpv_min_share is None else o.qpv_min_share
-                    for o in offers
-                ),
-                np.int64,
-                len(offers),
+            min_age=_optional([o.min_age for o in offers]),
+            min_share=_optional([o.qpv_min_share for o in offers], settings.qpv_min_share).astype(
+                np.int64
             ),
             reserved_schools=[
                 frozenset(school_index[x] for x in o.reserved_schools) for o in offers
             ],
             slots=slot_arrays,
-            n_half_days=n_half,
+            n_half_days=instance.n_half_days,
             workshop_max_travel=float(settings.workshop_max_travel_min),
             coach_capacity=settings.coach_capacity or 0,
-            banned=np.unique(
-                np.array(
-                    [
-                        i * max(len(host_ids), 1) + host_ids[h]
-                        for i, s in enumerate(students)
-                        for h in s.banned_hosts
-                        if h in host_ids
-                    ],
-                    dtype=np.int64,
-                )
-            ),
-            pinned_offers=_pins(students, "pinned_offer", offer_arrays.ids),
-            pinned_slots=_pins(students, "pinned_slots", slot_arrays.ids),
+            banned=_banned(students, offer_arrays.group_ids),
+            pinned_offers=_pins(students, "pinned_offer", offer_arrays.index),
+            pinned_slots=_pins(students, "pinned_slots", slot_arrays.index),
         )
 
 
-def _pins(students: tuple[Student, ...], column: str, item_ids: list[str]) -> IntArray:
+class EncodedPlan(NamedTuple):
+    """A plan as positions (:meth:`InstanceArrays.encode`): ``(k, 2)`` int64 rows each."""
+
+    placements: IntArray  # (student, offer)
+    sessions: IntArray  # (student, slot)
+
+
+def index_of(ids: Sequence[str]) -> dict[str, int]:
+    """Id → its position in ``ids`` (the one home of ``{id: i for i, id in enumerate(ids)}``)."""
+    return {item_id: position for position, item_id in enumerate(ids)}
+
+
+def _pairs(rows: list[tuple[int, int]]) -> IntArray:
+    return np.array(rows, dtype=np.int64).reshape(-1, 2)
+
+
+def _rows(pairs: npt.ArrayLike) -> list[list[int]]:
+    rows: list[list[int]] = np.asarray(pairs, dtype=np.int64).reshape(-1, 2).tolist()
+    return rows
+
+
+def _optional(values: Sequence[float | None], default: float = np.nan) -> FloatArray:
+    """A float column where ``None`` takes ``default`` (NaN: unknown)."""
+    return np.fromiter((default if v is None else v for v in values), np.float64, len(values))
+
+
+def _modes(students: Sequence[Student], default: str) -> npt.NDArray[np.int8]:
+    return np.fromiter(
+        (MODE_CODES[default if s.mode is None else s.mode] for s in students),
+        np.int8,
+        len(students),
+    )
+
+
+def _unavailable(instance: ArraySource) -> BoolArray:
+    """Students × half-days: the half-days of the dates each student cannot be given anything."""
+    unavailable = np.zeros((len(instance.students), instance.n_half_days), dtype=bool)
+    for i, student in enumerate(instance.students):
+        for day in student.unavailable:
+            span = instance.half_days_of_date(day)
+            if span is not None:
+                unavailable[i, span[0] : span[1] + 1] = True
+    return unavailable
+
+
+def _banned(students: Sequence[Student], host_ids: list[str]) -> IntArray:
+    """Sorted keys student × n_hosts + host of the pairs ``banned_hosts`` forbids."""
+    host = index_of(host_ids)
+    keys = [
+        i * max(len(host_ids), 1) + host[h]
+        for i, s in enumerate(students)
+        for h in s.banned_hosts
+        if h in host
+    ]
+    return np.unique(np.array(keys, dtype=np.int64))
+
+
+def _pins(students: Sequence[Student], column: str, index: dict[str, int]) -> IntArray:
     """(student, item) index rows of a pin column; a student pinning an item twice pins it once."""
-    index = {item_id: j for j, item_id in enumerate(item_ids)}
     rows = {
         (i, index[item_id])
         for i, s in enumerate(students)
@@ -266,18 +339,17 @@ def _points(
 
 
 def _items(
-    ids: list[str],
-    rows: tuple[Offer, ...] | tuple[WorkshopSlot, ...],
+    rows: Sequence[Offer] | Sequence[WorkshopSlot],
     spans: list[tuple[int, int]],
-    group: list[int],
-    group_ids: list[str],
+    group_column: str,
     table: Communes,
 ) -> ItemArrays:
-    n = len(ids)
-    lat, lon, commune = _points(
-        [(r.lat, r.lon, r.commune) for r in rows],
-        table,
-    )
+    """Offers (grouped by host) or slots (grouped by workshop) as arrays."""
+    n = len(rows)
+    groups: dict[str, int] = {}
+    group = [groups.setdefault(getattr(r, group_column), len(groups)) for r in rows]
+    ids = [r.offer_id if isinstance(r, Offer) else r.slot_id for r in rows]
+    lat, lon, commune = _points([(r.lat, r.lon, r.commune) for r in rows], table)
     return ItemArrays(
         ids=ids,
         capacity=np.fromiter((r.capacity for r in rows), np.int64, n),
@@ -289,5 +361,5 @@ def _items(
         lon=lon,
         commune=commune,
         group=np.asarray(group, dtype=np.int64),
-        group_ids=group_ids,
+        group_ids=list(groups),
     )

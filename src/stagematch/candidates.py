@@ -127,6 +127,13 @@ def _unavailable(
     return np.asarray(cumulative[s, last + 1] - cumulative[s, first] > 0)
 
 
+def wish_cost(ranks: npt.ArrayLike, unranked_cost: int) -> npt.NDArray[np.int64]:
+    """The preference cost of pairs with these wish ranks: rank − 1, or ``unranked_cost`` for
+    rank 0 (no wish matched). The one definition every level, key and report reads."""
+    ranks = np.asarray(ranks, dtype=np.int64)
+    return np.where(ranks > 0, ranks - 1, np.int64(unranked_cost))
+
+
 def wish_ranks(instance: Instance, pairs: Pairs) -> npt.NDArray[np.int16]:
     """Wish rank of each placement pair (SPEC: ``wished_offers`` first, then ``wishes``; 0 = none)."""
     arrays = instance.arrays
@@ -155,7 +162,7 @@ def wish_ranks(instance: Instance, pairs: Pairs) -> npt.NDArray[np.int16]:
             matched = hit[np.arange(len(position)), position]
             ranks[part] = np.where(matched, offset[s[part]] + position + 1, 0)
     if offset.any():
-        offer_index = {oid: j for j, oid in enumerate(arrays.offers.ids)}
+        offer_index = arrays.offers.index
         n_offers = max(len(arrays.offers), 1)
         keys, values = [], []
         for k, st in enumerate(students):
@@ -249,7 +256,7 @@ def candidates(instance: Instance) -> Candidates:
     offer_pairs = reach_offers if eligible.all() else reach_offers.select(eligible)
     del reach_offers, eligible
     ranks = wish_ranks(instance, offer_pairs)
-    cost = np.where(ranks > 0, ranks - 1, instance.settings.unranked_cost).astype(np.int32)
+    cost = wish_cost(ranks, instance.settings.unranked_cost).astype(np.int32)
     reach_slots = reachable(instance, "slots")
     slot_pairs = reach_slots.select(~slot_failures(arrays, reach_slots))
     return Candidates(offers=offer_pairs, offer_cost=cost, offer_rank=ranks, slots=slot_pairs)

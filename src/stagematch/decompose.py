@@ -297,7 +297,7 @@ def _named_by_overrides(
 
 def _wished(instance: Instance, students: IntArray) -> IntArray:
     """The offers these students list in ``wished_offers`` (their ranks count them)."""
-    index = {oid: j for j, oid in enumerate(instance.arrays.offers.ids)}
+    index = instance.arrays.offers.index
     return np.array(
         sorted(
             {

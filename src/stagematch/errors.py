@@ -2,7 +2,8 @@
 
 A coordinator fixes a spreadsheet once, not once per error: every validation step collects
 :class:`Problem` records instead of raising, and the caller raises a single
-:class:`InvalidInputError` at the end.
+:class:`InvalidInputError` at the end. A row that pydantic refuses becomes problems too
+(:func:`pydantic_problems`), its messages marked for translation.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .i18n import _, ngettext, translate
+from pydantic import ValidationError
+
+from .i18n import N_, LazyText, _, lazy_text, ngettext, translate
 
 Severity = Literal["error", "warning"]
 """``error``: the data cannot be planned. ``warning``: it is planned anyway, and the user is told
@@ -132,3 +135,79 @@ def display_value(value: Any) -> str | None:
         return None
     text = str(value)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+# ---- pydantic's errors as problems, its messages marked for translation ----------------------
+
+
+PYDANTIC_MESSAGES = {
+    "float_parsing": N_("Input should be a valid number, unable to parse string as a number"),
+    "float_type": N_("Input should be a valid number"),
+    "finite_number": N_("Input should be a finite number"),
+    "int_parsing": N_("Input should be a valid integer, unable to parse string as an integer"),
+    "int_from_float": N_("Input should be a valid integer, got a number with a fractional part"),
+    "int_type": N_("Input should be a valid integer"),
+    "int_parsing_size": N_("Unable to parse input string as an integer, exceeded maximum size"),
+    "greater_than_equal": N_("Input should be greater than or equal to {ge}"),
+    "greater_than": N_("Input should be greater than {gt}"),
+    "less_than_equal": N_("Input should be less than or equal to {le}"),
+    "less_than": N_("Input should be less than {lt}"),
+    "string_too_short": N_("String should have at least {min_length} character{expected_plural}"),
+    "string_pattern_mismatch": N_("String should match pattern '{pattern}'"),
+    "string_type": N_("Input should be a valid string"),
+    "literal_error": N_("Input should be {expected}"),
+    "date_parsing": N_("Input should be a valid date in the format YYYY-MM-DD, {error}"),
+    "date_from_datetime_parsing": N_("Input should be a valid date or datetime, {error}"),
+    "date_from_datetime_inexact": N_(
+        "Datetimes provided to dates should have zero time - e.g. be exact dates"
+    ),
+    "date_type": N_("Input should be a valid date"),
+    "bool_type": N_("Input should be a valid boolean"),
+    "bool_parsing": N_("Input should be a valid boolean, unable to interpret input"),
+    "tuple_type": N_("Input should be a valid tuple"),
+    "dict_type": N_("Input should be a valid dictionary"),
+    "model_type": N_("Input should be a valid dictionary or instance of {class_name}"),
+}
+"""pydantic's messages for the error types the row models can produce, as pydantic writes them
+in English (so English output is pydantic's own), marked for translation."""
+
+
+def pydantic_message(item: Any) -> str:
+    """The message of one pydantic error, as a :class:`~stagematch.i18n.LazyText` where the
+    type is one the loaders can produce (pydantic's own English otherwise)."""
+    kind = item["type"]
+    context = dict(item.get("ctx") or {})
+    if kind == "missing":
+        return lazy_text(N_("required value is missing"))
+    if kind == "extra_forbidden":
+        return lazy_text(N_("unknown setting"))
+    if kind == "value_error":
+        cause = context.get("error")
+        reason = cause.args[0] if isinstance(cause, ValueError) and cause.args else None
+        if isinstance(reason, LazyText):
+            return reason
+        return str(item["msg"]).removeprefix("Value error, ")
+    template = PYDANTIC_MESSAGES.get(kind)
+    if template is None:
+        return str(item["msg"])
+    if kind == "literal_error":
+        # "'walk', 'bike', 'transit' or 'car'": the last "or" is a word to translate.
+        head, _or, last = str(context.get("expected", "")).rpartition(" or ")
+        if head:
+            context["expected"] = lazy_text(N_("{choices} or {last}"), choices=head, last=last)
+    if kind in ("date_parsing", "date_from_datetime_parsing"):
+        context["error"] = str(context.get("error", ""))
+    try:
+        return lazy_text(template, **context)
+    except (KeyError, IndexError):
+        return str(item["msg"])
+
+
+def pydantic_problems(table: str, row: int | None, error: ValidationError) -> list[Problem]:
+    problems = []
+    for item in error.errors(include_url=False):
+        loc = item.get("loc", ())
+        column = str(loc[0]) if loc else None
+        value = item.get("input") if item["type"] != "missing" else None
+        problems.append(Problem(table, row, column, display_value(value), pydantic_message(item)))
+    return problems

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .candidates import candidates, data_warnings, wish_ranks
+from .candidates import candidates, data_warnings, wish_cost, wish_ranks
 from .errors import Problem
 from .levels import PlanPairs, level_values
 from .model import CHANGES, COACHES, Instance
@@ -30,9 +30,9 @@ if TYPE_CHECKING:
 def plan_pairs(instance: Instance, plan: Plan) -> PlanPairs:
     """The plan's pairs with what the levels need (:mod:`stagematch.levels`); all chosen."""
     arrays = instance.arrays
-    student = {sid: k for k, sid in enumerate(arrays.student_ids)}
-    offer = {oid: k for k, oid in enumerate(arrays.offers.ids)}
-    slot = {wid: k for k, wid in enumerate(arrays.slots.ids)}
+    student = arrays.student_index
+    offer = arrays.offers.index
+    slot = arrays.slots.index
     placements = _placement_pairs(plan, student, offer)
     sessions = [
         (student[a.student_id], slot[a.item_id]) for a in plan.assignments if a.kind == "workshop"
@@ -49,7 +49,7 @@ def plan_pairs(instance: Instance, plan: Plan) -> PlanPairs:
         offer_student=o_student,
         offer_first=offers.first_half_day[o_item],
         offer_last=offers.last_half_day[o_item],
-        offer_cost=np.where(ranks > 0, ranks - 1, instance.settings.unranked_cost).astype(np.int64),
+        offer_cost=wish_cost(ranks, instance.settings.unranked_cost),
         offer_minutes=minutes_for(instance, "offers", o_student, o_item).astype(np.float64),
         slot_student=w[:, 0],
         slot_first=slots.first_half_day[w[:, 1]],
@@ -117,9 +117,9 @@ def evaluate(
 ) -> Result:
     """A full :class:`Result` for ``plan`` (values recomputed; bounds as given, else the values)."""
     arrays = instance.arrays
-    student = {sid: k for k, sid in enumerate(arrays.student_ids)}
-    offer = {oid: k for k, oid in enumerate(arrays.offers.ids)}
-    slot = {wid: k for k, wid in enumerate(arrays.slots.ids)}
+    student = arrays.student_index
+    offer = arrays.offers.index
+    slot = arrays.slots.index
     values = plan_levels(instance, plan)
     bounds = bounds or {}
     levels: dict[str, LevelResult] = {

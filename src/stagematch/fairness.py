@@ -63,7 +63,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from .baselines import STUDENT_MASK, deferred_acceptance, preference_keys, priority_keys
-from .candidates import SLICE, Candidates, candidates, wish_ranks
+from .candidates import SLICE, Candidates, candidates, wish_cost, wish_ranks
 from .plan import Plan
 from .travel import Pairs, minutes_for
 
@@ -370,7 +370,7 @@ class Fairness:
         ranks = wish_ranks(
             self.instance, Pairs(s_all.astype(np.int32), o_all.astype(np.int32), minutes)
         ).astype(np.int64)
-        cost = np.where(ranks > 0, ranks - 1, self.instance.settings.unranked_cost)
+        cost = wish_cost(ranks, self.instance.settings.unranked_cost)
         order = np.lexsort((o_all, preference_keys(cost, minutes), s_all))
         best = order[np.searchsorted(s_all[order], students)]
         offer_ids = np.asarray(arrays.offers.ids, dtype=object)
@@ -431,8 +431,8 @@ def _held_offers(instance: Instance, plan: Plan) -> tuple[IntArray, IntArray]:
         When the plan names a student or an offer the dataset does not have.
     """
     arrays = instance.arrays
-    student = {sid: k for k, sid in enumerate(arrays.student_ids)}
-    offer = {oid: k for k, oid in enumerate(arrays.offers.ids)}
+    student = arrays.student_index
+    offer = arrays.offers.index
     s_list: list[int] = []
     o_list: list[int] = []
     for a in plan.assignments:
@@ -487,7 +487,7 @@ def analyse(
     r_held = wish_ranks(
         instance, Pairs(s_held.astype(np.int32), o_held.astype(np.int32), m_held)
     ).astype(np.int64)
-    c_held = np.where(r_held > 0, r_held - 1, instance.settings.unranked_cost)
+    c_held = wish_cost(r_held, instance.settings.unranked_cost)
     k_held = preference_keys(c_held, m_held)
     order = np.lexsort((o_held, k_held, s_held))
     firsts = order[np.unique(s_held[order], return_index=True)[1]]

@@ -11,12 +11,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal
 
 import pandas as pd
 
-Kind = Literal["placement", "workshop"]
-KINDS: tuple[str, ...] = ("placement", "workshop")
+from .rows import ItemKind, is_item_kind
 
 
 @dataclass(frozen=True, order=True)
@@ -24,7 +22,7 @@ class Assignment:
     """One student at one item: an offer (``kind="placement"``) or a slot (``kind="workshop"``)."""
 
     student_id: str
-    kind: Kind
+    kind: ItemKind
     item_id: str
 
 
@@ -35,11 +33,9 @@ class Plan:
     assignments: tuple[Assignment, ...]
 
     def __init__(self, assignments: Iterable[Assignment | tuple[str, str, str]] = ()) -> None:
-        rows = sorted(
-            {a if isinstance(a, Assignment) else Assignment(*a) for a in assignments}  # type: ignore[arg-type]
-        )
+        rows = sorted({a if isinstance(a, Assignment) else _assignment(*a) for a in assignments})
         for row in rows:
-            if row.kind not in KINDS:
+            if not is_item_kind(row.kind):
                 raise ValueError(f"kind must be 'placement' or 'workshop', not {row.kind!r}")
         object.__setattr__(self, "assignments", tuple(rows))
 
@@ -56,7 +52,7 @@ class Plan:
         """Student id → the slot ids they attend."""
         return self._by_student("workshop")
 
-    def _by_student(self, kind: str) -> dict[str, tuple[str, ...]]:
+    def _by_student(self, kind: ItemKind) -> dict[str, tuple[str, ...]]:
         out: dict[str, list[str]] = defaultdict(list)
         for a in self.assignments:
             if a.kind == kind:
@@ -78,6 +74,13 @@ class Plan:
         if missing:
             raise ValueError(f"a plan needs the columns {', '.join(sorted(missing))}")
         return cls(
-            Assignment(str(s), str(k), str(i))  # type: ignore[arg-type]
+            _assignment(str(s), str(k), str(i))
             for s, k, i in zip(frame["student_id"], frame["kind"], frame["item_id"], strict=True)
         )
+
+
+def _assignment(student_id: str, kind: str, item_id: str) -> Assignment:
+    """An assignment from text (a file, a tuple): the kind is checked, not assumed."""
+    if not is_item_kind(kind):
+        raise ValueError(f"kind must be 'placement' or 'workshop', not {kind!r}")
+    return Assignment(student_id, kind, item_id)

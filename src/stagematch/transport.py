@@ -89,8 +89,8 @@ def coach_groups(instance: Instance, plan: Plan) -> pd.DataFrame:
         (a.item_id, school_of[a.student_id]) for a in plan.assignments if a.kind == "workshop"
     )
     arrays = instance.arrays
-    slot_index = {sid: k for k, sid in enumerate(arrays.slots.ids)}
-    school_index = {sid: k for k, sid in enumerate(arrays.school_ids)}
+    slot_index = arrays.slots.index
+    school_index = arrays.school_index
     slots = {s.slot_id: s for s in instance.workshop_slots}
     per_coach = instance.settings.coach_cost
     per_km = instance.settings.coach_cost_per_km
@@ -126,8 +126,8 @@ def transit_costs(instance: Instance, plan: Plan) -> pd.DataFrame:
     if "transit_daily_cost" not in settings.model_fields_set:
         return pd.DataFrame(columns=TRANSIT_COLUMNS)
     arrays = instance.arrays
-    student_index = {sid: k for k, sid in enumerate(arrays.student_ids)}
-    offer_index = {oid: k for k, oid in enumerate(arrays.offers.ids)}
+    student_index = arrays.student_index
+    offer_index = arrays.offers.index
     transit = MODE_CODES["transit"]
     rows = []
     for a in plan.assignments:

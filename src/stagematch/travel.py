@@ -221,9 +221,9 @@ def _override_table(
     id (rank 0), a commune code for items given as that commune (rank 1). Origin rank decides
     first, then destination rank; sorted by ``student * n_items + item``.
     """
-    student_index = {sid: k for k, sid in enumerate(arrays.student_ids)}
-    school_index = {sid: k for k, sid in enumerate(arrays.school_ids)}
-    item_index = {iid: k for k, iid in enumerate(items.ids)}
+    student_index = arrays.student_index
+    school_index = arrays.school_index
+    item_index = items.index
     by_school: dict[int, list[int]] = {}
     by_origin_commune: dict[str, list[int]] = {}
     for s in range(arrays.n_students):

@@ -24,14 +24,12 @@ import dataclasses
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import InvalidInputError, Problem, display_value
 from ..i18n import lazy_text
 from ..model import ROW_MODELS
-
-if TYPE_CHECKING:
-    from ._tables import RawDataset
+from ._raw import RawDataset
 
 ColumnMap = dict[str, dict[str, str]]
 """Table → {the coordinator's header → stagematch's column}."""

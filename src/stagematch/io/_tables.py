@@ -27,44 +27,13 @@ from ..model import (
 )
 from ._cells import cell_text, column_letter
 from ._columns import apply_column_map, mapping_from_settings, with_their_headers
+from ._raw import RawDataset, RawTable
 
 ROW_TABLES: tuple[str, ...] = TABLES[1:]
 """The tables made of rows (every table but ``settings``), in SPEC order."""
 
 Records = Iterable[tuple[int, Sequence[Any]]]
 """Rows of cells with their spreadsheet row numbers (the header is row 1)."""
-
-
-@dataclass
-class RawTable:
-    """One table as read: rows of ``column → value`` and the spreadsheet row of each.
-
-    ``columns`` is the header, or ``None`` for sources without one (JSON), where a missing
-    column is a missing key in each row and is reported row by row.
-    """
-
-    name: str
-    columns: list[str] | None
-    rows: list[dict[str, Any]]
-    row_numbers: list[int]
-
-
-@dataclass
-class RawDataset:
-    """Everything a reader got from its source, before validation.
-
-    ``broken`` names the tables (``settings`` included) that exist but could not be read; their
-    problems are already in ``problems`` and nothing that follows from their absence is reported.
-    ``incomplete`` names tables some rows of which could not be read (a JSON row that is not an
-    object): a reference to an id they might hold is not reported as unknown.
-    """
-
-    tables: dict[str, RawTable] = field(default_factory=dict)
-    settings: dict[str, Any] | None = None
-    settings_rows: list[int | None] | None = None
-    problems: list[Problem] = field(default_factory=list)
-    broken: set[str] = field(default_factory=set)
-    incomplete: set[str] = field(default_factory=set)
 
 
 def table_from_records(

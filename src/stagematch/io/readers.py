@@ -28,14 +28,8 @@ from ..errors import InvalidInputError, Problem, display_value
 from ..i18n import lazy_text
 from ..model import TABLES, Instance
 from ._cells import ENCODINGS_TRIED, BinaryFileError, UndecodableError, decode_text
-from ._tables import (
-    ROW_TABLES,
-    RawDataset,
-    RawTable,
-    build_instance,
-    settings_from_records,
-    table_from_records,
-)
+from ._raw import RawDataset, RawTable
+from ._tables import ROW_TABLES, build_instance, settings_from_records, table_from_records
 
 __all__ = ["from_dataframes", "load", "loads_json"]
 

@@ -79,7 +79,7 @@ def pair_flags(instance: Instance, cand: Candidates, previous: Plan | None) -> P
             slot_pinned=_mask(len(cand.slots), slot_pins),
         )
     arrays = instance.arrays
-    student_index = {sid: i for i, sid in enumerate(arrays.student_ids)}
+    student_index = arrays.student_index
     lost = np.zeros(arrays.n_students, dtype=bool)
     masks = []
     for kind, store, ids in (

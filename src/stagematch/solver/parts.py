@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..arrays import IntArray
-from ..candidates import Candidates, candidates, offer_failures, wish_ranks
+from ..candidates import Candidates, candidates, offer_failures, wish_cost, wish_ranks
 from ..decompose import Part, Partition, owned_pairs, part_instance, partition
 from ..evaluate import evaluate, plan_levels
 from ..model import Instance
@@ -121,9 +121,9 @@ def solve_part(task: PartTask, stop: Stop | None = None) -> PartOutcome:
         budget=task.work,
         stop=stop,
     )
-    student = {sid: k for k, sid in enumerate(arrays.student_ids)}
-    offer = {oid: k for k, oid in enumerate(arrays.offers.ids)}
-    slot = {wid: k for k, wid in enumerate(arrays.slots.ids)}
+    student = arrays.student_index
+    offer = arrays.offers.index
+    slot = arrays.slots.index
     rows = result.plan.assignments
     placements = [(student[a.student_id], offer[a.item_id]) for a in rows if a.kind == "placement"]
     sessions = [(student[a.student_id], slot[a.item_id]) for a in rows if a.kind == "workshop"]
@@ -434,7 +434,7 @@ def _repair(instance: Instance, chosen: _Chosen, place: bool) -> tuple[_Chosen, 
     reach = reachable(instance, "offers", students=unplaced)
     pairs = reach.select(offer_failures(arrays, reach) == 0)
     ranks = wish_ranks(instance, pairs)
-    cost = np.where(ranks > 0, ranks - 1, settings.unranked_cost).astype(np.int32)
+    cost = wish_cost(ranks, settings.unranked_cost).astype(np.int32)
     no_slots = Pairs(np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.float32))
     cand = Candidates(offers=pairs, offer_cost=cost, offer_rank=ranks, slots=no_slots)
     if not place:

@@ -202,8 +202,8 @@ class Stability:
         """Deferred acceptance's plan as flags on the candidate pairs: stable, a valid start."""
         plan = deferred_acceptance(self.instance, cand=self.cand)
         arrays = self.instance.arrays
-        student_index = {sid: k for k, sid in enumerate(arrays.student_ids)}
-        offer_index = {oid: k for k, oid in enumerate(arrays.offers.ids)}
+        student_index = arrays.student_index
+        offer_index = arrays.offers.index
         chosen = np.zeros(len(self.offer), dtype=bool)
         for sid, offer_ids in plan.placements.items():
             s = student_index[sid]

@@ -24,7 +24,7 @@ from stagematch.io import loads_json
 from stagematch.plan import Plan
 from stagematch.schema import EXAMPLE_DATASET
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parent.parent.parent
 RESULT_SCHEMA = json.loads((ROOT / "docs" / "schema" / "result.schema.json").read_text("utf-8"))
 EMBEDDING = ROOT / "examples" / "embedding"
 BIN = Path(sys.executable).parent

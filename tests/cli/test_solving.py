@@ -27,7 +27,7 @@ from stagematch.io import load
 from stagematch.model import Instance
 from stagematch.plan import Plan
 
-VALID = Path(__file__).parent / "data" / "valid"
+VALID = Path(__file__).parent.parent / "data" / "valid"
 ASSIGNMENT_COLUMNS = [
     "student_id",
     "kind",

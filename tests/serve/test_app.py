@@ -38,7 +38,7 @@ from stagematch.serve import ServeConfig, create_app
 from stagematch.serve.runner import INTERRUPTED
 from stagematch.serve.store import JobStore
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parent.parent.parent
 JSON = {"content-type": "application/json"}
 
 

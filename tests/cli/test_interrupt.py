@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from stagematch.check import check
-from stagematch.cli import _Interrupt
+from stagematch.cli.interrupt import Interrupt
 from stagematch.export import read_plan
 from stagematch.generate import generate
 from stagematch.io.writers import write_dataset
@@ -94,7 +94,7 @@ def test_a_second_signal_aborts_and_writes_nothing_half(dataset: Path, tmp_path:
 
 
 def test_the_handler_stops_first_and_aborts_second() -> None:
-    interrupt = _Interrupt()
+    interrupt = Interrupt()
     interrupt._handle(signal.SIGINT, None)
     assert interrupt.stop.is_set()
     with pytest.raises(KeyboardInterrupt):
@@ -105,5 +105,5 @@ def test_an_error_in_the_solve_reaches_the_caller() -> None:
     def failing() -> Result:
         raise ValueError("boom")
 
-    with _Interrupt() as interrupt, pytest.raises(ValueError, match="boom"):
+    with Interrupt() as interrupt, pytest.raises(ValueError, match="boom"):
         interrupt.run(failing)
