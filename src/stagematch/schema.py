@@ -44,6 +44,7 @@ from pydantic.fields import FieldInfo
 
 from .errors import InvalidInputError, Problem
 from .model import LEVELS, LOCATION_COLUMNS, ROW_MODELS, TABLES, Settings
+from .transport import TABLE_DOCS as TRANSPORT_COLUMN_DOCS
 
 __all__ = [
     "COLUMN_DOCS",
@@ -1044,6 +1045,7 @@ def data_format_markdown() -> str:
     for cause, problem in _whole_file_problems():
         lines.append(f"| {cause} | {_plain(problem)} |")
     lines.append("")
+    lines.append(_transport_outputs())
     lines.append("## Example\n")
     lines.append(
         "The dataset every example above comes from, in the JSON form "
@@ -1052,6 +1054,22 @@ def data_format_markdown() -> str:
     lines.append("```json")
     lines.append(json.dumps(EXAMPLE_DATASET, indent=2, ensure_ascii=False))
     lines.append("```\n")
+    return "\n".join(lines)
+
+
+def _transport_outputs() -> str:
+    """The plan folder's ``transport.csv``: what the transport settings above produce."""
+    lines = [
+        "## Output: transport.csv\n",
+        "With a transport setting, the plan folder holds `transport.csv` beside "
+        "`assignments.csv`: one `coach` row per (session, school) group, then one `transit` row "
+        "per offer and school for the students placed there who go by public transport (with "
+        "`transit_daily_cost`). See Concepts › Transport.\n",
+        "| column | meaning |",
+        "|---|---|",
+        *(f"| `{column}` | {_md(text)} |" for column, text in TRANSPORT_COLUMN_DOCS.items()),
+        "",
+    ]
     return "\n".join(lines)
 
 

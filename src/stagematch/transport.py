@@ -47,23 +47,27 @@ COACH_COLUMNS = [
     "round_trip_km",
 ]
 TRANSIT_COLUMNS = ["student_id", "school_id", "offer_id", "days", "cost"]
-TABLE_COLUMNS = [
-    "kind",
-    "slot_id",
-    "offer_id",
-    "school_id",
-    "students",
-    "coaches",
-    "days",
-    "cost",
-    "venue",
-    "date",
-    "part",
-    "round_trip_km",
-]
-"""``transport.csv``: ``coach`` rows (a (session, school) group, as :func:`coach_groups`), then
-``transit`` rows (the students of one school placed at one offer who go by public transport:
-``days`` working days each, ``cost`` for all of them); a column that does not apply is empty."""
+TABLE_DOCS = {
+    "kind": "`coach`: a (session, school) group; `transit`: the students of one school placed "
+    "at one offer who go there by public transport.",
+    "slot_id": "The workshop session (coach rows).",
+    "offer_id": "The offer (transit rows).",
+    "school_id": "The students' school.",
+    "students": "Students in the group, or placed at the offer by public transport.",
+    "coaches": "⌈students / `coach_capacity`⌉ (coach rows).",
+    "days": "Working days of the placement, holidays excluded (transit rows).",
+    "cost": "Euros: coaches × (`coach_cost` + `coach_cost_per_km` × `round_trip_km`), or "
+    "students × days × `transit_daily_cost`. The column adds up to `summary.json`'s "
+    "`transport.total_cost`.",
+    "venue": "The session's venue (coach rows).",
+    "date": "The session's date (coach rows).",
+    "part": "`AM` or `PM` (coach rows).",
+    "round_trip_km": "School → venue → school: twice 1.3 × the great-circle distance "
+    "(coach rows).",
+}
+"""``transport.csv``, column by column: ``coach`` rows (as :func:`coach_groups`), then
+``transit`` rows; a column that does not apply to a row is empty."""
+TABLE_COLUMNS = list(TABLE_DOCS)
 
 
 def plans_coaches(instance: Instance) -> bool:
@@ -267,6 +271,7 @@ def coach_count(instance: Instance, plan: Plan) -> int:
 
 __all__ = [
     "TABLE_COLUMNS",
+    "TABLE_DOCS",
     "Transport",
     "coach_count",
     "coach_groups",
