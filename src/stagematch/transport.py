@@ -62,8 +62,7 @@ TABLE_DOCS = {
     "venue": "The session's venue (coach rows).",
     "date": "The session's date (coach rows).",
     "part": "`AM` or `PM` (coach rows).",
-    "round_trip_km": "School → venue → school: twice 1.3 × the great-circle distance "
-    "(coach rows).",
+    "round_trip_km": "School → venue → school: twice 1.3 × the great-circle distance (coach rows).",
 }
 """``transport.csv``, column by column: ``coach`` rows (as :func:`coach_groups`), then
 ``transit`` rows; a column that does not apply to a row is empty."""
