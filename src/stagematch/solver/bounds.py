@@ -185,8 +185,8 @@ def bounds_from_terms(
             bounds[level] = bound
         elif level == "coaches":
             credits = int(achieved.get("workshops", 0)) if "workshops" in above else 0
-            seats = slot_capacity[terms.slots].astype(np.int64)
-            bounds[level] = float(_fewest_coaches(seats, coach_capacity, credits))
+            session_seats = slot_capacity[terms.slots].astype(np.int64)
+            bounds[level] = float(_fewest_coaches(session_seats, coach_capacity, credits))
         above.add(level)
     return bounds
 
