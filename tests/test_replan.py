@@ -8,6 +8,8 @@ independently of the solver; the checker :func:`stagematch.check.check` verifies
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,7 @@ from stagematch.generate import load_pilot
 from stagematch.io import write_dataset
 from stagematch.model import Instance
 from stagematch.plan import Assignment
+from stagematch.report import letters as letter_rows
 
 PIN_NAMES = re.compile(r"([^\s;]+) \(row \d+\) → ([^\s;]+)")
 
@@ -344,7 +347,7 @@ def test_diff_says_who_moved_who_lost_and_why() -> None:
         "sessions_changed": 0,
         "removed": 0,
     }
-    letters = changes.letters()
+    letters = changes.for_changed(letter_rows(changes.after))
     assert sorted(letters["student_id"]) == ["A", "B"]
     assert list(letters.columns[:3]) == ["student_id", "change", "change_reason"]
 
@@ -392,3 +395,10 @@ def test_pins_that_break_the_minimum_qpv_share_are_a_conflict() -> None:
     result = solve(one)
     assert check(one, result.plan).ok
     assert result.plan.placements == {"A": ("O0",), "Q": ("O0",)}
+
+
+def test_replan_does_not_load_the_reports() -> None:
+    """Re-planning sits below the reports: a diff takes a letters table, it does not build one."""
+    code = "import sys, stagematch.replan; print([m for m in sys.modules if m.startswith('stagematch.report')])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -44,6 +44,7 @@ from .candidates import Candidates, candidates
 from .plan import Assignment, Plan
 
 if TYPE_CHECKING:
+    from .arrays import InstanceArrays
     from .model import Instance
 
 __all__ = [
@@ -281,7 +282,7 @@ def first_come_first_served(
     cand = cand if cand is not None else candidates(instance)
     arrays = instance.arrays
     offers = arrays.offers
-    sequence = _serving_order(arrays.student_ids, order)
+    sequence = _serving_order(arrays, order)
     seats = offers.capacity.copy()
     open_seats = offers.capacity - offers.reserved
     pairs = cand.offers
@@ -308,11 +309,11 @@ def first_come_first_served(
     return Plan(Assignment(ids[s], "placement", offers.ids[o]) for s, o in chosen)
 
 
-def _serving_order(student_ids: Sequence[str], order: Sequence[str] | None) -> list[int]:
+def _serving_order(arrays: InstanceArrays, order: Sequence[str] | None) -> list[int]:
     """Student indices: those of ``order`` first, in that order, then the rest in dataset order."""
     if order is None:
-        return list(range(len(student_ids)))
-    index = {sid: k for k, sid in enumerate(student_ids)}
+        return list(range(arrays.n_students))
+    index = arrays.student_index
     first: list[int] = []
     seen: set[int] = set()
     for sid in order:
@@ -323,4 +324,4 @@ def _serving_order(student_ids: Sequence[str], order: Sequence[str] | None) -> l
             raise ValueError(f"order names {sid!r} twice")
         seen.add(k)
         first.append(k)
-    return first + [k for k in range(len(student_ids)) if k not in seen]
+    return first + [k for k in range(arrays.n_students) if k not in seen]

@@ -37,7 +37,7 @@ from .arrays import BoolArray, FloatArray, IntArray
 from .candidates import Candidates
 from .geo import EARTH_RADIUS_KM, great_circle_km, km_to_chord, to_unit_vectors
 from .model import Instance, Student, TravelTime
-from .travel import DETOUR, OVERHEAD_MIN, SPEED_KMH
+from .travel import ItemKind, items_of, limits_of, reach_km
 
 MAX_PAIRS = 80_000_000
 """Default cap on a part's estimated candidate pairs: about 3 GB for the part's solve (the
@@ -135,24 +135,15 @@ def estimated_pairs(instance: Instance, sampled: int = SAMPLED) -> FloatArray:
     chosen = np.arange(0, n, step)
     xyz = to_unit_vectors(arrays.origin_lat, arrays.origin_lon)
     counts = np.zeros(len(chosen))
-    for items, limits in (
-        (arrays.offers, arrays.max_travel[chosen]),
-        (arrays.slots, np.full(len(chosen), arrays.workshop_max_travel)),
-    ):
+    for kind in ("offers", "slots"):
+        items = items_of(arrays, kind)
         if not len(items):
             continue
         tree = cKDTree(to_unit_vectors(items.lat, items.lon))
-        radius = km_to_chord(_reach_km(limits, arrays.mode[chosen]))
+        radius = km_to_chord(reach_km(limits_of(arrays, kind)[chosen], arrays.mode[chosen]))
         counts += tree.query_ball_point(xyz[chosen], radius, return_length=True)
     _, nearest = cKDTree(xyz[chosen]).query(xyz)
     return np.asarray(counts[nearest], dtype=np.float64)
-
-
-def _reach_km(limits: FloatArray, modes: np.ndarray) -> FloatArray:
-    """:func:`~stagematch.travel.reach_km` for many students at once."""
-    modes = modes.astype(np.int64)
-    km = (limits + 0.5 - OVERHEAD_MIN[modes]) * SPEED_KMH[modes] / (60.0 * DETOUR)
-    return np.maximum(km, 0.0) + 1e-6
 
 
 def _plane(lat: FloatArray, lon: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -240,7 +231,7 @@ def _overrides_of(
     ]
 
 
-def _within_reach(instance: Instance, students: IntArray, kind: str) -> IntArray:
+def _within_reach(instance: Instance, students: IntArray, kind: ItemKind) -> IntArray:
     """Every item (sorted rows) that any of ``students`` can reach, and perhaps a few more.
 
     Students are grouped in small cells of latitude and longitude; each cell's items are those
@@ -250,15 +241,10 @@ def _within_reach(instance: Instance, students: IntArray, kind: str) -> IntArray
     override can bring a far item within the limit.
     """
     arrays = instance.arrays
-    items = arrays.offers if kind == "offers" else arrays.slots
+    items = items_of(arrays, kind)
     if not len(items) or not len(students):
         return np.zeros(0, dtype=np.int64)
-    limits = (
-        arrays.max_travel[students]
-        if kind == "offers"
-        else np.full(len(students), arrays.workshop_max_travel)
-    )
-    reach = _reach_km(limits, arrays.mode[students])
+    reach = reach_km(limits_of(arrays, kind)[students], arrays.mode[students])
     lat, lon = arrays.origin_lat[students], arrays.origin_lon[students]
     cell = np.floor(lat / CELL_DEGREES).astype(np.int64) * 100_000 + np.floor(
         lon / CELL_DEGREES

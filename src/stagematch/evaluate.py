@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .arrays import IntArray
 from .candidates import candidates, data_warnings, wish_cost, wish_ranks
 from .errors import Problem
 from .levels import PlanPairs, level_values
@@ -30,14 +31,9 @@ if TYPE_CHECKING:
 def plan_pairs(instance: Instance, plan: Plan) -> PlanPairs:
     """The plan's pairs with what the levels need (:mod:`stagematch.levels`); all chosen."""
     arrays = instance.arrays
-    student = arrays.student_index
-    offer = arrays.offers.index
-    slot = arrays.slots.index
-    placements = _placement_pairs(plan, student, offer)
-    sessions = [
-        (student[a.student_id], slot[a.item_id]) for a in plan.assignments if a.kind == "workshop"
-    ]
-    w = np.array(sessions, dtype=np.int64).reshape(-1, 2)
+    encoded = arrays.encode(plan)
+    placements = _placement_pairs(encoded.placements)
+    w = encoded.sessions
     o_student = placements.student.astype(np.int64)
     o_item = placements.item.astype(np.int64)
     ranks = wish_ranks(instance, placements)
@@ -73,30 +69,27 @@ def plan_levels(instance: Instance, plan: Plan) -> dict[str, float]:
     return level_values(data, x, y, names)
 
 
-def _placement_pairs(plan: Plan, student: dict[str, int], offer: dict[str, int]) -> Pairs:
-    rows = sorted(
-        (student[a.student_id], offer[a.item_id]) for a in plan.assignments if a.kind == "placement"
-    )
-    s = np.array([r[0] for r in rows], dtype=np.int32)
-    o = np.array([r[1] for r in rows], dtype=np.int32)
+def _placement_pairs(rows: IntArray) -> Pairs:
+    """(student, offer) position rows as pairs sorted by student, then offer."""
+    rows = rows[np.lexsort((rows[:, 1], rows[:, 0]))]
+    s, o = rows[:, 0].astype(np.int32), rows[:, 1].astype(np.int32)
     return Pairs(s, o, np.zeros(len(rows), dtype=np.float32))
 
 
-def _minutes(
-    instance: Instance,
-    plan: Plan,
-    student: dict[str, int],
-    offer: dict[str, int],
-    slot: dict[str, int],
-) -> dict[tuple[str, str], float]:
+def _minutes(instance: Instance, plan: Plan) -> dict[tuple[str, str], float]:
+    """Each assignment's one-way minutes, keyed by (student id, item id)."""
+    encoded = instance.arrays.encode(plan)  # rows in the plan's order, kind by kind
     out: dict[tuple[str, str], float] = {}
-    for kind, index, items in (("placement", offer, "offers"), ("workshop", slot, "slots")):
-        chosen = [a for a in plan.assignments if a.kind == kind]
-        if not chosen:
-            continue
-        s = np.array([student[a.student_id] for a in chosen], dtype=np.int64)
-        j = np.array([index[a.item_id] for a in chosen], dtype=np.int64)
-        minutes = minutes_for(instance, items, s, j)  # type: ignore[arg-type]
+    for chosen, minutes in (
+        (
+            [a for a in plan.assignments if a.kind == "placement"],
+            minutes_for(instance, "offers", encoded.placements[:, 0], encoded.placements[:, 1]),
+        ),
+        (
+            [a for a in plan.assignments if a.kind == "workshop"],
+            minutes_for(instance, "slots", encoded.sessions[:, 0], encoded.sessions[:, 1]),
+        ),
+    ):
         out.update(
             {(a.student_id, a.item_id): float(m) for a, m in zip(chosen, minutes, strict=True)}
         )
@@ -117,9 +110,6 @@ def evaluate(
 ) -> Result:
     """A full :class:`Result` for ``plan`` (values recomputed; bounds as given, else the values)."""
     arrays = instance.arrays
-    student = arrays.student_index
-    offer = arrays.offers.index
-    slot = arrays.slots.index
     values = plan_levels(instance, plan)
     bounds = bounds or {}
     levels: dict[str, LevelResult] = {
@@ -127,7 +117,7 @@ def evaluate(
         for name in instance.settings.objective
         if name in values  # ``changes`` needs the previous plan: see result_from_summary
     }
-    pairs = _placement_pairs(plan, student, offer)
+    pairs = _placement_pairs(arrays.encode(plan).placements)
     ranks = wish_ranks(instance, pairs)
     ids = arrays.student_ids
     rank_of = {
@@ -143,7 +133,7 @@ def evaluate(
         unplaced=unplaced_reasons(instance, cand, plan),
         seconds=seconds or {},
         seed=seed,
-        travel_minutes=_minutes(instance, plan, student, offer, slot),
+        travel_minutes=_minutes(instance, plan),
         wish_rank=rank_of,
         stopped_by=stopped_by,
         options=options or {},

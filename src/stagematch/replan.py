@@ -24,9 +24,10 @@ import pandas as pd
 from .check import check
 from .export import read_plan, read_result
 from .i18n import _, translate
-from .model import Instance
+from .model import Instance, Offer
 from .plan import Assignment, Plan
-from .result import Result
+from .result import Result, Unplaced
+from .rows import ItemKind
 from .solver import Progress, solve
 from .solver.limits import Stop
 
@@ -116,17 +117,100 @@ class PlanDiff:
         found = Counter(self.changes["change"])
         return {kind: int(found.get(kind, 0)) for kind in CHANGE_KINDS}
 
-    def letters(self) -> pd.DataFrame:
-        """Letters-ready rows (as :func:`stagematch.report.letters`) for the changed students
-        still in the dataset, with the ``change`` and its ``reason`` in front."""
-        from .report import letters  # reports are optional for a diff; imported when asked
+    def for_changed(self, table: pd.DataFrame) -> pd.DataFrame:
+        """The rows of a per-student ``table`` for the changed students still in the dataset,
+        with the ``change`` and its ``change_reason`` in front.
 
-        table = letters(self.after)
+        For letters to the changed students only: ``changes.for_changed(report.letters(
+        changes.after))``. The diff takes the table rather than building it, because letters
+        are the reports' business and re-planning must not depend on the report layer.
+        """
         info = self.changes.set_index("student_id")[["change", "reason"]]
         kept = table[table["student_id"].isin(info.index)].copy()
         kept.insert(1, "change", kept["student_id"].map(info["change"]))
         kept.insert(2, "change_reason", kept["student_id"].map(info["reason"]))
         return kept.reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class _Losses:
+    """What a lost item's reason is read against: the later plan's dataset and who holds what."""
+
+    instance: Instance
+    offers: dict[str, Offer]
+    slots: set[str]
+    students: set[str]
+    holders: dict[str, set[str]]  # after: to name who took a seat a student lost
+    old_holders: dict[str, set[str]]
+
+    @classmethod
+    def between(cls, old: Plan, new: Result) -> _Losses:
+        instance = new.instance
+        return cls(
+            instance=instance,
+            offers={o.offer_id: o for o in instance.offers},
+            slots={w.slot_id for w in instance.workshop_slots},
+            students={s.student_id for s in instance.students},
+            holders=_holders(new.plan),
+            old_holders=_holders(old),
+        )
+
+    def why(self, student_id: str, kind: ItemKind, item_id: str) -> str:
+        """Why ``student_id`` no longer has ``item_id``, the most telling reason first."""
+        if item_id not in (self.offers if kind == "placement" else self.slots):
+            if kind == "placement":
+                return _("offer {item} was withdrawn").format(item=item_id)
+            return _("session {item} was withdrawn").format(item=item_id)
+        if student_id in self.students:
+            broken = check(self.instance, Plan([Assignment(student_id, kind, item_id)])).violations
+            rules = [v.message for v in broken if v.rule not in ("pinned",)]
+            if rules:
+                return _("{item} is no longer possible: {rule}").format(item=item_id, rule=rules[0])
+        if kind == "placement" and len(self.holders[item_id]) >= self.offers[item_id].capacity:
+            newcomers = sorted(self.holders[item_id] - self.old_holders[item_id])
+            if newcomers:
+                return _(
+                    "the seat at {item} went to {students} so that more students (QPV "
+                    "first) are placed"
+                ).format(item=item_id, students=", ".join(newcomers))
+            return _("{item} is full ({capacity} seat(s))").format(
+                item=item_id, capacity=self.offers[item_id].capacity
+            )
+        return _("{item} was given up for a programme that keeps more students placed").format(
+            item=item_id
+        )
+
+    def change(
+        self,
+        student_id: str,
+        was: set[tuple[str, str]],
+        now: set[tuple[str, str]],
+        unplaced: Unplaced | None,
+    ) -> tuple[Change, str]:
+        """The kind of change of one student whose items went from ``was`` to ``now``, and why."""
+        had = {i for k, i in was if k == "placement"}
+        has = {i for k, i in now if k == "placement"}
+        if student_id not in self.students:
+            return "removed", _("the student is no longer in the dataset")
+        if had and not has:
+            reason = "; ".join(self.why(student_id, "placement", i) for i in sorted(had))
+            if unplaced is not None:
+                now_unplaced = _(" — now unplaced: {reason} ({detail})")
+                detail = translate(unplaced.detail)
+                reason += now_unplaced.format(reason=unplaced.reason, detail=detail)
+            return "lost_placement", reason
+        if has and not had:
+            return "newly_placed", _("placed in this plan")
+        if had != has:
+            gone = sorted(had - has)
+            if not gone:
+                return "moved", _("a placement was added")
+            return "moved", "; ".join(self.why(student_id, "placement", i) for i in gone)
+        lost_sessions = sorted(i for k, i in was - now if k == "workshop")
+        if not lost_sessions:
+            return "sessions_changed", _("a session was added")
+        reasons = (self.why(student_id, "workshop", i) for i in lost_sessions)
+        return "sessions_changed", "; ".join(reasons)
 
 
 def diff(
@@ -141,85 +225,20 @@ def diff(
     """
     old = _plan_of(before)
     new = after if isinstance(after, Result) else read_result(after)
-    instance = new.instance
-    students = {s.student_id: s for s in instance.students}
-    offers = {o.offer_id: o for o in instance.offers}
-    slots = {w.slot_id for w in instance.workshop_slots}
+    losses = _Losses.between(old, new)
+    qpv = {s.student_id: bool(s.qpv) for s in new.instance.students}
     unplaced = {u.student_id: u for u in new.unplaced}
-    old_items = _items(old)
-    new_items = _items(new.plan)
-    # Who holds what after: to name who took a seat a student lost.
-    holders: dict[str, set[str]] = defaultdict(set)
-    for a in new.plan.assignments:
-        holders[a.item_id].add(a.student_id)
-    old_holders: dict[str, set[str]] = defaultdict(set)
-    for a in old.assignments:
-        old_holders[a.item_id].add(a.student_id)
-
-    def why_lost(student_id: str, kind: str, item_id: str) -> str:
-        known = offers if kind == "placement" else slots
-        if item_id not in known:
-            if kind == "placement":
-                return _("offer {item} was withdrawn").format(item=item_id)
-            return _("session {item} was withdrawn").format(item=item_id)
-        if student_id in students:
-            broken = check(instance, Plan([Assignment(student_id, kind, item_id)])).violations  # type: ignore[arg-type]
-            rules = [v.message for v in broken if v.rule not in ("pinned",)]
-            if rules:
-                return _("{item} is no longer possible: {rule}").format(item=item_id, rule=rules[0])
-        if kind == "placement":
-            capacity = offers[item_id].capacity
-            taken = len(holders[item_id])
-            if taken >= capacity:
-                newcomers = sorted(holders[item_id] - old_holders[item_id])
-                if newcomers:
-                    return _(
-                        "the seat at {item} went to {students} so that more students (QPV "
-                        "first) are placed"
-                    ).format(item=item_id, students=", ".join(newcomers))
-                return _("{item} is full ({capacity} seat(s))").format(
-                    item=item_id, capacity=capacity
-                )
-        return _("{item} was given up for a programme that keeps more students placed").format(
-            item=item_id
-        )
-
+    old_items, new_items = _items(old), _items(new.plan)
     rows = []
     for student_id in sorted(set(old_items) | set(new_items)):
         was, now = old_items.get(student_id, set()), new_items.get(student_id, set())
         if was == now:
             continue
-        had = {i for k, i in was if k == "placement"}
-        has = {i for k, i in now if k == "placement"}
-        change: Change
-        if student_id not in students:
-            change, reason = "removed", _("the student is no longer in the dataset")
-        elif had and not has:
-            change = "lost_placement"
-            lost = "; ".join(why_lost(student_id, "placement", i) for i in sorted(had))
-            u = unplaced.get(student_id)
-            now_unplaced = _(" — now unplaced: {reason} ({detail})")
-            reason = lost + (
-                now_unplaced.format(reason=u.reason, detail=translate(u.detail)) if u else ""
-            )
-        elif has and not had:
-            change, reason = "newly_placed", _("placed in this plan")
-        elif had != has:
-            change = "moved"
-            gone = sorted(had - has)
-            reason = "; ".join(why_lost(student_id, "placement", i) for i in gone)
-            if not gone:
-                reason = _("a placement was added")
-        else:
-            change = "sessions_changed"
-            gone = sorted(i for k, i in was - now if k == "workshop")
-            reason = "; ".join(why_lost(student_id, "workshop", i) for i in gone)
-            if not gone:
-                reason = _("a session was added")
+        change, reason = losses.change(student_id, was, now, unplaced.get(student_id))
         rows.append(
             {
                 "student_id": student_id,
-                "qpv": bool(students[student_id].qpv) if student_id in students else pd.NA,
+                "qpv": qpv.get(student_id, pd.NA),
                 "change": change,
                 "before": _listing(was),
                 "after": _listing(now),
@@ -232,6 +251,13 @@ def diff(
         ["change", "student_id"], key=lambda c: c.map(order) if c.name == "change" else c
     ).reset_index(drop=True)
     return PlanDiff(old, new, frame)
+
+
+def _holders(plan: Plan) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = defaultdict(set)
+    for a in plan.assignments:
+        out[a.item_id].add(a.student_id)
+    return out
 
 
 def _items(plan: Plan) -> dict[str, set[tuple[str, str]]]:

@@ -20,7 +20,7 @@ import numpy.typing as npt
 from scipy.spatial import cKDTree
 
 from .arrays import MODE_CODES, FloatArray, InstanceArrays, Int32Array, IntArray, ItemArrays
-from .geo import EARTH_RADIUS_KM, chord_to_km, great_circle_km, km_to_chord, to_unit_vectors
+from .geo import chord_to_km, great_circle_km, km_to_chord, to_unit_vectors
 
 if TYPE_CHECKING:
     from .model import Instance
@@ -41,9 +41,20 @@ def estimate_minutes(km: FloatArray, mode: npt.NDArray[np.int8] | int) -> FloatA
     return np.floor(raw + 0.5)
 
 
-def reach_km(limit: float, mode: int) -> float:
-    """The largest distance whose estimate can be within ``limit`` minutes (a safe radius)."""
-    return max(0.0, (limit + 0.5 - OVERHEAD_MIN[mode]) * SPEED_KMH[mode] / (60.0 * DETOUR)) + 1e-6
+def reach_km(limit: npt.ArrayLike, mode: npt.ArrayLike) -> FloatArray:
+    """A radius in km holding every destination the estimate puts within ``limit`` minutes.
+
+    ``floor(x + 0.5) ≤ limit`` needs ``x < limit + 0.5``, so no reachable destination is
+    farther than ``(limit + 0.5 − overhead) × speed / (60 × 1.3)``. The added millimetre
+    (1e-6 km) keeps a destination right at that bound from being lost to rounding when KD-tree
+    queries compare chord lengths. The radius is safe, not exact (a fractional limit, the
+    millimetre): whoever lists pairs keeps those whose :func:`estimate_minutes` is within the
+    limit. Vectorised over limits and mode codes (broadcasting); the one home of this formula
+    for reachability, the decomposition and the generator's profile.
+    """
+    modes = np.asarray(mode, dtype=np.int64)
+    km = (np.asarray(limit, dtype=np.float64) + 0.5 - OVERHEAD_MIN[modes]) * SPEED_KMH[modes]
+    return np.asarray(np.maximum(km / (60.0 * DETOUR), 0.0) + 1e-6)
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,11 +80,13 @@ class Pairs:
         return Pairs(self.student[keep], self.item[keep], self.minutes[keep])
 
 
-def _items_of(arrays: InstanceArrays, kind: ItemKind) -> ItemArrays:
+def items_of(arrays: InstanceArrays, kind: ItemKind) -> ItemArrays:
+    """The offers or the workshop slots."""
     return arrays.offers if kind == "offers" else arrays.slots
 
 
-def _limits(arrays: InstanceArrays, kind: ItemKind) -> FloatArray:
+def limits_of(arrays: InstanceArrays, kind: ItemKind) -> FloatArray:
+    """Each student's limit in minutes: their own for placements, the setting for workshops."""
     if kind == "offers":
         return arrays.max_travel
     return np.full(arrays.n_students, arrays.workshop_max_travel)
@@ -87,7 +100,7 @@ def _groups(arrays: InstanceArrays, limits: FloatArray) -> Iterator[tuple[IntArr
     bounds = np.searchsorted(inverse[order], np.arange(len(unique) + 1))
     for g, (mode, limit) in enumerate(unique):
         members = order[bounds[g] : bounds[g + 1]]
-        yield members.astype(np.int64), reach_km(float(limit), int(mode))
+        yield members.astype(np.int64), float(reach_km(limit, mode))
 
 
 def reachable(
@@ -106,8 +119,8 @@ def reachable(
     (12 bytes a pair).
     """
     arrays = instance.arrays
-    items = _items_of(arrays, kind)
-    limits = _limits(arrays, kind)
+    items = items_of(arrays, kind)
+    limits = limits_of(arrays, kind)
     n = arrays.n_students
     chunks: list[tuple[IntArray, npt.NDArray[np.uint16], Int32Array, npt.NDArray[np.uint16]]] = []
     if len(items) and n:
@@ -192,7 +205,7 @@ def minutes_for(
 ) -> FloatArray:
     """Minutes of arbitrary student–item pairs (estimate, then ``travel_times`` overrides)."""
     arrays = instance.arrays
-    items = _items_of(arrays, kind)
+    items = items_of(arrays, kind)
     minutes = estimate_minutes(
         great_circle_km(
             arrays.origin_lat[student], arrays.origin_lon[student], items.lat[item], items.lon[item]
@@ -305,7 +318,7 @@ def nearest_item(
     names for the student, so an override can make a farther item the nearest in time.
     """
     arrays = instance.arrays
-    items = _items_of(arrays, kind)
+    items = items_of(arrays, kind)
     best = np.full(len(students), -1, dtype=np.int64)
     best_minutes = np.full(len(students), np.nan)
     if not len(items) or not len(students):
@@ -337,9 +350,10 @@ def nearest_item(
 
 
 __all__ = [
-    "EARTH_RADIUS_KM",
     "Pairs",
     "estimate_minutes",
+    "items_of",
+    "limits_of",
     "minutes_for",
     "nearest_item",
     "reach_km",

@@ -32,7 +32,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if len(with_reasons):
         print(with_reasons.to_string(index=False, max_rows=40, max_colwidth=90))
     if args.out:
-        changes, letters = result.changes, result.letters()
+        from ..report import letters as letters_of
+
+        changes, letters = result.changes, result.for_changed(letters_of(result.after))
 
         write_files(
             args.out,

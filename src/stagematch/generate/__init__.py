@@ -52,7 +52,7 @@ def write_pilot(path: Path | str | None = None) -> Path:
     """Regenerate the bundled pilot file (by default the one next to this package's sources).
 
     Returns the path written. Run it (``python -m stagematch.generate``) whenever the generator
-    changes; ``tests/test_generate.py`` fails until the file matches ``generate("pilot")``.
+    changes; ``tests/generate/test_families.py`` fails until the file matches ``generate("pilot")``.
     """
     target = Path(path) if path is not None else Path(__file__).parent.parent / "data" / PILOT_FILE
     target.write_text(pilot_json(), encoding="utf-8")

@@ -16,10 +16,16 @@ import numpy as np
 
 from ..geo import great_circle_km
 from ..model import Instance
-from .geography import Geography, academie_geography, national_geography, restrict
+from .geography import Geography, IntArray, academie_geography, national_geography, restrict
 from .offers import offer_rows, wished_offer_lists
-from .students import WISHED_OFFERS_SHARE, draw_population, draw_qpv_only, student_rows
-from .workshops import PILOT_VENUES, slot_rows, town_venues, venue_demand
+from .students import (
+    WISHED_OFFERS_SHARE,
+    StudentDraw,
+    draw_population,
+    draw_qpv_only,
+    student_rows,
+)
+from .workshops import PILOT_VENUES, Venue, slot_rows, town_venues, venue_demand
 
 PERIOD_START = date(2027, 6, 14)  # Monday
 PERIOD_END = date(2027, 6, 25)  # Friday of the following week
@@ -176,55 +182,23 @@ def generate_tables(family: str, students: int | None = None, seed: int = 0) -> 
     ).spawn(5)
     geography = geography_of(family)
     days = working_days()
-    weeks = weeks_of(days)
-
-    if spec.qpv_share is None:
-        # The pilot recruits equally around its two towns (each lycée belongs to the nearest).
-        centres = np.array([VALENCIENNES, LENS])
-        town = great_circle_km(
-            geography.lycees.lat[:, None],
-            geography.lycees.lon[:, None],
-            centres[None, :, 0],
-            centres[None, :, 1],
-        ).argmin(axis=1)
-        draw = draw_qpv_only(geography, [n - n // 2, n // 2], town, rng_students)
-    else:
-        draw = draw_population(geography, n, spec.qpv_share, rng_students)
-
+    draw = _draw_students(spec, geography, n, rng_students)
     lycees = geography.lycees
     present = np.unique(draw.lycee)
-    school_ids = lycees.uai[present].tolist()
-    schools = [
-        {"school_id": uai, "name": name, "lat": lat, "lon": lon}
-        for uai, name, lat, lon in zip(
-            school_ids,
-            lycees.name[present].tolist(),
-            np.round(lycees.lat[present], 6).tolist(),
-            np.round(lycees.lon[present], 6).tolist(),
-            strict=True,
-        )
-    ]
+    schools = _school_rows(geography, present)
     offers = offer_rows(
         geography,
         draw,
-        school_ids,
+        [s["school_id"] for s in schools],
         lycees.lat[present],
         lycees.lon[present],
-        weeks,
+        weeks_of(days),
         round(spec.seats_per_student * n),
         rng_offers,
         host_size=spec.host_size,
     )
-    if spec.qpv_share is None:
-        venues = list(PILOT_VENUES)
-    else:
-        venues = town_venues(geography, spec.venue_min_population, spec.max_venues, rng_workshops)
-        # A venue no student can reach would only add dead sessions (small samples of a big area).
-        demand = venue_demand(venues, draw)
-        if demand.any():
-            venues = [v for v, d in zip(venues, demand, strict=True) if d > 0]
     slots = slot_rows(
-        venues,
+        _venues(spec, geography, draw, rng_workshops),
         draw,
         days,
         workshops_per_venue=spec.workshops_per_venue,
@@ -246,6 +220,52 @@ def generate_tables(family: str, students: int | None = None, seed: int = 0) -> 
         "offers": offers.rows,
         "workshop_slots": slots,
     }
+
+
+def _draw_students(
+    spec: Family, geography: Geography, n: int, rng: np.random.Generator
+) -> StudentDraw:
+    """The family's students: the pilot recruits QPV students equally around its two towns
+    (each lycée belongs to the nearest), the others draw the whole population."""
+    if spec.qpv_share is not None:
+        return draw_population(geography, n, spec.qpv_share, rng)
+    centres = np.array([VALENCIENNES, LENS])
+    town = great_circle_km(
+        geography.lycees.lat[:, None],
+        geography.lycees.lon[:, None],
+        centres[None, :, 0],
+        centres[None, :, 1],
+    ).argmin(axis=1)
+    return draw_qpv_only(geography, [n - n // 2, n // 2], town, rng)
+
+
+def _school_rows(geography: Geography, present: IntArray) -> list[dict[str, Any]]:
+    """The rows of the lycées some student attends (``present``, sorted)."""
+    lycees = geography.lycees
+    return [
+        {"school_id": uai, "name": name, "lat": lat, "lon": lon}
+        for uai, name, lat, lon in zip(
+            lycees.uai[present].tolist(),
+            lycees.name[present].tolist(),
+            np.round(lycees.lat[present], 6).tolist(),
+            np.round(lycees.lon[present], 6).tolist(),
+            strict=True,
+        )
+    ]
+
+
+def _venues(
+    spec: Family, geography: Geography, draw: StudentDraw, rng: np.random.Generator
+) -> list[Venue]:
+    """The pilot's two venues, or the towns' venues that some student can reach (a venue no
+    student can reach would only add dead sessions: small samples of a big area)."""
+    if spec.qpv_share is None:
+        return list(PILOT_VENUES)
+    venues = town_venues(geography, spec.venue_min_population, spec.max_venues, rng)
+    demand = venue_demand(venues, draw)
+    if demand.any():
+        venues = [v for v, d in zip(venues, demand, strict=True) if d > 0]
+    return venues
 
 
 def generate(family: str, students: int | None = None, seed: int = 0) -> Instance:

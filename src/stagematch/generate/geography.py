@@ -23,7 +23,14 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from ..geo import EARTH_RADIUS_KM, data_file, great_circle_km, km_to_chord, to_unit_vectors
+from ..geo import (
+    EARTH_RADIUS_KM,
+    chord_to_km,
+    data_file,
+    great_circle_km,
+    km_to_chord,
+    to_unit_vectors,
+)
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
@@ -305,7 +312,7 @@ def rep_proximity(geography: Geography, lat: FloatArray, lon: FloatArray) -> Flo
     )
     chord, idx = np.atleast_2d(chord.T).T, np.atleast_2d(idx.T).T
     found = np.isfinite(chord)
-    km = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(np.where(found, chord, 0.0) / 2, 1.0))
+    km = chord_to_km(np.where(found, chord, 0.0))
     weight = geography.rep_weight[np.where(found, idx, 0)]
     score = np.where(found, weight * np.exp(-km / REP_DECAY_KM), 0.0)
     return np.asarray(score.max(axis=1))

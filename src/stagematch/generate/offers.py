@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
+import numpy.typing as npt
 from scipy.spatial import cKDTree
 
 from ..geo import to_unit_vectors
-from .geography import FloatArray, Geography, IntArray, jitter
+from .geography import CommuneArrays, FloatArray, Geography, IntArray, jitter
 from .sectors import HAZARDOUS, HOST_KINDS, SECTORS, size_class, supply_probabilities
 from .students import StudentDraw, make_ids
 
@@ -66,6 +67,132 @@ def _host_communes(
     return np.asarray(np.where(rng.random(count) < LOCAL_HOST_SHARE, local, work), np.intp)
 
 
+@dataclass(frozen=True)
+class _Hosts:
+    """Drawn hosts (place, sector) and their positions (host, kind, capacity, rows it becomes)."""
+
+    commune: IntArray
+    sector: IntArray
+    lat: FloatArray
+    lon: FloatArray
+    position_host: IntArray
+    position_kind: IntArray  # 0 two weeks, 1 one week every week, 2 one week in one week
+    capacity: IntArray
+    rows: IntArray  # offer rows each position becomes
+
+    def __len__(self) -> int:
+        return len(self.commune)
+
+
+def _draw_hosts(
+    geography: Geography,
+    draw: StudentDraw,
+    n_hosts: int,
+    n_weeks: int,
+    extra: FloatArray,
+    rng: np.random.Generator,
+) -> _Hosts:
+    """``n_hosts`` hosts, then their positions (the draws in this order keep datasets as they
+    were for a given seed)."""
+    communes = geography.communes
+    commune = _host_communes(geography, draw, n_hosts, rng)
+    klass = size_class(communes.population[commune])
+    supply = supply_probabilities()
+    sector = np.empty(n_hosts, dtype=np.intp)
+    for c in range(supply.shape[0]):
+        members = np.flatnonzero(klass == c)
+        sector[members] = rng.choice(len(SECTORS), size=len(members), p=supply[c])
+    radius = np.sqrt(communes.area_km2[commune]) / 2.0
+    lat, lon = jitter(communes.lat[commune], communes.lon[commune], radius, rng)
+    positions = 1 + np.minimum(rng.poisson(extra[klass]), MAX_EXTRA)
+    host_of = np.repeat(np.arange(n_hosts), positions)
+    kind = rng.choice(3, size=len(host_of), p=POSITION_KIND_P)
+    cumulative = np.cumsum(np.asarray(CAPACITY_P), axis=1)[klass[host_of]]
+    u = rng.random(len(host_of))[:, None]
+    capacity = 1 + np.minimum((u >= cumulative).sum(axis=1), 4)
+    rows = np.where(kind == 1, n_weeks, 1)
+    return _Hosts(commune, sector, lat, lon, host_of, kind, capacity, rows)
+
+
+def _enough_hosts(
+    geography: Geography,
+    draw: StudentDraw,
+    n_weeks: int,
+    seats: int,
+    extra: FloatArray,
+    rng: np.random.Generator,
+) -> _Hosts:
+    """Hosts whose positions hold at least ``seats`` seats: a guess 1.5 times the expected
+    need, doubled until it is enough."""
+    mean_seats_per_host = (
+        (1 + float(np.mean(extra)))
+        * (POSITION_KIND_P[0] + POSITION_KIND_P[1] * n_weeks + POSITION_KIND_P[2])
+        * float(np.dot(np.arange(1, 6), CAPACITY_P[1]))
+    )
+    n_hosts = int(np.ceil(1.5 * seats / mean_seats_per_host)) + 5
+    while True:
+        hosts = _draw_hosts(geography, draw, n_hosts, n_weeks, extra, rng)
+        if int(np.sum(hosts.capacity * hosts.rows)) >= seats:
+            return hosts
+        n_hosts *= 2
+
+
+@dataclass(frozen=True)
+class _HostRules:
+    """Per host: located by commune, accessible, ``min_age`` (0: none), lycées it reserves to
+    (a count of nearest), and which of its sector's kinds names it."""
+
+    by_commune: npt.NDArray[np.bool_]
+    accessible: npt.NDArray[np.bool_]
+    min_age: IntArray
+    n_reserved: IntArray
+    kind_pick: FloatArray
+
+    @classmethod
+    def draw(cls, sector: IntArray, rng: np.random.Generator) -> _HostRules:
+        """Drawn for every host, so that the stream does not depend on where rows are cut."""
+        n_hosts = len(sector)
+        by_commune = rng.random(n_hosts) < BY_COMMUNE_SHARE
+        accessible = rng.random(n_hosts) >= NOT_ACCESSIBLE_SHARE
+        hazardous = np.isin(np.asarray(SECTORS)[sector], list(HAZARDOUS))
+        min_age = np.where(
+            rng.random(n_hosts) < np.where(hazardous, MIN_AGE_SHARE[1], MIN_AGE_SHARE[0]),
+            np.where(rng.random(n_hosts) < 0.8, 15, 16),
+            0,
+        )
+        n_reserved = np.where(rng.random(n_hosts) < RESERVED_SCHOOLS_SHARE, rng.integers(1, 3), 0)
+        return cls(by_commune, accessible, min_age, n_reserved, rng.random(n_hosts))
+
+
+def _host_fields(
+    hosts: _Hosts, rules: _HostRules, communes: CommuneArrays, nearest_schools: list[list[str]]
+) -> list[tuple[dict[str, object], dict[str, object]]]:
+    """The columns an offer row takes from its host, for each kept host (one per entry of
+    ``nearest_schools``, its nearest lycées): those before ``capacity`` and those after the
+    dates, so that every row keeps the column order of the tables."""
+    host_ids = make_ids("H", len(nearest_schools))
+    lat, lon = hosts.lat.tolist(), hosts.lon.tolist()
+    code = communes.code[hosts.commune].tolist()
+    out = []
+    for h, schools in enumerate(nearest_schools):
+        sector = SECTORS[hosts.sector[h]]
+        kinds = HOST_KINDS[sector]
+        name = f"{kinds[int(rules.kind_pick[h] * len(kinds))]}, {communes.name[hosts.commune[h]]}"
+        before: dict[str, object] = {"host_id": host_ids[h], "host_name": name, "sector": sector}
+        if rules.by_commune[h]:
+            before["commune"] = code[h]
+        else:
+            before["lat"], before["lon"] = lat[h], lon[h]
+        after: dict[str, object] = {}
+        if rules.n_reserved[h]:
+            after["reserved_schools"] = schools[: rules.n_reserved[h]]
+        after["accessible"] = bool(rules.accessible[h])
+        if rules.min_age[h]:
+            after["min_age"] = int(rules.min_age[h])
+        out.append((before, after))
+    return out
+
+
 def offer_rows(
     geography: Geography,
     draw: StudentDraw,
@@ -86,91 +213,42 @@ def offer_rows(
     """
     communes = geography.communes
     seats = max(int(seats), 1)
-    extra = host_size * np.asarray(EXTRA_POSITIONS)
-    mean_seats_per_host = (
-        (1 + float(np.mean(extra)))
-        * (POSITION_KIND_P[0] + POSITION_KIND_P[1] * len(weeks) + POSITION_KIND_P[2])
-        * float(np.dot(np.arange(1, 6), CAPACITY_P[1]))
+    hosts = _enough_hosts(
+        geography, draw, len(weeks), seats, host_size * np.asarray(EXTRA_POSITIONS), rng
     )
-    n_hosts = int(np.ceil(1.5 * seats / mean_seats_per_host)) + 5
-    while True:
-        # ---- hosts
-        commune = _host_communes(geography, draw, n_hosts, rng)
-        klass = size_class(communes.population[commune])
-        supply = supply_probabilities()
-        sector = np.empty(n_hosts, dtype=np.intp)
-        for c in range(supply.shape[0]):
-            members = np.flatnonzero(klass == c)
-            sector[members] = rng.choice(len(SECTORS), size=len(members), p=supply[c])
-        radius = np.sqrt(communes.area_km2[commune]) / 2.0
-        lat, lon = jitter(communes.lat[commune], communes.lon[commune], radius, rng)
-        positions = 1 + np.minimum(rng.poisson(extra[klass]), MAX_EXTRA)
-        # ---- positions
-        host_of = np.repeat(np.arange(n_hosts), positions)
-        kind = rng.choice(3, size=len(host_of), p=POSITION_KIND_P)
-        cumulative = np.cumsum(np.asarray(CAPACITY_P), axis=1)[klass[host_of]]
-        u = rng.random(len(host_of))[:, None]
-        capacity = 1 + np.minimum((u >= cumulative).sum(axis=1), 4)
-        rows_of = np.where(kind == 1, len(weeks), 1)
-        if int(np.sum(capacity * rows_of)) >= seats:
-            break
-        n_hosts *= 2
+    capacity = hosts.capacity
     reserved = np.where(
-        rng.random(len(host_of)) < QPV_RESERVED_SHARE, rng.integers(1, capacity + 1), 0
+        rng.random(len(capacity)) < QPV_RESERVED_SHARE, rng.integers(1, capacity + 1), 0
     )
-    one_week = rng.integers(0, len(weeks), size=len(host_of))
-    blank = rng.random(len(host_of)) < BLANK_DATES_SHARE
+    one_week = rng.integers(0, len(weeks), size=len(capacity))
+    blank = rng.random(len(capacity)) < BLANK_DATES_SHARE
     # ---- rows, cut when the capacities reach the target
-    position = np.repeat(np.arange(len(host_of)), rows_of)
-    first_row = np.cumsum(rows_of) - rows_of
+    position = np.repeat(np.arange(len(capacity)), hosts.rows)
+    first_row = np.cumsum(hosts.rows) - hosts.rows
     week_in_position = np.arange(len(position)) - first_row[position]
     cut = int(np.searchsorted(np.cumsum(capacity[position]), seats)) + 1
     position, week_in_position = position[:cut], week_in_position[:cut]
-    row_kind = kind[position]
+    row_kind = hosts.position_kind[position]
     week = np.where(row_kind == 1, week_in_position, one_week[position])
-    host = host_of[position]
+    host = hosts.position_host[position]
     n_kept_hosts = int(host.max()) + 1  # rows are in host order: hosts 0..max are kept
-
-    # ---- host rules (drawn for every host so the stream does not depend on the cut)
-    by_commune = rng.random(n_hosts) < BY_COMMUNE_SHARE
-    accessible = rng.random(n_hosts) >= NOT_ACCESSIBLE_SHARE
-    hazardous = np.isin(np.asarray(SECTORS)[sector], list(HAZARDOUS))
-    min_age = np.where(
-        rng.random(n_hosts) < np.where(hazardous, MIN_AGE_SHARE[1], MIN_AGE_SHARE[0]),
-        np.where(rng.random(n_hosts) < 0.8, 15, 16),
-        0,
-    )
-    n_reserved = np.where(rng.random(n_hosts) < RESERVED_SCHOOLS_SHARE, rng.integers(1, 3), 0)
-    kind_pick = rng.random(n_hosts)
+    rules = _HostRules.draw(hosts.sector, rng)
     k = min(2, len(school_ids))
     _, nearest = cKDTree(to_unit_vectors(school_lat, school_lon)).query(
-        to_unit_vectors(lat[:n_kept_hosts], lon[:n_kept_hosts]), k=k
+        to_unit_vectors(hosts.lat[:n_kept_hosts], hosts.lon[:n_kept_hosts]), k=k
     )
     nearest = np.asarray(nearest).reshape(n_kept_hosts, k)
-
-    host_ids = make_ids("H", n_kept_hosts)
-    host_names = []
-    for h in range(n_kept_hosts):
-        kinds = HOST_KINDS[SECTORS[sector[h]]]
-        host_names.append(f"{kinds[int(kind_pick[h] * len(kinds))]}, {communes.name[commune[h]]}")
+    fields = _host_fields(
+        hosts, rules, communes, [[school_ids[j] for j in near] for near in nearest]
+    )
     offer_ids = make_ids("O", len(position))
     week_text = [(a.isoformat(), b.isoformat()) for a, b in weeks]
     period = (weeks[0][0].isoformat(), weeks[-1][1].isoformat())
-    lat_l, lon_l = lat.tolist(), lon.tolist()
-    code = communes.code[commune].tolist()
     rows: list[dict[str, object]] = []
     for r in range(len(position)):
         h, p = int(host[r]), int(position[r])
-        row: dict[str, object] = {
-            "offer_id": offer_ids[r],
-            "host_id": host_ids[h],
-            "host_name": host_names[h],
-            "sector": SECTORS[sector[h]],
-        }
-        if by_commune[h]:
-            row["commune"] = code[h]
-        else:
-            row["lat"], row["lon"] = lat_l[h], lon_l[h]
+        before, after = fields[h]
+        row: dict[str, object] = {"offer_id": offer_ids[r], **before}
         row["capacity"] = int(capacity[p])
         if row_kind[r] == 0:
             if not blank[p]:
@@ -179,14 +257,10 @@ def offer_rows(
             row["start"], row["end"] = week_text[week[r]]
         if reserved[p]:
             row["qpv_reserved"] = int(reserved[p])
-        if n_reserved[h]:
-            row["reserved_schools"] = [school_ids[j] for j in nearest[h, : n_reserved[h]]]
-        row["accessible"] = bool(accessible[h])
-        if min_age[h]:
-            row["min_age"] = int(min_age[h])
+        row.update({key: list(v) if isinstance(v, list) else v for key, v in after.items()})
         rows.append(row)
-    point_lat = np.where(by_commune, communes.lat[commune], lat)[host]
-    point_lon = np.where(by_commune, communes.lon[commune], lon)[host]
+    point_lat = np.where(rules.by_commune, communes.lat[hosts.commune], hosts.lat)[host]
+    point_lon = np.where(rules.by_commune, communes.lon[hosts.commune], hosts.lon)[host]
     return OfferDraw(rows, point_lat, point_lon, offer_ids)
 
 

@@ -2,8 +2,8 @@
 
 Used by the benchmark and the tests to check that a family is realistic *and* useful: capacity
 should bind (seats per student near 1) while most students have tens to hundreds of offers within
-their travel limit. The travel estimate is the SPEC's, written out here so that this profile
-does not depend on the solver's own implementation.
+their travel limit. Reach is counted within :func:`~stagematch.travel.reach_km`, the radius
+reachability itself uses.
 """
 
 from __future__ import annotations
@@ -13,18 +13,11 @@ from typing import Any
 import numpy as np
 from scipy.spatial import cKDTree
 
+from ..arrays import MODE_CODES
 from ..geo import communes, km_to_chord, to_unit_vectors
 from ..model import Instance
+from ..travel import reach_km
 from .geography import FloatArray
-
-SPEED_KMH = {"walk": 5.0, "bike": 15.0, "transit": 18.0, "car": 35.0}
-OVERHEAD_MIN = {"walk": 0.0, "bike": 2.0, "transit": 10.0, "car": 5.0}
-DETOUR = 1.3
-
-
-def reach_km(limit: float, mode: str) -> float:
-    """Largest straight-line distance whose rounded estimate is within ``limit`` minutes."""
-    return max(0.0, (limit + 0.5 - OVERHEAD_MIN[mode]) * SPEED_KMH[mode] / (60.0 * DETOUR))
 
 
 def _points(
@@ -120,13 +113,13 @@ def describe(instance: Instance, max_students: int = 20_000) -> dict[str, Any]:
     for m in np.unique(mode):
         for lim in np.unique(limit[mode == m]):
             group = np.flatnonzero((mode == m) & (limit == lim))
-            radius = km_to_chord(reach_km(float(lim), str(m)))
+            radius = km_to_chord(reach_km(lim, MODE_CODES[str(m)]))
             reachable[group] = offer_tree.query_ball_point(
                 points[group], radius, return_length=True
             )
         if venue_tree is not None:
             group = np.flatnonzero(mode == m)
-            radius = km_to_chord(reach_km(settings.workshop_max_travel_min, str(m)))
+            radius = km_to_chord(reach_km(settings.workshop_max_travel_min, MODE_CODES[str(m)]))
             venues[group] = venue_tree.query_ball_point(points[group], radius, return_length=True)
     out["reachable_offers"] = _quantiles(reachable)
     if venue_tree is not None:
