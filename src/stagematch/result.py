@@ -16,6 +16,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from ._version import __version__
 from .errors import Problem
 from .model import MAXIMISED_LEVELS, Instance
 from .plan import Plan
@@ -214,8 +215,6 @@ class Result:
 
     def summary(self) -> dict[str, Any]:
         """The content of ``summary.json``."""
-        from . import __version__
-
         summary: dict[str, Any] = {
             "status": self.status,
             "levels": {name: lvl.as_dict() for name, lvl in self.levels.items()},

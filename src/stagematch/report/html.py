@@ -25,7 +25,8 @@ from typing import Any
 import pandas as pd
 from matplotlib.axes import Axes
 
-from .. import __version__, i18n
+from .. import i18n
+from .._version import __version__
 from ..gaps import Gaps, report_gaps
 from ..i18n import _
 from ..result import Result, input_hash

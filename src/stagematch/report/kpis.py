@@ -386,7 +386,7 @@ def summary_table(result: Result, *, generated: date | None = None) -> pd.DataFr
     ends with each optimisation level's value and proven bound, so a reader can tell a plan
     proven best from one cut short by the time limit.
     """
-    from .. import __version__
+    from .._version import __version__
     from ..result import input_hash
 
     ctx = context(result)
