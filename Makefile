@@ -36,13 +36,13 @@ demo: $(STAMP) $(COMPILED)
 
 # The documentation site, offline, into out/site (the generated pages are refreshed first).
 docs: $(STAMP)
-	$(BIN)/python -m stagematch.schema docs
+	$(BIN)/python tools/data_format.py docs
 	$(BIN)/python -m stagematch.serve.openapi docs
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/ruff format --check src tests benchmarks tools
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -54,7 +54,7 @@ test: lint typecheck pytest
 
 # The fuzzed loaders at length (1,000 broken datasets per form); make test runs 50 per form.
 fuzz: $(STAMP)
-	HYPOTHESIS_PROFILE=thorough $(BIN)/python -m pytest -n 2 -q tests/test_fuzz_loaders.py
+	HYPOTHESIS_PROFILE=thorough $(BIN)/python -m pytest -n 2 -q tests/io/test_fuzz_loaders.py
 
 clean:
 	rm -rf $(VENV) out build dist .pytest_cache .mypy_cache .ruff_cache

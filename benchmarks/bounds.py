@@ -2,7 +2,7 @@
 
 Each dataset is generated (``stagematch.generate.generate(FAMILY, students=N, seed=S)``) and
 solved twice with the default work budget and a generous wall-clock cap: once as it ships
-(searched components of at most ``RELAXATION_PAIRS`` pairs get bounds from the linear
+(searched components of at most ``Tuning.relaxation_pairs`` pairs get bounds from the linear
 relaxation of their exact model), once with the relaxation switched off (search-free bounds
 only). The plan is the same both times (the bounds do not steer the search); the table shows
 each level's value, both bounds and both gaps, and the seconds (wall clock and CPU).
@@ -33,16 +33,12 @@ LOWER = ("workshops", "coverage", "preference", "travel")
 
 
 def _solve(instance: Any, relaxation: bool, cap: float) -> dict[str, Any]:
-    import stagematch.solver as solver
+    from stagematch.solver import SolveOptions, Tuning, solve
 
-    shipped = solver.RELAXATION_PAIRS
-    solver.RELAXATION_PAIRS = shipped if relaxation else 0
-    try:
-        start, cpu = time.monotonic(), time.process_time()
-        result = solver.solve(instance, time_limit=cap)
-        seconds, cpu = time.monotonic() - start, time.process_time() - cpu
-    finally:
-        solver.RELAXATION_PAIRS = shipped
+    tuning = Tuning() if relaxation else Tuning(relaxation_pairs=0)
+    start, cpu = time.monotonic(), time.process_time()
+    result = solve(instance, SolveOptions(tuning=tuning), time_limit=cap)
+    seconds, cpu = time.monotonic() - start, time.process_time() - cpu
     return {
         "seconds": seconds,
         "cpu": cpu,
@@ -70,7 +66,7 @@ def _gap(value: float) -> str:
 
 
 def section(rows: list[dict[str, Any]], command: str, load: tuple[float, float]) -> str:
-    from stagematch.solver import RELAXATION_PAIRS
+    from stagematch.solver import Tuning
 
     lines = [
         SECTION,
@@ -78,7 +74,7 @@ def section(rows: list[dict[str, Any]], command: str, load: tuple[float, float])
         "The gap of each lower level between the value reached and the bound reported, on",
         "generated datasets, solved with the default work budget (the wall-clock cap only a",
         "safety net): with the bounds as shipped — the linear relaxation of the exact model for",
-        f"searched components of at most {RELAXATION_PAIRS:,} pairs, each level conditional on",
+        f"searched components of at most {Tuning().relaxation_pairs:,} pairs, each level conditional on",
         "the values reached before it (`docs/solver.md`) — and with search-free bounds only.",
         "The plan is the same both times: bounds do not steer the search.",
         "",
@@ -152,7 +148,7 @@ def targets(rows: list[dict[str, Any]]) -> list[str]:
         "search-free bounds' slack (coverage 40 % → 4.5 %), and what is left is shared between",
         "the plan (the neighbourhood search stops when its work budget is spent) and the",
         "relaxation itself, which is not tight for preference and travel. At 3,000 students",
-        "(520,000 pairs) the component is above `RELAXATION_PAIRS`, so only the search-free",
+        "(520,000 pairs) the component is above `Tuning.relaxation_pairs`, so only the search-free",
         "bounds are reported: at 1,000 students (55,000 pairs) the relaxation took about 9 CPU",
         "seconds a level; 9 times the pairs was not tried within the default budget.",
     ]

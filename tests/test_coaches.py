@@ -4,7 +4,6 @@ and on the pilot no worse in coaches and never worse in workshops than leaving i
 from __future__ import annotations
 
 from typing import Any
-from unittest.mock import patch
 
 import numpy as np
 import pytest
@@ -14,13 +13,12 @@ from hypothesis import strategies as st
 from strategies import instances
 from test_bruteforce import naive_optimum
 
-import stagematch.solver as solver_module
 from stagematch.candidates import candidates
 from stagematch.check import check
 from stagematch.errors import InvalidInputError
 from stagematch.generate import load_pilot
 from stagematch.model import Instance
-from stagematch.solver import solve
+from stagematch.solver import SolveOptions, Tuning, solve
 from stagematch.solver.bounds import level_bounds
 from stagematch.transport import coach_count
 
@@ -77,8 +75,7 @@ def test_neighbourhood_search_keeps_coaches_valid_and_bounded(
     drawn: Instance, capacity: int
 ) -> None:
     instance = with_coaches(drawn, capacity, 3)
-    with patch.object(solver_module, "EXACT_PAIRS", 0):
-        result = solve(instance, time_limit=2, seed=0)
+    result = solve(instance, SolveOptions(tuning=Tuning(exact_pairs=0)), time_limit=2, seed=0)
     report = check(instance, result.plan)
     assert report.ok
     level = result.levels["coaches"]

@@ -11,7 +11,7 @@ from strategies import instances
 
 from stagematch.candidates import candidates
 from stagematch.model import Instance
-from stagematch.solver import _components
+from stagematch.solver.graph import connected_parts
 from stagematch.solver.shortlist import shortlist
 
 
@@ -44,7 +44,7 @@ def test_components_match_the_full_graph_whatever_the_short_lists(
         if per_student
         else np.zeros(0, dtype=np.int64)
     )
-    parts = _components(instance, cand, short)
+    parts = connected_parts(instance, cand, short)
     found = {frozenset(part.students.tolist()) for part in parts}
     assert found == _partition_by_full_graph(instance)
     degree = np.diff(cand.offers.indptr(len(instance.students))) + np.diff(

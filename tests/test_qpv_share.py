@@ -17,12 +17,12 @@ from hypothesis import strategies as st
 from strategies import CENTRE, instances, make_instance
 from test_fairness import Brute
 
-import stagematch.solver as solver_package
 from stagematch import solve
 from stagematch.check import check
 from stagematch.errors import InvalidInputError
 from stagematch.model import Instance
 from stagematch.plan import Plan
+from stagematch.solver import SolveOptions, Tuning
 
 
 def with_shares(instance: Instance, setting: int, per_offer: dict[int, int]) -> Instance:
@@ -99,13 +99,12 @@ def test_checker_flags_exactly_the_plans_that_break_the_share(
     assert flagged == (not share_holds(brute, plan))
 
 
-def test_neighbourhood_search_keeps_the_share(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_neighbourhood_search_keeps_the_share() -> None:
     """Large components: each neighbourhood counts the seats held outside it."""
     from stagematch.generate import load_pilot
 
-    monkeypatch.setattr(solver_package, "EXACT_PAIRS", 0)
     instance = with_shares(load_pilot(), 60, {})
-    result = solve(instance, time_limit=10)
+    result = solve(instance, SolveOptions(tuning=Tuning(exact_pairs=0)), time_limit=10)
     assert check(instance, result.plan).ok
     assert share_holds(Brute.of(instance), result.plan)
     assert result.status == "feasible"  # the flow's optimum is only a bound now

@@ -1,9 +1,10 @@
 """The JSON contract: schemas generated from the models, kept current, and true of real documents.
 
-``stagematch.schema`` derives the dataset schema from the row models and builds the result
-documents through pydantic models; these tests check that the committed files match what the code
-generates, that real datasets and real results validate, that invalid ones do not, and that
-:func:`stagematch.solve_json` keeps its promises (JSON types only, no exception for bad data).
+``stagematch.schema`` derives the dataset schema from the row models and the result schema from
+the document models that build the output; these tests check that real datasets and real results
+validate, that invalid ones do not, and that :func:`stagematch.solve_json` keeps its promises
+(JSON types only, no exception for bad data). That the committed copies are current is checked
+with the generator's tests (``test_data_format_page.py``).
 """
 
 from __future__ import annotations
@@ -22,19 +23,7 @@ from stagematch.api import error_document, result_document, solve_json
 from stagematch.errors import InvalidInputError
 from stagematch.generate import generate, load_pilot
 from stagematch.io import loads_json
-from stagematch.model import ROW_MODELS, TABLES, Settings
-from stagematch.schema import (
-    COLUMN_DOCS,
-    EXAMPLE_DATASET,
-    TABLE_DOCS,
-    data_format_markdown,
-    dataset_schema,
-    result_schema,
-    schema_files,
-    write_docs,
-)
-
-DOCS = Path(__file__).parent.parent / "docs"
+from stagematch.schema import EXAMPLE_DATASET, dataset_schema, result_schema
 
 
 def validator(schema: dict[str, Any]) -> jsonschema.Draft202012Validator:
@@ -61,74 +50,6 @@ def example_result() -> dict[str, Any]:
 
 def errors_of(v: jsonschema.Draft202012Validator, document: Any) -> list[str]:
     return [error.message for error in v.iter_errors(document)]
-
-
-# ---- generated files -----------------------------------------------------------------------
-
-
-def test_committed_docs_are_current() -> None:
-    stale = write_docs(DOCS, check=True)
-    assert not stale, (
-        f"out of date: {', '.join(str(p) for p in stale)}; run `python -m stagematch.schema docs`"
-    )
-
-
-def test_write_docs_writes_then_reports_nothing(tmp_path: Path) -> None:
-    written = write_docs(tmp_path)
-    assert sorted(p.relative_to(tmp_path).as_posix() for p in written) == sorted(schema_files())
-    assert write_docs(tmp_path, check=True) == []
-    (tmp_path / "data-format.md").write_text("stale", encoding="utf-8")
-    assert write_docs(tmp_path, check=True) == [tmp_path / "data-format.md"]
-    assert (tmp_path / "data-format.md").read_text(encoding="utf-8") == "stale"
-
-
-def test_schema_main_check_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from stagematch.schema import main
-
-    assert main([str(tmp_path), "--check"]) == 1
-    assert main([str(tmp_path)]) == 0
-    assert main([str(tmp_path), "--check"]) == 0
-    assert "written" in capsys.readouterr().out
-
-
-def test_every_table_and_column_is_documented() -> None:
-    assert set(TABLE_DOCS) == set(TABLES)
-    for table in TABLES:
-        model = Settings if table == "settings" else ROW_MODELS[table]
-        assert set(COLUMN_DOCS[table]) == set(model.model_fields), table
-
-
-def test_example_dataset_is_valid_and_uses_every_column() -> None:
-    instance = loads_json(json.dumps(EXAMPLE_DATASET))
-    assert len(instance.students) == 2
-    assert set(EXAMPLE_DATASET["settings"]) == set(Settings.model_fields)
-    for table, model in ROW_MODELS.items():
-        used = {column for row in EXAMPLE_DATASET[table] for column in row}
-        assert used == set(model.model_fields), table
-
-
-def test_data_format_page_lists_every_column_and_its_problems() -> None:
-    page = data_format_markdown()
-    for table in TABLES:
-        assert f"## {table}\n" in page
-        assert f"**Problems reported in `{table}`**" in page
-        for column in COLUMN_DOCS[table]:
-            assert f"| `{column}` |" in page, (table, column)
-    # Messages come from the validator itself, cross-table checks included.
-    for message in (
-        "required value is missing",
-        "expected a boolean",
-        "duplicate id, first used on row 2",
-        "unknown school",
-        "unknown offer",
-        "no location: give lat and lon, or commune",
-        "more reserved seats than the capacity",
-        "not a working day (weekend or holiday)",
-        "unknown setting",
-        "the table is missing",
-        "not valid JSON",
-    ):
-        assert message in page, message
 
 
 # ---- the dataset schema --------------------------------------------------------------------

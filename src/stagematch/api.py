@@ -28,10 +28,10 @@ from .errors import InvalidInputError
 from .i18n import lazy_text
 from .model import Instance
 from .result import Result
-from .solver import Progress, solve
+from .solver import Progress, SolveOptions, solve
 
 if TYPE_CHECKING:
-    from .schema import AssignmentRecord
+    from .documents import AssignmentRecord
 
 __all__ = ["error_document", "problems_document", "result_document", "solve_json"]
 
@@ -51,7 +51,7 @@ def _blank(value: Any) -> bool:
 
 
 def _assignments(result: Result) -> list[AssignmentRecord]:
-    from .schema import AssignmentRecord
+    from .documents import AssignmentRecord
 
     return [
         AssignmentRecord(
@@ -71,7 +71,7 @@ def _assignments(result: Result) -> list[AssignmentRecord]:
 
 
 def result_document(result: Result) -> dict[str, Any]:
-    """A solved plan as the JSON document of :class:`~stagematch.schema.SolvedDocument`.
+    """A solved plan as the JSON document of :class:`~stagematch.documents.SolvedDocument`.
 
     The content of ``summary.json`` plus ``assignments`` and ``unplaced`` as lists of objects
     with the columns of ``assignments.csv`` and ``unplaced.csv`` (empty cells become ``null``).
@@ -86,7 +86,7 @@ def result_document(result: Result) -> dict[str, Any]:
     dict
         JSON-ready: ``json.dumps`` needs no ``default``.
     """
-    from .schema import SolvedDocument, UnplacedRecord
+    from .documents import SolvedDocument, UnplacedRecord
 
     summary = _finite(result.summary())
     document = SolvedDocument(
@@ -111,7 +111,7 @@ def problems_document(error: InvalidInputError) -> dict[str, Any]:
     the row a spreadsheet shows (for a JSON list, index + 2), ``null`` for a problem about a
     whole table. ``problems`` are the errors, ``warnings`` what would have been planned around.
     """
-    from .schema import InvalidInputDocument, problem_record
+    from .documents import InvalidInputDocument, problem_record
 
     document = InvalidInputDocument(
         status="infeasible_input",
@@ -123,7 +123,7 @@ def problems_document(error: InvalidInputError) -> dict[str, Any]:
 
 def error_document(message: str) -> dict[str, Any]:
     """``{"status": "error", "message": ...}``: something other than the data went wrong."""
-    from .schema import ErrorDocument
+    from .documents import ErrorDocument
 
     return ErrorDocument(status="error", message=message).model_dump(mode="json")
 
@@ -160,12 +160,14 @@ def load_json_dataset(data: str | bytes | Mapping[str, Any]) -> Instance:
 
 def solve_json(
     data: str | bytes | Mapping[str, Any],
+    options: SolveOptions | None = None,
     *,
     time_limit: float | None = None,
     seed: int | None = None,
-    workers: int = 1,
-    progress: Progress | None = None,
+    budget: float | None = None,
+    workers: int | None = None,
     stable: bool | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Solve a dataset given as JSON and return the result as a JSON-ready dictionary.
 
@@ -178,23 +180,21 @@ def solve_json(
         The dataset as one JSON document (see ``docs/schema/dataset.schema.json``): text, UTF-8
         bytes, or the parsed object (a mapping with a ``settings`` object and one list per
         table).
-    time_limit
-        Seconds for the solve (default: the dataset's ``time_limit_s`` setting).
-    seed
-        Solver seed (default: the dataset's ``seed`` setting).
-    workers
-        Solver threads; the same input, seed and workers give the same plan.
-    progress
-        Receives progress events (see :class:`stagematch.Progress`).
-    stable
-        Only plans without justified envy (default: the dataset's ``stable`` setting).
+    options
+        How to solve, as for :func:`stagematch.solve`
+        (:class:`~stagematch.solver.options.SolveOptions`); the keyword arguments of the same
+        names override its fields, and what neither gives comes from the dataset's settings.
+    time_limit, seed, budget, workers, stable, progress
+        The fields of ``options``: a wall-clock safety cap in seconds, the solver seed, the
+        work budget (the same input, seed, budget and workers give the same plan), solver
+        threads, only plans without justified envy, progress events.
 
     Returns
     -------
     dict
-        A :class:`~stagematch.schema.SolvedDocument` (``status`` ``optimal`` or ``feasible``:
+        A :class:`~stagematch.documents.SolvedDocument` (``status`` ``optimal`` or ``feasible``:
         summary, levels, counts, KPIs, ``assignments`` and ``unplaced``) or an
-        :class:`~stagematch.schema.InvalidInputDocument` (``status`` ``infeasible_input``).
+        :class:`~stagematch.documents.InvalidInputDocument` (``status`` ``infeasible_input``).
 
     Examples
     --------
@@ -209,10 +209,12 @@ def solve_json(
         return problems_document(error)
     result = solve(
         instance,
+        options,
         time_limit=time_limit,
         seed=seed,
+        budget=budget,
         workers=workers,
-        progress=progress,
         stable=stable,
+        progress=progress,
     )
     return result_document(result)

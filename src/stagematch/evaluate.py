@@ -16,7 +16,7 @@ import numpy as np
 from .arrays import IntArray
 from .candidates import candidates, data_warnings, wish_cost, wish_ranks
 from .errors import Problem
-from .levels import PlanPairs, level_values
+from .levels import PairData, level_values
 from .model import CHANGES, COACHES, Instance
 from .model import LEVELS as LEVEL_NAMES
 from .plan import Plan
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from .candidates import Candidates
 
 
-def plan_pairs(instance: Instance, plan: Plan) -> PlanPairs:
+def plan_pairs(instance: Instance, plan: Plan) -> PairData:
     """The plan's pairs with what the levels need (:mod:`stagematch.levels`); all chosen."""
     arrays = instance.arrays
     encoded = arrays.encode(plan)
@@ -38,7 +38,7 @@ def plan_pairs(instance: Instance, plan: Plan) -> PlanPairs:
     o_item = placements.item.astype(np.int64)
     ranks = wish_ranks(instance, placements)
     offers, slots = arrays.offers, arrays.slots
-    return PlanPairs(
+    return PairData(
         qpv=arrays.qpv,
         workshops_per_student=instance.settings.workshops_per_student,
         n_half_days=instance.n_half_days,

@@ -45,20 +45,20 @@ Adding a level
 2. Write three functions of a :class:`PairData` — the value of a choice, the linear
    description, the trivial bound — and add a :class:`Level` entry to :data:`LEVELS`. If the
    level needs data the pairs do not carry yet, add the field to :class:`PairData` and fill it
-   in the builders of pair data (``cpsat.ComponentData``, ``lns._neighbourhood_data``,
-   ``evaluate.plan_pairs``, ``solver._chosen_pairs``).
+   in the builders of pair data (``solver.graph.component_data``, ``lns._neighbourhood_data``,
+   ``evaluate.plan_pairs``, ``solver.search.chosen_pairs``).
 3. The model builders need no change when the description uses per-pair coefficients and the
    two kinds of student terms; a new kind of term needs its links in each builder
-   (``cpsat._Model._term``, and any MILP builder).
+   (``cpsat._Model._term`` and ``milp_model._term``).
 4. :mod:`stagematch.check` computes it again, independently, from the rows; the property test
-   ``tests/test_levels.py`` then compares the two on every solver path.
+   ``tests/solver/test_levels.py`` then compares the two on every solver path.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal
 
 import numpy as np
 
@@ -72,64 +72,20 @@ __all__ = [
     "Level",
     "LinearLevel",
     "PairData",
-    "PlanPairs",
     "StudentTerm",
     "level_values",
 ]
 
 
-class PairData(Protocol):
-    """Candidate pairs and what the levels need to know about them (local numbering).
+@dataclass(frozen=True, eq=False)
+class PairData:
+    """Pairs and what the levels need to know about them, students and items numbered from 0.
 
-    ``cpsat.ComponentData`` (a model's data) and :class:`PlanPairs` (a plan's pairs) both are.
+    The pairs of a plan (and, re-planning, of the previous one: :func:`stagematch.evaluate.plan_pairs`,
+    the solver's final evaluation), or the candidate pairs of a model, a component or a
+    neighbourhood (``solver.cpsat.ComponentData`` adds what a model needs: items, seats, pins).
     Travel minutes may be scaled integers (the solver's units) or plain floats.
     """
-
-    @property
-    def qpv(self) -> BoolArray: ...
-    @property
-    def workshops_per_student(self) -> int: ...
-    @property
-    def n_half_days(self) -> int: ...
-    @property
-    def offer_student(self) -> IntArray: ...
-    @property
-    def offer_first(self) -> IntArray: ...
-    @property
-    def offer_last(self) -> IntArray: ...
-    @property
-    def offer_cost(self) -> IntArray: ...
-    @property
-    def offer_minutes(self) -> np.ndarray: ...
-    @property
-    def slot_student(self) -> IntArray: ...
-    @property
-    def slot_first(self) -> IntArray: ...
-    @property
-    def slot_last(self) -> IntArray: ...
-    @property
-    def slot_minutes(self) -> np.ndarray: ...
-    @property
-    def slot_workshop(self) -> IntArray: ...
-    @property
-    def offer_previous(self) -> BoolArray | None: ...
-    @property
-    def slot_previous(self) -> BoolArray | None: ...
-    @property
-    def student_lost(self) -> BoolArray | None: ...
-    @property
-    def coach_capacity(self) -> int: ...
-    @property
-    def slot_coach_group(self) -> IntArray | None: ...
-    @property
-    def coach_group_outside(self) -> IntArray | None: ...
-    @property
-    def n_students(self) -> int: ...
-
-
-@dataclass(frozen=True, eq=False)
-class PlanPairs:
-    """A plain :class:`PairData`: the pairs of a plan (and, re-planning, of the previous one)."""
 
     qpv: BoolArray
     workshops_per_student: int
@@ -225,7 +181,7 @@ class LinearLevel:
     def evaluate(self, x: BoolArray, y: BoolArray) -> float:
         """The description's value for a choice: what a model's objective reads for it.
 
-        Equal to :attr:`Level.value` for every valid plan (``tests/test_levels.py``).
+        Equal to :attr:`Level.value` for every valid plan (``tests/solver/test_levels.py``).
         """
         total = float(self.constant) + float(self.offer[x].sum()) + float(self.slot[y].sum())
         for term in self.terms:
@@ -235,7 +191,7 @@ class LinearLevel:
         return total
 
 
-Choice = Callable[["PairData", BoolArray, BoolArray], float]
+Choice = Callable[[PairData, BoolArray, BoolArray], float]
 
 
 @dataclass(frozen=True)

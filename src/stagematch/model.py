@@ -14,7 +14,6 @@ The model layer has four modules, and this one gathers their public names so tha
 from __future__ import annotations
 
 from .errors import PYDANTIC_MESSAGES
-from .errors import pydantic_message as _pydantic_message
 from .instance import Instance
 from .parsing import (
     parse_bool,
@@ -82,7 +81,6 @@ __all__ = [
     "Student",
     "TravelTime",
     "WorkshopSlot",
-    "_pydantic_message",
     "is_item_kind",
     "parse_bool",
     "parse_commune",

@@ -15,6 +15,7 @@ changed students only.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -28,8 +29,8 @@ from .model import Instance, Offer
 from .plan import Assignment, Plan
 from .result import Result, Unplaced
 from .rows import ItemKind
-from .solver import Progress, solve
-from .solver.limits import Stop
+from .solver import Progress, SolveOptions, solve
+from .solver.options import Stop
 
 __all__ = ["CHANGE_KINDS", "PlanDiff", "diff", "resolve"]
 
@@ -55,12 +56,14 @@ def _plan_of(previous: Plan | Result | str | Path) -> Plan:
 def resolve(
     instance: Instance,
     previous: Plan | Result | str | Path,
+    options: SolveOptions | None = None,
     *,
     time_limit: float | None = None,
     seed: int | None = None,
-    workers: int = 1,
-    progress: Progress | None = None,
     budget: float | None = None,
+    workers: int | None = None,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
     stop: Stop | None = None,
 ) -> Result:
     """Solve ``instance`` again, keeping every assignment of ``previous`` that it can.
@@ -75,17 +78,20 @@ def resolve(
         Its assignments of students, offers or slots the new dataset no longer has are simply
         gone (those students count as changed).
 
-    The result has the level ``changes``; the other arguments are those of
-    :func:`stagematch.solve`. Pins (``pinned_offer``, ``pinned_slots``) hold as always.
+    The result has the level ``changes``; ``options`` and the other arguments are those of
+    :func:`stagematch.solve` (stable plans cannot be re-planned yet). Pins (``pinned_offer``,
+    ``pinned_slots``) hold as always.
     """
     return solve(
         instance,
+        options,
+        previous=_plan_of(previous),
         time_limit=time_limit,
         seed=seed,
-        workers=workers,
-        progress=progress,
-        previous=_plan_of(previous),
         budget=budget,
+        workers=workers,
+        executor=executor,
+        progress=progress,
         stop=stop,
     )
 

@@ -15,7 +15,7 @@ from ..model import Instance
 from ..outfolder import PlanFolder
 from ..plan import Plan
 from ..result import Result
-from ..solver import solve
+from ..solver import SolveOptions, solve
 from .console import WARNINGS_SHOWN, TerminalProgress, format_summary, print_warnings
 from .interrupt import Interrupt
 
@@ -38,11 +38,8 @@ def load_dataset(path: str, columns_file: str | None = None) -> Instance:
 def solve_and_write(
     instance: Instance,
     out: str | None,
-    time_limit: float | None,
-    seed: int | None,
+    options: SolveOptions,
     *,
-    budget: float | None = None,
-    stable: bool = False,
     report: bool = False,
     pseudonymise: bool = False,
     key_file: str | None = None,
@@ -50,18 +47,16 @@ def solve_and_write(
     force: bool = False,
 ) -> Result:
     """Solve, then write the plan (and report) into ``out`` whole; ``out`` is locked and checked
-    first, so a second run into the same folder is refused before it solves."""
+    first, so a second run into the same folder is refused before it solves. The terminal's
+    progress and the Ctrl-C stop flag join ``options``."""
     folder = PlanFolder(out, force=force) if out is not None else None
     with folder if folder is not None else contextlib.nullcontext(), Interrupt() as interrupt:
         result = interrupt.run(
             lambda: solve(
                 instance,
-                time_limit=time_limit,
-                seed=seed,
-                progress=TerminalProgress(),
-                stable=True if stable else None,
+                options,
                 previous=previous,
-                budget=budget,
+                progress=TerminalProgress(),
                 stop=interrupt.stop,
             )
         )
@@ -76,13 +71,16 @@ def solve_and_write_as_asked(
     instance: Instance, args: argparse.Namespace, *, previous: Plan | None = None
 ) -> Result:
     """:func:`solve_and_write` with the options ``demo``, ``solve`` and ``resolve`` share."""
+    options = SolveOptions(
+        time_limit=args.time_limit,
+        seed=args.seed,
+        budget=args.budget,
+        stable=True if args.stable else None,
+    )
     return solve_and_write(
         instance,
         args.out,
-        args.time_limit,
-        args.seed,
-        budget=args.budget,
-        stable=args.stable,
+        options,
         report=args.report,
         pseudonymise=args.pseudonymise,
         key_file=args.key_file,

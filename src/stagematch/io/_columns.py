@@ -29,7 +29,7 @@ from typing import Any
 from ..errors import InvalidInputError, Problem, display_value
 from ..i18n import lazy_text
 from ..model import ROW_MODELS
-from ._raw import RawDataset
+from ._raw import RawDataset, RawTable
 
 ColumnMap = dict[str, dict[str, str]]
 """Table → {the coordinator's header → stagematch's column}."""
@@ -148,14 +148,13 @@ def apply_column_map(raw: RawDataset, mapping: Mapping[str, Mapping[str, str]]) 
     for the mapping itself; the table and its header row for a header it lacks). Returns, per
     table, stagematch's column → the coordinator's header, to name problems as they see them.
     """
-    where = ("settings", None, SETTING)
     renamed: ColumnMap = {}
     for table, headers in mapping.items():
         model = ROW_MODELS.get(table)
         if model is None:
             raw.problems.append(
                 Problem(
-                    *where,
+                    *_WHERE,
                     table,
                     lazy_text(
                         "the column mapping names an unknown table; expected {tables}",
@@ -164,72 +163,11 @@ def apply_column_map(raw: RawDataset, mapping: Mapping[str, Mapping[str, str]]) 
                 )
             )
             continue
+        targets = _targets(table, headers, set(model.model_fields), raw.problems)
         raw_table = raw.tables.get(table)
-        known = set(model.model_fields)
-        targets: dict[str, str] = {}
-        for header, column in headers.items():
-            if column not in known:
-                raw.problems.append(
-                    Problem(
-                        *where,
-                        f"{header} = {column}",
-                        lazy_text(
-                            "{column} is not a column of {table}", column=column, table=table
-                        ),
-                    )
-                )
-                continue
-            if column in targets:
-                raw.problems.append(
-                    Problem(
-                        *where,
-                        f"{header} = {column}",
-                        lazy_text(
-                            "{first} and {second} are both mapped to {column}",
-                            first=targets[column],
-                            second=header,
-                            column=column,
-                        ),
-                    )
-                )
-                continue
-            targets[column] = header
         if raw_table is None:
             continue
-        present = set(raw_table.columns) if raw_table.columns is not None else None
-        usable: dict[str, str] = {}
-        for column, header in targets.items():
-            if present is not None and header not in present:
-                raw.problems.append(
-                    Problem(
-                        table,
-                        1,
-                        header,
-                        None,
-                        lazy_text(
-                            "the column mapping names this header ({column}), which the table "
-                            "does not have",
-                            column=column,
-                        ),
-                    )
-                )
-                continue
-            if present is not None and column in present and column != header:
-                raw.problems.append(
-                    Problem(
-                        table,
-                        1,
-                        header,
-                        None,
-                        lazy_text(
-                            "both {header} (mapped to {column}) and {column} are columns: keep one",
-                            header=header,
-                            column=column,
-                        ),
-                    )
-                )
-                continue
-            usable[header] = column
+        usable = _usable(table, raw_table, targets, raw.problems)
         if not usable:
             continue
         if raw_table.columns is not None:
@@ -237,6 +175,85 @@ def apply_column_map(raw: RawDataset, mapping: Mapping[str, Mapping[str, str]]) 
         raw_table.rows = [{usable.get(k, k): v for k, v in row.items()} for row in raw_table.rows]
         renamed[table] = {column: header for header, column in usable.items()}
     return renamed
+
+
+_WHERE = ("settings", None, SETTING)
+"""Where a problem with the mapping itself is reported: the ``columns`` setting."""
+
+
+def _targets(
+    table: str, headers: Mapping[str, str], known: set[str], problems: list[Problem]
+) -> dict[str, str]:
+    """The mapping of one table as column → header, without the pairs that cannot be used (an
+    unknown column, a column mapped twice), which are problems."""
+    targets: dict[str, str] = {}
+    for header, column in headers.items():
+        if column not in known:
+            problems.append(
+                Problem(
+                    *_WHERE,
+                    f"{header} = {column}",
+                    lazy_text("{column} is not a column of {table}", column=column, table=table),
+                )
+            )
+            continue
+        if column in targets:
+            problems.append(
+                Problem(
+                    *_WHERE,
+                    f"{header} = {column}",
+                    lazy_text(
+                        "{first} and {second} are both mapped to {column}",
+                        first=targets[column],
+                        second=header,
+                        column=column,
+                    ),
+                )
+            )
+            continue
+        targets[column] = header
+    return targets
+
+
+def _usable(
+    table: str, raw_table: RawTable, targets: Mapping[str, str], problems: list[Problem]
+) -> dict[str, str]:
+    """header → column for the mapped headers the table has, unless the column is there too."""
+    present = set(raw_table.columns) if raw_table.columns is not None else None
+    usable: dict[str, str] = {}
+    for column, header in targets.items():
+        if present is not None and header not in present:
+            problems.append(
+                Problem(
+                    table,
+                    1,
+                    header,
+                    None,
+                    lazy_text(
+                        "the column mapping names this header ({column}), which the table "
+                        "does not have",
+                        column=column,
+                    ),
+                )
+            )
+            continue
+        if present is not None and column in present and column != header:
+            problems.append(
+                Problem(
+                    table,
+                    1,
+                    header,
+                    None,
+                    lazy_text(
+                        "both {header} (mapped to {column}) and {column} are columns: keep one",
+                        header=header,
+                        column=column,
+                    ),
+                )
+            )
+            continue
+        usable[header] = column
+    return usable
 
 
 def with_their_headers(problems: list[Problem], renamed: ColumnMap) -> list[Problem]:

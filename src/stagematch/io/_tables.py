@@ -78,7 +78,6 @@ def table_from_records(
         return None
     if not _header_ok(name, header, header_number, problems):
         return None
-    width = len(header)
     rows: list[dict[str, Any]] = []
     numbers: list[int] = []
     unnamed_reported: set[int] = set()
@@ -86,39 +85,52 @@ def table_from_records(
         texts = [cell_text(c) for c in cells]
         if not any(t.strip() for t in texts):
             continue
-        overflow = [t for t in texts[width:] if t.strip()]
-        if overflow:
+        _check_row_width(name, header, number, texts, unnamed_reported, problems)
+        rows.append({c: t for c, t in zip(header, texts, strict=False) if c and t.strip()})
+        numbers.append(number)
+    return RawTable(name, [c for c in header if c], rows, numbers)
+
+
+def _check_row_width(
+    name: str,
+    header: list[str],
+    number: int,
+    texts: list[str],
+    unnamed_reported: set[int],
+    problems: list[Problem],
+) -> None:
+    """Cells beyond the header, or under a column without a name (said once per column)."""
+    width = len(header)
+    overflow = [t for t in texts[width:] if t.strip()]
+    if overflow:
+        problems.append(
+            Problem(
+                name,
+                number,
+                None,
+                display_value(";".join(overflow)),
+                lazy_text(
+                    "this row has more cells than the header has columns ({width}): quote a "
+                    "cell that holds the delimiter, or check the delimiter",
+                    width=width,
+                ),
+            )
+        )
+    for index, text in enumerate(texts[:width]):
+        if text.strip() and not header[index] and index not in unnamed_reported:
+            unnamed_reported.add(index)
             problems.append(
                 Problem(
                     name,
                     number,
                     None,
-                    display_value(";".join(overflow)),
+                    display_value(text),
                     lazy_text(
-                        "this row has more cells than the header has columns ({width}): quote a "
-                        "cell that holds the delimiter, or check the delimiter",
-                        width=width,
+                        "column {letter} has values but no name in the header",
+                        letter=column_letter(index),
                     ),
                 )
             )
-        for index, text in enumerate(texts[:width]):
-            if text.strip() and not header[index] and index not in unnamed_reported:
-                unnamed_reported.add(index)
-                problems.append(
-                    Problem(
-                        name,
-                        number,
-                        None,
-                        display_value(text),
-                        lazy_text(
-                            "column {letter} has values but no name in the header",
-                            letter=column_letter(index),
-                        ),
-                    )
-                )
-        rows.append({c: t for c, t in zip(header, texts, strict=False) if c and t.strip()})
-        numbers.append(number)
-    return RawTable(name, [c for c in header if c], rows, numbers)
 
 
 def _empty(container: str) -> LazyText:
@@ -310,55 +322,10 @@ def build_instance(
         mapping.setdefault(table_name, {}).update(headers)
     renamed = apply_column_map(raw, mapping)
     problems = list(raw.problems)
-    broken = set(raw.broken)
-    checks: dict[str, _HeaderCheck] = {}
-
-    def rows(name: str) -> list[dict[str, Any]]:
-        table = raw.tables.get(name)
-        return table.rows if table is not None else []
-
-    for name in ROW_TABLES:
-        table = raw.tables.get(name)
-        if table is None:
-            if name in REQUIRED_TABLES and name not in broken:
-                problems.append(Problem(name, None, None, None, lazy_text("the table is missing")))
-            broken.add(name)
-        else:
-            checks[name] = _check_header(table, problems)
-    if raw.settings is None and "settings" not in broken:
-        problems.append(Problem("settings", None, None, None, lazy_text("the table is missing")))
-        broken.add("settings")
-    unknown_ids = broken | raw.incomplete
-    unknown_ids |= {name for name, check in checks.items() if check.required}
-    given_ids = {
-        name: {str(parse_id(row[column])) for row in rows(name) if row.get(column) is not None}
-        for name, column in ID_COLUMNS.items()
-    }
-    given_ids["hosts"] = {
-        str(parse_id(row["host_id"])) for row in rows("offers") if row.get("host_id") is not None
-    }
-    if "offers" in unknown_ids:
-        unknown_ids.add("hosts")
-
-    row_numbers: dict[str, Sequence[int | None]] = {
-        name: table.row_numbers for name, table in raw.tables.items()
-    }
-    if raw.settings_rows is not None:
-        row_numbers["settings_keys"] = raw.settings_rows
-    header_of = {
-        name: table.columns for name, table in raw.tables.items() if table.columns is not None
-    }
+    broken, checks = _check_tables(raw, problems)
+    unknown_ids, given_ids = _ids_given(raw, broken, checks)
     try:
-        instance = Instance(
-            settings=raw.settings if raw.settings is not None else {},
-            schools=rows("schools"),
-            students=rows("students"),
-            offers=rows("offers"),
-            workshop_slots=rows("workshop_slots"),
-            travel_times=rows("travel_times"),
-            row_numbers=row_numbers,
-            headers=header_of,
-        )
+        instance = _validated(raw)
     except InvalidInputError as error:
         key_rows = dict(zip(raw.settings or {}, raw.settings_rows or [], strict=False))
         for problem in [*error.problems, *error.warnings]:
@@ -379,6 +346,77 @@ def build_instance(
     if renamed:  # warnings name the columns as the coordinator's headers do
         instance.warnings = tuple(with_their_headers(list(instance.warnings), renamed))
     return instance
+
+
+def _rows(raw: RawDataset, name: str) -> list[dict[str, Any]]:
+    table = raw.tables.get(name)
+    return table.rows if table is not None else []
+
+
+def _check_tables(
+    raw: RawDataset, problems: list[Problem]
+) -> tuple[set[str], dict[str, _HeaderCheck]]:
+    """Missing tables and headers: the tables that cannot be read (``broken``) and each read
+    table's header check."""
+    broken = set(raw.broken)
+    checks: dict[str, _HeaderCheck] = {}
+    for name in ROW_TABLES:
+        table = raw.tables.get(name)
+        if table is None:
+            if name in REQUIRED_TABLES and name not in broken:
+                problems.append(Problem(name, None, None, None, lazy_text("the table is missing")))
+            broken.add(name)
+        else:
+            checks[name] = _check_header(table, problems)
+    if raw.settings is None and "settings" not in broken:
+        problems.append(Problem("settings", None, None, None, lazy_text("the table is missing")))
+        broken.add("settings")
+    return broken, checks
+
+
+def _ids_given(
+    raw: RawDataset, broken: set[str], checks: Mapping[str, _HeaderCheck]
+) -> tuple[set[str], dict[str, set[str]]]:
+    """The tables whose ids cannot all be known (unreadable, incomplete, or lacking a required
+    column), and the ids each table's rows give, valid or not (``hosts`` for the offers')."""
+    unknown_ids = broken | raw.incomplete
+    unknown_ids |= {name for name, check in checks.items() if check.required}
+    given_ids = {
+        name: {
+            str(parse_id(row[column])) for row in _rows(raw, name) if row.get(column) is not None
+        }
+        for name, column in ID_COLUMNS.items()
+    }
+    given_ids["hosts"] = {
+        str(parse_id(row["host_id"]))
+        for row in _rows(raw, "offers")
+        if row.get("host_id") is not None
+    }
+    if "offers" in unknown_ids:
+        unknown_ids.add("hosts")
+    return unknown_ids, given_ids
+
+
+def _validated(raw: RawDataset) -> Instance:
+    """The :class:`Instance` of the rows read, told their spreadsheet rows and headers."""
+    row_numbers: dict[str, Sequence[int | None]] = {
+        name: table.row_numbers for name, table in raw.tables.items()
+    }
+    if raw.settings_rows is not None:
+        row_numbers["settings_keys"] = raw.settings_rows
+    header_of = {
+        name: table.columns for name, table in raw.tables.items() if table.columns is not None
+    }
+    return Instance(
+        settings=raw.settings if raw.settings is not None else {},
+        schools=_rows(raw, "schools"),
+        students=_rows(raw, "students"),
+        offers=_rows(raw, "offers"),
+        workshop_slots=_rows(raw, "workshop_slots"),
+        travel_times=_rows(raw, "travel_times"),
+        row_numbers=row_numbers,
+        headers=header_of,
+    )
 
 
 def _language_of(raw: RawDataset) -> str | None:

@@ -119,6 +119,11 @@ def loads_json(
     InvalidInputError
         With every problem found. When the text is not JSON at all, the row is its line.
     """
+    return build_instance(_raw_from_json(_json_object(text, source)), columns)
+
+
+def _json_object(text: str, source: str) -> dict[str, Any]:
+    """The JSON document, which must be an object; anything else stops here, as its only problem."""
     try:
         document = json.loads(text.removeprefix("\ufeff"))
     except json.JSONDecodeError as error:
@@ -141,6 +146,11 @@ def loads_json(
                 "the JSON document must be an object with a settings object and one list per table"
             ),
         )
+    return document
+
+
+def _raw_from_json(document: dict[str, Any]) -> RawDataset:
+    """The tables of a JSON document; a key, settings or table of the wrong shape is a problem."""
     raw = RawDataset()
     for key in document:
         if key not in TABLES:
@@ -170,37 +180,41 @@ def loads_json(
     for name in ROW_TABLES:
         if name not in document or (name == "travel_times" and document[name] is None):
             continue
-        rows = document[name]
-        if not isinstance(rows, list):
+        _json_table(name, document[name], raw)
+    return raw
+
+
+def _json_table(name: str, rows: Any, raw: RawDataset) -> None:
+    """One table of a JSON document into ``raw``: a list of row objects, numbered as a sheet."""
+    if not isinstance(rows, list):
+        raw.problems.append(
+            Problem(
+                name,
+                None,
+                None,
+                display_value(rows),
+                lazy_text("must be a list of row objects"),
+            )
+        )
+        raw.broken.add(name)
+        return
+    table = RawTable(name, None, [], [])
+    for index, row in enumerate(rows):
+        if isinstance(row, dict):
+            table.rows.append({str(k): v for k, v in row.items()})
+            table.row_numbers.append(index + 2)
+        else:
             raw.problems.append(
                 Problem(
                     name,
+                    index + 2,
                     None,
-                    None,
-                    display_value(rows),
-                    lazy_text("must be a list of row objects"),
+                    display_value(row),
+                    lazy_text("a row must be an object"),
                 )
             )
-            raw.broken.add(name)
-            continue
-        table = RawTable(name, None, [], [])
-        for index, row in enumerate(rows):
-            if isinstance(row, dict):
-                table.rows.append({str(k): v for k, v in row.items()})
-                table.row_numbers.append(index + 2)
-            else:
-                raw.problems.append(
-                    Problem(
-                        name,
-                        index + 2,
-                        None,
-                        display_value(row),
-                        lazy_text("a row must be an object"),
-                    )
-                )
-                raw.incomplete.add(name)
-        raw.tables[name] = table
-    return build_instance(raw, columns)
+            raw.incomplete.add(name)
+    raw.tables[name] = table
 
 
 def from_dataframes(

@@ -1,7 +1,7 @@
 """The documents of the HTTP API that the JSON contract does not already have.
 
-A solved job's result is exactly :class:`~stagematch.schema.SolvedDocument` and an invalid
-dataset's answer exactly :class:`~stagematch.schema.InvalidInputDocument`, as ``stagematch solve
+A solved job's result is exactly :class:`~stagematch.documents.SolvedDocument` and an invalid
+dataset's answer exactly :class:`~stagematch.documents.InvalidInputDocument`, as ``stagematch solve
 --json`` prints them; what is new here is a job (its options, status, progress and times) and
 the answer of a valid dataset.
 """
@@ -13,8 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..documents import ProblemRecord
 from ..i18n import translate
-from ..schema import ProblemRecord
 from .store import JobRecord, JobStatus
 
 __all__ = [

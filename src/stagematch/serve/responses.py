@@ -12,9 +12,9 @@ from starlette.exceptions import HTTPException
 
 from .. import i18n
 from ..api import error_document, problems_document
+from ..documents import ErrorDocument
 from ..errors import InvalidInputError, pydantic_message
 from ..i18n import _, format_number
-from ..schema import ErrorDocument
 from .uploads import UploadError
 
 

@@ -13,10 +13,10 @@ from fastapi import FastAPI, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
+from ..documents import InvalidInputDocument, SolvedDocument, problem_record
 from ..errors import InvalidInputError
 from ..i18n import _
 from ..model import Instance
-from ..schema import InvalidInputDocument, SolvedDocument, problem_record
 from .config import ServeConfig
 from .models import DatasetSize, Job, JobList, JobOptions, ValidDocument, job_document
 from .responses import Message, error_models, too_large

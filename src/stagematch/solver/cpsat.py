@@ -23,38 +23,27 @@ from ortools.sat.python import cp_model
 
 from ..arrays import BoolArray, IntArray
 from ..candidates import Candidates
-from ..levels import LEVELS, GroupTerm, StudentTerm
+from ..levels import LEVELS, GroupTerm, PairData, StudentTerm
 from ..model import MAXIMISED_LEVELS
 from .limits import Stop, StoppedBy, watching
 
 
-@dataclass(frozen=True, eq=False)
-class ComponentData:
+@dataclass(frozen=True, eq=False, kw_only=True)
+class ComponentData(PairData):
     """A self-contained part of the problem: its students, candidate pairs and items.
 
-    Pair arrays index *local* students and items (0..n-1 within the component).
+    The pairs the levels read (:class:`~stagematch.levels.PairData`), and what a model needs
+    besides: each pair's item, each item's seats, the minimum QPV shares, and the pins. Pair
+    arrays index *local* students and items (0..n-1 within the component).
     """
 
-    qpv: BoolArray
     max_placements: IntArray
-    workshops_per_student: int
-    offer_student: IntArray
     offer_item: IntArray
-    offer_first: IntArray
-    offer_last: IntArray
-    offer_cost: IntArray
-    offer_minutes: IntArray  # scaled travel units
     offer_capacity: IntArray
     offer_reserved: IntArray
-    slot_student: IntArray
     slot_item: IntArray
-    slot_first: IntArray
-    slot_last: IntArray
-    slot_minutes: IntArray
-    slot_workshop: IntArray
     slot_capacity: IntArray
     slot_reserved: IntArray
-    n_half_days: int
     offer_min_share: IntArray  # percent per offer (0: none)
     offer_qpv_candidates: IntArray  # QPV students for whom the offer is a candidate, all of them
     offer_outside_held: IntArray  # students outside the model holding the offer
@@ -62,19 +51,6 @@ class ComponentData:
     # Pinned pairs are always chosen (``None``: no pins).
     offer_pinned: BoolArray | None = None
     slot_pinned: BoolArray | None = None
-    # Re-planning: the pairs of the previous plan, and the students who lost a previous item
-    # this data cannot give back (``None``: no previous plan, no ``changes`` level).
-    offer_previous: BoolArray | None = None
-    slot_previous: BoolArray | None = None
-    student_lost: BoolArray | None = None
-    # The coaches level (see ``levels.PlanPairs``): 0 / ``None`` without coaches.
-    coach_capacity: int = 0
-    slot_coach_group: IntArray | None = None
-    coach_group_outside: IntArray | None = None
-
-    @property
-    def n_students(self) -> int:
-        return len(self.qpv)
 
 
 @dataclass(frozen=True, eq=False)
@@ -389,6 +365,7 @@ def solve_component(
     remaining = [lvl for lvl in objective if lvl not in fixed_levels]
     for level, value in fixed_levels.items():
         outcome.levels[level] = LevelOutcome(value, value, True)
+    run = _Run(deadline, seed, workers, stop)
     for position, level in enumerate(remaining):
         expr = built.expression(level)
         maximise = level in MAXIMISED_LEVELS
@@ -396,54 +373,15 @@ def solve_component(
         work_left = max(work - outcome.work, 0.0)
         if cut is not None or work_left <= 0:  # keep the plan; a bound without search
             outcome.stopped_by = outcome.stopped_by or cut
-            value = round(LEVELS[level].value(data, outcome.offer_chosen, outcome.slot_chosen))
-            bound = round(LEVELS[level].trivial_bound(data))
-            outcome.levels[level] = LevelOutcome(value, bound, value == bound)
+            outcome.levels[level] = _unsearched(data, level, outcome)
             continue
-        model.clear_hints()
-        for var, val in zip(built.x, outcome.offer_chosen.tolist(), strict=True):
-            model.add_hint(var, val)
-        for var, val in zip(built.y, outcome.slot_chosen.tolist(), strict=True):
-            model.add_hint(var, val)
-        if maximise:
-            model.maximize(expr)
-        else:
-            model.minimize(expr)
-        solver = cp_model.CpSolver()
         # Each level may use its share plus what earlier levels left unused.
-        solver.parameters.max_deterministic_time = min(
-            work_left, 2 * work_left / (len(remaining) - position)
-        )
-        solver.parameters.max_time_in_seconds = max(deadline - time.monotonic(), 0.001)
-        # One worker with the LP at level 2 proves these assignment models far faster than a
-        # small portfolio (measured: pilot proven in ~1 s, unproven after 30 s with 2 workers).
-        solver.parameters.num_workers = workers
-        solver.parameters.random_seed = seed
-        solver.parameters.linearization_level = 2
-        with watching(solver, stop):
-            status = solver.solve(model)
-        outcome.work += solver.deterministic_time
-        if status != cp_model.OPTIMAL:
-            cut = _cut(stop, deadline)
-            outcome.stopped_by = outcome.stopped_by or cut
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            outcome.offer_chosen = np.fromiter(
-                (solver.boolean_value(v) for v in built.x), bool, len(built.x)
-            )
-            outcome.slot_chosen = np.fromiter(
-                (solver.boolean_value(v) for v in built.y), bool, len(built.y)
-            )
-            value = round(solver.objective_value)
-            bound = round(solver.best_objective_bound)
-            proven = status == cp_model.OPTIMAL
-        else:  # no solution in time: keep the hint, which satisfies every constraint so far
-            value = round(LEVELS[level].value(data, outcome.offer_chosen, outcome.slot_chosen))
-            bound = round(LEVELS[level].trivial_bound(data))
-            proven = value == bound
-        outcome.levels[level] = LevelOutcome(value, bound, proven)
-        model.add(expr >= value if maximise else expr <= value)
+        share = min(work_left, 2 * work_left / (len(remaining) - position))
+        reached = _optimise(built, level, outcome, share, run)
+        outcome.levels[level] = reached
+        model.add(expr >= reached.value if maximise else expr <= reached.value)
         if on_level is not None:
-            on_level(level, value, bound)
+            on_level(level, reached.value, reached.bound)
     # A level solved without proof may gain later, when the levels below move the plan within
     # ``expr >= value``: report what the returned plan has, with the bounds proven.
     for level, reached in outcome.levels.items():
@@ -452,6 +390,66 @@ def solve_component(
             value, reached.bound, reached.proven or value == reached.bound
         )
     return outcome
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What a CP-SAT solve of one level is run with, beside its work."""
+
+    deadline: float  # ``time.monotonic()``: the wall-clock safety cap
+    seed: int
+    workers: int
+    stop: Stop | None
+
+
+def _unsearched(data: ComponentData, level: str, outcome: ComponentOutcome) -> LevelOutcome:
+    """The level of the plan kept, with a bound that needs no search."""
+    value = round(LEVELS[level].value(data, outcome.offer_chosen, outcome.slot_chosen))
+    bound = round(LEVELS[level].trivial_bound(data))
+    return LevelOutcome(value, bound, value == bound)
+
+
+def _optimise(
+    built: _Model, level: str, outcome: ComponentOutcome, work: float, run: _Run
+) -> LevelOutcome:
+    """Optimise ``level`` from the plan in ``outcome`` (its hint) with ``work`` units; the plan
+    found, the work used and what cut the search short go into ``outcome``."""
+    model = built.model
+    model.clear_hints()
+    for var, val in zip(built.x, outcome.offer_chosen.tolist(), strict=True):
+        model.add_hint(var, val)
+    for var, val in zip(built.y, outcome.slot_chosen.tolist(), strict=True):
+        model.add_hint(var, val)
+    expr = built.expression(level)
+    if level in MAXIMISED_LEVELS:
+        model.maximize(expr)
+    else:
+        model.minimize(expr)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_deterministic_time = work
+    solver.parameters.max_time_in_seconds = max(run.deadline - time.monotonic(), 0.001)
+    # One worker with the LP at level 2 proves these assignment models far faster than a
+    # small portfolio (measured: pilot proven in ~1 s, unproven after 30 s with 2 workers).
+    solver.parameters.num_workers = run.workers
+    solver.parameters.random_seed = run.seed
+    solver.parameters.linearization_level = 2
+    with watching(solver, run.stop):
+        status = solver.solve(model)
+    outcome.work += solver.deterministic_time
+    if status != cp_model.OPTIMAL:
+        outcome.stopped_by = outcome.stopped_by or _cut(run.stop, run.deadline)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        # No solution in time: keep the hint, which satisfies every constraint so far.
+        return _unsearched(built.data, level, outcome)
+    outcome.offer_chosen = np.fromiter(
+        (solver.boolean_value(v) for v in built.x), bool, len(built.x)
+    )
+    outcome.slot_chosen = np.fromiter(
+        (solver.boolean_value(v) for v in built.y), bool, len(built.y)
+    )
+    value = round(solver.objective_value)
+    bound = round(solver.best_objective_bound)
+    return LevelOutcome(value, bound, status == cp_model.OPTIMAL)
 
 
 def _cut(stop: Stop | None, deadline: float) -> StoppedBy | None:

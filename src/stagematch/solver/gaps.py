@@ -20,9 +20,9 @@ import numpy as np
 from ..arrays import BoolArray, IntArray
 from ..candidates import Candidates
 from ..model import Instance
-from . import _residual
 from .fixed import pair_flags
 from .flow import placement_cuts
+from .warmstart import residual
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class SeatGains:
         arrays = instance.arrays
         self.n_students = arrays.n_students
         self.qpv = arrays.qpv
-        capacity, reserved, free_students, usable = _residual(
+        capacity, reserved, free_students, usable = residual(
             arrays, cand, pair_flags(instance, cand, None)
         )
         self.first_extra = len(arrays.offers) - n_extra

@@ -95,122 +95,167 @@ def complete_greedily(
     ``share_candidates`` (each offer's QPV candidates) placements keep every offer's minimum
     QPV share, if the plan given kept it.
     """
-    protect = False
     offer_chosen, slot_chosen = offer_chosen.copy(), slot_chosen.copy()
     if arrays.n_half_days > MAX_HALF_DAYS:
         return offer_chosen, slot_chosen
-    n = arrays.n_students
-    offers, slots = cand.offers, cand.slots
-    # Placement pairs: only those held now and the short list are looked at (an académie has
-    # tens of millions of candidates; per-pair arrays over all of them would cost gigabytes).
-    item_masks = half_day_masks(arrays.offers)
-    held = np.flatnonzero(offer_chosen)
-    held_student = offers.student[held].astype(np.int64)
-    held_item = offers.item[held].astype(np.int64)
-    o_item = offers.item[offer_order].astype(np.int64)
-    offer_mask = item_masks[o_item]
-    w_student = slots.student.astype(np.int64)
-    w_item = slots.item.astype(np.int64)
-    slot_mask = half_day_masks(arrays.slots)[w_item]
-    occupied = np.zeros(n, dtype=np.uint64)
-    np.bitwise_or.at(occupied, held_student, item_masks[held_item])
-    np.bitwise_or.at(occupied, w_student[slot_chosen], slot_mask[slot_chosen])
-    placements = np.bincount(held_student, minlength=n)
-    offer_seats = _Seats(
-        arrays.offers,
-        held_student,
-        held_item,
-        arrays.qpv,
-        None if share_candidates is None else arrays.min_share,
-        share_candidates,
+    completion = _Completion(
+        arrays, cand, offer_chosen, slot_chosen, offer_order, share_candidates, objective
     )
-    slot_seats = _Seats(arrays.slots, w_student[slot_chosen], w_item[slot_chosen], arrays.qpv)
-    offer_ptr = np.searchsorted(offers.student[offer_order], np.arange(n + 1))
-    slot_order = np.lexsort((slots.minutes, w_student))
-    slot_ptr = np.searchsorted(w_student[slot_order], np.arange(n + 1))
-    workshop_of = arrays.slots.group[w_item]
-
-    # With ``coaches`` in the objective, schoolmates go to the same sessions where they can:
-    # students are taken school by school, each preferring the sessions their school's group
-    # already rides to (one more student rarely needs one more coach).
-    grouping = COACHES in objective and arrays.coach_capacity > 0
-    group_key = arrays.coach_group_keys(w_item, w_student) if grouping else None
-    group_size: dict[int, int] = {}
-    if group_key is not None:
-        for key in group_key[slot_chosen].tolist():
-            group_size[key] = group_size.get(key, 0) + 1
-
-    def add_workshops() -> None:
-        if not workshops_per_student:
-            return
-        attended: dict[int, set[int]] = {}
-        for k in np.flatnonzero(slot_chosen):
-            attended.setdefault(int(w_student[k]), set()).add(int(workshop_of[k]))
-        students = np.argsort(arrays.school, kind="stable") if grouping else range(n)
-        for s in students:
-            pairs = slot_order[slot_ptr[s] : slot_ptr[s + 1]]
-            if not len(pairs) or (protect and unchanged is not None and unchanged[s]):
-                continue
-            seen = attended.setdefault(s, set())
-            is_qpv = bool(arrays.qpv[s])
-            if group_key is not None:
-                riding = np.array([group_size.get(key, 0) for key in group_key[pairs].tolist()])
-                pairs = pairs[np.argsort(-riding, kind="stable")]
-            for k in pairs[slot_seats.free(w_item[pairs], is_qpv)].tolist():
-                if len(seen) >= workshops_per_student:
-                    break
-                if workshop_of[k] in seen or occupied[s] & slot_mask[k]:
-                    continue
-                if not slot_seats.free(w_item[k : k + 1], is_qpv)[0]:
-                    continue
-                slot_chosen[k] = True
-                seen.add(int(workshop_of[k]))
-                occupied[s] |= slot_mask[k]
-                slot_seats.take(int(w_item[k]), is_qpv)
-                if group_key is not None:
-                    key = int(group_key[k])
-                    group_size[key] = group_size.get(key, 0) + 1
-
-    def add_placements() -> None:
-        for s in range(n):
-            if placements[s] >= arrays.max_placements[s]:
-                continue
-            if protect and unchanged is not None and unchanged[s]:
-                continue
-            # Positions in the short list; offer_order maps them to candidate pairs.
-            positions = np.arange(offer_ptr[s], offer_ptr[s + 1])
-            if not len(positions):
-                continue
-            is_qpv = bool(arrays.qpv[s])
-            fits = (offer_mask[positions] & occupied[s]) == 0
-            fits &= offer_seats.free(o_item[positions], is_qpv)
-            for p in positions[fits].tolist():
-                if placements[s] >= arrays.max_placements[s]:
-                    break
-                if (
-                    occupied[s] & offer_mask[p]
-                    or not offer_seats.free(o_item[p : p + 1], is_qpv)[0]
-                    or offer_chosen[offer_order[p]]
-                ):
-                    continue
-                offer_chosen[offer_order[p]] = True
-                placements[s] += 1
-                occupied[s] |= offer_mask[p]
-                offer_seats.take(int(o_item[p]), is_qpv)
-
     # Adding an item only ever raises workshops and coverage, and costs preference and travel:
     # stop at the first minimised level so no level ranked above a step is ever made worse.
-    steps = {"workshops": add_workshops}
+    steps = {"workshops": lambda skip: completion.add_workshops(workshops_per_student, skip)}
     if new_placements:
-        steps["coverage"] = add_placements
+        steps["coverage"] = completion.add_placements
     # Below ``changes``, a step may only add to students who changed already.
+    skip: BoolArray | None = None
     for level in objective:
         if level in ("preference", "travel", COACHES):
             break
-        protect |= level == CHANGES
+        if level == CHANGES:
+            skip = unchanged
         if level in steps:
-            steps.pop(level)()
+            steps.pop(level)(skip)
     return offer_chosen, slot_chosen
+
+
+class _Completion:
+    """The greedy pass's state: the plan's flags, each student's occupied half-days and
+    placements, the seats taken, and each student's pairs in the order they are tried.
+
+    Placement pairs: only those held now and the short list are looked at (an académie has
+    tens of millions of candidates; per-pair arrays over all of them would cost gigabytes).
+    """
+
+    def __init__(
+        self,
+        arrays: InstanceArrays,
+        cand: Candidates,
+        offer_chosen: BoolArray,
+        slot_chosen: BoolArray,
+        offer_order: IntArray,
+        share_candidates: IntArray | None,
+        objective: list[str],
+    ) -> None:
+        n = arrays.n_students
+        offers, slots = cand.offers, cand.slots
+        self.arrays, self.offer_chosen, self.slot_chosen = arrays, offer_chosen, slot_chosen
+        self.offer_order = offer_order
+        item_masks = half_day_masks(arrays.offers)
+        held = np.flatnonzero(offer_chosen)
+        held_student = offers.student[held].astype(np.int64)
+        held_item = offers.item[held].astype(np.int64)
+        self.o_item = offers.item[offer_order].astype(np.int64)
+        self.offer_mask = item_masks[self.o_item]
+        self.w_student = slots.student.astype(np.int64)
+        self.w_item = slots.item.astype(np.int64)
+        self.slot_mask = half_day_masks(arrays.slots)[self.w_item]
+        self.occupied = np.zeros(n, dtype=np.uint64)
+        np.bitwise_or.at(self.occupied, held_student, item_masks[held_item])
+        np.bitwise_or.at(self.occupied, self.w_student[slot_chosen], self.slot_mask[slot_chosen])
+        self.placements = np.bincount(held_student, minlength=n)
+        self.offer_seats = _Seats(
+            arrays.offers,
+            held_student,
+            held_item,
+            arrays.qpv,
+            None if share_candidates is None else arrays.min_share,
+            share_candidates,
+        )
+        self.slot_seats = _Seats(
+            arrays.slots, self.w_student[slot_chosen], self.w_item[slot_chosen], arrays.qpv
+        )
+        self.offer_ptr = np.searchsorted(offers.student[offer_order], np.arange(n + 1))
+        self.slot_order = np.lexsort((slots.minutes, self.w_student))
+        self.slot_ptr = np.searchsorted(self.w_student[self.slot_order], np.arange(n + 1))
+        self.workshop_of = arrays.slots.group[self.w_item]
+        # With ``coaches`` in the objective, schoolmates go to the same sessions where they
+        # can: students are taken school by school, each preferring the sessions their
+        # school's group already rides to (one more student rarely needs one more coach).
+        self.grouping = COACHES in objective and arrays.coach_capacity > 0
+        self.group_key = (
+            arrays.coach_group_keys(self.w_item, self.w_student) if self.grouping else None
+        )
+        self.group_size: dict[int, int] = {}
+        if self.group_key is not None:
+            for key in self.group_key[slot_chosen].tolist():
+                self.group_size[key] = self.group_size.get(key, 0) + 1
+
+    def add_workshops(self, workshops_per_student: int, skip: BoolArray | None) -> None:
+        """Sessions of distinct workshops in free half-days, cheapest first, for each student
+        not in ``skip``."""
+        if not workshops_per_student:
+            return
+        arrays = self.arrays
+        attended: dict[int, set[int]] = {}
+        for k in np.flatnonzero(self.slot_chosen):
+            attended.setdefault(int(self.w_student[k]), set()).add(int(self.workshop_of[k]))
+        students = (
+            np.argsort(arrays.school, kind="stable") if self.grouping else range(len(arrays.qpv))
+        )
+        for s in students:
+            pairs = self.slot_order[self.slot_ptr[s] : self.slot_ptr[s + 1]]
+            if not len(pairs) or (skip is not None and skip[s]):
+                continue
+            seen = attended.setdefault(s, set())
+            self._sessions_for(int(s), pairs, seen, workshops_per_student)
+
+    def _sessions_for(
+        self, s: int, pairs: IntArray, seen: set[int], workshops_per_student: int
+    ) -> None:
+        is_qpv = bool(self.arrays.qpv[s])
+        seats = self.slot_seats
+        if self.group_key is not None:
+            riding = np.array(
+                [self.group_size.get(key, 0) for key in self.group_key[pairs].tolist()]
+            )
+            pairs = pairs[np.argsort(-riding, kind="stable")]
+        for k in pairs[seats.free(self.w_item[pairs], is_qpv)].tolist():
+            if len(seen) >= workshops_per_student:
+                break
+            if self.workshop_of[k] in seen or self.occupied[s] & self.slot_mask[k]:
+                continue
+            if not seats.free(self.w_item[k : k + 1], is_qpv)[0]:
+                continue
+            self.slot_chosen[k] = True
+            seen.add(int(self.workshop_of[k]))
+            self.occupied[s] |= self.slot_mask[k]
+            seats.take(int(self.w_item[k]), is_qpv)
+            if self.group_key is not None:
+                key = int(self.group_key[k])
+                self.group_size[key] = self.group_size.get(key, 0) + 1
+
+    def add_placements(self, skip: BoolArray | None) -> None:
+        """Further placements in free windows, cheapest first, up to each student's maximum,
+        for each student not in ``skip``."""
+        arrays = self.arrays
+        for s in range(arrays.n_students):
+            if self.placements[s] >= arrays.max_placements[s]:
+                continue
+            if skip is not None and skip[s]:
+                continue
+            # Positions in the short list; offer_order maps them to candidate pairs.
+            positions = np.arange(self.offer_ptr[s], self.offer_ptr[s + 1])
+            if len(positions):
+                self._placements_for(s, positions)
+
+    def _placements_for(self, s: int, positions: IntArray) -> None:
+        arrays, seats, order = self.arrays, self.offer_seats, self.offer_order
+        is_qpv = bool(arrays.qpv[s])
+        fits = (self.offer_mask[positions] & self.occupied[s]) == 0
+        fits &= seats.free(self.o_item[positions], is_qpv)
+        for p in positions[fits].tolist():
+            if self.placements[s] >= arrays.max_placements[s]:
+                break
+            if (
+                self.occupied[s] & self.offer_mask[p]
+                or not seats.free(self.o_item[p : p + 1], is_qpv)[0]
+                or self.offer_chosen[order[p]]
+            ):
+                continue
+            self.offer_chosen[order[p]] = True
+            self.placements[s] += 1
+            self.occupied[s] |= self.offer_mask[p]
+            seats.take(int(self.o_item[p]), is_qpv)
 
 
 def keep_previous(

@@ -23,11 +23,12 @@ from collections.abc import Iterator
 from concurrent.futures import Future, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 from ortools.sat.python import cp_model
 
 from ..result import StoppedBy
+from .options import Stop
 
 __all__ = ["POLL_SECONDS", "Limits", "Stop", "StoppedBy", "watching"]
 
@@ -35,12 +36,6 @@ T = TypeVar("T")
 
 POLL_SECONDS = 0.05
 """How often a running CP-SAT solve looks at the stop flag."""
-
-
-class Stop(Protocol):
-    """Anything with ``is_set()``: ``threading.Event``, ``multiprocessing.Event``, ..."""
-
-    def is_set(self) -> bool: ...
 
 
 @dataclass

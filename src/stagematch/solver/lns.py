@@ -24,72 +24,61 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
-from ..arrays import BoolArray, InstanceArrays, IntArray
+from ..arrays import BoolArray, IntArray
 from ..candidates import Candidates
 from ..geo import to_unit_vectors
 from ..levels import LEVELS
-from .cpsat import ComponentData, PairFlags, solve_component
-from .limits import Limits
-from .stable import Stability
+from .context import Chosen, SolveContext, scaled_minutes
+from .cpsat import ComponentData, ComponentOutcome, solve_component
 
-NEIGHBOURHOOD = 120  # students freed per step
-PAIRS_PER_STUDENT = 24  # cheapest candidate placements kept per student in a step
-STEP_DETERMINISTIC_TIME = 2.0  # CP-SAT deterministic-time units per level in a step
-STEP_CHARGE = 0.05
-"""Work charged per step on top of CP-SAT's deterministic time, for building its model (about
-what a step's Python costs in seconds on a quiet machine), so that work tracks real effort."""
+__all__ = ["improve"]
 
 
-@dataclass
-class SearchState:
-    """The current plan as flags on the global candidate pairs."""
+@dataclass(frozen=True, eq=False)
+class _Rows:
+    """Per student, the placement and session pairs a neighbourhood may give them."""
 
-    offer_chosen: BoolArray
-    slot_chosen: BoolArray
+    offers: list[IntArray]
+    slots: list[IntArray]
+
+
+def _outside_use(
+    context: SolveContext, inside: BoolArray, chosen: BoolArray, kind: str
+) -> tuple[IntArray, IntArray]:
+    """Seats of each item held by students outside the neighbourhood, and by QPV ones."""
+    pairs = context.cand.offers if kind == "offers" else context.cand.slots
+    n_items = len(context.arrays.offers if kind == "offers" else context.arrays.slots)
+    outside = chosen & ~inside[pairs.student]
+    used = np.bincount(pairs.item[outside], minlength=n_items)
+    used_qpv = np.bincount(
+        pairs.item[outside & context.arrays.qpv[pairs.student]], minlength=n_items
+    )
+    return used, used_qpv
 
 
 def _neighbourhood_data(
-    arrays: InstanceArrays,
-    cand: Candidates,
-    state: SearchState,
-    students: IntArray,
-    offer_rows: list[IntArray],
-    slot_rows: list[IntArray],
-    workshops_per_student: int,
-    scale: int,
-    flags: PairFlags,
-    share_candidates: IntArray,
+    context: SolveContext, chosen: Chosen, students: IntArray, rows: _Rows
 ) -> tuple[ComponentData, IntArray, IntArray]:
     """The sub-problem of ``students`` with everyone else's seats taken out.
 
     The minimum QPV share counts an offer's students inside and outside together, so the
     outside counts go with the data rather than into the capacities alone.
     """
+    arrays, cand, scale = context.arrays, context.cand, context.scale
     inside = np.zeros(arrays.n_students, dtype=bool)
     inside[students] = True
     local = np.full(arrays.n_students, -1, dtype=np.int64)
     local[students] = np.arange(len(students))
-    o_pairs: IntArray = np.concatenate([offer_rows[s] for s in students]).astype(np.int64)
-    w_pairs: IntArray = np.concatenate([slot_rows[s] for s in students]).astype(np.int64)
+    o_pairs: IntArray = np.concatenate([rows.offers[s] for s in students]).astype(np.int64)
+    w_pairs: IntArray = np.concatenate([rows.slots[s] for s in students]).astype(np.int64)
     offers, slots = arrays.offers, arrays.slots
-
-    def outside_use(items_len: int, chosen: BoolArray, student: np.ndarray, item: np.ndarray):
-        outside = chosen & ~inside[student]
-        used = np.bincount(item[outside], minlength=items_len)
-        used_qpv = np.bincount(item[outside & arrays.qpv[student]], minlength=items_len)
-        return used, used_qpv
-
-    o_used, o_used_qpv = outside_use(
-        len(offers), state.offer_chosen, cand.offers.student, cand.offers.item
-    )
-    w_used, w_used_qpv = outside_use(
-        len(slots), state.slot_chosen, cand.slots.student, cand.slots.item
-    )
+    o_used, o_used_qpv = _outside_use(context, inside, chosen.offer_chosen, "offers")
+    w_used, w_used_qpv = _outside_use(context, inside, chosen.slot_chosen, "slots")
     o_global = cand.offers.item[o_pairs].astype(np.int64)
     offers_used, o_local = np.unique(o_global, return_inverse=True)
     w_global = cand.slots.item[w_pairs].astype(np.int64)
     slots_used, w_local = np.unique(w_global, return_inverse=True)
-    held = state.slot_chosen & ~inside[cand.slots.student]
+    held = chosen.slot_chosen & ~inside[cand.slots.student]
     coach_group, coach_outside = arrays.coach_groups(
         w_global,
         cand.slots.student[w_pairs],
@@ -100,13 +89,13 @@ def _neighbourhood_data(
     data = ComponentData(
         qpv=arrays.qpv[students],
         max_placements=arrays.max_placements[students],
-        workshops_per_student=workshops_per_student,
+        workshops_per_student=context.workshops_per_student,
         offer_student=local[cand.offers.student[o_pairs]],
         offer_item=o_local,
         offer_first=offers.first_half_day[o_global],
         offer_last=offers.last_half_day[o_global],
         offer_cost=cand.offer_cost[o_pairs].astype(np.int64),
-        offer_minutes=np.rint(cand.offers.minutes[o_pairs] * scale).astype(np.int64),
+        offer_minutes=scaled_minutes(cand.offers.minutes[o_pairs], scale),
         offer_capacity=o_capacity,
         offer_reserved=np.clip(
             offers.reserved[offers_used] - o_used_qpv[offers_used], 0, o_capacity
@@ -115,19 +104,19 @@ def _neighbourhood_data(
         slot_item=w_local,
         slot_first=slots.first_half_day[w_global],
         slot_last=slots.last_half_day[w_global],
-        slot_minutes=np.rint(cand.slots.minutes[w_pairs] * scale).astype(np.int64),
+        slot_minutes=scaled_minutes(cand.slots.minutes[w_pairs], scale),
         slot_workshop=slots.group[w_global],
         slot_capacity=w_capacity,
         slot_reserved=np.clip(slots.reserved[slots_used] - w_used_qpv[slots_used], 0, w_capacity),
         n_half_days=arrays.n_half_days,
         offer_min_share=arrays.min_share[offers_used],
-        offer_qpv_candidates=share_candidates[offers_used],
+        offer_qpv_candidates=context.share_candidates[offers_used],
         offer_outside_held=o_used[offers_used],
         offer_outside_qpv=o_used_qpv[offers_used],
         coach_capacity=arrays.coach_capacity,
         slot_coach_group=coach_group,
         coach_group_outside=coach_outside,
-        **flags.restrict(o_pairs, w_pairs, students),
+        **context.flags.restrict(o_pairs, w_pairs, students),
     )
     return data, o_pairs, w_pairs
 
@@ -139,131 +128,161 @@ def _pruned_rows(
     n_students: int,
     order: IntArray,
     previous: BoolArray | None,
+    per_student: int,
 ) -> list[IntArray]:
-    """Per student: its cheapest candidate placements (``order``, see :mod:`.shortlist`) plus
-    the ones it holds now and, when re-planning, the ones it held in the previous plan."""
+    """Per student: its cheapest candidate placements (``order``, see :mod:`.shortlist`), at
+    most ``per_student``, plus the ones it holds now and, when re-planning, the ones it held
+    in the previous plan."""
     ptr = np.searchsorted(cand.offers.student[order], np.arange(n_students + 1))
     held_pairs = np.flatnonzero(chosen if previous is None else chosen | previous)
     held_ptr = np.searchsorted(cand.offers.student[held_pairs], np.arange(n_students + 1))
     rows: list[IntArray] = [np.zeros(0, dtype=np.int64)] * n_students
     for s in students.tolist():
-        keep = order[ptr[s] : ptr[s] + min(PAIRS_PER_STUDENT, ptr[s + 1] - ptr[s])]
+        keep = order[ptr[s] : ptr[s] + min(per_student, ptr[s + 1] - ptr[s])]
         held = held_pairs[held_ptr[s] : held_ptr[s + 1]]
         rows[s] = np.unique(np.concatenate((keep, held)))
     return rows
 
 
-def improve(
-    arrays: InstanceArrays,
-    cand: Candidates,
-    state: SearchState,
-    students: IntArray,
-    objective: list[str],
-    leading: list[str],
-    workshops_per_student: int,
-    scale: int,
-    limits: Limits,
-    work: float,
-    seed: int,
-    offer_order: IntArray,
-    flags: PairFlags,
-    share_candidates: IntArray,
-    stability: Stability | None = None,
-) -> int:
-    """Improve ``state`` in place by neighbourhood steps over ``students``; returns the steps.
+def _rows(context: SolveContext, chosen: Chosen, students: IntArray) -> _Rows:
+    cand, n = context.cand, context.arrays.n_students
+    offers = _pruned_rows(
+        cand,
+        chosen.offer_chosen,
+        students,
+        n,
+        context.short,
+        context.flags.offer_previous,
+        context.tuning.pairs_per_student,
+    )
+    slot_order = np.argsort(cand.slots.student, kind="stable")
+    slot_ptr = np.searchsorted(cand.slots.student[slot_order], np.arange(n + 1))
+    return _Rows(offers, [slot_order[slot_ptr[s] : slot_ptr[s + 1]] for s in range(n)])
 
-    Steps go on while ``work`` units remain and a sweep improves something; ``limits`` (the
-    wall-clock cap and the stop flag) can end them sooner, and remember it.
 
-    ``leading`` are the levels proven optimal by the flow: each neighbourhood keeps their value
-    (the others, those two included when the flow does not prove them, are optimised).
-    ``flags`` carries pins (kept in every neighbourhood) and the previous plan.
-    ``share_candidates`` are the QPV candidates of each offer (:mod:`stagematch.share`); with
-    ``stability``, every step keeps the plan free of justified envy.
+class _Sweeps:
+    """The search's state: its random order, neighbourhoods and the work it has used."""
+
+    def __init__(self, context: SolveContext, chosen: Chosen, students: IntArray, work: float):
+        self.context, self.chosen, self.students, self.work = context, chosen, students, work
+        self.rng = np.random.default_rng(context.options.seed)
+        self.rows = _rows(context, chosen, students)
+        arrays = context.arrays
+        self.points = to_unit_vectors(arrays.origin_lat[students], arrays.origin_lon[students])
+        self.tree = cKDTree(self.points)
+        self.size = min(context.tuning.neighbourhood, len(students))
+        self.steps = 0
+        self.used = 0.0
+
+    def spent(self) -> bool:
+        """Is the work budget spent, or must the search end now (``limits``)?"""
+        return self.used >= self.work or self.context.limits.exhausted()
+
+    def seeds(self) -> list[int]:
+        """A sweep's seed students (positions in ``students``), shuffled; when re-planning,
+        those who changed first, since only their neighbourhoods can reduce ``changes``."""
+        context, chosen = self.context, self.chosen
+        seeds = self.rng.permutation(len(self.students))
+        flags = context.flags
+        if flags.offer_previous is not None:
+            changed = flags.changed(
+                context.cand, chosen.offer_chosen, chosen.slot_chosen, context.arrays.n_students
+            )
+            seeds = seeds[np.argsort(~changed[self.students[seeds]], kind="stable")]
+        return list(seeds.tolist())
+
+    def sweep(self) -> bool | None:
+        """One sweep; whether it improved the plan (``None``: the search must end)."""
+        improved = False
+        covered = np.zeros(len(self.students), dtype=bool)
+        for seed_index in self.seeds():
+            if covered[seed_index]:
+                continue
+            if self.spent():
+                return None
+            _, near = self.tree.query(self.points[seed_index], k=self.size)
+            near = np.sort(np.atleast_1d(near))
+            covered[near] = True
+            improved |= self.step(self.students[near])
+        return improved
+
+    def step(self, members: IntArray) -> bool:
+        """Re-optimise the neighbourhood ``members``; keep the outcome if lexicographically
+        better."""
+        context, chosen = self.context, self.chosen
+        objective = context.objective
+        data, o_pairs, w_pairs = _neighbourhood_data(context, chosen, members, self.rows)
+        hint_x = chosen.offer_chosen[o_pairs]
+        hint_y = chosen.slot_chosen[w_pairs]
+        before = [LEVELS[lvl].value(data, hint_x, hint_y) for lvl in objective]
+        fixed = {lvl: round(before[i]) for i, lvl in enumerate(objective) if lvl in context.leading}
+        outcome = self._solve(data, members, o_pairs, fixed, hint_x, hint_y)
+        context.limits.note(outcome.stopped_by)
+        self.used += outcome.work + context.tuning.step_charge
+        after = [
+            LEVELS[lvl].value(data, outcome.offer_chosen, outcome.slot_chosen) for lvl in objective
+        ]
+        self.steps += 1
+        if not _better(objective, after, before):
+            return False
+        chosen.offer_chosen[o_pairs] = outcome.offer_chosen
+        chosen.slot_chosen[w_pairs] = outcome.slot_chosen
+        return True
+
+    def _solve(
+        self,
+        data: ComponentData,
+        members: IntArray,
+        o_pairs: IntArray,
+        fixed: dict[str, int],
+        hint_x: BoolArray,
+        hint_y: BoolArray,
+    ) -> ComponentOutcome:
+        context = self.context
+        extra = None
+        if context.stability is not None:
+            extra = context.stability.for_neighbourhood(
+                self.chosen.offer_chosen,
+                members,
+                o_pairs,
+                data.offer_student,
+                data.offer_item,
+                data.offer_capacity,
+            )
+        per_level = context.tuning.step_deterministic_time
+        return solve_component(
+            data,
+            context.objective,
+            fixed,
+            hint_x,
+            hint_y,
+            context.limits.deadline,
+            context.options.seed,
+            1,
+            work=min(per_level * (len(context.objective) - len(fixed)), self.work - self.used),
+            extra_constraints=extra,
+            stop=context.limits.stop,
+        )
+
+
+def improve(context: SolveContext, chosen: Chosen, students: IntArray, work: float) -> int:
+    """Improve ``chosen`` in place by neighbourhood steps over ``students``; returns the steps.
+
+    Steps go on while ``work`` units remain and a sweep improves something; the context's
+    ``limits`` (the wall-clock cap and the stop flag) can end them sooner, and remember it.
+
+    The context's ``leading`` levels are proven optimal by the flow: each neighbourhood keeps
+    their value (the others, those two included when the flow does not prove them, are
+    optimised). Its ``flags`` carry pins (kept in every neighbourhood) and the previous plan;
+    with its ``stability``, every step keeps the plan free of justified envy.
     """
     if len(students) <= 1:
         return 0
-    rng = np.random.default_rng(seed)
-    offer_rows = _pruned_rows(
-        cand, state.offer_chosen, students, arrays.n_students, offer_order, flags.offer_previous
-    )
-    slot_order = np.argsort(cand.slots.student, kind="stable")
-    slot_ptr = np.searchsorted(cand.slots.student[slot_order], np.arange(arrays.n_students + 1))
-    slot_rows = [slot_order[slot_ptr[s] : slot_ptr[s + 1]] for s in range(arrays.n_students)]
-    points = to_unit_vectors(arrays.origin_lat[students], arrays.origin_lon[students])
-    tree = cKDTree(points)
-    size = min(NEIGHBOURHOOD, len(students))
-    steps = 0
-    used = 0.0
-    while used < work and not limits.exhausted():
-        improved = False
-        covered = np.zeros(len(students), dtype=bool)
-        seeds = rng.permutation(len(students))
-        if flags.offer_previous is not None:  # re-planning: start where students changed
-            changed = flags.changed(cand, state.offer_chosen, state.slot_chosen, arrays.n_students)
-            seeds = seeds[np.argsort(~changed[students[seeds]], kind="stable")]
-        for seed_index in seeds.tolist():
-            if covered[seed_index]:
-                continue
-            if used >= work or limits.exhausted():
-                return steps
-            _, near = tree.query(points[seed_index], k=size)
-            near = np.sort(np.atleast_1d(near))
-            covered[near] = True
-            members = students[near]
-            data, o_pairs, w_pairs = _neighbourhood_data(
-                arrays,
-                cand,
-                state,
-                members,
-                offer_rows,
-                slot_rows,
-                workshops_per_student,
-                scale,
-                flags,
-                share_candidates,
-            )
-            hint_x = state.offer_chosen[o_pairs]
-            hint_y = state.slot_chosen[w_pairs]
-            before = [LEVELS[lvl].value(data, hint_x, hint_y) for lvl in objective]
-            fixed = {lvl: round(before[i]) for i, lvl in enumerate(objective) if lvl in leading}
-            extra = None
-            if stability is not None:
-                extra = stability.for_neighbourhood(
-                    state.offer_chosen,
-                    members,
-                    o_pairs,
-                    data.offer_student,
-                    data.offer_item,
-                    data.offer_capacity,
-                )
-            outcome = solve_component(
-                data,
-                objective,
-                fixed,
-                hint_x,
-                hint_y,
-                limits.deadline,
-                seed,
-                1,
-                work=min(STEP_DETERMINISTIC_TIME * (len(objective) - len(fixed)), work - used),
-                extra_constraints=extra,
-                stop=limits.stop,
-            )
-            limits.note(outcome.stopped_by)
-            used += outcome.work + STEP_CHARGE
-            after = [
-                LEVELS[lvl].value(data, outcome.offer_chosen, outcome.slot_chosen)
-                for lvl in objective
-            ]
-            steps += 1
-            if _better(objective, after, before):
-                state.offer_chosen[o_pairs] = outcome.offer_chosen
-                state.slot_chosen[w_pairs] = outcome.slot_chosen
-                improved = True
-        if not improved:
+    sweeps = _Sweeps(context, chosen, students, work)
+    while not sweeps.spent():
+        if not sweeps.sweep():
             break
-    return steps
+    return sweeps.steps
 
 
 def _better(objective: list[str], after: list[float], before: list[float]) -> bool:

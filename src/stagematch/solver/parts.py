@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import Executor, Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -41,15 +41,14 @@ from ..model import Instance
 from ..plan import Assignment, Plan
 from ..result import Result, StoppedBy
 from ..travel import Pairs, reachable
-from . import SHORTLIST, Progress, _flow_prefix, objective_levels, phase_timer, solve
 from .bounds import StudentTerms, bounds_from_terms, student_terms
+from .context import Phases
 from .flow import FLOW_LEVELS, FlowCut, placement_cuts, solve_placement_flow
-from .limits import Limits, Stop
+from .limits import Limits
+from .options import Progress, ResolvedOptions, SolveOptions, Stop, Tuning
+from .pipeline import flow_prefix, objective_levels, run
 from .shortlist import pair_keys, shortlist
 from .tasks import InProcess
-
-MERGE_SHARE = 0.1
-"""Share of the time limit kept for the repair, the bounds and the reasons (at most 120 s)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -61,6 +60,7 @@ class PartTask:
     seed: int
     workers: int
     work: float = 0.0  # work units for its search (see :func:`stagematch.solve`)
+    tuning: Tuning = field(default_factory=Tuning)
 
 
 @dataclass(frozen=True, eq=False)
@@ -102,7 +102,7 @@ def solve_part(task: PartTask, stop: Stop | None = None) -> PartOutcome:
     cand = candidates(sub)
     built = time.monotonic()
     active = np.zeros(len(cand.offers), dtype=bool)
-    active[shortlist(cand, n, SHORTLIST)] = True
+    active[shortlist(cand, n, task.tuning.shortlist)] = True
     cut_qpv, cut_all = placement_cuts(
         n, arrays.offers.capacity, arrays.offers.reserved, arrays.qpv, cand.offers, active
     )
@@ -112,15 +112,15 @@ def solve_part(task: PartTask, stop: Stop | None = None) -> PartOutcome:
     cand_slot_items = np.unique(cand.slots.item)
     del cand, active
     bounded = time.monotonic()
-    result = solve(
-        sub,
+    options = SolveOptions(
         time_limit=max(task.budget - (bounded - started), 1.0),
         seed=task.seed,
-        workers=task.workers,
-        pairs=owned,
         budget=task.work,
+        workers=task.workers,
         stop=stop,
+        tuning=task.tuning,
     )
+    result = run(sub, options.resolved(sub.settings), pairs=owned)
     student = arrays.student_index
     offer = arrays.offers.index
     slot = arrays.slots.index
@@ -169,14 +169,15 @@ def _piece(cut: FlowCut, in_network: np.ndarray, part: Part) -> CutPiece:
 def solve_in_parts(
     instance: Instance,
     split: Partition | None = None,
+    options: SolveOptions | None = None,
     *,
+    concurrency: int = 1,
     time_limit: float | None = None,
     seed: int | None = None,
-    workers: int = 1,
-    executor: Executor | None = None,
-    concurrency: int = 1,
-    progress: Progress | None = None,
     budget: float | None = None,
+    workers: int | None = None,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
     stop: Stop | None = None,
 ) -> Result:
     """Solve ``instance`` part by part (see the module docstring); every hard rule holds.
@@ -185,23 +186,20 @@ def solve_in_parts(
     ----------
     split
         The parts (default: :func:`stagematch.decompose.partition` with its defaults).
-    time_limit
-        Wall-clock safety cap in seconds for the whole solve (default:
-        ``settings.time_limit_s``), when ``concurrency`` parts run at once.
-    budget
-        Search work for all parts together (default: ``settings.budget``; see
-        :func:`stagematch.solve`), shared by their estimated pairs.
-    stop
-        Anything with ``is_set()``: once set, the running part's search ends within about a
+    options
+        How to solve, as for :func:`stagematch.solve`; the keyword arguments of the same names
+        override its fields. ``time_limit`` caps the whole solve when ``concurrency`` parts run
+        at once; ``budget`` is the work of all parts together, shared by their estimated pairs;
+        ``executor`` runs the parts (default: one after another in this process; the plan does
+        not depend on it); once ``stop`` is set, the running part's search ends within about a
         second, parts not started are skipped (their students get no items, their bounds need
         no search), and ``result.stopped_by == "interrupt"``.
-    executor
-        Runs the parts (default: one after another in this process). The plan does not depend
-        on it.
     concurrency
         How many parts the executor runs at once: the parts' budgets add up to about
         ``concurrency`` times the time left, so one worker given the budgets of two takes
         about twice as long, with the same plan.
+    time_limit, seed, budget, workers, executor, progress, stop
+        The fields of ``options``.
 
     Raises
     ------
@@ -213,33 +211,105 @@ def solve_in_parts(
         # Both rules reach across a cut: envy between students of two parts, and a share
         # that counts the QPV students of every part who could come.
         raise ValueError("solving by parts does not support stable plans or qpv_min_share yet")
-    time_limit = settings.time_limit_s if time_limit is None else float(time_limit)
-    seed = settings.seed if seed is None else int(seed)
-    budget = settings.budget if budget is None else float(budget)
-    progress = progress or Progress()
-    started = time.monotonic()
-    limits = Limits(started + time_limit, stop)
-    seconds: dict[str, float] = {}
-    phase = phase_timer(progress, seconds)
+    resolved = SolveOptions.given(
+        options,
+        time_limit=time_limit,
+        seed=seed,
+        budget=budget,
+        workers=workers,
+        executor=executor,
+        progress=progress,
+        stop=stop,
+    ).resolved(settings)
+    return _run(instance, split, resolved, concurrency)
 
+
+def _run(
+    instance: Instance, split: Partition | None, options: ResolvedOptions, concurrency: int
+) -> Result:
+    """The parts solved, their plans glued and repaired, bounds for the whole instance."""
+    settings = instance.settings
+    phases = Phases(options.progress)
+    limits = Limits(phases.started + options.time_limit, options.stop)
     split = split or partition(instance)
-    mark = phase("split", started)
-    reserve = min(120.0, MERGE_SHARE * time_limit)
-    share = max(time_limit - reserve - (mark - started), 0.0) * max(concurrency, 1)
+    phases.end("split")
+    outcomes = _solve_parts(instance, split, options, limits, concurrency, phases.started)
+    phases.end("parts")
+    objective = objective_levels(settings.objective, replanning=False)
+    leading = set(flow_prefix(objective)) == FLOW_LEVELS
+    solved = [o for o in outcomes if o is not None]
+    chosen, cand = _repair(instance, _Chosen.join(solved), leading)
+    phases.end("repair")
+    plan = chosen.plan(instance)
+    values = plan_levels(instance, plan)
+    bounds = _bounds(instance, split, outcomes, objective, values)
+    phases.end("bounds")
+    proven = all(np.isclose(values[lvl], bounds[lvl]) for lvl in objective)
+    for done in solved:  # work done in the parts, added up over parts (not wall time)
+        for name, value in done.seconds.items():
+            key = f"parts_{name}"
+            phases.seconds[key] = phases.seconds.get(key, 0.0) + value
+    result = evaluate(
+        instance,
+        plan,
+        status="optimal" if proven else "feasible",
+        bounds=bounds,
+        seconds=phases.seconds,
+        seed=options.seed,
+        cand=cand,
+        stopped_by=limits.stopped_by,
+        options={
+            "method": "parts",
+            "objective": objective,
+            "stable": False,
+            "qpv_min_share": settings.qpv_min_share,
+            **options.recorded(),
+            "parts": split.n_parts,
+        },
+    )
+    phases.end("reasons")
+    phases.total()
+    return result
+
+
+def _solve_parts(
+    instance: Instance,
+    split: Partition,
+    options: ResolvedOptions,
+    limits: Limits,
+    concurrency: int,
+    started: float,
+) -> list[PartOutcome | None]:
+    """Every part's outcome, in part order (``None``: skipped after a stop).
+
+    The wall-clock cap left after the split, less a reserve for what follows, and the work
+    budget are shared by estimated pairs before any part runs.
+    """
+    time_limit = options.time_limit
+    reserve = min(120.0, options.tuning.merge_share * time_limit)
+    elapsed = time.monotonic() - started
+    share = max(time_limit - reserve - elapsed, 0.0) * max(concurrency, 1)
     weight = split.pairs + 1.0
     budgets = share * weight / weight.sum()
-    work = budget * weight / weight.sum()
-    runner = executor or InProcess()
+    work = options.budget * weight / weight.sum()
+    runner = options.executor or InProcess()
     here = isinstance(runner, InProcess)  # a stop flag reaches parts run in this process only
     futures: dict[int, Future[PartOutcome]] = {}
     for p in np.argsort(-weight, kind="stable").tolist():  # largest first: better packing
         if limits.interrupted():
             break
         task = PartTask(
-            part_instance(instance, split, p), float(budgets[p]), seed, workers, float(work[p])
+            part_instance(instance, split, p),
+            float(budgets[p]),
+            options.seed,
+            options.workers,
+            float(work[p]),
+            options.tuning,
         )
         futures[p] = (
-            runner.submit(solve_part, task, stop) if here else runner.submit(solve_part, task)
+            runner.submit(solve_part, task, options.stop)
+            if here
+            else runner.submit(solve_part, task)
         )
     outcomes: list[PartOutcome | None] = []
     for p in range(split.n_parts):
@@ -247,15 +317,20 @@ def solve_in_parts(
         if outcome is not None:
             limits.note(outcome.stopped_by)
         outcomes.append(outcome)
-        progress.on_component(p + 1, split.n_parts, int((split.student_part == p).sum()))
-    mark = phase("parts", mark)
-    objective = objective_levels(settings.objective, replanning=False)
-    leading = set(_flow_prefix(objective)) == FLOW_LEVELS
+        options.progress.on_component(p + 1, split.n_parts, int((split.student_part == p).sum()))
+    return outcomes
+
+
+def _bounds(
+    instance: Instance,
+    split: Partition,
+    outcomes: list[PartOutcome | None],
+    objective: list[str],
+    values: dict[str, float],
+) -> dict[str, float]:
+    """Bounds for the whole instance from what the parts sent back (module docstring)."""
+    settings = instance.settings
     solved = [o for o in outcomes if o is not None]
-    chosen, cand = _repair(instance, _Chosen.join(solved), leading)
-    mark = phase("repair", mark)
-    plan = chosen.plan(instance)
-    values = plan_levels(instance, plan)
     if len(solved) < len(outcomes):
         # Parts skipped after a stop: their students on the sink side of the cut, and bounds
         # that need no search for the lower levels.
@@ -279,53 +354,25 @@ def solve_in_parts(
             "travel": 0.0,
         }
         bounds.update({lvl: trivial[lvl] for lvl in objective if lvl in trivial})
-    elif all(o.closed for o in solved):
+        return bounds
+    if all(o.closed for o in solved):
         # No student reaches another part's items: the parts are independent problems, and
         # the sum of their lexicographic optima is the whole instance's (as for components).
-        bounds = {lvl: sum(o.levels[lvl][1] for o in solved) for lvl in objective}
-    else:
-        bounds = {
-            "qpv_placed": _glued_bound(instance, [o.cut_qpv for o in solved]),
-            "placed": _glued_bound(instance, [o.cut_all for o in solved]),
-        }
-        lower = bounds_from_terms(
-            StudentTerms.concatenate([o.terms for o in solved]),
-            instance.arrays.slots.capacity,
-            objective,
-            _optimum_at_least(objective, values, bounds),
-            bounds["placed"],
-            settings.workshops_per_student,
-        )
-        bounds.update(lower)
-    mark = phase("bounds", mark)
-    proven = all(np.isclose(values[lvl], bounds[lvl]) for lvl in objective)
-    for done in solved:  # work done in the parts, added up over parts (not wall time)
-        for name, value in done.seconds.items():
-            seconds[f"parts_{name}"] = seconds.get(f"parts_{name}", 0.0) + value
-    result = evaluate(
-        instance,
-        plan,
-        status="optimal" if proven else "feasible",
-        bounds=bounds,
-        seconds=seconds,
-        seed=seed,
-        cand=cand,
-        stopped_by=limits.stopped_by,
-        options={
-            "method": "parts",
-            "objective": objective,
-            "stable": False,
-            "qpv_min_share": settings.qpv_min_share,
-            "budget": budget,
-            "time_limit": time_limit,
-            "seed": seed,
-            "workers": workers,
-            "parts": split.n_parts,
-        },
+        return {lvl: sum(o.levels[lvl][1] for o in solved) for lvl in objective}
+    bounds = {
+        "qpv_placed": _glued_bound(instance, [o.cut_qpv for o in solved]),
+        "placed": _glued_bound(instance, [o.cut_all for o in solved]),
+    }
+    lower = bounds_from_terms(
+        StudentTerms.concatenate([o.terms for o in solved]),
+        instance.arrays.slots.capacity,
+        objective,
+        _optimum_at_least(objective, values, bounds),
+        bounds["placed"],
+        settings.workshops_per_student,
     )
-    mark = phase("reasons", mark)
-    seconds["total"] = mark - started
-    return result
+    bounds.update(lower)
+    return bounds
 
 
 @dataclass(frozen=True, eq=False)

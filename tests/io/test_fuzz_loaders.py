@@ -33,7 +33,7 @@ from stagematch.errors import InvalidInputError
 from stagematch.io import load, write_dataset
 from stagematch.model import TABLES, Instance
 
-VALID = Path(__file__).parent / "data" / "valid"
+VALID = Path(__file__).parent.parent / "data" / "valid"
 TABLE_FILES = [f"{t}.csv" for t in TABLES[1:]] + ["settings.toml"]
 
 GARBAGE = st.one_of(

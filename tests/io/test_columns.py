@@ -15,7 +15,7 @@ from stagematch.cli import main
 from stagematch.errors import InvalidInputError
 from stagematch.io import load, read_column_map
 
-VALID = Path(__file__).parent / "data" / "valid"
+VALID = Path(__file__).parent.parent / "data" / "valid"
 THEIRS = {"student_id": "Nom de l'élève", "school_id": "UAI", "home_commune": "Code commune"}
 
 

@@ -11,18 +11,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
-from unittest.mock import patch
 
 import pandas as pd
 import pytest
 
-import stagematch.solver as solver_module
 from stagematch.cli import main
 from stagematch.generate import generate, load_pilot
 from stagematch.io import write_dataset
 from stagematch.model import Instance
 from stagematch.result import Result
-from stagematch.solver import solve
+from stagematch.solver import SolveOptions, Tuning, solve
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +30,7 @@ def bassin() -> Instance:
 
 def _search(instance: Instance, **options: Any) -> Result:
     """Solve with every component improved by neighbourhood search."""
-    with patch.object(solver_module, "EXACT_PAIRS", 0):
-        return solve(instance, **options)
+    return solve(instance, SolveOptions(tuning=Tuning(exact_pairs=0)), **options)
 
 
 def test_neighbourhood_search_gives_the_same_plan_twice(bassin: Instance) -> None:

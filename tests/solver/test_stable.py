@@ -19,13 +19,13 @@ from hypothesis import given, settings
 from strategies import CENTRE, instances, make_instance
 from test_fairness import Brute
 
-import stagematch.solver as solver_package
 from stagematch import solve
 from stagematch.check import check
 from stagematch.cli import main
 from stagematch.fairness import analyse
 from stagematch.model import Instance
 from stagematch.plan import Plan
+from stagematch.solver import SolveOptions, Tuning
 
 
 def envy_free(brute: Brute, plan: Plan) -> bool:
@@ -96,13 +96,13 @@ def test_stability_costs_a_placement_by_hand() -> None:
     assert solve(by_setting, time_limit=10, stable=False).value("placed") == 2  # unless told
 
 
-def test_stable_neighbourhood_search_stays_envy_free(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stable_neighbourhood_search_stays_envy_free() -> None:
     """Components too large for one model are improved by neighbourhoods, each envy-free."""
     from stagematch.generate import load_pilot
 
-    monkeypatch.setattr(solver_package, "STABLE_EXACT_PAIRS", 0)
     instance = load_pilot()
-    result = solve(instance, time_limit=10, stable=True)
+    search = SolveOptions(tuning=Tuning(stable_exact_pairs=0))
+    result = solve(instance, search, time_limit=10, stable=True)
     assert check(instance, result.plan).ok
     assert not analyse(instance, result.plan).pair_envy.any()
     flow = solve(instance, time_limit=10)

@@ -9,20 +9,17 @@ minutes and one-pair ``check`` calls.
 
 from __future__ import annotations
 
-from unittest.mock import patch
-
 import pytest
 from bruteforce import brute_force
 from hypothesis import given
 from strategies import instances, make_instance
 
-import stagematch.solver as solver_module
 from stagematch.check import check, travel_minutes
 from stagematch.generate import load_pilot
 from stagematch.model import MAXIMISED_LEVELS, Instance, Offer, Student
 from stagematch.plan import Assignment, Plan
 from stagematch.result import Result
-from stagematch.solver import solve
+from stagematch.solver import SolveOptions, Tuning, solve
 
 TIME_LIMIT = 5.0
 """Per solve on the tiny random instances (they solve in milliseconds)."""
@@ -202,17 +199,14 @@ def test_same_seed_same_plan(instance: Instance) -> None:
 # student's ``SHORTLIST`` cheapest offers. Those paths only run on big instances in production;
 # setting the knobs to 0 and 1 runs them on instances that ``brute_force`` can judge.
 
-KNOBS = {"search": ("EXACT_PAIRS", 0), "shortlist": ("SHORTLIST", 1)}
+# A renamed knob is a TypeError here, not a silent skip.
+KNOBS = {"search": Tuning(exact_pairs=0), "shortlist": Tuning(shortlist=1)}
 
 
 @pytest.mark.parametrize("path", sorted(KNOBS))
 @given(instance=instances())
 def test_large_instance_paths_on_small_instances(path: str, instance: Instance) -> None:
-    name, value = KNOBS[path]
-    if not hasattr(solver_module, name):  # pragma: no cover - the solver was restructured
-        pytest.skip(f"stagematch.solver.{name} no longer exists")
-    with patch.object(solver_module, name, value):
-        result = solve(instance, time_limit=2, seed=0)
+    result = solve(instance, SolveOptions(tuning=KNOBS[path]), time_limit=2, seed=0)
     report = check(instance, result.plan)
     assert report.violations == (), report.violations
     expected, _ = brute_force(instance)

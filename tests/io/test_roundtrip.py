@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from stagematch.io import from_dataframes, load, loads_json, write_dataset, writers
 from stagematch.model import Instance
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parent.parent / "data"
 VALID = DATA / "valid"
 ROW_TABLES = ("schools", "students", "offers", "workshop_slots", "travel_times")
 

@@ -25,7 +25,7 @@ from stagematch.errors import InvalidInputError, Problem
 from stagematch.io import from_dataframes, load, loads_json, write_dataset
 from stagematch.model import Instance
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parent.parent / "data"
 VALID = DATA / "valid"
 
 Where = tuple[str, int | None, str | None]

@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from unittest.mock import patch
 
 import numpy as np
 import pytest
@@ -21,7 +20,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import instances, plans
 
-import stagematch.solver as solver_module
 from stagematch.check import check
 from stagematch.evaluate import plan_levels, plan_pairs
 from stagematch.generate import load_pilot
@@ -30,7 +28,7 @@ from stagematch.model import MAXIMISED_LEVELS, Instance
 from stagematch.plan import Plan
 from stagematch.replan import resolve
 from stagematch.result import Result
-from stagematch.solver import solve
+from stagematch.solver import SolveOptions, Tuning, solve
 from stagematch.solver.parts import solve_in_parts
 
 TOL = 1e-6
@@ -97,8 +95,7 @@ def _exact(instance: Instance) -> Result:
 
 
 def _search(instance: Instance) -> Result:
-    with patch.object(solver_module, "EXACT_PAIRS", 0):
-        return solve(instance, time_limit=2, seed=0)
+    return solve(instance, SolveOptions(tuning=Tuning(exact_pairs=0)), time_limit=2, seed=0)
 
 
 def _parts(instance: Instance) -> Result:
@@ -150,8 +147,8 @@ def test_levels_left_unproven_are_those_of_the_plan(budget: float) -> None:
     its CP-SAT model given 0.05 units of work, reported workshops 90 for a plan with 143).
     Stable plans keep the CP-SAT model for exact components."""
     instance = load_pilot()
-    with patch.object(solver_module, "MIN_COMPONENT_WORK", 0.0):
-        result = solve(instance, time_limit=60, seed=0, budget=budget, stable=True)
+    no_minimum = SolveOptions(tuning=Tuning(min_component_work=0.0))
+    result = solve(instance, no_minimum, time_limit=60, seed=0, budget=budget, stable=True)
     assert result.status == "feasible"
     assert result.stopped_by is None
     assert_levels_are_the_plans(instance, result)

@@ -1,0 +1,192 @@
+"""How a solve runs: one :class:`SolveOptions` for every entry point, and the tuning knobs.
+
+:func:`stagematch.solve`, :func:`stagematch.resolve`, :func:`stagematch.solver.parts.solve_in_parts`
+and :func:`stagematch.solve_json` all take the same options, either as one ``SolveOptions`` or
+as keyword arguments of the same names (``solve(instance, budget=5, seed=0)``), which build one.
+An option left at ``None`` takes the dataset's setting (``time_limit_s``, ``seed``, ``budget``,
+``stable``) when the solve starts: :meth:`SolveOptions.resolved` fills them in.
+
+The solver's thresholds and search sizes are fields of :class:`Tuning`, not module globals: a
+test that forces the large-instance paths on a small instance passes
+``SolveOptions(tuning=Tuning(exact_pairs=0))``, and a renamed knob is a ``TypeError``.
+
+This module imports no solver library, so options can be built without loading OR-Tools.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from ..model import Settings
+
+__all__ = ["Progress", "ResolvedOptions", "SolveOptions", "Stop", "Tuning"]
+
+
+class Stop(Protocol):
+    """Anything with ``is_set()``: ``threading.Event``, ``multiprocessing.Event``, ..."""
+
+    def is_set(self) -> bool: ...
+
+
+class Progress:
+    """Hooks called while solving; override the ones you need (all do nothing by default)."""
+
+    def on_phase(self, phase: str, seconds: float) -> None:
+        """A phase finished: ``candidates``, ``shortlist``, ``flow``, ``greedy``,
+        ``components`` or ``reasons``."""
+
+    def on_component(self, done: int, total: int, students: int) -> None:
+        """A component of ``students`` students was solved (``done`` of ``total``)."""
+
+    def on_level(self, level: str, value: float, bound: float) -> None:
+        """A level of the current component was optimised."""
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Thresholds and sizes of the search. The defaults are what ships; tests lower them to run
+    the large-instance paths on instances small enough for brute force."""
+
+    exact_pairs: int = 30_000
+    """Components with at most this many candidate pairs are solved as one exact model."""
+
+    stable_exact_pairs: int = 30_000
+    """The same limit with ``stable=True`` (larger components: neighbourhood search, still
+    stable)."""
+
+    relaxation_pairs: int = 100_000
+    """Searched components with at most this many pairs also get bounds from the linear
+    relaxation of their exact model (:func:`.milp.relaxation_bounds`); larger ones keep the
+    search-free bounds of :mod:`.bounds` (a 1,000-student bassin, 55,000 pairs, needs about 9
+    CPU seconds of interior point a level; a 3,000-student one has 520,000 pairs)."""
+
+    relaxation_iterations: int = 400
+    """Interior-point iterations per level for a relaxation bound: a deterministic cap (a bassin
+    of 1,000 students needs about 60; a level that hits the cap keeps its search-free bound)."""
+
+    min_component_work: float = 0.5
+    """Work any component gets however small its share: enough to prove a small model."""
+
+    shortlist: int = 40
+    """Cheapest candidate placements per student the flow starts from (it adds what it
+    needs)."""
+
+    neighbourhood: int = 120
+    """Students freed per step of neighbourhood search."""
+
+    pairs_per_student: int = 24
+    """Cheapest candidate placements kept per student in a neighbourhood step."""
+
+    step_deterministic_time: float = 2.0
+    """CP-SAT deterministic-time units per level in a neighbourhood step."""
+
+    step_charge: float = 0.05
+    """Work charged per neighbourhood step on top of CP-SAT's deterministic time, for building
+    its model (about what a step's Python costs in seconds on a quiet machine), so that work
+    tracks real effort."""
+
+    merge_share: float = 0.1
+    """Solving by parts: share of the time limit kept for the repair, the bounds and the reasons
+    (at most 120 s)."""
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """Everything about *how* to solve (the dataset says *what*). ``None``: the setting.
+
+    Attributes
+    ----------
+    time_limit
+        A wall-clock safety cap in seconds for the whole solve (default:
+        ``settings.time_limit_s``). The search is measured in ``budget`` work, not in time;
+        if the cap cuts it short, the best plan found so far is returned with its proven bounds
+        and ``result.stopped_by == "time_limit"`` (only then may two runs differ).
+    seed
+        The solvers' random seed (default: ``settings.seed``). The same input, seed, ``budget``
+        and ``workers`` give the same plan (``docs/concepts/determinism.md``).
+    budget
+        Search work, in units of CP-SAT deterministic time (about a second of one worker on a
+        quiet machine; default: ``settings.budget``). Shared among components by size, fixed
+        before any runs; neighbourhood search also ends when a sweep improves nothing.
+    workers
+        CP-SAT search workers (threads).
+    stable
+        Only plans without justified envy (``docs/fairness.md``), the best of them (default:
+        ``settings.stable``).
+    executor
+        Runs the components small enough for an exact model (by parts: the parts), as picklable
+        tasks: any ``concurrent.futures.Executor`` (a process pool, ``dask.distributed``'s
+        ``Client.get_executor()``, ...). Default: one by one in this process. Each task's work
+        is fixed before any runs, so the executor changes how long the solve takes, never the
+        plan.
+    progress
+        Receives progress events (see :class:`Progress`).
+    stop
+        Anything with ``is_set()`` (a ``threading.Event``, a ``multiprocessing.Event``). Once
+        set, the search ends within about a second and the best valid plan found so far is
+        returned, ``status`` ``feasible`` unless every level was already proven, and
+        ``result.stopped_by == "interrupt"``. The phases before the search (candidates, flow,
+        greedy) run to their end.
+    tuning
+        The search's thresholds and sizes (:class:`Tuning`); the defaults are what ships.
+    """
+
+    time_limit: float | None = None
+    seed: int | None = None
+    budget: float | None = None
+    workers: int = 1
+    stable: bool | None = None
+    executor: Executor | None = None
+    progress: Progress | None = None
+    stop: Stop | None = None
+    tuning: Tuning = field(default_factory=Tuning)
+
+    @classmethod
+    def given(cls, options: SolveOptions | None, **changes: object) -> SolveOptions:
+        """``options`` (default: all defaults) with the given fields changed; ``None`` values
+        change nothing, so keyword arguments an entry point left at their default keep what
+        ``options`` says."""
+        given = {name: value for name, value in changes.items() if value is not None}
+        return dataclasses.replace(options or cls(), **given)  # type: ignore[arg-type]
+
+    def resolved(self, settings: Settings) -> ResolvedOptions:
+        """The options with every ``None`` replaced by the dataset's setting."""
+        return ResolvedOptions(
+            time_limit=settings.time_limit_s if self.time_limit is None else float(self.time_limit),
+            seed=settings.seed if self.seed is None else int(self.seed),
+            budget=settings.budget if self.budget is None else float(self.budget),
+            workers=int(self.workers),
+            stable=settings.stable if self.stable is None else bool(self.stable),
+            executor=self.executor,
+            progress=self.progress or Progress(),
+            stop=self.stop,
+            tuning=self.tuning,
+        )
+
+
+@dataclass(frozen=True)
+class ResolvedOptions:
+    """:class:`SolveOptions` with the dataset's settings filled in: what one solve runs with."""
+
+    time_limit: float
+    seed: int
+    budget: float
+    workers: int
+    stable: bool
+    executor: Executor | None
+    progress: Progress
+    stop: Stop | None
+    tuning: Tuning
+
+    def recorded(self) -> dict[str, object]:
+        """The options a result records (``Result.options``), beside the method and objective."""
+        return {
+            "budget": self.budget,
+            "time_limit": self.time_limit,
+            "seed": self.seed,
+            "workers": self.workers,
+        }

@@ -1,0 +1,132 @@
+"""A component too large for one exact model: neighbourhood search, and bounds without search.
+
+The plan is improved by large-neighbourhood search (:mod:`.lns`), then evaluated on the pairs
+it holds only (a model of the whole component would not fit). Its bounds come from the flow for
+``qpv_placed`` and ``placed``, from what each student could get alone for the others
+(:mod:`.bounds`), and — for a component of at most ``Tuning.relaxation_pairs`` pairs — from the
+linear relaxation of its exact model (:func:`.milp.relaxation_bounds`), the better of the two.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..arrays import BoolArray
+from ..levels import LEVELS, PairData
+from ..model import CHANGES
+from .bounds import level_bounds
+from .context import Chosen, SolveContext, scaled_minutes
+from .graph import Part, component_data, materialise
+from .lns import improve
+from .milp import relaxation_bounds
+
+__all__ = ["LevelTriple", "chosen_pairs", "search_component"]
+
+LevelTriple = tuple[float, float, bool]  # value, bound, proven
+
+
+def search_component(
+    context: SolveContext, part: Part, chosen: Chosen, work: float, flow_best: dict[str, float]
+) -> dict[str, LevelTriple]:
+    """Improve ``chosen`` on the component by neighbourhood search; its levels and bounds.
+
+    ``flow_best`` holds the component's flow optima of ``qpv_placed`` and ``placed``: proven
+    values when those levels lead the objective, valid upper bounds wherever they stand.
+    """
+    arrays, objective, scale = context.arrays, context.objective, context.scale
+    improve(context, chosen, part.students, work)
+    members = np.zeros(arrays.n_students, dtype=bool)
+    members[part.students] = True
+    data, x, y = chosen_pairs(context, chosen, members)
+    values = {lvl: LEVELS[lvl].value(data, x, y) for lvl in objective}
+    bounds = level_bounds(
+        arrays,
+        context.cand,
+        objective,
+        values,
+        int(flow_best["placed"]),
+        context.workshops_per_student,
+        members,
+    )
+    out: dict[str, LevelTriple] = {}
+    for lvl in objective:
+        value = values[lvl]
+        if lvl in flow_best:
+            bound = flow_best[lvl]
+        elif lvl == CHANGES:  # students who lost an item change whatever is done
+            lost = context.flags.student_lost
+            bound = 0.0 if lost is None else float(lost[part.students].sum())
+        else:
+            bound = bounds[lvl] * (scale if lvl == "travel" else 1)
+        out[lvl] = (value, bound, bool(np.isclose(value, bound)))
+    if part.n_pairs <= context.tuning.relaxation_pairs and not context.limits.exhausted():
+        _tighten_by_relaxation(context, part, values, out)
+    return out
+
+
+def _tighten_by_relaxation(
+    context: SolveContext,
+    part: Part,
+    values: dict[str, float],
+    out: dict[str, LevelTriple],
+) -> None:
+    """Replace bounds in ``out`` by the relaxation's where they are tighter (both hold)."""
+    cand, limits = context.cand, context.limits
+    n = context.arrays.n_students
+    whole = component_data(context, materialise(part, cand.offers.indptr(n), cand.slots.indptr(n)))
+    relaxed = relaxation_bounds(
+        whole,
+        context.objective,
+        values,
+        set(context.leading),
+        limits.seconds_left(),
+        limits.stop,
+        iterations=context.tuning.relaxation_iterations,
+    )
+    for lvl, tighter in relaxed.items():
+        value, bound, _ = out[lvl]
+        bound = min(bound, tighter) if LEVELS[lvl].maximise else max(bound, tighter)
+        out[lvl] = (value, bound, bool(np.isclose(value, bound)))
+
+
+def chosen_pairs(
+    context: SolveContext, chosen: Chosen, members: BoolArray
+) -> tuple[PairData, BoolArray, BoolArray]:
+    """The pairs ``members`` hold (and held in the previous plan) as level data (students
+    numbered as in the instance), with the mask of those chosen now."""
+    arrays, cand, flags, scale = context.arrays, context.cand, context.flags, context.scale
+    offer_chosen, slot_chosen = chosen.offer_chosen, chosen.slot_chosen
+    offer_keep = offer_chosen & members[cand.offers.student]
+    slot_keep = slot_chosen & members[cand.slots.student]
+    if flags.offer_previous is not None:
+        offer_keep |= flags.offer_previous & members[cand.offers.student]
+    if flags.slot_previous is not None:
+        slot_keep |= flags.slot_previous & members[cand.slots.student]
+    o = np.flatnonzero(offer_keep)
+    w = np.flatnonzero(slot_keep)
+    o_item = cand.offers.item[o].astype(np.int64)
+    w_item = cand.slots.item[w].astype(np.int64)
+    offers, slots = arrays.offers, arrays.slots
+    previous = flags.restrict(o, w, np.arange(arrays.n_students))
+    lost = previous["student_lost"]
+    data = PairData(
+        qpv=arrays.qpv,
+        workshops_per_student=context.workshops_per_student,
+        n_half_days=context.instance.n_half_days,
+        offer_student=cand.offers.student[o].astype(np.int64),
+        offer_first=offers.first_half_day[o_item],
+        offer_last=offers.last_half_day[o_item],
+        offer_cost=cand.offer_cost[o].astype(np.int64),
+        offer_minutes=scaled_minutes(cand.offers.minutes[o], scale),
+        slot_student=cand.slots.student[w].astype(np.int64),
+        slot_first=slots.first_half_day[w_item],
+        slot_last=slots.last_half_day[w_item],
+        slot_minutes=scaled_minutes(cand.slots.minutes[w], scale),
+        slot_workshop=slots.group[w_item],
+        offer_previous=previous["offer_previous"],
+        slot_previous=previous["slot_previous"],
+        student_lost=None if lost is None else lost & members,
+        coach_capacity=arrays.coach_capacity,
+        slot_coach_group=arrays.coach_groups(w_item, cand.slots.student[w])[0],
+    )
+    return data, offer_chosen[o], slot_chosen[w]
