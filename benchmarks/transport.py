@@ -126,6 +126,10 @@ def main() -> None:
             "|---|---|---|---:|---:|---:|---:|---:|---:|",
             *rows,
             "",
+            "`feasible`: some level below `coaches` was not proven within the time limit; the "
+            "bound in brackets is the one reported for `coaches`. Why, and the bound at scale: "
+            "[Concepts › Transport](concepts/transport.md).",
+            "",
         ]
     )
     print(text)

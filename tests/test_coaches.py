@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
 from bruteforce import brute_force, brute_force_levels, oriented
 from hypothesis import given
@@ -12,11 +13,13 @@ from hypothesis import strategies as st
 from strategies import instances
 from test_bruteforce import naive_optimum
 
+from stagematch.candidates import candidates
 from stagematch.check import check
 from stagematch.errors import InvalidInputError
 from stagematch.generate import load_pilot
 from stagematch.model import Instance
 from stagematch.solver import SolveOptions, Tuning, solve
+from stagematch.solver.bounds import level_bounds
 from stagematch.transport import coach_count
 
 TOL = 1e-6
@@ -81,6 +84,31 @@ def test_neighbourhood_search_keeps_coaches_valid_and_bounded(
     expected, _ = brute_force(instance)
     if result.status == "optimal":
         assert level.value == expected["coaches"]
+
+
+@given(
+    instances(max_students=5, max_offers=3, max_slots=3),
+    st.integers(1, 3),
+    st.integers(3, 6),
+)
+def test_search_free_coach_bound_never_exceeds_the_optimum(
+    drawn: Instance, capacity: int, position: int
+) -> None:
+    """The bound reported for a component too large to prove, given the optimum of the levels
+    above it: never more coaches than the brute force's optimum below them."""
+    instance = with_coaches(drawn, capacity, position)
+    expected, _ = brute_force(instance)
+    arrays = instance.arrays
+    bounds = level_bounds(
+        arrays,
+        candidates(instance),
+        list(instance.settings.objective),
+        expected,
+        int(expected["placed"]),
+        instance.settings.workshops_per_student,
+        np.ones(arrays.n_students, dtype=bool),
+    )
+    assert bounds["coaches"] <= expected["coaches"]
 
 
 def test_pilot_groups_schools_without_losing_workshops() -> None:

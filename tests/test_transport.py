@@ -86,12 +86,16 @@ def test_costs_equal_a_recomputation_from_the_plan_files(pilot_plan: Path) -> No
         )
         for g, n in coaches.items()
     )
-    transit_cost = sum(
-        settings["transit_daily_cost"]
-        * _working_days(date.fromisoformat(r["start"]), date.fromisoformat(r["end"]), holidays)
-        for r in rows
-        if r["kind"] == "placement" and mode[r["student_id"]] == "transit"
-    )
+    transit: Counter[tuple[str, str]] = Counter()  # (offer, school) → students by transit
+    days: dict[str, int] = {}
+    for r in rows:
+        if r["kind"] == "placement" and mode[r["student_id"]] == "transit":
+            transit[(r["item_id"], school[r["student_id"]])] += 1
+            days[r["item_id"]] = _working_days(
+                date.fromisoformat(r["start"]), date.fromisoformat(r["end"]), holidays
+            )
+    transit_costs = {g: settings["transit_daily_cost"] * days[g[0]] * n for g, n in transit.items()}
+    transit_cost = sum(transit_costs.values())
     placed = {r["student_id"] for r in rows if r["kind"] == "placement"}
 
     summary = json.loads((pilot_plan / "summary.json").read_text("utf-8"))["transport"]
@@ -107,9 +111,27 @@ def test_costs_equal_a_recomputation_from_the_plan_files(pilot_plan: Path) -> No
     )
     with (pilot_plan / "transport.csv").open(encoding="utf-8") as handle:
         table = list(csv.DictReader(handle))
-    assert {(r["slot_id"], r["school_id"]): int(r["students"]) for r in table} == dict(groups)
-    assert {(r["slot_id"], r["school_id"]): int(r["coaches"]) for r in table} == coaches
-    assert list(table[0])[:5] == ["slot_id", "school_id", "students", "coaches", "cost"]
+    assert list(table[0])[:8] == [
+        *("kind", "slot_id", "offer_id", "school_id"),
+        *("students", "coaches", "days", "cost"),
+    ]
+    coach_rows = [r for r in table if r["kind"] == "coach"]
+    transit_rows = [r for r in table if r["kind"] == "transit"]
+    assert len(coach_rows) + len(transit_rows) == len(table)
+    assert {(r["slot_id"], r["school_id"]): int(r["students"]) for r in coach_rows} == dict(groups)
+    assert {(r["slot_id"], r["school_id"]): int(r["coaches"]) for r in coach_rows} == coaches
+    assert transit, "the pilot has students placed who go by public transport"
+    assert {(r["offer_id"], r["school_id"]): int(r["students"]) for r in transit_rows} == dict(
+        transit
+    )
+    assert {r["offer_id"]: int(r["days"]) for r in transit_rows} == days
+    for r in transit_rows:
+        assert float(r["cost"]) == pytest.approx(
+            transit_costs[(r["offer_id"], r["school_id"])], abs=0.01
+        )
+        assert r["slot_id"] == r["coaches"] == ""
+    assert all(r["offer_id"] == r["days"] == "" for r in coach_rows)
+    assert sum(float(r["cost"]) for r in table) == pytest.approx(total, abs=0.01)
 
 
 def test_without_transport_settings_nothing_changes(tmp_path: Path) -> None:

@@ -71,7 +71,8 @@ def _csv_writer(frame: pd.DataFrame) -> Callable[[Path], None]:
 def plan_writers(result: Result) -> dict[str, Callable[[Path], None]]:
     """The files of a plan folder, each as a writer (see :class:`~.outfolder.PlanFolder`):
     ``assignments.csv``, ``unplaced.csv``, ``summary.json`` and ``input.json``, and
-    ``transport.csv`` (one row per coach group) when the dataset plans transport."""
+    ``transport.csv`` (a row per coach group and per offer and school reached by public
+    transport) when the dataset plans transport."""
     writers = {
         "assignments.csv": _csv_writer(result.assignments_frame),
         "unplaced.csv": _csv_writer(_translated_details(result.unplaced_frame)),
@@ -79,7 +80,7 @@ def plan_writers(result: Result) -> dict[str, Callable[[Path], None]]:
         "input.json": _json_writer(result.instance.to_dict()),
     }
     if result.transport is not None:
-        writers[TRANSPORT_FILE] = _csv_writer(result.transport.coaches)
+        writers[TRANSPORT_FILE] = _csv_writer(result.transport.table())
     return writers
 
 

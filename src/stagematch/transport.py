@@ -47,6 +47,26 @@ COACH_COLUMNS = [
     "round_trip_km",
 ]
 TRANSIT_COLUMNS = ["student_id", "school_id", "offer_id", "days", "cost"]
+TABLE_DOCS = {
+    "kind": "`coach`: a (session, school) group; `transit`: the students of one school placed "
+    "at one offer who go there by public transport.",
+    "slot_id": "The workshop session (coach rows).",
+    "offer_id": "The offer (transit rows).",
+    "school_id": "The students' school.",
+    "students": "Students in the group, or placed at the offer by public transport.",
+    "coaches": "⌈students / `coach_capacity`⌉ (coach rows).",
+    "days": "Working days of the placement, holidays excluded (transit rows).",
+    "cost": "Euros: coaches × (`coach_cost` + `coach_cost_per_km` × `round_trip_km`), or "
+    "students × days × `transit_daily_cost`. The column adds up to `summary.json`'s "
+    "`transport.total_cost`.",
+    "venue": "The session's venue (coach rows).",
+    "date": "The session's date (coach rows).",
+    "part": "`AM` or `PM` (coach rows).",
+    "round_trip_km": "School → venue → school: twice 1.3 × the great-circle distance (coach rows).",
+}
+"""``transport.csv``, column by column: ``coach`` rows (as :func:`coach_groups`), then
+``transit`` rows; a column that does not apply to a row is empty."""
+TABLE_COLUMNS = list(TABLE_DOCS)
 
 
 def plans_coaches(instance: Instance) -> bool:
@@ -155,6 +175,26 @@ class Transport:
     def total(self) -> float:
         return round(self.coach_cost + self.transit_cost, 2)
 
+    def table(self) -> pd.DataFrame:
+        """``transport.csv`` (:data:`TABLE_COLUMNS`): its costs add up to :attr:`total`."""
+        coach = self.coaches.assign(kind="coach")
+        if len(self.transit):
+            transit = (
+                self.transit.groupby(["offer_id", "school_id", "days"], as_index=False)
+                .agg(students=("student_id", "size"), cost=("cost", "sum"))
+                .assign(kind="transit")
+            )
+            transit["cost"] = transit["cost"].round(2)
+        else:
+            transit = pd.DataFrame(columns=["kind", "offer_id", "school_id", "students", "days"])
+        frames = [frame for frame in (coach, transit) if len(frame)]
+        if not frames:
+            return pd.DataFrame(columns=TABLE_COLUMNS)
+        table = pd.concat(frames, ignore_index=True).reindex(columns=TABLE_COLUMNS)
+        for column in ("students", "coaches", "days"):
+            table[column] = table[column].astype("Int64")
+        return table
+
     def summary(self) -> dict[str, Any]:
         """The ``transport`` object of ``summary.json`` (costs per head are null without heads)."""
         return {
@@ -229,6 +269,8 @@ def coach_count(instance: Instance, plan: Plan) -> int:
 
 
 __all__ = [
+    "TABLE_COLUMNS",
+    "TABLE_DOCS",
     "Transport",
     "coach_count",
     "coach_groups",

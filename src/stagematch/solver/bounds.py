@@ -184,11 +184,31 @@ def bounds_from_terms(
                 bound += _smallest_sum(repeated, credits)
             bounds[level] = bound
         elif level == "coaches":
-            # Every workshop credit is a session, and a coach seats at most coach_capacity.
-            sessions = achieved.get("workshops", 0) if "workshops" in above else 0
-            bounds[level] = float(-(-int(sessions) // coach_capacity)) if coach_capacity else 0.0
+            credits = int(achieved.get("workshops", 0)) if "workshops" in above else 0
+            session_seats = slot_capacity[terms.slots].astype(np.int64)
+            bounds[level] = float(_fewest_coaches(session_seats, coach_capacity, credits))
         above.add(level)
     return bounds
+
+
+def _fewest_coaches(seats: IntArray, capacity: int, credits: int) -> int:
+    """The fewest coaches that can carry ``credits`` students to sessions of ``seats`` seats.
+
+    Every workshop credit is one student at one session, and a coach carries at most
+    ``capacity`` students to one session: a session of ``s`` seats takes ⌊s / capacity⌋ full
+    coaches and one carrying ``s mod capacity``, and the fullest coaches first carry the most.
+    Where sessions are smaller than coaches this is ⌈credits / seats⌉, not ⌈credits /
+    capacity⌉ (a coach to a 15-seat session never carries 30).
+    """
+    if not capacity or credits <= 0:
+        return 0
+    loads = np.concatenate(
+        (np.full(int((seats // capacity).sum()), capacity), seats[seats % capacity > 0] % capacity)
+    )
+    carried = np.cumsum(np.sort(loads)[::-1])
+    if not len(carried) or carried[-1] < credits:  # more credits than seats: no plan has them
+        return -(-credits // capacity)
+    return int(np.searchsorted(carried, credits)) + 1
 
 
 def _coverage_terms(
