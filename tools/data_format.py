@@ -35,6 +35,7 @@ from stagematch.schema import (
     model_of,
     result_schema,
 )
+from stagematch.transport import TABLE_DOCS as TRANSPORT_COLUMN_DOCS
 
 _MISSING = object()
 Mutation = Callable[[dict[str, Any]], None]
@@ -415,6 +416,7 @@ def data_format_markdown() -> str:
     for cause, problem in _whole_file_problems():
         lines.append(f"| {cause} | {_plain(problem)} |")
     lines.append("")
+    lines.append(_transport_outputs())
     lines.append("## Example\n")
     lines.append(
         "The dataset every example above comes from, in the JSON form "
@@ -423,6 +425,22 @@ def data_format_markdown() -> str:
     lines.append("```json")
     lines.append(json.dumps(EXAMPLE_DATASET, indent=2, ensure_ascii=False))
     lines.append("```\n")
+    return "\n".join(lines)
+
+
+def _transport_outputs() -> str:
+    """The plan folder's ``transport.csv``: what the transport settings above produce."""
+    lines = [
+        "## Output: transport.csv\n",
+        "With a transport setting, the plan folder holds `transport.csv` beside "
+        "`assignments.csv`: one `coach` row per (session, school) group, then one `transit` row "
+        "per offer and school for the students placed there who go by public transport (with "
+        "`transit_daily_cost`). See Concepts › Transport.\n",
+        "| column | meaning |",
+        "|---|---|",
+        *(f"| `{column}` | {_md(text)} |" for column, text in TRANSPORT_COLUMN_DOCS.items()),
+        "",
+    ]
     return "\n".join(lines)
 
 

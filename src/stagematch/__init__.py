@@ -14,7 +14,7 @@ same as ``stagematch solve --json -``), described by :mod:`stagematch.schema`.
 
 ``import stagematch`` stays light: the names that need a solver library (OR-Tools, HiGHS) —
 :func:`solve`, :func:`solve_in_parts`, :func:`solve_json`, :func:`resolve`, :func:`diff`,
-:class:`Progress`, :class:`PlanDiff` — are imported on first use (:pep:`562`), the rest at once.
+:class:`Progress`, :class:`SolveOptions`, :class:`PlanDiff` — are imported on first use (:pep:`562`), the rest at once.
 The layers behind these names are described in ``docs/architecture.md``.
 """
 
@@ -47,13 +47,14 @@ from .result import LevelResult, Result, Unplaced
 if TYPE_CHECKING:
     from .api import solve_json
     from .replan import PlanDiff, diff, resolve
-    from .solver import Progress, solve
+    from .solver import Progress, SolveOptions, solve
     from .solver.parts import solve_in_parts
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 _ON_FIRST_USE = {
     "Progress": "stagematch.solver",
+    "SolveOptions": "stagematch.solver",
     "solve": "stagematch.solver",
     "solve_in_parts": "stagematch.solver.parts",
     "solve_json": "stagematch.api",
@@ -96,6 +97,7 @@ __all__ = [
     "Result",
     "School",
     "Settings",
+    "SolveOptions",
     "Student",
     "TravelTime",
     "Unplaced",
