@@ -42,9 +42,9 @@ def run_child(family: str, students: int | None, seed: int) -> dict[str, Any]:
     instance.arrays  # noqa: B018 - column arrays are part of the dataset, not of reachability
     before = _peak_mb()
     start = time.perf_counter()
-    offers = reachable(instance, "offers")
+    offers = reachable(instance, "placement")
     middle = time.perf_counter()
-    slots = reachable(instance, "slots")
+    slots = reachable(instance, "workshop")
     end = time.perf_counter()
     return {
         "family": family,

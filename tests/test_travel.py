@@ -15,6 +15,7 @@ from stagematch.arrays import MODE_CODES
 from stagematch.check import MODE_SPEEDS, travel_minutes
 from stagematch.geo import great_circle_km
 from stagematch.model import Instance
+from stagematch.rows import ITEM_KINDS, ItemKind
 from stagematch.travel import estimate_minutes, minutes_for, nearest_item, reach_km, reachable
 
 MODES = list(MODE_CODES)
@@ -73,8 +74,8 @@ def test_reach_grows_with_the_limit_and_is_vectorised(
         assert reach.tolist() == [float(reach_km(v, code)) for v in ordered]
 
 
-def _every_minute(instance: Instance, kind: str) -> dict[tuple[int, int], float]:
-    items = instance.offers if kind == "offers" else instance.workshop_slots
+def _every_minute(instance: Instance, kind: ItemKind) -> dict[tuple[int, int], float]:
+    items = instance.offers if kind == "placement" else instance.workshop_slots
     return {
         (s, i): travel_minutes(instance, student, item)
         for s, student in enumerate(instance.students)
@@ -82,24 +83,24 @@ def _every_minute(instance: Instance, kind: str) -> dict[tuple[int, int], float]
     }
 
 
-def _limit(instance: Instance, s: int, kind: str) -> float:
-    if kind == "slots":
+def _limit(instance: Instance, s: int, kind: ItemKind) -> float:
+    if kind == "workshop":
         return instance.settings.workshop_max_travel_min
     limit = instance.students[s].max_travel_min
     return instance.settings.default_max_travel_min if limit is None else limit
 
 
 @settings(max_examples=150, deadline=None)
-@given(instances(max_students=6, max_offers=5, max_slots=4), st.sampled_from(["offers", "slots"]))
+@given(instances(max_students=6, max_offers=5, max_slots=4), st.sampled_from(ITEM_KINDS))
 def test_reachable_and_minutes_match_the_checker_pair_by_pair(
-    instance: Instance, kind: str
+    instance: Instance, kind: ItemKind
 ) -> None:
     expected = _every_minute(instance, kind)
     if expected:
         s, i = map(np.array, zip(*expected, strict=True))
-        got = minutes_for(instance, kind, s, i)  # type: ignore[arg-type]
+        got = minutes_for(instance, kind, s, i)
         assert got.tolist() == list(expected.values())
-    pairs = reachable(instance, kind)  # type: ignore[arg-type]
+    pairs = reachable(instance, kind)
     listed = {
         (int(s), int(i)): float(m)
         for s, i, m in zip(pairs.student, pairs.item, pairs.minutes, strict=True)
@@ -108,7 +109,7 @@ def test_reachable_and_minutes_match_the_checker_pair_by_pair(
     assert listed == within
     # A subset of students gets exactly their own pairs.
     some = np.arange(0, len(instance.students), 2)
-    subset = reachable(instance, kind, students=some)  # type: ignore[arg-type]
+    subset = reachable(instance, kind, students=some)
     assert {(int(s), int(i)) for s, i in zip(subset.student, subset.item, strict=True)} == {
         p for p in within if p[0] in set(some.tolist())
     }
@@ -151,22 +152,24 @@ def test_overrides_win_both_ways() -> None:
     )
     pairs = reachable(instance)
     assert dict(zip(pairs.item.tolist(), pairs.minutes.tolist(), strict=True)) == {1: 12.5, 2: 13.0}
-    assert minutes_for(instance, "offers", np.zeros(3, np.int64), np.arange(3)).tolist() == [
+    assert minutes_for(instance, "placement", np.zeros(3, np.int64), np.arange(3)).tolist() == [
         120.0,
         12.5,
         13.0,
     ]
     # The override makes the far offer the nearest in time.
-    best, minutes = nearest_item(instance, "offers", np.zeros(1, np.int64))
+    best, minutes = nearest_item(instance, "placement", np.zeros(1, np.int64))
     assert (best.tolist(), minutes.tolist()) == ([1], [12.5])
 
 
 @settings(max_examples=100, deadline=None)
-@given(instances(max_students=6, max_offers=5, max_slots=4), st.sampled_from(["offers", "slots"]))
-def test_nearest_item_is_the_fewest_minutes_lowest_row_first(instance: Instance, kind: str) -> None:
+@given(instances(max_students=6, max_offers=5, max_slots=4), st.sampled_from(ITEM_KINDS))
+def test_nearest_item_is_the_fewest_minutes_lowest_row_first(
+    instance: Instance, kind: ItemKind
+) -> None:
     expected = _every_minute(instance, kind)
     students = np.arange(len(instance.students))
-    best, minutes = nearest_item(instance, kind, students)  # type: ignore[arg-type]
+    best, minutes = nearest_item(instance, kind, students)
     for s in students.tolist():
         mine = sorted((m, i) for (t, i), m in expected.items() if t == s)
         if not mine:

@@ -56,7 +56,7 @@ def best_placements(
     instance: Instance, s_held: IntArray, o_held: IntArray, tie_break: bool
 ) -> Best:
     n = instance.arrays.n_students
-    m_held = minutes_for(instance, "offers", s_held, o_held).astype(np.float32)
+    m_held = minutes_for(instance, "placement", s_held, o_held).astype(np.float32)
     r_held = wish_ranks(
         instance, Pairs(s_held.astype(np.int32), o_held.astype(np.int32), m_held)
     ).astype(np.int64)

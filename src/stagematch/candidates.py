@@ -251,12 +251,12 @@ def data_warnings(instance: Instance, cand: Candidates) -> tuple[Problem, ...]:
 def candidates(instance: Instance) -> Candidates:
     """The eligible, reachable pairs of an instance, with their costs."""
     arrays = instance.arrays
-    reach_offers = reachable(instance, "offers")
+    reach_offers = reachable(instance, "placement")
     eligible = offer_failures(arrays, reach_offers) == 0
     offer_pairs = reach_offers if eligible.all() else reach_offers.select(eligible)
     del reach_offers, eligible
     ranks = wish_ranks(instance, offer_pairs)
     cost = wish_cost(ranks, instance.settings.unranked_cost).astype(np.int32)
-    reach_slots = reachable(instance, "slots")
+    reach_slots = reachable(instance, "workshop")
     slot_pairs = reach_slots.select(~slot_failures(arrays, reach_slots))
     return Candidates(offers=offer_pairs, offer_cost=cost, offer_rank=ranks, slots=slot_pairs)

@@ -68,10 +68,12 @@ class Index:
         # Every pin as the assignment it asks for (a diff checks one pair at a time: the
         # students without pins must not be walked through on every call).
         self.pins: list[Assignment] = [
-            Assignment(s.student_id, kind, iid)  # type: ignore[arg-type]
+            pin
             for s in instance.students
-            for kind, pinned in (("placement", s.pinned_offer), ("workshop", s.pinned_slots))
-            for iid in pinned
+            for pin in (
+                *(Assignment(s.student_id, "placement", iid) for iid in s.pinned_offer),
+                *(Assignment(s.student_id, "workshop", iid) for iid in s.pinned_slots),
+            )
         ]
         # When two rows give the same (origin, destination), the first one counts.
         self.overrides: dict[tuple[str, str], float] = {}

@@ -37,7 +37,8 @@ from .arrays import BoolArray, FloatArray, IntArray
 from .candidates import Candidates
 from .geo import EARTH_RADIUS_KM, great_circle_km, km_to_chord, to_unit_vectors
 from .model import Instance, Student, TravelTime
-from .travel import ItemKind, items_of, limits_of, reach_km
+from .rows import ITEM_KINDS, ItemKind
+from .travel import items_of, limits_of, reach_km
 
 MAX_PAIRS = 80_000_000
 """Default cap on a part's estimated candidate pairs: about 3 GB for the part's solve (the
@@ -135,7 +136,7 @@ def estimated_pairs(instance: Instance, sampled: int = SAMPLED) -> FloatArray:
     chosen = np.arange(0, n, step)
     xyz = to_unit_vectors(arrays.origin_lat, arrays.origin_lon)
     counts = np.zeros(len(chosen))
-    for kind in ("offers", "slots"):
+    for kind in ITEM_KINDS:
         items = items_of(arrays, kind)
         if not len(items):
             continue
@@ -172,13 +173,13 @@ def part_instance(instance: Instance, split: Partition, part: int) -> Part:
     students = split.students_of(part)
     mine = np.isin(arrays.pinned_offers[:, 0], students)
     offers = np.union1d(
-        _within_reach(instance, students, "offers"),
+        _within_reach(instance, students, "placement"),
         np.union1d(_wished(instance, students), arrays.pinned_offers[mine, 1]),
     )
     if not len(offers):  # an instance needs an offer; one nobody here reaches adds no pair
         offers = np.zeros(1, dtype=np.int64)
     mine = np.isin(arrays.pinned_slots[:, 0], students)
-    slots = np.union1d(_within_reach(instance, students, "slots"), arrays.pinned_slots[mine, 1])
+    slots = np.union1d(_within_reach(instance, students, "workshop"), arrays.pinned_slots[mine, 1])
     hosts = {arrays.offers.group_ids[h] for h in arrays.offers.group[offers].tolist()}
     travel_times = _overrides_of(instance, students, offers, slots) if instance.travel_times else []
     sub = Instance(

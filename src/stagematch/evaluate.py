@@ -46,11 +46,11 @@ def plan_pairs(instance: Instance, plan: Plan) -> PairData:
         offer_first=offers.first_half_day[o_item],
         offer_last=offers.last_half_day[o_item],
         offer_cost=wish_cost(ranks, instance.settings.unranked_cost),
-        offer_minutes=minutes_for(instance, "offers", o_student, o_item).astype(np.float64),
+        offer_minutes=minutes_for(instance, "placement", o_student, o_item).astype(np.float64),
         slot_student=w[:, 0],
         slot_first=slots.first_half_day[w[:, 1]],
         slot_last=slots.last_half_day[w[:, 1]],
-        slot_minutes=minutes_for(instance, "slots", w[:, 0], w[:, 1]).astype(np.float64),
+        slot_minutes=minutes_for(instance, "workshop", w[:, 0], w[:, 1]).astype(np.float64),
         slot_workshop=slots.group[w[:, 1]],
         coach_capacity=arrays.coach_capacity,
         slot_coach_group=arrays.coach_groups(w[:, 1], w[:, 0])[0],
@@ -83,11 +83,11 @@ def _minutes(instance: Instance, plan: Plan) -> dict[tuple[str, str], float]:
     for chosen, minutes in (
         (
             [a for a in plan.assignments if a.kind == "placement"],
-            minutes_for(instance, "offers", encoded.placements[:, 0], encoded.placements[:, 1]),
+            minutes_for(instance, "placement", encoded.placements[:, 0], encoded.placements[:, 1]),
         ),
         (
             [a for a in plan.assignments if a.kind == "workshop"],
-            minutes_for(instance, "slots", encoded.sessions[:, 0], encoded.sessions[:, 1]),
+            minutes_for(instance, "workshop", encoded.sessions[:, 0], encoded.sessions[:, 1]),
         ),
     ):
         out.update(

@@ -322,7 +322,7 @@ class Fairness:
         students, counts = np.unique(s_all, return_counts=True)
         envy = np.bincount(s_all[self.pair_envy], minlength=arrays.n_students)[students]
         wasted = np.bincount(s_all[self.pair_wasted], minlength=arrays.n_students)[students]
-        minutes = minutes_for(self.instance, "offers", s_all, o_all).astype(np.float32)
+        minutes = minutes_for(self.instance, "placement", s_all, o_all).astype(np.float32)
         ranks = wish_ranks(
             self.instance, Pairs(s_all.astype(np.int32), o_all.astype(np.int32), minutes)
         ).astype(np.int64)

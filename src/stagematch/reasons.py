@@ -53,14 +53,14 @@ def unplaced_reasons(
     if not len(unplaced):
         return ()
     # Reachability again, for the unplaced only: the candidates keep just the eligible pairs.
-    reach = reachable(instance, "offers", students=unplaced)
+    reach = reachable(instance, "placement", students=unplaced)
     failures = offer_failures(arrays, reach)
     reach_ptr = reach.indptr(arrays.n_students)
     elig_ptr = cand.offers.indptr(arrays.n_students)
     n_reach = reach_ptr[unplaced + 1] - reach_ptr[unplaced]
     n_elig = elig_ptr[unplaced + 1] - elig_ptr[unplaced]
     nowhere = unplaced[n_reach == 0]
-    nearest, minutes = nearest_item(instance, "offers", nowhere)
+    nearest, minutes = nearest_item(instance, "placement", nowhere)
     nearest_of = {
         int(s): (int(j), float(m)) for s, j, m in zip(nowhere, nearest, minutes, strict=True)
     }

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -21,11 +21,10 @@ from scipy.spatial import cKDTree
 
 from .arrays import MODE_CODES, FloatArray, InstanceArrays, Int32Array, IntArray, ItemArrays
 from .geo import chord_to_km, great_circle_km, km_to_chord, to_unit_vectors
+from .rows import ItemKind
 
 if TYPE_CHECKING:
     from .model import Instance
-
-ItemKind = Literal["offers", "slots"]
 
 SPEED_KMH = np.array([5.0, 15.0, 18.0, 35.0])  # walk, bike, transit, car
 OVERHEAD_MIN = np.array([0.0, 2.0, 10.0, 5.0])
@@ -82,12 +81,12 @@ class Pairs:
 
 def items_of(arrays: InstanceArrays, kind: ItemKind) -> ItemArrays:
     """The offers or the workshop slots."""
-    return arrays.offers if kind == "offers" else arrays.slots
+    return arrays.offers if kind == "placement" else arrays.slots
 
 
 def limits_of(arrays: InstanceArrays, kind: ItemKind) -> FloatArray:
     """Each student's limit in minutes: their own for placements, the setting for workshops."""
-    if kind == "offers":
+    if kind == "placement":
         return arrays.max_travel
     return np.full(arrays.n_students, arrays.workshop_max_travel)
 
@@ -104,7 +103,7 @@ def _groups(arrays: InstanceArrays, limits: FloatArray) -> Iterator[tuple[IntArr
 
 
 def reachable(
-    instance: Instance, kind: ItemKind = "offers", students: IntArray | None = None
+    instance: Instance, kind: ItemKind = "placement", students: IntArray | None = None
 ) -> Pairs:
     """Every student–item pair within the student's limit, with its minutes.
 

@@ -23,11 +23,15 @@ from ..errors import Problem
 from ..i18n import clauses, lazy_text
 from ..model import Instance
 from ..plan import Plan
+from ..rows import ItemKind
 from ..share import qpv_candidates
 from ..travel import Pairs, minutes_for
 from .cpsat import PairFlags
 
-PIN_COLUMNS = {"offers": "pinned_offer", "slots": "pinned_slots"}
+Pin = tuple[ItemKind, int, int]
+"""A pin as (kind, student position, item position)."""
+
+PIN_COLUMNS: dict[ItemKind, str] = {"placement": "pinned_offer", "workshop": "pinned_slots"}
 
 
 def _find(pairs: Pairs, n_items: int, student: IntArray, item: IntArray) -> IntArray:
@@ -111,13 +115,13 @@ def pair_flags(instance: Instance, cand: Candidates, previous: Plan | None) -> P
 # Conflicting pins
 
 
-def _why_not_candidate(instance: Instance, kind: str, s: int, j: int) -> str:
+def _why_not_candidate(instance: Instance, kind: ItemKind, s: int, j: int) -> str:
     """Which rule keeps a pinned pair out of the candidates (travel or eligibility)."""
     arrays = instance.arrays
     student = np.array([s], dtype=np.int64)
     item = np.array([j], dtype=np.int64)
-    minutes = float(minutes_for(instance, kind, student, item)[0])  # type: ignore[arg-type]
-    limit = float(arrays.max_travel[s] if kind == "offers" else arrays.workshop_max_travel)
+    minutes = float(minutes_for(instance, kind, student, item)[0])
+    limit = float(arrays.max_travel[s] if kind == "placement" else arrays.workshop_max_travel)
     reasons: list[str] = []
     if minutes > limit:
         reasons.append(
@@ -128,7 +132,7 @@ def _why_not_candidate(instance: Instance, kind: str, s: int, j: int) -> str:
     pair = Pairs(
         student.astype(np.int32), item.astype(np.int32), np.array([minutes], dtype=np.float32)
     )
-    if kind == "offers":
+    if kind == "placement":
         bits = int(offer_failures(arrays, pair)[0])
         reasons += [rule for k, rule in enumerate(INELIGIBILITY_RULES) if bits >> k & 1]
     elif slot_failures(arrays, pair)[0]:
@@ -153,16 +157,17 @@ def pin_conflicts(instance: Instance, cand: Candidates) -> list[Problem]:
     if not len(offer_pins) and not len(slot_pins):
         return []
     problems: list[Problem] = []
-    pins: list[tuple[str, int, int]] = []  # (kind, student, item) of candidate pins
-    for kind, table, found in (
-        ("offers", arrays.pinned_offers, offer_pins),
-        ("slots", arrays.pinned_slots, slot_pins),
-    ):
+    pins: list[Pin] = []  # (kind, student, item) of candidate pins
+    pinned: tuple[tuple[ItemKind, IntArray, IntArray], ...] = (
+        ("placement", arrays.pinned_offers, offer_pins),
+        ("workshop", arrays.pinned_slots, slot_pins),
+    )
+    for kind, table, found in pinned:
         for (s, j), k in zip(table.tolist(), found.tolist(), strict=True):
             if k >= 0:
                 pins.append((kind, s, j))
                 continue
-            items = arrays.offers if kind == "offers" else arrays.slots
+            items = arrays.offers if kind == "placement" else arrays.slots
             problems.append(
                 Problem(
                     "students",
@@ -188,9 +193,7 @@ def pin_conflicts(instance: Instance, cand: Candidates) -> list[Problem]:
     return problems
 
 
-def _share_conflicts(
-    instance: Instance, cand: Candidates, pins: list[tuple[str, int, int]]
-) -> list[Problem]:
+def _share_conflicts(instance: Instance, cand: Candidates, pins: list[Pin]) -> list[Problem]:
     """Non-QPV pins that leave an offer no way to keep its minimum QPV share.
 
     With ``m`` non-QPV students pinned to an offer of ``capacity`` seats, the most QPV students
@@ -204,7 +207,7 @@ def _share_conflicts(
     qpv_count = qpv_candidates(arrays, cand)
     problems = []
     for j in np.flatnonzero((arrays.min_share > 0) & (qpv_count > 0)).tolist():
-        mine = [p for p in pins if p[0] == "offers" and p[2] == j]
+        mine = [p for p in pins if p[0] == "placement" and p[2] == j]
         others = [p for p in mine if not arrays.qpv[p[1]]]
         share, supply, capacity = (
             int(arrays.min_share[j]),
@@ -264,26 +267,26 @@ def _share_possible(m: int, qpv_pinned: int, share: int, supply: int, capacity: 
 
 
 def _pins_model(
-    instance: Instance, pins: list[tuple[str, int, int]]
+    instance: Instance, pins: list[Pin]
 ) -> tuple[cp_model.CpModel, list[cp_model.IntVar]]:
     """One literal per pin ("this pin holds") under the rules that tie pins together."""
     arrays = instance.arrays
     model = cp_model.CpModel()
     literals = [model.new_bool_var(f"pin{i}") for i in range(len(pins))]
-    by_item: dict[tuple[str, int], list[int]] = {}
+    by_item: dict[tuple[ItemKind, int], list[int]] = {}
     by_student: dict[int, list[int]] = {}
     for i, (kind, s, j) in enumerate(pins):
         by_item.setdefault((kind, j), []).append(i)
         by_student.setdefault(s, []).append(i)
     for (kind, j), members in by_item.items():
-        items = arrays.offers if kind == "offers" else arrays.slots
+        items = arrays.offers if kind == "placement" else arrays.slots
         model.add(sum(literals[i] for i in members) <= int(items.capacity[j]))
         open_members = [i for i in members if not arrays.qpv[pins[i][1]]]
         if open_members:
             limit = int(items.capacity[j] - items.reserved[j])
             model.add(sum(literals[i] for i in open_members) <= limit)
     for s, members in by_student.items():
-        placements = [i for i in members if pins[i][0] == "offers"]
+        placements = [i for i in members if pins[i][0] == "placement"]
         if placements:
             model.add(sum(literals[i] for i in placements) <= int(arrays.max_placements[s]))
         spans = [_span(instance, pins[i]) for i in members]
@@ -291,7 +294,7 @@ def _pins_model(
             for b in range(a + 1, len(members)):
                 overlap = spans[a][0] <= spans[b][1] and spans[b][0] <= spans[a][1]
                 same_workshop = (
-                    pins[members[a]][0] == pins[members[b]][0] == "slots"
+                    pins[members[a]][0] == pins[members[b]][0] == "workshop"
                     and arrays.slots.group[pins[members[a]][2]]
                     == arrays.slots.group[pins[members[b]][2]]
                 )
@@ -302,8 +305,8 @@ def _pins_model(
     return model, literals
 
 
-def _span(instance: Instance, pin: tuple[str, int, int]) -> tuple[int, int]:
-    items = instance.arrays.offers if pin[0] == "offers" else instance.arrays.slots
+def _span(instance: Instance, pin: Pin) -> tuple[int, int]:
+    items = instance.arrays.offers if pin[0] == "placement" else instance.arrays.slots
     return int(items.first_half_day[pin[2]]), int(items.last_half_day[pin[2]])
 
 
@@ -336,14 +339,14 @@ def _core(model: cp_model.CpModel, assumed: list[cp_model.IntVar]) -> list[int] 
     return core
 
 
-def _conflict_problem(instance: Instance, pins: list[tuple[str, int, int]]) -> Problem:
+def _conflict_problem(instance: Instance, pins: list[Pin]) -> Problem:
     """One problem naming every pin of a conflicting set, with the rule they break together."""
     arrays = instance.arrays
     kind, s, j = pins[0]
-    items = arrays.offers if kind == "offers" else arrays.slots
+    items = arrays.offers if kind == "placement" else arrays.slots
 
-    def name(pin: tuple[str, int, int]) -> str:
-        pin_items = arrays.offers if pin[0] == "offers" else arrays.slots
+    def name(pin: Pin) -> str:
+        pin_items = arrays.offers if pin[0] == "placement" else arrays.slots
         return _pin_words(instance, arrays.student_ids[pin[1]], pin[1], pin_items.ids[pin[2]])
 
     same_item = len({(p[0], p[2]) for p in pins}) == 1

@@ -478,7 +478,7 @@ def _repair(instance: Instance, chosen: _Chosen, place: bool) -> tuple[_Chosen, 
     placed = np.zeros(n, dtype=bool)
     placed[chosen.offer_student] = True
     unplaced = np.flatnonzero(~placed)
-    reach = reachable(instance, "offers", students=unplaced)
+    reach = reachable(instance, "placement", students=unplaced)
     pairs = reach.select(offer_failures(arrays, reach) == 0)
     ranks = wish_ranks(instance, pairs)
     cost = wish_cost(ranks, settings.unranked_cost).astype(np.int32)
