@@ -41,7 +41,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .candidates import Candidates, candidates
-from .plan import Assignment, Plan
+from .plan import Plan
 
 if TYPE_CHECKING:
     from .arrays import InstanceArrays
@@ -236,11 +236,8 @@ def deferred_acceptance(instance: Instance, *, cand: Candidates | None = None) -
             waiting.append(worst & STUDENT_MASK)
         non_qpv[o] = count
     logger.debug("deferred acceptance: %d proposals", lists.proposals)
-    ids = arrays.student_ids
-    return Plan(
-        Assignment(ids[(-key) & STUDENT_MASK], "placement", offers.ids[o])
-        for o, heap in enumerate(held)
-        for key in heap
+    return arrays.decode(
+        [((-key) & STUDENT_MASK, o) for o, heap in enumerate(held) for key in heap]
     )
 
 
@@ -305,8 +302,7 @@ def first_come_first_served(
         if not arrays.qpv[s]:
             open_seats[o] -= 1
         chosen.append((s, o))
-    ids = arrays.student_ids
-    return Plan(Assignment(ids[s], "placement", offers.ids[o]) for s, o in chosen)
+    return arrays.decode(chosen)
 
 
 def _serving_order(arrays: InstanceArrays, order: Sequence[str] | None) -> list[int]:

@@ -17,7 +17,7 @@ import numpy as np
 from ..arrays import BoolArray, InstanceArrays, IntArray
 from ..candidates import Candidates
 from ..model import Instance, Settings
-from ..plan import Assignment, Plan
+from ..plan import Plan
 from .cpsat import PairFlags
 from .limits import Limits
 from .options import Progress, ResolvedOptions, Tuning
@@ -35,17 +35,11 @@ class Chosen:
 
     def plan(self, arrays: InstanceArrays, cand: Candidates) -> Plan:
         """The chosen pairs as a plan of ids: placements, then sessions, in pair order."""
-        ids = arrays.student_ids
-        offers, slots = arrays.offers, arrays.slots
-        rows = [
-            Assignment(ids[cand.offers.student[k]], "placement", offers.ids[cand.offers.item[k]])
-            for k in np.flatnonzero(self.offer_chosen)
-        ]
-        rows += [
-            Assignment(ids[cand.slots.student[k]], "workshop", slots.ids[cand.slots.item[k]])
-            for k in np.flatnonzero(self.slot_chosen)
-        ]
-        return Plan(rows)
+        o, w = np.flatnonzero(self.offer_chosen), np.flatnonzero(self.slot_chosen)
+        return arrays.decode(
+            np.column_stack((cand.offers.student[o], cand.offers.item[o])),
+            np.column_stack((cand.slots.student[w], cand.slots.item[w])),
+        )
 
 
 @dataclass(frozen=True, eq=False)

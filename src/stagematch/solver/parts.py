@@ -38,7 +38,7 @@ from ..candidates import Candidates, candidates, offer_failures, wish_cost, wish
 from ..decompose import Part, Partition, owned_pairs, part_instance, partition
 from ..evaluate import evaluate, plan_levels
 from ..model import Instance
-from ..plan import Assignment, Plan
+from ..plan import Plan
 from ..result import Result, StoppedBy
 from ..travel import Pairs, reachable
 from .bounds import StudentTerms, bounds_from_terms, student_terms
@@ -397,17 +397,10 @@ class _Chosen:
         )
 
     def plan(self, instance: Instance) -> Plan:
-        arrays = instance.arrays
-        ids = arrays.student_ids
-        rows = [
-            Assignment(ids[s], "placement", arrays.offers.ids[o])
-            for s, o in zip(self.offer_student.tolist(), self.offer_item.tolist(), strict=True)
-        ]
-        rows += [
-            Assignment(ids[s], "workshop", arrays.slots.ids[w])
-            for s, w in zip(self.slot_student.tolist(), self.slot_item.tolist(), strict=True)
-        ]
-        return Plan(rows)
+        return instance.arrays.decode(
+            np.column_stack((self.offer_student, self.offer_item)),
+            np.column_stack((self.slot_student, self.slot_item)),
+        )
 
 
 def _optimum_at_least(
