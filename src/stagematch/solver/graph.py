@@ -93,10 +93,39 @@ def materialise(part: Part, offer_ptr: IntArray, slot_ptr: IntArray) -> Componen
     )
 
 
+@dataclass(frozen=True)
+class Outside:
+    """Seats held by the students outside a sub-problem, who keep them: per offer and per slot
+    (all of the instance's), how many, how many by QPV students; and their coach-group keys."""
+
+    offer_used: IntArray
+    offer_used_qpv: IntArray
+    slot_used: IntArray
+    slot_used_qpv: IntArray
+    coach_keys: IntArray
+
+
 def component_data(context: SolveContext, component: Component) -> ComponentData:
     """The component's students, pairs and items, renumbered from 0."""
+    return pairs_data(context, component.students, component.offer_pairs, component.slot_pairs)
+
+
+def pairs_data(
+    context: SolveContext,
+    students: IntArray,
+    o: IntArray,
+    w: IntArray,
+    outside: Outside | None = None,
+) -> ComponentData:
+    """The model data of ``students`` and their pairs ``o``, ``w``, renumbered from 0.
+
+    A component shares nothing with the rest (``outside`` is None); a neighbourhood of the
+    search leaves everyone else's seats taken, so its capacities, reserved seats and coach
+    groups count ``outside``. The minimum QPV share counts an offer's students inside and
+    outside together, so the outside counts go with the data rather than into the capacities
+    alone.
+    """
     arrays, cand, scale = context.arrays, context.cand, context.scale
-    students, o, w = component.students, component.offer_pairs, component.slot_pairs
     local = np.full(arrays.n_students, -1, dtype=np.int64)
     local[students] = np.arange(len(students))
     o_global = cand.offers.item[o].astype(np.int64)
@@ -104,7 +133,21 @@ def component_data(context: SolveContext, component: Component) -> ComponentData
     w_global = cand.slots.item[w].astype(np.int64)
     slots_used, w_local = np.unique(w_global, return_inverse=True)
     offers, slots = arrays.offers, arrays.slots
-    coach_group, coach_outside = arrays.coach_groups(w_global, cand.slots.student[w])
+    if outside is None:
+        outside = Outside(
+            offer_used=np.zeros(len(offers), dtype=np.int64),
+            offer_used_qpv=np.zeros(len(offers), dtype=np.int64),
+            slot_used=np.zeros(len(slots), dtype=np.int64),
+            slot_used_qpv=np.zeros(len(slots), dtype=np.int64),
+            coach_keys=np.zeros(0, dtype=np.int64),
+        )
+    coach_group, coach_outside = arrays.coach_groups(
+        w_global, cand.slots.student[w], outside.coach_keys
+    )
+    o_capacity = offers.capacity[offers_used] - outside.offer_used[offers_used]
+    w_capacity = slots.capacity[slots_used] - outside.slot_used[slots_used]
+    o_reserved = offers.reserved[offers_used] - outside.offer_used_qpv[offers_used]
+    w_reserved = slots.reserved[slots_used] - outside.slot_used_qpv[slots_used]
     return ComponentData(
         qpv=arrays.qpv[students],
         max_placements=arrays.max_placements[students],
@@ -115,21 +158,21 @@ def component_data(context: SolveContext, component: Component) -> ComponentData
         offer_last=offers.last_half_day[o_global],
         offer_cost=cand.offer_cost[o].astype(np.int64),
         offer_minutes=scaled_minutes(cand.offers.minutes[o], scale),
-        offer_capacity=offers.capacity[offers_used],
-        offer_reserved=offers.reserved[offers_used],
+        offer_capacity=o_capacity,
+        offer_reserved=np.clip(o_reserved, 0, o_capacity),
         slot_student=local[cand.slots.student[w]],
         slot_item=w_local,
         slot_first=slots.first_half_day[w_global],
         slot_last=slots.last_half_day[w_global],
         slot_minutes=scaled_minutes(cand.slots.minutes[w], scale),
         slot_workshop=slots.group[w_global],
-        slot_capacity=slots.capacity[slots_used],
-        slot_reserved=slots.reserved[slots_used],
-        n_half_days=context.instance.n_half_days,
+        slot_capacity=w_capacity,
+        slot_reserved=np.clip(w_reserved, 0, w_capacity),
+        n_half_days=arrays.n_half_days,
         offer_min_share=arrays.min_share[offers_used],
         offer_qpv_candidates=context.share_candidates[offers_used],
-        offer_outside_held=np.zeros(len(offers_used), dtype=np.int64),
-        offer_outside_qpv=np.zeros(len(offers_used), dtype=np.int64),
+        offer_outside_held=outside.offer_used[offers_used],
+        offer_outside_qpv=outside.offer_used_qpv[offers_used],
         coach_capacity=arrays.coach_capacity,
         slot_coach_group=coach_group,
         coach_group_outside=coach_outside,

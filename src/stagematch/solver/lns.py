@@ -28,8 +28,9 @@ from ..arrays import BoolArray, IntArray
 from ..candidates import Candidates
 from ..geo import to_unit_vectors
 from ..levels import LEVELS
-from .context import Chosen, SolveContext, scaled_minutes
+from .context import Chosen, SolveContext
 from .cpsat import ComponentData, ComponentOutcome, solve_component
+from .graph import Outside, pairs_data
 
 __all__ = ["improve"]
 
@@ -59,66 +60,23 @@ def _outside_use(
 def _neighbourhood_data(
     context: SolveContext, chosen: Chosen, students: IntArray, rows: _Rows
 ) -> tuple[ComponentData, IntArray, IntArray]:
-    """The sub-problem of ``students`` with everyone else's seats taken out.
-
-    The minimum QPV share counts an offer's students inside and outside together, so the
-    outside counts go with the data rather than into the capacities alone.
-    """
-    arrays, cand, scale = context.arrays, context.cand, context.scale
+    """The sub-problem of ``students`` with everyone else's seats taken out."""
+    arrays, cand = context.arrays, context.cand
     inside = np.zeros(arrays.n_students, dtype=bool)
     inside[students] = True
-    local = np.full(arrays.n_students, -1, dtype=np.int64)
-    local[students] = np.arange(len(students))
     o_pairs: IntArray = np.concatenate([rows.offers[s] for s in students]).astype(np.int64)
     w_pairs: IntArray = np.concatenate([rows.slots[s] for s in students]).astype(np.int64)
-    offers, slots = arrays.offers, arrays.slots
     o_used, o_used_qpv = _outside_use(context, inside, chosen.offer_chosen, "offers")
     w_used, w_used_qpv = _outside_use(context, inside, chosen.slot_chosen, "slots")
-    o_global = cand.offers.item[o_pairs].astype(np.int64)
-    offers_used, o_local = np.unique(o_global, return_inverse=True)
-    w_global = cand.slots.item[w_pairs].astype(np.int64)
-    slots_used, w_local = np.unique(w_global, return_inverse=True)
     held = chosen.slot_chosen & ~inside[cand.slots.student]
-    coach_group, coach_outside = arrays.coach_groups(
-        w_global,
-        cand.slots.student[w_pairs],
-        arrays.coach_group_keys(cand.slots.item[held], cand.slots.student[held]),
+    outside = Outside(
+        offer_used=o_used,
+        offer_used_qpv=o_used_qpv,
+        slot_used=w_used,
+        slot_used_qpv=w_used_qpv,
+        coach_keys=arrays.coach_group_keys(cand.slots.item[held], cand.slots.student[held]),
     )
-    o_capacity = offers.capacity[offers_used] - o_used[offers_used]
-    w_capacity = slots.capacity[slots_used] - w_used[slots_used]
-    data = ComponentData(
-        qpv=arrays.qpv[students],
-        max_placements=arrays.max_placements[students],
-        workshops_per_student=context.workshops_per_student,
-        offer_student=local[cand.offers.student[o_pairs]],
-        offer_item=o_local,
-        offer_first=offers.first_half_day[o_global],
-        offer_last=offers.last_half_day[o_global],
-        offer_cost=cand.offer_cost[o_pairs].astype(np.int64),
-        offer_minutes=scaled_minutes(cand.offers.minutes[o_pairs], scale),
-        offer_capacity=o_capacity,
-        offer_reserved=np.clip(
-            offers.reserved[offers_used] - o_used_qpv[offers_used], 0, o_capacity
-        ),
-        slot_student=local[cand.slots.student[w_pairs]],
-        slot_item=w_local,
-        slot_first=slots.first_half_day[w_global],
-        slot_last=slots.last_half_day[w_global],
-        slot_minutes=scaled_minutes(cand.slots.minutes[w_pairs], scale),
-        slot_workshop=slots.group[w_global],
-        slot_capacity=w_capacity,
-        slot_reserved=np.clip(slots.reserved[slots_used] - w_used_qpv[slots_used], 0, w_capacity),
-        n_half_days=arrays.n_half_days,
-        offer_min_share=arrays.min_share[offers_used],
-        offer_qpv_candidates=context.share_candidates[offers_used],
-        offer_outside_held=o_used[offers_used],
-        offer_outside_qpv=o_used_qpv[offers_used],
-        coach_capacity=arrays.coach_capacity,
-        slot_coach_group=coach_group,
-        coach_group_outside=coach_outside,
-        **context.flags.restrict(o_pairs, w_pairs, students),
-    )
-    return data, o_pairs, w_pairs
+    return pairs_data(context, students, o_pairs, w_pairs, outside), o_pairs, w_pairs
 
 
 def _pruned_rows(
