@@ -16,7 +16,14 @@ from stagematch.check import MODE_SPEEDS, travel_minutes
 from stagematch.geo import great_circle_km
 from stagematch.model import Instance
 from stagematch.rows import ITEM_KINDS, ItemKind
-from stagematch.travel import estimate_minutes, minutes_for, nearest_item, reach_km, reachable
+from stagematch.travel import (
+    Pairs,
+    estimate_minutes,
+    minutes_for,
+    nearest_item,
+    reach_km,
+    reachable,
+)
 
 MODES = list(MODE_CODES)
 latitudes = st.floats(42.0, 51.0)
@@ -176,3 +183,22 @@ def test_nearest_item_is_the_fewest_minutes_lowest_row_first(
             assert best[s] == -1
         else:
             assert (int(best[s]), float(minutes[s])) == (mine[0][1], mine[0][0])
+
+
+@settings(max_examples=60, deadline=None)
+@given(instances(max_students=8, max_offers=6), st.sampled_from(["placement", "workshop"]))
+def test_filtering_while_listing_gives_the_pairs_of_filtering_afterwards(
+    instance: Instance, kind: ItemKind
+) -> None:
+    """``keep`` drops pairs as they are found (to save memory): the same pairs, in the same
+    order, as the whole list filtered at the end, overrides included."""
+
+    def keep(pairs: Pairs) -> np.ndarray:
+        return np.asarray((pairs.student.astype(np.int64) * 7 + pairs.item * 3) % 3 != 0)
+
+    everything = reachable(instance, kind)
+    expected = everything.select(keep(everything))
+    found = reachable(instance, kind, keep=keep)
+    for name in ("student", "item", "minutes"):
+        assert getattr(found, name).tolist() == getattr(expected, name).tolist()
+        assert getattr(found, name).dtype == getattr(expected, name).dtype

@@ -249,14 +249,20 @@ def data_warnings(instance: Instance, cand: Candidates) -> tuple[Problem, ...]:
 
 
 def candidates(instance: Instance) -> Candidates:
-    """The eligible, reachable pairs of an instance, with their costs."""
+    """The eligible, reachable pairs of an instance, with their costs.
+
+    Ineligible pairs are dropped as the reachable ones are found, and costs are computed a
+    slice at a time, so the peak stays close to what is kept (about 18 bytes a placement pair
+    and 12 a slot pair; ``docs/benchmarks.md``, "Memory").
+    """
     arrays = instance.arrays
-    reach_offers = reachable(instance, "placement")
-    eligible = offer_failures(arrays, reach_offers) == 0
-    offer_pairs = reach_offers if eligible.all() else reach_offers.select(eligible)
-    del reach_offers, eligible
+    offer_pairs = reachable(
+        instance, "placement", keep=lambda found: offer_failures(arrays, found) == 0
+    )
     ranks = wish_ranks(instance, offer_pairs)
-    cost = wish_cost(ranks, instance.settings.unranked_cost).astype(np.int32)
-    reach_slots = reachable(instance, "workshop")
-    slot_pairs = reach_slots.select(~slot_failures(arrays, reach_slots))
+    cost = np.empty(len(ranks), dtype=np.int32)
+    for start in range(0, len(ranks), SLICE):
+        part = slice(start, start + SLICE)
+        cost[part] = wish_cost(ranks[part], instance.settings.unranked_cost)
+    slot_pairs = reachable(instance, "workshop", keep=lambda found: ~slot_failures(arrays, found))
     return Candidates(offers=offer_pairs, offer_cost=cost, offer_rank=ranks, slots=slot_pairs)

@@ -38,7 +38,7 @@ from .candidates import Candidates
 from .geo import EARTH_RADIUS_KM, great_circle_km, km_to_chord, to_unit_vectors
 from .model import Instance, Student, TravelTime
 from .rows import ITEM_KINDS, ItemKind
-from .travel import items_of, limits_of, reach_km
+from .travel import items_of, limits_of, reach_counts, reach_km
 
 MAX_PAIRS = 80_000_000
 """Default cap on a part's estimated candidate pairs: about 3 GB for the part's solve (the
@@ -121,12 +121,17 @@ def partition(
     )
 
 
-def estimated_pairs(instance: Instance, sampled: int = SAMPLED) -> FloatArray:
+def estimated_pairs(
+    instance: Instance, sampled: int = SAMPLED, *, overrides: bool = False
+) -> FloatArray:
     """Each student's reachable offers and slots, estimated without listing any pair.
 
-    Every k-th student's items within the radius its mode and limit allow are counted (a
-    KD-tree count, no pairs kept); every other student takes the count of the nearest counted
-    student. Travel-time overrides are ignored: this only balances the parts.
+    Every k-th student's items within the radius its mode and limit allow are counted
+    (:func:`~stagematch.travel.reach_counts`, no pairs kept); every other student takes the
+    count of the nearest counted student. With at most ``sampled`` students every one is
+    counted, and the counts are upper bounds of the pairs listed. Travel-time overrides are
+    ignored unless ``overrides`` (the split only balances the parts; the memory estimate of
+    :mod:`stagematch.solver.memory` counts them).
     """
     arrays = instance.arrays
     n = arrays.n_students
@@ -134,17 +139,16 @@ def estimated_pairs(instance: Instance, sampled: int = SAMPLED) -> FloatArray:
         return np.zeros(0)
     step = max(1, n // sampled)
     chosen = np.arange(0, n, step)
-    xyz = to_unit_vectors(arrays.origin_lat, arrays.origin_lon)
     counts = np.zeros(len(chosen))
     for kind in ITEM_KINDS:
-        items = items_of(arrays, kind)
-        if not len(items):
-            continue
-        tree = cKDTree(to_unit_vectors(items.lat, items.lon))
-        radius = km_to_chord(reach_km(limits_of(arrays, kind)[chosen], arrays.mode[chosen]))
-        counts += tree.query_ball_point(xyz[chosen], radius, return_length=True)
+        counts += reach_counts(instance, kind, chosen, overrides=overrides)
+    if step == 1:
+        return counts
+    xyz = to_unit_vectors(arrays.origin_lat, arrays.origin_lon)
     _, nearest = cKDTree(xyz[chosen]).query(xyz)
-    return np.asarray(counts[nearest], dtype=np.float64)
+    estimate = np.asarray(counts[nearest], dtype=np.float64)
+    estimate[chosen] = counts  # not a neighbour's count where two students share an address
+    return estimate
 
 
 def _plane(lat: FloatArray, lon: FloatArray) -> tuple[FloatArray, FloatArray]:

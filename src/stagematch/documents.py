@@ -142,7 +142,20 @@ class SolveOptions(_Out):
     time_limit: float = Field(description="The wall-clock safety cap in seconds.")
     seed: int
     workers: int
-    parts: int | None = Field(default=None, description="How many parts (method parts).")
+    parts: int | None = Field(
+        default=None, description="How many parts (method parts, or a solve over the memory limit)."
+    )
+    memory_limit: int | Literal["off"] | None = Field(
+        default=None,
+        description="Megabytes the solve could expect to use (off: no limit; absent: older plan).",
+    )
+    parts_reason: Literal["memory_limit"] | None = Field(
+        default=None,
+        description="Why a solve went by parts: its estimated memory was above the limit.",
+    )
+    estimated_memory: int | None = Field(
+        default=None, description="The estimated megabytes that sent the solve by parts."
+    )
 
 
 class ProblemRecord(_Out):

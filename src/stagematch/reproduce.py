@@ -3,7 +3,8 @@
 A public allocation must be reproducible by anyone who audits it. A plan folder written by
 ``stagematch solve`` holds the dataset with the options that shaped the plan in its settings
 (``input.json``) and every option again in ``summary.json`` (``options``: objective, stable,
-minimum QPV share, work budget, time limit, seed, workers, and the version in ``version``).
+minimum QPV share, work budget, time limit, seed, workers, memory limit — and whether it made
+the solve go by parts — and the version in ``version``).
 :func:`reproduce` solves with exactly those and compares the plans student by student.
 
 The search is budgeted in deterministic work, so the same plan comes back on any machine under
@@ -69,6 +70,8 @@ def reproduce(plan_dir: str | Path, progress: Progress | None = None) -> Reprodu
         workers=int(options["workers"]),
         stable=bool(options["stable"]),
         budget=float(options["budget"]),
+        # Older folders predate the limit: they were solved whole.
+        memory_limit=options.get("memory_limit", "off"),
         progress=progress,
     )
     differences = _differences(written, result.plan)

@@ -11,7 +11,7 @@ allow, so time and memory grow with the number of *reachable* pairs, not with th
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -19,7 +19,15 @@ import numpy as np
 import numpy.typing as npt
 from scipy.spatial import cKDTree
 
-from .arrays import MODE_CODES, FloatArray, InstanceArrays, Int32Array, IntArray, ItemArrays
+from .arrays import (
+    MODE_CODES,
+    BoolArray,
+    FloatArray,
+    InstanceArrays,
+    Int32Array,
+    IntArray,
+    ItemArrays,
+)
 from .geo import chord_to_km, great_circle_km, km_to_chord, to_unit_vectors
 from .rows import ItemKind
 
@@ -103,11 +111,17 @@ def _groups(arrays: InstanceArrays, limits: FloatArray) -> Iterator[tuple[IntArr
 
 
 def reachable(
-    instance: Instance, kind: ItemKind = "placement", students: IntArray | None = None
+    instance: Instance,
+    kind: ItemKind = "placement",
+    students: IntArray | None = None,
+    keep: Callable[[Pairs], BoolArray] | None = None,
 ) -> Pairs:
     """Every student–item pair within the student's limit, with its minutes.
 
-    ``students`` restricts the search to those students (the others get no pairs).
+    ``students`` restricts the search to those students (the others get no pairs). ``keep``
+    filters the pairs as they are found (eligibility, for :func:`stagematch.candidates`): the
+    pairs it drops never take memory, and those it keeps come out in the same order as if
+    the whole list had been filtered afterwards.
 
     Placements use the student's own limit (else ``default_max_travel_min``); workshop slots use
     ``workshop_max_travel_min``. ``travel_times`` rows override the estimate both ways: a pair
@@ -142,23 +156,58 @@ def reachable(
                 i = hits["j"][order]
                 minutes = estimate_minutes(chord_to_km(hits["v"][order]), arrays.mode[s])
                 del hits, order
-                keep = minutes <= limits[s]
+                within = minutes <= limits[s]
+                if keep is not None:
+                    found = Pairs(
+                        s[within].astype(np.int32),
+                        i[within].astype(np.int32),
+                        minutes[within].astype(np.float32),
+                    )
+                    within[within] = keep(found)
+                    del found
                 # Compact while waiting to be scattered: 8 bytes a pair (estimates are whole
                 # minutes far below 65,535; the student is implied by the chunk).
                 chunks.append(
                     (
                         chunk,
-                        local[keep].astype(np.uint16),
-                        i[keep].astype(np.int32),
-                        minutes[keep].astype(np.uint16),
+                        local[within].astype(np.uint16),
+                        i[within].astype(np.int32),
+                        minutes[within].astype(np.uint16),
                     )
                 )
     pairs = _scatter(chunks, n)
     if instance.travel_times:
-        pairs = _apply_overrides(instance, arrays, items, kind, pairs, limits)
+        pairs = _apply_overrides(instance, arrays, items, kind, pairs, limits, keep)
         if students is not None:
             pairs = pairs.select(np.isin(pairs.student, students))
     return pairs
+
+
+def reach_counts(
+    instance: Instance, kind: ItemKind, students: IntArray, *, overrides: bool = True
+) -> IntArray:
+    """For each of ``students``, at least how many pairs :func:`reachable` lists for it,
+    counted without listing any.
+
+    A KD-tree count of the items within the radius the student's mode and limit allow (the
+    radius :func:`reachable` searches, so no reachable item is missed), plus, with
+    ``overrides``, every item a ``travel_times`` row names for the student (an override can
+    bring a far item within the limit). Eligibility is not looked at: an upper bound.
+    """
+    arrays = instance.arrays
+    items = items_of(arrays, kind)
+    counts = np.zeros(len(students), dtype=np.int64)
+    if not len(items) or not len(students):
+        return counts
+    tree = cKDTree(to_unit_vectors(items.lat, items.lon))
+    radius = km_to_chord(reach_km(limits_of(arrays, kind)[students], arrays.mode[students]))
+    xyz = to_unit_vectors(arrays.origin_lat[students], arrays.origin_lon[students])
+    counts += np.asarray(tree.query_ball_point(xyz, radius, return_length=True), dtype=np.int64)
+    if overrides and instance.travel_times:
+        named, _, _ = _override_table(instance, arrays, items, kind)
+        per_student = np.bincount(named, minlength=arrays.n_students)
+        counts += per_student[np.asarray(students, dtype=np.int64)]
+    return counts
 
 
 def _sorted(
@@ -293,7 +342,10 @@ def _apply_overrides(
     kind: ItemKind,
     pairs: Pairs,
     limits: FloatArray,
+    keep: Callable[[Pairs], BoolArray] | None = None,
 ) -> Pairs:
+    """``pairs`` with the ``travel_times`` rows applied: an overridden pair takes the row's
+    minutes and stays only within the limit (and when ``keep`` keeps it)."""
     o_s, o_i, o_m = _override_table(instance, arrays, items, kind)
     if not len(o_s):
         return pairs
@@ -301,10 +353,15 @@ def _apply_overrides(
     keys = pairs.student.astype(np.int64) * n_items + pairs.item
     overridden = np.isin(keys, o_s * n_items + o_i)
     within = o_m <= limits[o_s]
+    added = Pairs(
+        o_s[within].astype(np.int32), o_i[within].astype(np.int32), o_m[within].astype(np.float32)
+    )
+    if keep is not None:
+        added = added.select(keep(added))
     return _sorted(
-        [pairs.student[~overridden], o_s[within].astype(np.int32)],
-        [pairs.item[~overridden], o_i[within].astype(np.int32)],
-        [pairs.minutes[~overridden], o_m[within].astype(np.float32)],
+        [pairs.student[~overridden], added.student],
+        [pairs.item[~overridden], added.item],
+        [pairs.minutes[~overridden], added.minutes],
     )
 
 
@@ -355,6 +412,7 @@ __all__ = [
     "limits_of",
     "minutes_for",
     "nearest_item",
+    "reach_counts",
     "reach_km",
     "reachable",
 ]

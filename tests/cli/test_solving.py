@@ -308,3 +308,36 @@ def test_console_script_solve_and_invalid_input(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     assert "0000000X" in done.stderr and "capacity" in done.stderr
+
+
+@pytest.mark.parametrize("value", ["lots", "4TB", "0"])
+def test_a_bad_memory_limit_is_a_clear_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["solve", str(VALID), "--out", str(tmp_path / "plan"), "--memory-limit", value])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "--memory-limit" in err and "4GB or 3500MB" in err and repr(value) in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "plan").exists()
+
+
+def test_a_memory_limit_below_the_estimate_solves_by_parts_and_reproduces(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The limit, and that it sent the solve by parts, are in summary.json; the progress says
+    so; ``reproduce`` takes the same road and gets the same plan."""
+    out = tmp_path / "plan"
+    code = main(["solve", str(VALID), "--out", str(out), "--memory-limit", "1MB", "--budget", "1"])
+    assert code == 0
+    assert "geographic parts" in capsys.readouterr().err
+    options = json.loads((out / "summary.json").read_text("utf-8"))["options"]
+    assert options["memory_limit"] == 1
+    assert options["parts_reason"] == "memory_limit"
+    assert options["parts"] > 1
+    assert options["estimated_memory"] > 1
+    instance = load(VALID)
+    assert check(instance, Plan.from_frame(read_csv(out / "assignments.csv"))).ok
+    assert main(["reproduce", str(out)]) == 0
+    assert "identical" in capsys.readouterr().out

@@ -73,6 +73,23 @@ class TerminalProgress(Progress):
                 )
             )
 
+    def on_memory(self, estimated: int, limit: int, parts: int) -> None:
+        if parts:
+            self._say(
+                _(
+                    "estimated memory {estimated} MB is above the limit of {limit} MB: "
+                    "solving by {parts} geographic parts (--memory-limit)"
+                ).format(estimated=estimated, limit=limit, parts=parts)
+            )
+        else:
+            self._say(
+                _(
+                    "estimated memory {estimated} MB is above the limit of {limit} MB, but "
+                    "stable plans, a minimum QPV share and re-planning cannot be solved by "
+                    "parts: solving whole"
+                ).format(estimated=estimated, limit=limit)
+            )
+
     def on_level(self, level: str, value: float, bound: float) -> None:
         if value != bound:
             self._say(

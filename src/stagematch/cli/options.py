@@ -31,6 +31,16 @@ def add_solve_options(p: argparse.ArgumentParser) -> None:
         ),
     )
     p.add_argument(
+        "--memory-limit",
+        type=memory_limit_argument,
+        default=None,
+        metavar="SIZE",
+        help=_(
+            "memory the solve may expect to use, such as 4GB or 3500MB, or off (default: "
+            "4GB); above it the dataset is solved by geographic parts, and summary.json says so"
+        ),
+    )
+    p.add_argument(
         "--stable",
         action="store_true",
         help=_(
@@ -38,6 +48,18 @@ def add_solve_options(p: argparse.ArgumentParser) -> None:
             "'stable' setting); see docs/fairness.md"
         ),
     )
+
+
+def memory_limit_argument(text: str) -> str:
+    """``--memory-limit``'s value, checked when the command line is read (a clear message, no
+    traceback); kept as typed, so ``summary.json`` and a re-run see the same words."""
+    from ..solver.options import memory_megabytes
+
+    try:
+        memory_megabytes(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
 
 
 def add_export_options(p: argparse.ArgumentParser) -> None:

@@ -76,6 +76,7 @@ def solve_and_write_as_asked(
         seed=args.seed,
         budget=args.budget,
         stable=True if args.stable else None,
+        memory_limit=args.memory_limit,
     )
     return solve_and_write(
         instance,

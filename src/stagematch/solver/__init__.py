@@ -23,8 +23,9 @@ flag, tuning knobs) is one :class:`~.options.SolveOptions`, shared by every entr
 
 from __future__ import annotations
 
+from .entry import solve
 from .options import Progress, SolveOptions, Tuning
-from .pipeline import check_pins, objective_levels, solve, solve_callback
+from .pipeline import check_pins, objective_levels, solve_callback
 
 __all__ = [
     "Progress",

@@ -16,14 +16,63 @@ This module imports no solver library, so options can be built without loading O
 from __future__ import annotations
 
 import dataclasses
+import re
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from ..i18n import _
+
 if TYPE_CHECKING:
     from ..model import Settings
 
-__all__ = ["Progress", "ResolvedOptions", "SolveOptions", "Stop", "Tuning"]
+__all__ = [
+    "DEFAULT_MEMORY_LIMIT",
+    "Progress",
+    "ResolvedOptions",
+    "SolveOptions",
+    "Stop",
+    "Tuning",
+    "memory_megabytes",
+]
+
+DEFAULT_MEMORY_LIMIT = 4096
+"""Megabytes (of 1,048,576 bytes) a solve may expect to use before it goes by parts: half an
+8 GB laptop, leaving the rest to the system and the programs around it."""
+
+_SIZE = re.compile(r"(\d+(?:\.\d*)?)\s*(mb|m|mib|gb|g|gib)?", re.IGNORECASE)
+
+
+def memory_megabytes(value: int | float | str) -> int | None:
+    """A memory limit in megabytes: a number of megabytes, or text such as ``4GB``, ``3500MB``,
+    ``3500`` (megabytes; a gigabyte is 1,024 of them), or ``off`` (``None``: no limit).
+
+    Raises
+    ------
+    ValueError
+        For anything else, or a size below one megabyte.
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        if text.lower() == "off":
+            return None
+        match = _SIZE.fullmatch(text)
+        size = None
+        if match:
+            unit = (match.group(2) or "mb").lower()
+            size = float(match.group(1)) * (1024 if unit.startswith("g") else 1)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        size = float(value)
+    else:
+        size = None
+    if size is None or not size >= 1:
+        raise ValueError(
+            _(
+                "the memory limit must be a size such as 4GB or 3500MB (at least 1MB), "
+                "or off; got {value}"
+            ).format(value=repr(value))
+        )
+    return int(size)
 
 
 class Stop(Protocol):
@@ -44,6 +93,11 @@ class Progress:
 
     def on_level(self, level: str, value: float, bound: float) -> None:
         """A level of the current component was optimised."""
+
+    def on_memory(self, estimated: int, limit: int, parts: int) -> None:
+        """The solve is expected to need ``estimated`` megabytes, above ``memory_limit``
+        (``limit``): it goes by ``parts`` parts, or whole when ``parts`` is 0 (stable plans,
+        a minimum QPV share and re-planning cannot be solved by parts)."""
 
 
 @dataclass(frozen=True)
@@ -131,6 +185,15 @@ class SolveOptions:
         returned, ``status`` ``feasible`` unless every level was already proven, and
         ``result.stopped_by == "interrupt"``. The phases before the search (candidates, flow,
         greedy) run to their end.
+    memory_limit
+        Megabytes the solve may expect to use (a number, or text: ``"4GB"``, ``"3500MB"``;
+        ``"off"``: no limit; default :data:`DEFAULT_MEMORY_LIMIT`, which fits an 8 GB laptop).
+        Before any candidate pair is listed, the pairs and the memory they need are estimated
+        (:mod:`.memory`); above the limit the instance is solved by geographic parts whose
+        pairs each fit it (:mod:`.parts`), and the result's options say so (``parts``,
+        ``estimated_memory``). Stable plans, a minimum QPV share and re-planning cannot be
+        split: they are solved whole, and :meth:`Progress.on_memory` says the limit was
+        passed.
     tuning
         The search's thresholds and sizes (:class:`Tuning`); the defaults are what ships.
     """
@@ -143,6 +206,7 @@ class SolveOptions:
     executor: Executor | None = None
     progress: Progress | None = None
     stop: Stop | None = None
+    memory_limit: int | float | str | None = None
     tuning: Tuning = field(default_factory=Tuning)
 
     @classmethod
@@ -164,6 +228,9 @@ class SolveOptions:
             executor=self.executor,
             progress=self.progress or Progress(),
             stop=self.stop,
+            memory_limit=DEFAULT_MEMORY_LIMIT
+            if self.memory_limit is None
+            else memory_megabytes(self.memory_limit),
             tuning=self.tuning,
         )
 
@@ -180,6 +247,7 @@ class ResolvedOptions:
     executor: Executor | None
     progress: Progress
     stop: Stop | None
+    memory_limit: int | None  # megabytes; None: no limit
     tuning: Tuning
 
     def recorded(self) -> dict[str, object]:
@@ -189,4 +257,5 @@ class ResolvedOptions:
             "time_limit": self.time_limit,
             "seed": self.seed,
             "workers": self.workers,
+            "memory_limit": "off" if self.memory_limit is None else self.memory_limit,
         }

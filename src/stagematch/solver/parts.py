@@ -207,9 +207,7 @@ def solve_in_parts(
         With ``stable`` or a ``qpv_min_share``: both rules reach across the cuts.
     """
     settings = instance.settings
-    if settings.stable or (instance.arrays.min_share > 0).any():
-        # Both rules reach across a cut: envy between students of two parts, and a share
-        # that counts the QPV students of every part who could come.
+    if settings.stable or parts_refused(instance):
         raise ValueError("solving by parts does not support stable plans or qpv_min_share yet")
     resolved = SolveOptions.given(
         options,
@@ -221,13 +219,27 @@ def solve_in_parts(
         progress=progress,
         stop=stop,
     ).resolved(settings)
-    return _run(instance, split, resolved, concurrency)
+    return run_parts(instance, split, resolved, concurrency)
 
 
-def _run(
-    instance: Instance, split: Partition | None, options: ResolvedOptions, concurrency: int
+def parts_refused(instance: Instance) -> bool:
+    """Whether the instance's rules reach across any cut: stable plans (envy between students
+    of two parts) or a minimum QPV share (it counts the QPV students of every part)."""
+    return bool(instance.settings.stable or (instance.arrays.min_share > 0).any())
+
+
+def run_parts(
+    instance: Instance,
+    split: Partition | None,
+    options: ResolvedOptions,
+    concurrency: int = 1,
+    why: dict[str, object] | None = None,
 ) -> Result:
-    """The parts solved, their plans glued and repaired, bounds for the whole instance."""
+    """The parts solved, their plans glued and repaired, bounds for the whole instance.
+
+    ``why``: recorded in the result's options instead of ``"method": "parts"`` when
+    :func:`stagematch.solve` chose the parts itself (``method`` stays ``solve``; why it went by
+    parts, for :func:`stagematch.reproduce`)."""
     settings = instance.settings
     phases = Phases(options.progress)
     limits = Limits(phases.started + options.time_limit, options.stop)
@@ -259,12 +271,13 @@ def _run(
         cand=cand,
         stopped_by=limits.stopped_by,
         options={
-            "method": "parts",
+            "method": "parts" if why is None else "solve",
             "objective": objective,
             "stable": False,
             "qpv_min_share": settings.qpv_min_share,
             **options.recorded(),
             "parts": split.n_parts,
+            **(why or {}),
         },
     )
     phases.end("reasons")

@@ -9,20 +9,20 @@
 4. :func:`assemble` (**assemble**) — the plan, its levels evaluated once more, the unplaced
    explained: the :class:`~stagematch.result.Result`.
 
-:func:`run` chains them; :func:`solve` turns its arguments into one
-:class:`~.options.SolveOptions` first. Re-planning (:func:`stagematch.resolve`) and each part of
-a solve by parts (:mod:`.parts`) run the same four stages.
+:func:`run` chains them; :func:`.entry.solve` turns its arguments into one
+:class:`~.options.SolveOptions` first, and runs them on the whole instance or by parts.
+Re-planning (:func:`stagematch.resolve`) and each part of a solve by parts (:mod:`.parts`) run
+the same four stages.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor
 
 import numpy as np
 
-from ..candidates import Candidates, candidates, data_warnings
+from ..candidates import SLICE, Candidates, candidates, data_warnings
 from ..errors import InvalidInputError, Problem
 from ..i18n import lazy_text
 from ..levels import LEVELS
@@ -37,7 +37,7 @@ from .cpsat import PairFlags
 from .fixed import pair_flags, pin_conflicts
 from .flow import FLOW_LEVELS
 from .limits import Limits
-from .options import Progress, ResolvedOptions, SolveOptions, Stop
+from .options import Progress, ResolvedOptions
 from .search import chosen_pairs
 from .shortlist import shortlist
 from .stable import Stability
@@ -50,65 +50,8 @@ __all__ = [
     "objective_levels",
     "prepare",
     "run",
-    "solve",
     "solve_callback",
 ]
-
-
-def solve(
-    instance: Instance,
-    options: SolveOptions | None = None,
-    *,
-    previous: Plan | None = None,
-    pairs: Candidates | None = None,
-    time_limit: float | None = None,
-    seed: int | None = None,
-    budget: float | None = None,
-    workers: int | None = None,
-    stable: bool | None = None,
-    executor: Executor | None = None,
-    progress: Progress | None = None,
-    stop: Stop | None = None,
-) -> Result:
-    """Solve ``instance``: every hard rule holds, levels are optimised in ``objective`` order.
-
-    Parameters
-    ----------
-    instance
-        A validated dataset.
-    options
-        How to solve (:class:`~stagematch.solver.options.SolveOptions`: work budget, seed,
-        wall-clock cap, workers, stability, executor, progress, stop flag, tuning). The keyword
-        arguments of the same names override its fields; what neither gives comes from the
-        dataset's settings.
-    previous
-        A plan to stay close to (re-planning, see :func:`stagematch.resolve`): the level
-        ``changes`` counts the students whose items differ from it, right after ``placed``
-        unless ``objective`` lists it elsewhere. Without it, ``changes`` is left out.
-    pairs
-        The candidate pairs to choose from (default: every eligible, reachable pair). Solving
-        by parts (:mod:`.parts`) passes those of the items a part owns.
-    time_limit, seed, budget, workers, stable, executor, progress, stop
-        The fields of ``options`` (see there).
-
-    Raises
-    ------
-    InvalidInputError
-        When pins cannot hold: a pin that breaks a rule on its own, or a smallest set of pins
-        that cannot all hold together.
-    """
-    chosen = SolveOptions.given(
-        options,
-        time_limit=time_limit,
-        seed=seed,
-        budget=budget,
-        workers=workers,
-        stable=stable,
-        executor=executor,
-        progress=progress,
-        stop=stop,
-    )
-    return run(instance, chosen.resolved(instance.settings), previous=previous, pairs=pairs)
 
 
 def run(
@@ -307,9 +250,15 @@ def _stability(
 
 
 def _travel_scale(cand: Candidates) -> int:
-    """Travel minutes are integers unless overrides say otherwise; then count hundredths."""
-    minutes = np.concatenate((cand.offers.minutes, cand.slots.minutes)).astype(np.float64)
-    return 1 if np.all(minutes == np.round(minutes)) else 100
+    """Travel minutes are integers unless overrides say otherwise; then count hundredths.
+
+    Read a slice at a time: a copy of every pair's minutes would be the solve's peak."""
+    for minutes in (cand.offers.minutes, cand.slots.minutes):
+        for start in range(0, len(minutes), SLICE):
+            part = minutes[start : start + SLICE]
+            if not np.array_equal(part, np.round(part)):
+                return 100
+    return 1
 
 
 def solve_callback(fn: Callable[[str], None]) -> Progress:

@@ -1,0 +1,274 @@
+"""Peak memory of an académie solve, at the generator's offer density and at twice it.
+
+Protocol (``docs/benchmarks.md``, section "Memory", repeats it next to the figures):
+
+* the dataset is ``stagematch.generate.generate_tables("academie", students, seed)``; with
+  ``--density 2`` every offer is listed twice, the copy (id suffixed ``-2``) at the same host
+  moved by up to about 300 m (a seeded draw), so offers, seats and reachable pairs double
+  while students, workshops and wishes stay those of the generator. Built before the clock
+  starts;
+* each run is a fresh child process, so its peak resident memory (``ru_maxrss``) is its own;
+* first the memory estimate (:func:`stagematch.solver.memory.estimate`, no pair listed),
+  then ``stagematch.solve`` with ``--time-limit`` and ``--memory-limit`` (``off``: no limit,
+  the single solve of before); the peak is read after each phase the solve reports;
+* ``--probe`` lists the candidate pairs only, to compare the estimate with the real count
+  and to see what the pairs' arrays hold;
+* every plan is checked with the independent checker before its figures are kept.
+
+Usage::
+
+    .venv/bin/python benchmarks/memory.py --density 1 2 --memory-limit off
+    .venv/bin/python benchmarks/memory.py --density 1 2 --write-docs
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from common import machine, write_section
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs" / "benchmarks.md"
+RESULTS = Path(__file__).with_name("memory_results.json")
+SECTION = "## Memory"
+JITTER_DEGREES = 0.003  # about 300 m: the copies stay at their host's address, give or take
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def dense_tables(students: int, seed: int, density: int) -> dict[str, Any]:
+    """The académie's tables with every offer listed ``density`` times (module docstring)."""
+    import numpy as np
+
+    from stagematch.generate.families import generate_tables
+
+    tables = generate_tables("academie", students=students, seed=seed)
+    rng = np.random.default_rng(seed + 1_000)
+    copies = []
+    for k in range(2, density + 1):
+        for row in tables["offers"]:
+            copy = dict(row, offer_id=f"{row['offer_id']}-{k}")
+            if "lat" in copy:
+                dlat, dlon = rng.uniform(-JITTER_DEGREES, JITTER_DEGREES, 2)
+                copy["lat"] = round(float(copy["lat"]) + dlat, 6)
+                copy["lon"] = round(float(copy["lon"]) + dlon, 6)
+            copies.append(copy)
+    tables["offers"] = tables["offers"] + copies
+    return tables
+
+
+def _estimate(instance: Any) -> dict[str, Any]:
+    """The memory estimate and its seconds (zeros on a version before it, to measure that)."""
+    try:
+        from stagematch.solver.memory import estimate
+    except ImportError:
+        return {"pairs": 0, "mb": 0, "seconds": 0}
+    started = time.perf_counter()
+    guess = estimate(instance)
+    seconds = round(time.perf_counter() - started, 2)
+    return {"pairs": guess.pairs, "mb": guess.megabytes, "seconds": seconds}
+
+
+def run_child(args: argparse.Namespace) -> dict[str, Any]:
+    """One measurement in this (fresh) process."""
+    from stagematch.candidates import candidates
+    from stagematch.check import check
+    from stagematch.model import Instance
+    from stagematch.solver import Progress, solve
+
+    instance = Instance.from_dict(dense_tables(args.students, args.seed, args.density))
+    out: dict[str, Any] = {
+        "density": args.density,
+        "students": len(instance.students),
+        "offers": len(instance.offers),
+        "seats": sum(o.capacity for o in instance.offers),
+        "memory_limit": args.memory_limit,
+        "time_limit": args.time_limit,
+        "load": os.getloadavg()[0],
+    }
+    memory = {"dataset": round(_peak_mb())}
+    out["estimate"] = _estimate(instance)
+    memory["estimate"] = round(_peak_mb())
+    if args.probe:
+        started = time.perf_counter()
+        cand = candidates(instance)
+        arrays = [
+            cand.offers.student,
+            cand.offers.item,
+            cand.offers.minutes,
+            cand.offer_cost,
+            cand.offer_rank,
+            cand.slots.student,
+            cand.slots.item,
+            cand.slots.minutes,
+        ]
+        out["probe"] = {
+            "offer_pairs": len(cand.offers),
+            "slot_pairs": len(cand.slots),
+            "held_mb": round(sum(a.nbytes for a in arrays) / 2**20),
+            "seconds": round(time.perf_counter() - started, 2),
+        }
+        memory["candidates"] = round(_peak_mb())
+        out["memory_mb"] = memory
+        return out
+
+    class Record(Progress):
+        def on_phase(self, phase: str, seconds: float) -> None:
+            memory[phase] = round(_peak_mb())
+
+    given = {} if args.memory_limit == "default" else {"memory_limit": args.memory_limit}
+    result = solve(instance, time_limit=args.time_limit, seed=args.seed, progress=Record(), **given)
+    report = check(instance, result.plan)
+    if not report.ok:
+        raise SystemExit(f"the plan breaks hard rules: {report.violations[:5]}")
+    memory["end"] = round(_peak_mb())
+    out.update(
+        {
+            "status": result.status,
+            "stopped_by": result.stopped_by,
+            "parts": result.options.get("parts"),
+            "seconds": {k: round(v, 2) for k, v in result.seconds.items()},
+            "memory_mb": memory,
+            "levels": {
+                name: {"value": lvl.value, "bound": lvl.bound}
+                for name, lvl in result.levels.items()
+            },
+        }
+    )
+    return out
+
+
+def measure(args: argparse.Namespace, density: int) -> dict[str, Any]:
+    """:func:`run_child` in a fresh interpreter."""
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        "--density",
+        str(density),
+        "--students",
+        str(args.students),
+        "--seed",
+        str(args.seed),
+        "--time-limit",
+        str(args.time_limit),
+        "--memory-limit",
+        str(args.memory_limit),
+    ]
+    if args.probe:
+        command.append("--probe")
+    # cwd: this checkout, unless PYTHONPATH points at another one's ``src`` (to measure it).
+    done = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT)
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def _row(r: dict[str, Any]) -> str:
+    m, s = r["memory_mb"], r.get("seconds", {})
+    est = r["estimate"]
+    phases = " / ".join(
+        f"{m[k]:,}" for k in ("estimate", "candidates", "flow", "components", "end") if k in m
+    )
+    seconds = " / ".join(str(s[k]) for k in ("candidates", "flow", "components", "total") if k in s)
+    levels = r.get("levels", {})
+    placed = levels.get("placed", {})
+    return (
+        f"| {r['label']} | {r['density']} | {r['offers']:,} | {r['memory_limit']} | {est['pairs']:,} "
+        f"({est['mb']:,} MB, {est['seconds']} s) | {r.get('parts') or 1} | {r.get('status')} "
+        f"| {seconds} | {phases} | {placed.get('value', 0):,.0f} / {placed.get('bound', 0):,.0f} "
+        f"| {r['load']:.1f} |"
+    )
+
+
+def section(results: list[dict[str, Any]], commands: list[str]) -> str:
+    """The Markdown of the "Memory" section."""
+    lines = [
+        SECTION,
+        "",
+        "Issue 12's memory target: an académie of 50,000 students solved in 120 s under 4 GB",
+        "peak, also with twice the generator's offer density (every offer listed twice, the",
+        "copy moved by up to 300 m: twice the offers, seats and pairs). Each run is a fresh",
+        "process; the peak is its resident peak after each phase. *Estimate*: the pairs and",
+        "bytes `stagematch.solver.memory.estimate` predicts before any pair is listed.",
+        "*Limit* `off` is the single solve of before; otherwise the default `memory_limit`",
+        "decides whether to solve by parts. Protocol: `benchmarks/memory.py`.",
+        "",
+        f"- Machine: {machine()}",
+        *[f"- Command: `{c}`" for c in commands],
+        f"- Date: {datetime.now(UTC).date().isoformat()}",
+        "",
+        "| code | density | offers | limit | estimate: pairs (MB, s) | parts | status "
+        "| seconds (candidates / flow / search / total) "
+        "| peak MB (estimate / candidates / flow / search / end) | placed / bound | load |",
+        "|---|---:|---:|---|---|---:|---|---|---|---|---:|",
+    ]
+    lines += [_row(r) for r in results if "probe" not in r]
+    probes = [r for r in results if "probe" in r]
+    if probes:
+        lines += [
+            "",
+            "Pairs listed (`--probe`: candidates only), against the estimate:",
+            "",
+            "| density | estimated pairs | offer pairs | slot pairs | arrays held (MB) "
+            "| peak MB | seconds |",
+            "|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for r in probes:
+            p = r["probe"]
+            lines.append(
+                f"| {r['density']} | {r['estimate']['pairs']:,} | {p['offer_pairs']:,} "
+                f"| {p['slot_pairs']:,} | {p['held_mb']:,} | {r['memory_mb']['candidates']:,} "
+                f"| {p['seconds']} |"
+            )
+    lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--density", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--students", type=int, default=50_000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--time-limit", type=float, default=120.0)
+    parser.add_argument("--memory-limit", default="default", help="e.g. 4GB, off, default")
+    parser.add_argument("--probe", action="store_true", help="list the pairs only")
+    parser.add_argument(
+        "--label", default="after", help="which code is measured (before: main's, via PYTHONPATH)"
+    )
+    parser.add_argument("--write-docs", action="store_true", help=f"update {DOCS.name}")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        args.density = args.density[0]
+        print(json.dumps(run_child(args)))
+        return 0
+    previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"runs": []}
+    command = " ".join(["python", "benchmarks/memory.py", *(argv or sys.argv[1:])])
+    for density in args.density:
+        result = measure(args, density)
+        result["command"] = command
+        result["label"] = args.label
+        result["date"] = datetime.now(UTC).isoformat(timespec="minutes")
+        print(json.dumps(result), flush=True)
+        previous["runs"].append(result)
+    RESULTS.write_text(json.dumps(previous, indent=1) + "\n")
+    if args.write_docs:
+        runs = previous["runs"]
+        commands = sorted({r["command"] for r in runs})
+        write_section(SECTION, section(runs, commands), DOCS)
+        print(f"wrote {DOCS}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
