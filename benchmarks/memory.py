@@ -19,6 +19,7 @@ Usage::
 
     .venv/bin/python benchmarks/memory.py --density 1 2 --memory-limit off
     .venv/bin/python benchmarks/memory.py --density 1 2 --write-docs
+    .venv/bin/python benchmarks/memory.py --docs-only   # the section again, from the results
 """
 
 from __future__ import annotations
@@ -176,6 +177,7 @@ def measure(args: argparse.Namespace, density: int) -> dict[str, Any]:
 def _row(r: dict[str, Any]) -> str:
     m, s = r["memory_mb"], r.get("seconds", {})
     est = r["estimate"]
+    guess = f"{est['pairs']:,} ({est['mb']:,} MB, {est['seconds']} s)" if est["pairs"] else "—"
     phases = " / ".join(
         f"{m[k]:,}" for k in ("estimate", "candidates", "flow", "components", "end") if k in m
     )
@@ -183,8 +185,8 @@ def _row(r: dict[str, Any]) -> str:
     levels = r.get("levels", {})
     placed = levels.get("placed", {})
     return (
-        f"| {r['label']} | {r['density']} | {r['offers']:,} | {r['memory_limit']} | {est['pairs']:,} "
-        f"({est['mb']:,} MB, {est['seconds']} s) | {r.get('parts') or 1} | {r.get('status')} "
+        f"| {r['label']} | {r['density']} | {r['offers']:,} | {r['memory_limit']} | {guess} "
+        f"| {r.get('parts') or 1} | {r.get('status')} "
         f"| {seconds} | {phases} | {placed.get('value', 0):,.0f} / {placed.get('bound', 0):,.0f} "
         f"| {r['load']:.1f} |"
     )
@@ -200,8 +202,10 @@ def section(results: list[dict[str, Any]], commands: list[str]) -> str:
         "copy moved by up to 300 m: twice the offers, seats and pairs). Each run is a fresh",
         "process; the peak is its resident peak after each phase. *Estimate*: the pairs and",
         "bytes `stagematch.solver.memory.estimate` predicts before any pair is listed.",
-        "*Limit* `off` is the single solve of before; otherwise the default `memory_limit`",
-        "decides whether to solve by parts. Protocol: `benchmarks/memory.py`.",
+        "*Code* `before` is main before issue 12's memory work (commit `ea79d10`, run with",
+        "`PYTHONPATH` pointing at that checkout's `src`: always one whole solve); `after` is",
+        "this version, where the default `memory_limit` (4 GB) decides whether to solve by",
+        "parts. Protocol: `benchmarks/memory.py`.",
         "",
         f"- Machine: {machine()}",
         *[f"- Command: `{c}`" for c in commands],
@@ -219,14 +223,15 @@ def section(results: list[dict[str, Any]], commands: list[str]) -> str:
             "",
             "Pairs listed (`--probe`: candidates only), against the estimate:",
             "",
-            "| density | estimated pairs | offer pairs | slot pairs | arrays held (MB) "
+            "| code | density | estimated pairs | offer pairs | slot pairs | arrays held (MB) "
             "| peak MB | seconds |",
-            "|---:|---:|---:|---:|---:|---:|---:|",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for r in probes:
             p = r["probe"]
             lines.append(
-                f"| {r['density']} | {r['estimate']['pairs']:,} | {p['offer_pairs']:,} "
+                f"| {r['label']} | {r['density']} | {r['estimate']['pairs']:,} "
+                f"| {p['offer_pairs']:,} "
                 f"| {p['slot_pairs']:,} | {p['held_mb']:,} | {r['memory_mb']['candidates']:,} "
                 f"| {p['seconds']} |"
             )
@@ -246,24 +251,28 @@ def main(argv: list[str] | None = None) -> int:
         "--label", default="after", help="which code is measured (before: main's, via PYTHONPATH)"
     )
     parser.add_argument("--write-docs", action="store_true", help=f"update {DOCS.name}")
+    parser.add_argument(
+        "--docs-only", action="store_true", help=f"rewrite {DOCS.name} from {RESULTS.name}"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         args.density = args.density[0]
         print(json.dumps(run_child(args)))
         return 0
-    previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"runs": []}
     command = " ".join(["python", "benchmarks/memory.py", *(argv or sys.argv[1:])])
-    for density in args.density:
+    for density in [] if args.docs_only else args.density:
         result = measure(args, density)
         result["command"] = command
         result["label"] = args.label
         result["date"] = datetime.now(UTC).isoformat(timespec="minutes")
         print(json.dumps(result), flush=True)
+        # Read just before writing: another run may have added its figures meanwhile.
+        previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"runs": []}
         previous["runs"].append(result)
-    RESULTS.write_text(json.dumps(previous, indent=1) + "\n")
-    if args.write_docs:
-        runs = previous["runs"]
+        RESULTS.write_text(json.dumps(previous, indent=1) + "\n")
+    if args.write_docs or args.docs_only:
+        runs = json.loads(RESULTS.read_text())["runs"]
         commands = sorted({r["command"] for r in runs})
         write_section(SECTION, section(runs, commands), DOCS)
         print(f"wrote {DOCS}")
