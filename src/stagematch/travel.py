@@ -80,8 +80,12 @@ class Pairs:
         return len(self.student)
 
     def indptr(self, n_students: int) -> IntArray:
-        """CSR row pointers: the pairs of student ``s`` are ``indptr[s]:indptr[s+1]``."""
-        return np.searchsorted(self.student, np.arange(n_students + 1)).astype(np.int64)
+        """CSR row pointers: the pairs of student ``s`` are ``indptr[s]:indptr[s+1]``.
+
+        The students searched for share the pairs' dtype, so numpy does not copy every pair's
+        student into a wider type first (600 MB on an académie)."""
+        wanted = np.arange(n_students + 1, dtype=self.student.dtype)
+        return np.searchsorted(self.student, wanted).astype(np.int64)
 
     def select(self, keep: npt.NDArray[np.bool_]) -> Pairs:
         return Pairs(self.student[keep], self.item[keep], self.minutes[keep])
