@@ -24,8 +24,12 @@ __all__ = ["BYTES_PER_PAIR", "FIXED_MB", "MemoryEstimate", "estimate", "pairs_wi
 MB = 1 << 20
 """A megabyte here is 1,048,576 bytes, as in the peaks the benchmarks report."""
 
-BYTES_PER_PAIR = 40
-"""Peak resident bytes per candidate pair of a whole solve (measured: ``docs/benchmarks.md``)."""
+BYTES_PER_PAIR = 32
+"""Peak resident bytes per estimated candidate pair of a whole solve, with a margin: the
+académie's whole solve peaked at 2,871 MB for 89 million estimated pairs, 29 bytes a pair above
+the fixed part (``docs/benchmarks.md``, "Memory"). What they hold: 18 bytes a placement pair
+kept (student, item, minutes, rank, cost), 8 more while the pairs wait to be scattered, and the
+flows' networks over the pairs they activate."""
 
 FIXED_MB = 400
 """Resident megabytes of a solve whatever its pairs: the interpreter, numpy, OR-Tools, HiGHS
