@@ -182,6 +182,12 @@ def _row(r: dict[str, Any]) -> str:
         f"{m[k]:,}" for k in ("estimate", "candidates", "flow", "components", "end") if k in m
     )
     seconds = " / ".join(str(s[k]) for k in ("candidates", "flow", "components", "total") if k in s)
+    if "parts" in s:  # by parts: the parts' phases added up, then the whole
+        seconds = (
+            f"parts: {s['parts_candidates']} / {s['parts_solve_flow']} "
+            f"/ {s['parts_solve_components']} / {s['total']}"
+        )
+        phases = f"{m['estimate']:,} / parts {m['parts']:,} / {m['end']:,}"
     levels = r.get("levels", {})
     placed = levels.get("placed", {})
     return (
@@ -202,6 +208,8 @@ def section(results: list[dict[str, Any]], commands: list[str]) -> str:
         "copy moved by up to 300 m: twice the offers, seats and pairs). Each run is a fresh",
         "process; the peak is its resident peak after each phase. *Estimate*: the pairs and",
         "bytes `stagematch.solver.memory.estimate` predicts before any pair is listed.",
+        "The estimate's megabytes are those of the run (40 bytes a pair then; 32 since, from",
+        "these runs). By parts, the seconds are the parts' listing, flows and search added up.",
         "*Code* `before` is main before issue 12's memory work (commit `ea79d10`, run with",
         "`PYTHONPATH` pointing at that checkout's `src`: always one whole solve); `after` is",
         "this version, where the default `memory_limit` (4 GB) decides whether to solve by",
