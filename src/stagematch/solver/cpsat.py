@@ -120,6 +120,8 @@ class _Model:
         n_x, n_y = len(data.offer_student), len(data.slot_student)
         self.x = [m.new_bool_var(f"x{k}") for k in range(n_x)]
         self.y = [m.new_bool_var(f"y{k}") for k in range(n_y)]
+        # The pair variables' proto indices, x then y: hints and solutions as arrays.
+        self.indices = np.array([v.index for v in self.x + self.y], dtype=np.int64)
         self._seats(
             data.offer_item, data.offer_student, data.offer_capacity, data.offer_reserved, self.x
         )
@@ -416,10 +418,10 @@ def _optimise(
     found, the work used and what cut the search short go into ``outcome``."""
     model = built.model
     model.clear_hints()
-    for var, val in zip(built.x, outcome.offer_chosen.tolist(), strict=True):
-        model.add_hint(var, val)
-    for var, val in zip(built.y, outcome.slot_chosen.tolist(), strict=True):
-        model.add_hint(var, val)
+    # Straight into the proto: one call per array, not one per variable.
+    hint = model.proto.solution_hint
+    hint.vars.extend(built.indices.tolist())
+    hint.values.extend(np.concatenate((outcome.offer_chosen, outcome.slot_chosen)).tolist())
     expr = built.expression(level)
     if level in MAXIMISED_LEVELS:
         model.maximize(expr)
@@ -441,12 +443,8 @@ def _optimise(
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         # No solution in time: keep the hint, which satisfies every constraint so far.
         return _unsearched(built.data, level, outcome)
-    outcome.offer_chosen = np.fromiter(
-        (solver.boolean_value(v) for v in built.x), bool, len(built.x)
-    )
-    outcome.slot_chosen = np.fromiter(
-        (solver.boolean_value(v) for v in built.y), bool, len(built.y)
-    )
+    chosen = np.asarray(solver.response_proto.solution, dtype=np.int64)[built.indices] > 0
+    outcome.offer_chosen, outcome.slot_chosen = chosen[: len(built.x)], chosen[len(built.x) :]
     value = round(solver.objective_value)
     bound = round(solver.best_objective_bound)
     return LevelOutcome(value, bound, status == cp_model.OPTIMAL)
