@@ -81,6 +81,10 @@ class Tuning:
     pairs_per_student: int = 24
     """Cheapest candidate placements kept per student in a neighbourhood step."""
 
+    free_pairs_per_student: int = 8
+    """Cheapest candidate placements with a free seat added per student in a neighbourhood
+    step (the cheapest pairs are the full ones)."""
+
     step_deterministic_time: float = 2.0
     """CP-SAT deterministic-time units per level in a neighbourhood step."""
 
