@@ -20,10 +20,17 @@ import numpy as np
 from ..arrays import BoolArray, FloatArray
 from ..levels import LEVELS
 from .cpsat import ComponentData, ComponentOutcome, LevelOutcome
-from .limits import Stop
+from .limits import Stop, StoppedBy
 from .milp_model import INF, PairModel, build
 
-__all__ = ["build", "relaxation_bounds", "solve_component"]
+__all__ = ["NODES_PER_WORK", "build", "relaxation_bounds", "solve_component"]
+
+NODES_PER_WORK = 100
+"""Branch-and-bound nodes per unit of work (the ``budget``'s unit: about a second of one
+worker). HiGHS has no deterministic clock; its node count is deterministic, so the exact model's
+search is capped in nodes and the wall clock is only a safety cap. The bundled pilot and the
+pilot-shaped ``p1`` and ``p2`` are proven at the root node (one node a level), bassins of up to
+300 students too; a component's smallest share (``Tuning.min_component_work``) still allows 50."""
 
 
 class _Highs:
@@ -78,7 +85,7 @@ class _Highs:
             self.h.startCallback(kind)
 
     def optimise(
-        self, coefs: FloatArray, maximise: bool, seconds: float
+        self, coefs: FloatArray, maximise: bool, seconds: float, nodes: int
     ) -> tuple[FloatArray | None, float, bool]:
         """The best solution found (``None``: none), the proven bound, and whether it is proven.
 
@@ -94,6 +101,7 @@ class _Highs:
             highspy.ObjSense.kMaximize if maximise else highspy.ObjSense.kMinimize
         )
         h.setOptionValue("time_limit", max(seconds, 0.01))
+        h.setOptionValue("mip_max_nodes", int(nodes))
         h.run()
         info = h.getInfo()
         self.status = h.getModelStatus()
@@ -104,6 +112,15 @@ class _Highs:
         solution: FloatArray = np.rint(np.asarray(h.getSolution().col_value, dtype=np.float64))
         consistent = abs(float(coefs @ solution) - info.objective_function_value) < 0.5
         return solution, bound, bool(proven and consistent)
+
+    def cut(self) -> StoppedBy | None:
+        """What cut the last solve short, if anything (the node cap is not a cut: it is the
+        work budget, the same on every run)."""
+        if self.status == highspy.HighsModelStatus.kInterrupt:
+            return "interrupt"
+        if self.status == highspy.HighsModelStatus.kTimeLimit:
+            return "time_limit"
+        return None
 
     def fix(self, coefs: FloatArray, maximise: bool, value: float) -> None:
         nz = np.flatnonzero(coefs).astype(np.int32)
@@ -121,12 +138,17 @@ def solve_component(
     seed: int,
     workers: int,
     *,
+    work: float,
     stop: Stop | None = None,
 ) -> ComponentOutcome:
-    """Optimise ``objective`` level by level within ``deadline``, as :func:`.cpsat.solve_component`.
+    """Optimise ``objective`` level by level with ``work`` units, as :func:`.cpsat.solve_component`.
 
-    ``stop`` (anything with ``is_set()``) interrupts HiGHS; ``outcome.stopped_by`` says when
-    the stop or the deadline cut a level short.
+    ``work`` becomes branch-and-bound nodes (:data:`NODES_PER_WORK`), shared among the levels
+    as CP-SAT's deterministic time is: each may use up to twice its share of what is left, and
+    a level given none keeps the plan so far with a bound that needs no search. Node counts do
+    not depend on the machine, so neither does the outcome, unless ``deadline`` (a wall-clock
+    safety cap) or ``stop`` (anything with ``is_set()``) cuts a level short:
+    ``outcome.stopped_by`` then says which.
 
     Each level is fixed at the value reached before the next is optimised. The hint (the flow
     and greedy plan) is kept wherever HiGHS finds nothing better in time, so the outcome is
@@ -147,6 +169,7 @@ def solve_component(
     def evaluate_level(level: str, x: BoolArray, y: BoolArray) -> int:
         return round(LEVELS[level].value(data, x, y))
 
+    nodes_left = int(work * NODES_PER_WORK)
     for position, level in enumerate(remaining):
         maximise = LEVELS[level].maximise
         coefs, offset = model.levels[level]
@@ -155,20 +178,16 @@ def solve_component(
             outcome.stopped_by = outcome.stopped_by or "interrupt"
         elif time_left <= 0:
             outcome.stopped_by = outcome.stopped_by or "time_limit"
-        if outcome.stopped_by is not None:  # keep the plan; a bound without search
+        nodes = min(nodes_left, 2 * nodes_left // (len(remaining) - position))
+        if outcome.stopped_by is not None or nodes <= 0:  # keep the plan; a bound without search
             value = evaluate_level(level, outcome.offer_chosen, outcome.slot_chosen)
             trivial = round(LEVELS[level].trivial_bound(data))
             outcome.levels[level] = LevelOutcome(value, trivial, value == trivial)
             highs.fix(coefs, maximise, value - offset)
             continue
-        share = time_left / (len(remaining) - position)
-        solution, bound, proven = highs.optimise(
-            coefs, maximise, max(0.01, min(time_left, 2 * share))
-        )
-        if highs.status == highspy.HighsModelStatus.kInterrupt:
-            outcome.stopped_by = "interrupt"
-        elif highs.status == highspy.HighsModelStatus.kTimeLimit:
-            outcome.stopped_by = "time_limit"
+        solution, bound, proven = highs.optimise(coefs, maximise, time_left, nodes)
+        nodes_left -= int(highs.h.getInfo().mip_node_count)
+        outcome.stopped_by = outcome.stopped_by or highs.cut()
         kept = evaluate_level(level, outcome.offer_chosen, outcome.slot_chosen)
         if solution is not None:
             x = solution[: model.n_x] > 0.5

@@ -38,7 +38,7 @@ class ExactTask:
     fixed: dict[str, int]  # the flow's proven levels, kept as constraints
     hint_x: BoolArray
     hint_y: BoolArray
-    work: float  # CP-SAT deterministic time for all its levels
+    work: float  # all its levels' work: CP-SAT deterministic time, or HiGHS nodes (milp)
     seconds: float  # wall-clock safety cap
     seed: int
     workers: int
@@ -65,6 +65,7 @@ def solve_exact(task: ExactTask, stop: Stop | None = None) -> ComponentOutcome:
             deadline,
             task.seed,
             task.workers,
+            work=task.work,
             stop=stop,
         )
     return solve_component(
