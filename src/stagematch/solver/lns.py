@@ -259,6 +259,7 @@ class _Sweeps:
             work=min(per_level * (len(context.objective) - len(fixed)), self.work - self.used),
             extra_constraints=extra,
             stop=context.limits.stop,
+            presolve=False,
         )
 
 
