@@ -18,9 +18,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..arrays import FloatArray, IntArray
+from ..candidates import Candidates
 from ..model import CHANGES
+from ..travel import Pairs
 from .bounds import StudentTerms, student_terms
 from .context import Chosen, SolveContext
+from .flow import ranges
 
 __all__ = ["Losses"]
 
@@ -34,7 +37,10 @@ class Losses:
         members[students] = True
         self.members = members
         self.terms: StudentTerms = student_terms(
-            context.arrays, context.cand, context.workshops_per_student, members
+            context.arrays,
+            _own_pairs(context.cand, np.sort(students), len(members)),
+            context.workshops_per_student,
+            members,
         )
 
     def per_level(self, chosen: Chosen) -> dict[str, FloatArray]:
@@ -89,6 +95,23 @@ class Losses:
             return np.arange(len(students))
         keys = [-losses[level][students] for level in reversed(list(losses))]
         return np.lexsort(keys)
+
+
+def _own_pairs(cand: Candidates, students: IntArray, n: int) -> Candidates:
+    """The candidate pairs of ``students`` (sorted) only: a component's terms then cost a pass
+    over its own pairs, not over an académie's tens of millions."""
+    o = ranges(cand.offers.indptr(n), students)
+    w = ranges(cand.slots.indptr(n), students)
+
+    def take(pairs: Pairs, index: IntArray) -> Pairs:
+        return Pairs(pairs.student[index], pairs.item[index], pairs.minutes[index])
+
+    return Candidates(
+        offers=take(cand.offers, o),
+        offer_cost=cand.offer_cost[o],
+        offer_rank=cand.offer_rank[o],
+        slots=take(cand.slots, w),
+    )
 
 
 def _finite(values: FloatArray) -> FloatArray:
