@@ -8,10 +8,15 @@ meaning: the work budget ended the search — and ``status`` saying the levels w
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
 from pilot_family import pilot_shaped
+from scipy.sparse import csr_matrix
 
 from stagematch.check import check
 from stagematch.solver import SolveOptions, Tuning, solve
+from stagematch.solver.milp import _Highs
+from stagematch.solver.milp_model import INF, PairModel
 
 # Generous: only the node cap may end these solves.
 TIME_LIMIT = 600.0
@@ -31,3 +36,28 @@ def test_a_tiny_work_budget_caps_highs_the_same_way_on_every_run() -> None:
         assert level.gap >= 0
     full = solve(instance, seed=1, time_limit=TIME_LIMIT)
     assert full.status == "optimal" and full.stopped_by is None
+
+
+def test_each_run_gets_its_own_time_limit() -> None:
+    """HiGHS 1.16 measures ``time_limit`` from the first run of an instance: a level solved
+    after others must be given its seconds on top of the time already run."""
+    model = PairModel(
+        n_x=2,
+        n_y=0,
+        lower=np.zeros(2),
+        upper=np.ones(2),
+        a=csr_matrix(np.ones((1, 2))),
+        row_lower=np.array([-INF]),
+        row_upper=np.array([1.0]),
+        levels={},
+    )
+    highs = _Highs(model, seed=0, threads=1)
+    for coefs in (np.array([1.0, 2.0]), np.array([3.0, 1.0])):
+        before = highs.h.getRunTime()
+        solution, _, proven = highs.optimise(coefs, True, 5.0, 10)
+        assert proven and solution is not None
+        assert highs.h.getOptionValue("time_limit")[1] == pytest.approx(before + 5.0)
+        ran = highs.h.getRunTime()
+        assert ran > before
+        highs.limit_time(5.0)
+        assert highs.h.getOptionValue("time_limit")[1] == pytest.approx(ran + 5.0)
