@@ -3,8 +3,8 @@
 The plan is improved by large-neighbourhood search (:mod:`.lns`), then evaluated on the pairs
 it holds only (a model of the whole component would not fit). Its bounds come from the flow for
 ``qpv_placed`` and ``placed``, from what each student could get alone for the others
-(:mod:`.bounds`), and — for a component of at most ``Tuning.relaxation_pairs`` pairs — from the
-linear relaxation of its exact model (:func:`.milp.relaxation_bounds`), the better of the two.
+(:mod:`.bounds`), and — for a component of at most ``Tuning.first_order_pairs`` pairs — from the
+linear relaxation of its exact model (:func:`.relaxation.relaxation_bounds`), the better of the two.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from .bounds import level_bounds
 from .context import Chosen, SolveContext, scaled_minutes
 from .graph import Part, component_data, materialise
 from .lns import improve
-from .milp import relaxation_bounds
+from .relaxation import relaxation_bounds
 
 __all__ = ["LevelTriple", "chosen_pairs", "search_component"]
 
@@ -59,7 +59,9 @@ def search_component(
         else:
             bound = bounds[lvl] * (scale if lvl == "travel" else 1)
         out[lvl] = (value, bound, bool(np.isclose(value, bound)))
-    if part.n_pairs <= context.tuning.relaxation_pairs and not context.limits.exhausted():
+    tuning = context.tuning
+    relaxed_up_to = max(tuning.relaxation_pairs, tuning.first_order_pairs)
+    if part.n_pairs <= relaxed_up_to and not context.limits.exhausted():
         _tighten_by_relaxation(context, part, values, out)
     return out
 
@@ -81,7 +83,7 @@ def _tighten_by_relaxation(
         set(context.leading),
         limits.seconds_left(),
         limits.stop,
-        iterations=context.tuning.relaxation_iterations,
+        tuning=context.tuning,
     )
     for lvl, tighter in relaxed.items():
         value, bound, _ = out[lvl]
