@@ -15,7 +15,7 @@ from scipy.sparse import csr_matrix
 
 from stagematch.check import check
 from stagematch.solver import SolveOptions, Tuning, solve
-from stagematch.solver.milp import _Highs
+from stagematch.solver.milp import HighsModel
 from stagematch.solver.milp_model import INF, PairModel
 
 # Generous: only the node cap may end these solves.
@@ -51,7 +51,7 @@ def test_each_run_gets_its_own_time_limit() -> None:
         row_upper=np.array([1.0]),
         levels={},
     )
-    highs = _Highs(model, seed=0, threads=1)
+    highs = HighsModel(model, seed=0, threads=1)
     for coefs in (np.array([1.0, 2.0]), np.array([3.0, 1.0])):
         before = highs.h.getRunTime()
         solution, _, proven = highs.optimise(coefs, True, 5.0, 10)

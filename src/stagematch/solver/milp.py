@@ -1,4 +1,4 @@
-"""The exact model of a component optimised level by level with HiGHS, and relaxation bounds.
+"""The exact model of a component optimised level by level with HiGHS.
 
 The model is :mod:`.milp_model`'s: the same pair model as :mod:`.cpsat` — one binary per
 candidate pair — written as sparse rows for an LP-based branch and bound. Why a MILP: on
@@ -23,7 +23,7 @@ from .cpsat import ComponentData, ComponentOutcome, LevelOutcome
 from .limits import Stop, StoppedBy
 from .milp_model import INF, PairModel, build
 
-__all__ = ["NODES_PER_WORK", "build", "relaxation_bounds", "solve_component"]
+__all__ = ["NODES_PER_WORK", "HighsModel", "build", "solve_component"]
 
 NODES_PER_WORK = 100
 """Branch-and-bound nodes per unit of work (the ``budget``'s unit: about a second of one
@@ -33,7 +33,7 @@ pilot-shaped ``p1`` and ``p2`` are proven at the root node (one node a level), b
 300 students too; a component's smallest share (``Tuning.min_component_work``) still allows 50."""
 
 
-class _Highs:
+class HighsModel:
     """One HiGHS instance holding the model; levels are set, solved and fixed in turn."""
 
     def __init__(self, model: PairModel, seed: int, threads: int) -> None:
@@ -166,7 +166,7 @@ def solve_component(
     solved without proof may still gain while the levels below are optimised.
     """
     model = build(data, list(dict.fromkeys([*fixed_levels, *objective])))
-    highs = _Highs(model, seed, workers)
+    highs = HighsModel(model, seed, workers)
     if stop is not None:
         highs.interrupt_when(stop)
     outcome = ComponentOutcome(hint_x.copy(), hint_y.copy())
@@ -230,59 +230,3 @@ def _proven_bound(dual: float, value: int, maximise: bool, data: ComponentData, 
         return max(value, min(proved, trivial))
     proved = math.ceil(dual - 1e-6) if math.isfinite(dual) else trivial
     return min(value, max(proved, trivial))
-
-
-def relaxation_bounds(
-    data: ComponentData,
-    objective: list[str],
-    achieved: dict[str, float],
-    known: set[str],
-    seconds: float,
-    stop: Stop | None = None,
-    *,
-    iterations: int,
-) -> dict[str, int]:
-    """Bounds from the linear relaxation of the component's exact model, level by level.
-
-    Each level's bound holds for every plan at least as good as ``achieved`` on the levels
-    before it: those levels are fixed at their achieved values (``≥`` for maximised levels,
-    ``≤`` for minimised ones) before the next is relaxed — the condition the search-free
-    bounds of :mod:`.bounds` carry too. Levels in ``known`` (proven by the flow) are fixed
-    without being solved. The interior-point method (with crossover, so the bound is that of
-    an optimal basis) is capped at ``iterations`` per level (``Tuning.relaxation_iterations``),
-    which does not depend on the machine, and by
-    ``seconds`` of wall clock as a safety cap; a level cut short gets no bound here, and
-    neither do the levels after it, nor any once ``stop`` is set.
-    """
-    deadline = time.monotonic() + seconds
-    model = build(data, objective)
-    highs = _Highs(model, 0, 1)
-    if stop is not None:
-        highs.interrupt_when(stop)
-    h = highs.h
-    h.setOptionValue("solve_relaxation", True)
-    h.setOptionValue("solver", "ipm")
-    h.setOptionValue("ipm_iteration_limit", iterations)
-    bounds: dict[str, int] = {}
-    for level in objective:
-        if level not in achieved or (stop is not None and stop.is_set()):
-            break
-        coefs, offset = model.levels[level]
-        maximise = LEVELS[level].maximise
-        if level not in known:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            h.changeColsCost(highs.n, highs.all_cols, coefs)
-            h.changeObjectiveSense(
-                highspy.ObjSense.kMaximize if maximise else highspy.ObjSense.kMinimize
-            )
-            highs.limit_time(left)
-            h.run()
-            if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-                break
-            relaxed = float(h.getInfo().objective_function_value) + offset
-            slack = 1e-6 * max(1.0, abs(relaxed))
-            bounds[level] = math.floor(relaxed + slack) if maximise else math.ceil(relaxed - slack)
-        highs.fix(coefs, maximise, achieved[level] - offset)
-    return bounds

@@ -59,14 +59,22 @@ class Tuning:
     stable)."""
 
     relaxation_pairs: int = 100_000
-    """Searched components with at most this many pairs also get bounds from the linear
-    relaxation of their exact model (:func:`.milp.relaxation_bounds`); larger ones keep the
-    search-free bounds of :mod:`.bounds` (a 1,000-student bassin, 55,000 pairs, needs about 9
-    CPU seconds of interior point a level; a 3,000-student one has 520,000 pairs)."""
+    """Searched components with at most this many pairs get bounds from the linear relaxation
+    of their exact model solved by interior point (:func:`.relaxation.relaxation_bounds`; a
+    1,000-student bassin, 55,000 pairs, needs about 6 CPU seconds a level)."""
 
     relaxation_iterations: int = 400
     """Interior-point iterations per level for a relaxation bound: a deterministic cap (a bassin
     of 1,000 students needs about 60; a level that hits the cap keeps its search-free bound)."""
+
+    first_order_pairs: int = 1_000_000
+    """Larger searched components with at most this many pairs get the relaxation's bound from
+    a first-order method's duals (PDLP; a 3,000-student bassin has 520,000 pairs); larger ones
+    keep the search-free bounds of :mod:`.bounds` (the model would take gigabytes)."""
+
+    first_order_iterations: int = 1_000
+    """PDLP iterations per level: a deterministic cap on the first-order bound's work (about
+    30 CPU seconds a level for 520,000 pairs); any iterate's duals give a valid bound."""
 
     min_component_work: float = 0.5
     """Work any component gets however small its share: enough to prove a small model."""

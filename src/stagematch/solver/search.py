@@ -3,8 +3,8 @@
 The plan is improved by large-neighbourhood search (:mod:`.lns`), then evaluated on the pairs
 it holds only (a model of the whole component would not fit). Its bounds come from the flow for
 ``qpv_placed`` and ``placed``, from what each student could get alone for the others
-(:mod:`.bounds`), and — for a component of at most ``Tuning.relaxation_pairs`` pairs — from the
-linear relaxation of its exact model (:func:`.milp.relaxation_bounds`), the better of the two.
+(:mod:`.bounds`), and — for a component of at most ``Tuning.first_order_pairs`` pairs — from the
+linear relaxation of its exact model (:func:`.relaxation.relaxation_bounds`), the better of the two.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from .context import Chosen, SolveContext, scaled_minutes
 from .flow import ranges
 from .graph import Part, component_data, materialise, pairs_data
 from .lns import improve
-from .milp import relaxation_bounds
+from .relaxation import relaxation_bounds
 
 __all__ = ["LevelTriple", "chosen_pairs", "search_component"]
 
@@ -60,7 +60,9 @@ def search_component(
         else:
             bound = bounds[lvl] * (scale if lvl == "travel" else 1)
         out[lvl] = (value, bound, bool(np.isclose(value, bound)))
-    if part.n_pairs <= context.tuning.relaxation_pairs and not context.limits.exhausted():
+    tuning = context.tuning
+    relaxed_up_to = max(tuning.relaxation_pairs, tuning.first_order_pairs)
+    if part.n_pairs <= relaxed_up_to and not context.limits.exhausted():
         _tighten_by_relaxation(context, part, values, out)
     if "coaches" in objective and not context.limits.exhausted():
         _tighten_coaches(context, part, values, out)
@@ -89,7 +91,8 @@ def _tighten_coaches(
         return  # nothing above asks for sessions: the search-free bound stands
     n = context.arrays.n_students
     slot_pairs = ranges(context.cand.slots.indptr(n), part.students)
-    if len(slot_pairs) > context.tuning.relaxation_pairs:
+    tuning = context.tuning
+    if len(slot_pairs) > max(tuning.relaxation_pairs, tuning.first_order_pairs):
         return
     sessions = pairs_data(context, part.students, np.zeros(0, dtype=np.int64), slot_pairs)
     relaxed = relaxation_bounds(
@@ -99,7 +102,7 @@ def _tighten_coaches(
         {"workshops"},
         context.limits.seconds_left(),
         context.limits.stop,
-        iterations=context.tuning.relaxation_iterations,
+        tuning=tuning,
     )
     if "coaches" in relaxed:
         value, bound, _ = out["coaches"]
@@ -124,7 +127,7 @@ def _tighten_by_relaxation(
         set(context.leading),
         limits.seconds_left(),
         limits.stop,
-        iterations=context.tuning.relaxation_iterations,
+        tuning=context.tuning,
     )
     for lvl, tighter in relaxed.items():
         value, bound, _ = out[lvl]

@@ -1,0 +1,136 @@
+"""Relaxation bounds never cut off the optimum, whichever way their duals were found.
+
+:func:`stagematch.solver.relaxation.dual_bound` turns *any* dual vector into a bound by weak
+duality; the first property checks that on random linear programmes against the optimum HiGHS
+proves for them. The others solve pilot-shaped instances and small generated bassins with every
+component searched (so their bounds come from the relaxation) — by interior point, by PDLP at
+its shipped iteration count and by PDLP cut to a handful of iterations — and compare each
+level's bound with the best value a plain, independent MILP (:func:`pilot_family.milp_optimum`)
+finds among the plans at least as good as the returned one on the levels before it.
+"""
+
+from __future__ import annotations
+
+import highspy
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pilot_family import milp_optimum, pilot_shaped
+from scipy.sparse import csr_matrix
+
+from stagematch.check import check
+from stagematch.generate import generate
+from stagematch.levels import LEVELS
+from stagematch.model import Instance
+from stagematch.solver import SolveOptions, Tuning, solve
+from stagematch.solver.relaxation import dual_bound
+
+TIME_LIMIT = 300.0
+INF = highspy.kHighsInf
+
+
+def _lp_optimum(
+    a: np.ndarray,
+    rl: np.ndarray,
+    ru: np.ndarray,
+    lo: np.ndarray,
+    up: np.ndarray,
+    c: np.ndarray,
+) -> tuple[str, float, np.ndarray]:
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    m, n = a.shape
+    sparse = csr_matrix(a)
+    h.passModel(
+        n,
+        m,
+        sparse.nnz,
+        int(highspy.MatrixFormat.kRowwise),
+        int(highspy.ObjSense.kMinimize),
+        0.0,
+        c,
+        lo,
+        up,
+        rl,
+        ru,
+        sparse.indptr.astype(np.int32),
+        sparse.indices.astype(np.int32),
+        sparse.data,
+        np.zeros(n, dtype=np.int32),
+    )
+    h.run()
+    status = h.getModelStatus()
+    if status != highspy.HighsModelStatus.kOptimal:
+        return "other", 0.0, np.zeros(m)
+    value = h.getInfo().objective_function_value
+    return "optimal", float(value), np.asarray(h.getSolution().row_dual)
+
+
+@st.composite
+def _programmes(draw: st.DrawFn) -> tuple[np.ndarray, ...]:
+    n = draw(st.integers(1, 6))
+    m = draw(st.integers(1, 5))
+    small = st.integers(-3, 3)
+    a = np.array(draw(st.lists(small, min_size=m * n, max_size=m * n)), dtype=float).reshape(m, n)
+    lo = np.array(draw(st.lists(st.integers(-2, 0), min_size=n, max_size=n)), dtype=float)
+    up = lo + np.array(draw(st.lists(st.integers(0, 3), min_size=n, max_size=n)), dtype=float)
+    rl = np.array(
+        [draw(st.sampled_from([-INF, float(draw(st.integers(-6, 2)))])) for _ in range(m)]
+    )
+    ru = np.array(
+        [INF if draw(st.booleans()) else max(r, 0.0) + draw(st.integers(0, 5)) for r in rl.tolist()]
+    )
+    c = np.array(draw(st.lists(small, min_size=n, max_size=n)), dtype=float)
+    y = np.array(draw(st.lists(st.floats(-5, 5), min_size=m, max_size=m)))
+    return a, rl, ru, lo, up, c, y
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_programmes())
+def test_any_duals_bound_the_optimum_and_optimal_duals_reach_it(
+    lp: tuple[np.ndarray, ...],
+) -> None:
+    a, rl, ru, lo, up, c, y = lp
+    status, optimum, optimal_duals = _lp_optimum(a, rl, ru, lo, up, c)
+    if status != "optimal":
+        return
+    sparse = csr_matrix(a)
+    assert dual_bound(sparse, rl, ru, lo, up, c, y) <= optimum + 1e-9
+    assert dual_bound(sparse, rl, ru, lo, up, c, optimal_duals) == pytest.approx(optimum, abs=1e-6)
+
+
+INTERIOR_POINT = Tuning(exact_pairs=0)
+FIRST_ORDER = Tuning(exact_pairs=0, relaxation_pairs=0)
+FIRST_ORDER_CUT = Tuning(exact_pairs=0, relaxation_pairs=0, first_order_iterations=3)
+SEARCH_FREE = Tuning(exact_pairs=0, relaxation_pairs=0, first_order_pairs=0)
+
+
+def _assert_bounds_hold(instance: Instance, tuning: Tuning, seed: int) -> None:
+    """Each bound allows the best value of the plans as good as the returned one on the levels
+    before it, and is never looser than the search-free bound."""
+    result = solve(instance, SolveOptions(tuning=tuning), time_limit=TIME_LIMIT, seed=seed)
+    assert check(instance, result.plan).ok
+    reached = {name: level.value for name, level in result.levels.items()}
+    best = milp_optimum(instance, reached)
+    free = solve(instance, SolveOptions(tuning=SEARCH_FREE), time_limit=TIME_LIMIT, seed=seed)
+    assert {name: level.value for name, level in free.levels.items()} == reached
+    for name, level in result.levels.items():
+        if LEVELS[name].maximise:
+            assert best[name] - 1e-6 <= level.bound <= free.levels[name].bound + 1e-6, name
+        else:
+            assert free.levels[name].bound - 1e-6 <= level.bound <= best[name] + 1e-6, name
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 10_000),
+    tuning=st.sampled_from([INTERIOR_POINT, FIRST_ORDER, FIRST_ORDER_CUT]),
+)
+def test_relaxation_bounds_hold_on_the_pilot_shaped_family(seed: int, tuning: Tuning) -> None:
+    _assert_bounds_hold(pilot_shaped(seed, students=24), tuning, seed)
+
+
+@pytest.mark.parametrize("tuning", [INTERIOR_POINT, FIRST_ORDER, FIRST_ORDER_CUT])
+def test_relaxation_bounds_hold_on_a_generated_bassin(tuning: Tuning) -> None:
+    _assert_bounds_hold(generate("bassin", students=40, seed=3), tuning, 3)
