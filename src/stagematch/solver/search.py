@@ -82,7 +82,7 @@ def _tighten_coaches(
     dropped, satisfies it. With ``workshops`` ranked above and fixed at its value, its linear
     relaxation bounds ``coaches`` nearly as well as the whole model's and costs a fraction of
     it: on a 1,000-student bassin (6,500 session pairs beside 49,000 placement pairs) 25
-    coaches in 1 CPU second, where the whole model's relaxation gives 26 in about 23 and
+    coaches in 1 CPU second, where the whole model's relaxation gives 26 in about 19 and
     counting seats gives 22. Levels ranked above other than ``workshops`` need placements and
     are left free, which keeps the bound valid (only looser).
     """
