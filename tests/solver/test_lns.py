@@ -15,7 +15,7 @@ import dataclasses
 import numpy as np
 from bruteforce import brute_force
 from hypothesis import assume, given, settings
-from strategies import instances
+from strategies import instances, make_instance
 
 from stagematch.check import check
 from stagematch.levels import LEVELS
@@ -90,3 +90,31 @@ def test_the_same_seed_gives_the_same_steps(instance: Instance) -> None:
         steps = improve(context, chosen, _everyone(context), work=1.0)
         runs.append((steps, chosen.offer_chosen.tolist(), chosen.slot_chosen.tolist()))
     assert runs[0] == runs[1]
+
+
+def _placed_with(free_pairs: int) -> float:
+    # Both students want O1 most, which S2 holds; S1's second wish O2 is free but beyond the
+    # one cheapest pair a neighbourhood keeps per student. Only the free-seat pairs let a step
+    # place S1.
+    instance = make_instance(
+        students=[
+            {"student_id": "S1", "wished_offers": "O1;O2"},
+            {"student_id": "S2", "wished_offers": "O1;O2"},
+        ],
+        offers=[{"offer_id": "O1"}, {"offer_id": "O2"}],
+    )
+    context = _context(instance, Tuning(pairs_per_student=1, free_pairs_per_student=free_pairs))
+    context = dataclasses.replace(context, leading=[])  # optimise `placed` too
+    cand, arrays = context.cand, context.arrays
+    s2, o1 = arrays.student_ids.index("S2"), arrays.offers.ids.index("O1")
+    chosen = Chosen(
+        (cand.offers.student == s2) & (cand.offers.item == o1),
+        np.zeros(len(cand.slots), dtype=bool),
+    )
+    improve(context, chosen, _everyone(context), work=5.0)
+    return _levels(context, chosen)["placed"]
+
+
+def test_a_neighbourhood_offers_its_students_the_free_seats_beyond_their_cheapest_pairs() -> None:
+    assert _placed_with(free_pairs=0) == 1
+    assert _placed_with(free_pairs=1) == 2

@@ -30,17 +30,46 @@ from ..geo import to_unit_vectors
 from ..levels import LEVELS
 from .context import Chosen, SolveContext
 from .cpsat import ComponentData, ComponentOutcome, solve_component
+from .flow import ranges
 from .graph import Outside, pairs_data
+from .losses import Losses
+from .shortlist import pair_keys
 
 __all__ = ["improve"]
 
 
 @dataclass(frozen=True, eq=False)
 class _Rows:
-    """Per student, the placement and session pairs a neighbourhood may give them."""
+    """Per student, the placement and session pairs a neighbourhood may give them (beside the
+    placements with a free seat, :func:`_free_pairs`), and where each student's candidate
+    placements start."""
 
     offers: list[IntArray]
     slots: list[IntArray]
+    offer_ptr: IntArray
+
+
+def _free_pairs(context: SolveContext, chosen: Chosen, pairs: IntArray) -> IntArray:
+    """Among ``pairs`` (some students' candidate placements, grouped by student), each
+    student's cheapest (``Tuning.free_pairs_per_student``) on offers that have a free seat
+    now.
+
+    The cheapest pairs a neighbourhood keeps are those everyone wants, so they are full; a
+    student who could add a second placement, or move to make room for a workshop, needs the
+    offers nobody took, which may be far down their list.
+    """
+    cand, offers = context.cand, context.arrays.offers
+    per_student = context.tuning.free_pairs_per_student
+    if per_student <= 0:
+        return np.zeros(0, dtype=np.int64)
+    held = np.bincount(cand.offers.item[chosen.offer_chosen], minlength=len(offers.capacity))
+    pairs = pairs[held[cand.offers.item[pairs]] < offers.capacity[cand.offers.item[pairs]]]
+    # Grouped by student, cheapest first (ties by pair): keep each student's first ones.
+    pairs = pairs[np.lexsort((pairs, pair_keys(cand, pairs), cand.offers.student[pairs]))]
+    student = cand.offers.student[pairs]
+    starts = np.flatnonzero(np.r_[True, student[1:] != student[:-1]])
+    rank = np.arange(len(pairs)) - np.repeat(starts, np.diff(np.r_[starts, len(pairs)]))
+    return pairs[rank < per_student].astype(np.int64)
 
 
 def _outside_use(
@@ -64,7 +93,12 @@ def _neighbourhood_data(
     arrays, cand = context.arrays, context.cand
     inside = np.zeros(arrays.n_students, dtype=bool)
     inside[students] = True
-    o_pairs: IntArray = np.concatenate([rows.offers[s] for s in students]).astype(np.int64)
+    # Their rows, what they hold now (a step may have given them a free seat off their rows)
+    # and the free seats they could take.
+    theirs = ranges(rows.offer_ptr, students)
+    kept = [rows.offers[s] for s in students]
+    kept += [theirs[chosen.offer_chosen[theirs]], _free_pairs(context, chosen, theirs)]
+    o_pairs: IntArray = np.unique(np.concatenate(kept)).astype(np.int64)
     w_pairs: IntArray = np.concatenate([rows.slots[s] for s in students]).astype(np.int64)
     o_used, o_used_qpv = _outside_use(context, inside, chosen.offer_chosen, "offers")
     w_used, w_used_qpv = _outside_use(context, inside, chosen.slot_chosen, "slots")
@@ -115,7 +149,8 @@ def _rows(context: SolveContext, chosen: Chosen, students: IntArray) -> _Rows:
     )
     slot_order = np.argsort(cand.slots.student, kind="stable")
     slot_ptr = np.searchsorted(cand.slots.student[slot_order], np.arange(n + 1))
-    return _Rows(offers, [slot_order[slot_ptr[s] : slot_ptr[s + 1]] for s in range(n)])
+    slots = [slot_order[slot_ptr[s] : slot_ptr[s + 1]] for s in range(n)]
+    return _Rows(offers, slots, cand.offers.indptr(n))
 
 
 class _Sweeps:
@@ -129,6 +164,7 @@ class _Sweeps:
         self.points = to_unit_vectors(arrays.origin_lat[students], arrays.origin_lon[students])
         self.tree = cKDTree(self.points)
         self.size = min(context.tuning.neighbourhood, len(students))
+        self.losses = Losses(context, students)
         self.steps = 0
         self.used = 0.0
 
@@ -137,10 +173,13 @@ class _Sweeps:
         return self.used >= self.work or self.context.limits.exhausted()
 
     def seeds(self) -> list[int]:
-        """A sweep's seed students (positions in ``students``), shuffled; when re-planning,
-        those who changed first, since only their neighbourhoods can reduce ``changes``."""
+        """A sweep's seed students (positions in ``students``): those who lose the most value
+        first (:mod:`.losses`, level by level in objective order), ties shuffled; when
+        re-planning, those who changed before all others, since only their neighbourhoods can
+        reduce ``changes``."""
         context, chosen = self.context, self.chosen
         seeds = self.rng.permutation(len(self.students))
+        seeds = seeds[self.losses.order(chosen, self.students[seeds])]
         flags = context.flags
         if flags.offer_previous is not None:
             changed = flags.changed(
@@ -173,7 +212,7 @@ class _Sweeps:
         hint_x = chosen.offer_chosen[o_pairs]
         hint_y = chosen.slot_chosen[w_pairs]
         before = [LEVELS[lvl].value(data, hint_x, hint_y) for lvl in objective]
-        fixed = {lvl: round(before[i]) for i, lvl in enumerate(objective) if lvl in context.leading}
+        fixed = _settled(objective, context.leading, before, data)
         outcome = self._solve(data, members, o_pairs, fixed, hint_x, hint_y)
         context.limits.note(outcome.stopped_by)
         self.used += outcome.work + context.tuning.step_charge
@@ -220,6 +259,7 @@ class _Sweeps:
             work=min(per_level * (len(context.objective) - len(fixed)), self.work - self.used),
             extra_constraints=extra,
             stop=context.limits.stop,
+            presolve=False,
         )
 
 
@@ -241,6 +281,23 @@ def improve(context: SolveContext, chosen: Chosen, students: IntArray, work: flo
         if not sweeps.sweep():
             break
     return sweeps.steps
+
+
+def _settled(
+    objective: list[str], leading: list[str], before: list[float], data: ComponentData
+) -> dict[str, int]:
+    """The levels a step keeps as constraints rather than optimises: those the flow proves,
+    and each level that, with every level before it settled, is already at what the
+    neighbourhood's students could get alone (its trivial bound): nothing to gain there. A
+    level after one still to optimise is never settled, since it may have to give way."""
+    settled = {lvl: round(before[i]) for i, lvl in enumerate(objective) if lvl in leading}
+    for i, lvl in enumerate(objective):
+        if lvl in settled:
+            continue
+        if before[i] != LEVELS[lvl].trivial_bound(data):
+            break
+        settled[lvl] = round(before[i])
+    return settled
 
 
 def _better(objective: list[str], after: list[float], before: list[float]) -> bool:

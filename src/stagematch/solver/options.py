@@ -83,13 +83,19 @@ class Tuning:
     """Cheapest candidate placements per student the flow starts from (it adds what it
     needs)."""
 
-    neighbourhood: int = 120
-    """Students freed per step of neighbourhood search."""
+    neighbourhood: int = 30
+    """Students freed per step of neighbourhood search: small enough that CP-SAT proves most
+    steps within a few hundredths of a unit, so the default budget makes a hundred steps or
+    more (docs/benchmarks.md, "Neighbourhood search at scale")."""
 
     pairs_per_student: int = 24
     """Cheapest candidate placements kept per student in a neighbourhood step."""
 
-    step_deterministic_time: float = 2.0
+    free_pairs_per_student: int = 8
+    """Cheapest candidate placements with a free seat added per student in a neighbourhood
+    step (the cheapest pairs are the full ones)."""
+
+    step_deterministic_time: float = 0.25
     """CP-SAT deterministic-time units per level in a neighbourhood step."""
 
     step_charge: float = 0.05

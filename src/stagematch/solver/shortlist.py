@@ -17,9 +17,9 @@ from ..candidates import Candidates
 MINUTES_SPAN = 1 << 12  # minutes beyond 4,095 sort as 4,095
 
 
-def pair_keys(cand: Candidates, lo: int = 0, hi: int | None = None) -> IntArray:
-    """One integer per placement pair in ``lo:hi`` ordering it by preference cost, then minutes."""
-    part = slice(lo, hi)
+def pair_keys(cand: Candidates, part: slice | IntArray = slice(None)) -> IntArray:
+    """One integer per placement pair in ``part`` (a slice or pair indices) ordering it by
+    preference cost, then minutes."""
     minutes = np.clip(np.rint(cand.offers.minutes[part]), 0, MINUTES_SPAN - 1).astype(np.int64)
     return cand.offer_cost[part].astype(np.int64) * MINUTES_SPAN + minutes
 
@@ -44,7 +44,7 @@ def shortlist(cand: Candidates, n_students: int, per_student: int) -> IntArray:
     parts: list[IntArray] = []
     for s in np.flatnonzero(np.diff(ptr)).tolist():
         lo, hi = int(ptr[s]), int(ptr[s + 1])
-        cheapest = _smallest(pair_keys(cand, lo, hi), per_student)
+        cheapest = _smallest(pair_keys(cand, slice(lo, hi)), per_student)
         if hi - lo > per_student:
             nearest = _smallest(cand.offers.minutes[lo:hi], 2 * per_student)
             nearest = nearest[~np.isin(nearest, cheapest)][:per_student]
