@@ -133,6 +133,17 @@ class GroupTerm:
         counts = np.bincount(self.slot_group[y], minlength=len(self.outside)) + self.outside
         return -(-counts // self.capacity)
 
+    def most(self, pair_seats: IntArray) -> IntArray:
+        """Per group, the most students it can ever hold: those outside, plus its pairs but
+        never more than the seats left in its session (``pair_seats``: per slot pair; the
+        pairs of a group share one session). The model builders (:mod:`stagematch.solver`)
+        make a variable only for groups that can hold someone, bounded by ⌈most /
+        capacity⌉, with ``min(capacity, most)`` as the capacity coefficient."""
+        pairs = np.bincount(self.slot_group, minlength=len(self.outside))
+        seats = np.zeros(len(self.outside), dtype=np.int64)
+        seats[self.slot_group] = np.maximum(np.asarray(pair_seats, dtype=np.int64), 0)
+        return self.outside + np.minimum(pairs, seats)
+
 
 @dataclass(frozen=True, eq=False)
 class StudentTerm:

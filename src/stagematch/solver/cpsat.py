@@ -171,20 +171,17 @@ class _Model:
         return self._expressions[level]
 
     def _group_term(self, term: GroupTerm) -> cp_model.LinearExprT:
-        """``Σ_g c[g]`` with ``capacity · c[g] ≥ outside[g] + Σ_{k ∈ g} y_k`` and
-        ``c[g] ≥ y_k`` (one integer variable per group: the coaches of a (session, school)
-        group)."""
+        """``Σ_g c[g]`` with ``min(capacity, m) · c[g] ≥ outside[g] + Σ_{k ∈ g} y_k`` and
+        ``c[g] ≥ y_k`` (one integer variable per group that can hold anyone, ``m`` the most it
+        can: :meth:`~stagematch.levels.GroupTerm.most`; the coaches of a (session, school)
+        group). The same variables and rows as :func:`.milp_model._group_term`."""
         m = self.model
+        d = self.data
+        mosts = term.most(d.slot_capacity[d.slot_item])
+        members = _group(term.slot_group, len(term.outside))
         counts: list[cp_model.IntVar] = []
-        for g, pairs in enumerate(_group(term.slot_group, len(term.outside))):
-            outside = int(term.outside[g])
-            most = len(pairs) + outside
-            if most == 0:
-                continue
-            if len(pairs):  # a group never holds more than its session's seats
-                most = min(
-                    most, outside + int(self.data.slot_capacity[self.data.slot_item[pairs[0]]])
-                )
+        for g in np.flatnonzero(mosts > 0).tolist():
+            pairs, most, outside = members[g], int(mosts[g]), int(term.outside[g])
             c = m.new_int_var(0, -(-most // term.capacity), f"{term.key}{g}")
             # ⌈n / capacity⌉ ≥ n / min(capacity, most) for 0 ≤ n ≤ most: the same integer
             # points as ``capacity · c ≥ n``, and a much tighter LP when sessions are smaller
@@ -195,7 +192,7 @@ class _Model:
             )
             # Implied (anyone in the group needs a coach), and what makes the LP relaxation
             # tight: alone, the capacity row lets c[g] be a small fraction of a coach.
-            if term.outside[g]:
+            if outside:
                 m.add(c >= 1)
             else:
                 for k in pairs.tolist():

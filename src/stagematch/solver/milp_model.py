@@ -270,24 +270,16 @@ def _group_term(
 ) -> tuple[IntArray, IntArray]:
     """One integer column ``c[g]`` per group that can hold anyone (the coaches of a
     (session, school) group), as :meth:`.cpsat._Model._group_term`: with ``m`` the most the
-    group can hold, ``min(capacity, m) · c ≥ outside + Σ y`` and ``c ≥ y_k`` (``c ≥ 1`` when
-    students outside the model ride already) — the integer points of ⌈n / capacity⌉ with a
-    tight relaxation. Returns the groups and their columns."""
+    group can hold (:meth:`~stagematch.levels.GroupTerm.most`), ``min(capacity, m) · c ≥
+    outside + Σ y`` and ``c ≥ y_k`` (``c ≥ 1`` when students outside the model ride already) —
+    the integer points of ⌈n / capacity⌉ with a tight relaxation. Returns the groups and their
+    columns."""
     members = _group(term.slot_group, len(term.outside))
-    groups, highs, mosts = [], [], []
-    for g, pairs in enumerate(members):
-        outside = int(term.outside[g])
-        most = len(pairs) + outside
-        if len(pairs):
-            most = min(most, outside + int(d.slot_capacity[d.slot_item[pairs[0]]]))
-        if most:
-            groups.append(g)
-            mosts.append(most)
-            highs.append(-(-most // term.capacity))
-    cols = new_columns(len(groups), np.asarray(highs, dtype=np.float64))
-    for g, col, most in zip(groups, cols.tolist(), mosts, strict=True):
-        pairs = members[g]
-        outside = int(term.outside[g])
+    mosts = term.most(d.slot_capacity[d.slot_item])
+    groups = np.flatnonzero(mosts > 0)
+    cols = new_columns(len(groups), (-(-mosts[groups] // term.capacity)).astype(np.float64))
+    for g, col in zip(groups.tolist(), cols.tolist(), strict=True):
+        pairs, most, outside = members[g], int(mosts[g]), int(term.outside[g])
         rows.add(
             np.zeros(len(pairs) + 1),
             np.concatenate(([col], y_cols[pairs])),
@@ -306,7 +298,7 @@ def _group_term(
                 np.zeros(k),
                 np.full(k, INF),
             )
-    return np.asarray(groups, dtype=np.int64), cols
+    return groups.astype(np.int64), cols
 
 
 def _indicator(
