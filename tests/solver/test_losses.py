@@ -16,8 +16,9 @@ from strategies import WEEK_2, instances, make_instance
 from stagematch.check import check
 from stagematch.model import Instance
 from stagematch.solver import SolveOptions
+from stagematch.solver.bounds import student_terms
 from stagematch.solver.context import Chosen, SolveContext
-from stagematch.solver.losses import Losses
+from stagematch.solver.losses import Losses, _own_pairs
 from stagematch.solver.pipeline import prepare
 from stagematch.solver.warmstart import warm_start
 
@@ -98,3 +99,22 @@ def test_nothing_to_order_by_keeps_the_given_order() -> None:
     students = _students(context)
     losses = Losses(context, students)
     assert losses.order(chosen, students[::-1]).tolist() == [0, 1]
+
+
+@settings(max_examples=30, deadline=None)
+@given(instances(max_students=6, max_offers=4, max_slots=4))
+def test_terms_read_in_place_equal_terms_of_a_copy_of_the_students_own_pairs(
+    instance: Instance,
+) -> None:
+    """A student's pairs all lie in its component, so reading every pair with the members'
+    mask (done for large components, to spare a copy) gives the terms of their own pairs."""
+    context = _context(instance)
+    students = _students(context)[::2]
+    n = context.arrays.n_students
+    members = np.zeros(n, dtype=bool)
+    members[students] = True
+    args = (context.workshops_per_student, members)
+    copied = student_terms(context.arrays, _own_pairs(context.cand, students, n), *args)
+    in_place = student_terms(context.arrays, context.cand, *args)
+    for name in vars(copied):
+        assert np.array_equal(getattr(copied, name), getattr(in_place, name)), name
