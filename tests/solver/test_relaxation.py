@@ -134,3 +134,9 @@ def test_relaxation_bounds_hold_on_the_pilot_shaped_family(seed: int, tuning: Tu
 @pytest.mark.parametrize("tuning", [INTERIOR_POINT, FIRST_ORDER, FIRST_ORDER_CUT])
 def test_relaxation_bounds_hold_on_a_generated_bassin(tuning: Tuning) -> None:
     _assert_bounds_hold(generate("bassin", students=40, seed=3), tuning, 3)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_interior_point_bounds_hold_on_thirty_student_pilots(seed: int) -> None:
+    """The family at 30 students, every component searched: the interior point's bounds."""
+    _assert_bounds_hold(pilot_shaped(seed, students=30), INTERIOR_POINT, seed)
