@@ -150,7 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--label", default="after", help="the runs' label in the store")
     parser.add_argument("--cap", type=float, default=3000.0, help="wall-clock cap, seconds")
     parser.add_argument("--store", type=Path, default=STORE)
-    parser.add_argument("--labels", nargs="+", default=["before", "after", "compete"], help="table order")
+    parser.add_argument(
+        "--labels", nargs="+", default=["before", "after", "compete"], help="table order"
+    )
     parser.add_argument("--command", action="append", default=[], help="commands to show")
     parser.add_argument("--write-docs", action="store_true", help=f"update {DOCS.name}")
     args = parser.parse_args(argv)
