@@ -83,8 +83,9 @@ def _better(objective: list[str], a: dict[str, Any], b: dict[str, Any]) -> str:
     for level in objective:
         x, y = a["levels"][level][0], b["levels"][level][0]
         if x != y:
-            return f"better ({level})" if LEVELS[level].better(x, y) else f"worse ({level})"
-    return "equal"
+            better = LEVELS[level].better(x, y)
+            return f"better ({level}) than" if better else f"worse ({level}) than"
+    return "equal to"
 
 
 def section(store: dict[str, Any], labels: list[str], commands: list[str]) -> str:
@@ -135,7 +136,7 @@ def section(store: dict[str, Any], labels: list[str], commands: list[str]) -> st
             ]
             if rows[0] is not None and rows[1] is not None:
                 verdict = _better(rows[1]["objective"], rows[1], rows[0])
-                lines.append(f"- {_name(spec)}: {new} is {verdict} than {old}.")
+                lines.append(f"- {_name(spec)}: {new} is {verdict} {old}.")
     return "\n".join(lines) + "\n"
 
 
