@@ -52,15 +52,39 @@ class Candidates:
     slots: Pairs
 
 
-def offer_failures(arrays: InstanceArrays, pairs: Pairs) -> npt.NDArray[np.uint8]:
+@dataclass(frozen=True, eq=False)
+class _Rules:
+    """What the eligibility checks read, computed once per listing rather than per chunk."""
+
+    unavailable: npt.NDArray[np.int16] | None  # prefix sums, :func:`_unavailable_prefix`
+    restricted: BoolArray  # per offer: it has ``reserved_schools``
+    allowed: IntArray  # sorted ``offer * n_schools + school`` of the schools they allow
+
+
+def _rules(arrays: InstanceArrays) -> _Rules:
+    n_schools = max(len(arrays.school_ids), 1)
+    allowed = sorted(j * n_schools + k for j, r in enumerate(arrays.reserved_schools) for k in r)
+    return _Rules(
+        unavailable=_unavailable_prefix(arrays),
+        restricted=np.fromiter(
+            (bool(r) for r in arrays.reserved_schools), bool, len(arrays.offers)
+        ),
+        allowed=np.array(allowed, dtype=np.int64),
+    )
+
+
+def offer_failures(
+    arrays: InstanceArrays, pairs: Pairs, rules: _Rules | None = None
+) -> npt.NDArray[np.uint8]:
     """For each pair, a bit mask of the eligibility rules it breaks (0 = eligible).
 
     Bit ``k`` stands for ``INELIGIBILITY_RULES[k]``. Computed in slices of a few million pairs so
-    the temporary index arrays stay small.
+    the temporary index arrays stay small. ``rules``: :func:`_rules` of ``arrays``, when the
+    caller checks pairs chunk by chunk.
     """
     offers = arrays.offers
+    rules = _rules(arrays) if rules is None else rules
     bits = np.zeros(len(pairs), dtype=np.uint8)
-    cumulative = _unavailable_prefix(arrays)
     for start in range(0, len(pairs), SLICE):
         part = slice(start, start + SLICE)
         s = pairs.student[part].astype(np.int64)
@@ -68,34 +92,29 @@ def offer_failures(arrays: InstanceArrays, pairs: Pairs) -> npt.NDArray[np.uint8
         b = (arrays.needs_accessibility[s] & ~offers.accessible[o]).astype(np.uint8)
         too_young = arrays.age[s] < arrays.min_age[o]  # NaN compares False: eligible
         b |= too_young.astype(np.uint8) << 1
-        b |= _school_refused(arrays, s, o).astype(np.uint8) << 2
-        b |= _unavailable(cumulative, offers, s, o).astype(np.uint8) << 3
+        b |= _school_refused(arrays, rules, s, o).astype(np.uint8) << 2
+        b |= _unavailable(rules.unavailable, offers, s, o).astype(np.uint8) << 3
         b |= _banned(arrays, s, o).astype(np.uint8) << 4
         bits[part] = b
     return bits
 
 
-def slot_failures(arrays: InstanceArrays, pairs: Pairs) -> BoolArray:
+def slot_failures(arrays: InstanceArrays, pairs: Pairs, rules: _Rules | None = None) -> BoolArray:
     """True for slot pairs a student may not attend (accessibility or unavailable dates)."""
     s = pairs.student.astype(np.int64)
     w = pairs.item.astype(np.int64)
     inaccessible = arrays.needs_accessibility[s] & ~arrays.slots.accessible[w]
-    cumulative = _unavailable_prefix(arrays)
+    cumulative = _unavailable_prefix(arrays) if rules is None else rules.unavailable
     return np.asarray(inaccessible | _unavailable(cumulative, arrays.slots, s, w))
 
 
-def _school_refused(arrays: InstanceArrays, s: IntArray, o: IntArray) -> BoolArray:
-    restricted = np.fromiter((bool(r) for r in arrays.reserved_schools), bool, len(arrays.offers))
+def _school_refused(arrays: InstanceArrays, rules: _Rules, s: IntArray, o: IntArray) -> BoolArray:
     refused = np.zeros(len(s), dtype=bool)
-    if not restricted.any():
+    if not rules.restricted.any():
         return refused
     n_schools = max(len(arrays.school_ids), 1)
-    allowed = np.array(
-        sorted(j * n_schools + k for j, r in enumerate(arrays.reserved_schools) for k in r),
-        dtype=np.int64,
-    )
-    check = restricted[o]
-    refused[check] = ~np.isin(o[check] * n_schools + arrays.school[s[check]], allowed)
+    check = rules.restricted[o]
+    refused[check] = ~np.isin(o[check] * n_schools + arrays.school[s[check]], rules.allowed)
     return refused
 
 
@@ -143,24 +162,28 @@ def wish_ranks(instance: Instance, pairs: Pairs) -> npt.NDArray[np.int16]:
     sectors: dict[str, int] = {}
     offer_sector = np.fromiter(
         (sectors.setdefault(x, len(sectors)) for x in arrays.offer_sector),
-        np.int64,
+        np.int32,
         len(arrays.offer_sector),
     )
     students = instance.students
     width = max((len(st.wishes) for st in students), default=0)
     offset = np.fromiter((len(st.wished_offers) for st in students), np.int64, len(students))
     if width:
-        wishes = np.full((len(students), width), -1, dtype=np.int64)
+        # One column of sector codes per wish position; -1 pads and stands for a sector nobody
+        # offers (no offer's code is negative, so neither ever matches).
+        wishes = np.full((width, len(students)), -1, dtype=np.int32)
         for k, st in enumerate(students):
             for q, sector in enumerate(st.wishes):
-                # A sector nobody offers can never match; -2 keeps it from matching padding.
-                wishes[k, q] = sectors.get(sector, -2)
+                wishes[q, k] = sectors.get(sector, -1)
         for start in range(0, len(s), SLICE):
             part = slice(start, start + SLICE)
-            hit = wishes[s[part]] == offer_sector[o[part]][:, None]
-            position = np.argmax(hit, axis=1)
-            matched = hit[np.arange(len(position)), position]
-            ranks[part] = np.where(matched, offset[s[part]] + position + 1, 0)
+            who, offered = s[part], offer_sector[o[part]]
+            # The first matching position wins: the last column is looked at first.
+            position = np.zeros(len(who), dtype=np.int16)
+            for q in range(width - 1, -1, -1):
+                position[wishes[q][who] == offered] = q + 1
+            matched = position > 0
+            ranks[part][matched] = offset[who[matched]] + position[matched]
     if offset.any():
         offer_index = arrays.offers.index
         n_offers = max(len(arrays.offers), 1)
@@ -179,12 +202,14 @@ def wish_ranks(instance: Instance, pairs: Pairs) -> npt.NDArray[np.int16]:
         # The first listing of an offer counts when a student lists it twice.
         _, first = np.unique(key_arr, return_index=True)
         key_arr, val_arr = key_arr[first], val_arr[first]
+        listing = offset > 0  # only their pairs are looked up
         for start in range(0, len(s), SLICE):
             part = slice(start, start + SLICE)
-            pair_keys = s[part].astype(np.int64) * n_offers + o[part]
+            look = np.flatnonzero(listing[s[part]])
+            pair_keys = s[part][look].astype(np.int64) * n_offers + o[part][look]
             pos = np.minimum(np.searchsorted(key_arr, pair_keys), len(key_arr) - 1)
             found = key_arr[pos] == pair_keys
-            ranks[part][found] = val_arr[pos[found]]
+            ranks[part][look[found]] = val_arr[pos[found]]
     return ranks
 
 
@@ -256,13 +281,16 @@ def candidates(instance: Instance) -> Candidates:
     and 12 a slot pair; ``docs/benchmarks.md``, "Memory").
     """
     arrays = instance.arrays
+    rules = _rules(arrays)
     offer_pairs = reachable(
-        instance, "placement", keep=lambda found: offer_failures(arrays, found) == 0
+        instance, "placement", keep=lambda found: offer_failures(arrays, found, rules) == 0
     )
     ranks = wish_ranks(instance, offer_pairs)
     cost = np.empty(len(ranks), dtype=np.int32)
     for start in range(0, len(ranks), SLICE):
         part = slice(start, start + SLICE)
         cost[part] = wish_cost(ranks[part], instance.settings.unranked_cost)
-    slot_pairs = reachable(instance, "workshop", keep=lambda found: ~slot_failures(arrays, found))
+    slot_pairs = reachable(
+        instance, "workshop", keep=lambda found: ~slot_failures(arrays, found, rules)
+    )
     return Candidates(offers=offer_pairs, offer_cost=cost, offer_rank=ranks, slots=slot_pairs)

@@ -103,15 +103,18 @@ def limits_of(arrays: InstanceArrays, kind: ItemKind) -> FloatArray:
     return np.full(arrays.n_students, arrays.workshop_max_travel)
 
 
-def _groups(arrays: InstanceArrays, limits: FloatArray) -> Iterator[tuple[IntArray, float]]:
-    """Students grouped by mode and limit (few groups), with the group's radius in km."""
+def _groups(
+    arrays: InstanceArrays, limits: FloatArray
+) -> Iterator[tuple[IntArray, float, int, float]]:
+    """Students grouped by mode and limit (few groups), with the group's radius in km, mode
+    code and limit."""
     keys = np.rec.fromarrays([arrays.mode, limits])
     unique, inverse = np.unique(keys, return_inverse=True)
     order = np.argsort(inverse, kind="stable")
     bounds = np.searchsorted(inverse[order], np.arange(len(unique) + 1))
     for g, (mode, limit) in enumerate(unique):
         members = order[bounds[g] : bounds[g + 1]]
-        yield members.astype(np.int64), float(reach_km(limit, mode))
+        yield members.astype(np.int64), float(reach_km(limit, mode)), int(mode), float(limit)
 
 
 def reachable(
@@ -125,7 +128,8 @@ def reachable(
     ``students`` restricts the search to those students (the others get no pairs). ``keep``
     filters the pairs as they are found (eligibility, for :func:`stagematch.candidates`): the
     pairs it drops never take memory, and those it keeps come out in the same order as if
-    the whole list had been filtered afterwards.
+    the whole list had been filtered afterwards. It is given a few hundred students' pairs at
+    a time, in no particular order, and returns a mask of the same length.
 
     Placements use the student's own limit (else ``default_max_travel_min``); workshop slots use
     ``workshop_max_travel_min``. ``travel_times`` rows override the estimate both ways: a pair
@@ -144,7 +148,7 @@ def reachable(
         tree = cKDTree(to_unit_vectors(items.lat, items.lon))
         student_xyz = to_unit_vectors(arrays.origin_lat, arrays.origin_lon)
         wanted = None if students is None else np.isin(np.arange(n), students)
-        for members, radius in _groups(arrays, limits):
+        for members, radius, mode, limit in _groups(arrays, limits):
             if wanted is not None:
                 members = members[wanted[members]]
             chord = float(km_to_chord(radius))
@@ -153,32 +157,21 @@ def reachable(
                 hits = cKDTree(student_xyz[chunk]).sparse_distance_matrix(
                     tree, chord, output_type="ndarray"
                 )
-                # Radix-sort by student (chunk-local index); items keep the tree's order.
-                order = np.argsort(hits["i"].astype(np.int16), kind="stable")
-                local = hits["i"][order]
-                s = chunk[local]
-                i = hits["j"][order]
-                minutes = estimate_minutes(chord_to_km(hits["v"][order]), arrays.mode[s])
-                del hits, order
-                within = minutes <= limits[s]
+                # Everyone in a group has the same mode and limit.
+                minutes = estimate_minutes(chord_to_km(hits["v"]), mode)
+                within = np.flatnonzero(minutes <= limit)
+                local = hits["i"][within].astype(np.uint16)  # chunk-local student
+                i = hits["j"][within].astype(np.int32)
+                minutes = minutes[within]
+                del hits, within
                 if keep is not None:
-                    found = Pairs(
-                        s[within].astype(np.int32),
-                        i[within].astype(np.int32),
-                        minutes[within].astype(np.float32),
-                    )
-                    within[within] = keep(found)
-                    del found
-                # Compact while waiting to be scattered: 8 bytes a pair (estimates are whole
-                # minutes far below 65,535; the student is implied by the chunk).
-                chunks.append(
-                    (
-                        chunk,
-                        local[within].astype(np.uint16),
-                        i[within].astype(np.int32),
-                        minutes[within].astype(np.uint16),
-                    )
-                )
+                    kept = keep(Pairs(chunk[local].astype(np.int32), i, minutes.astype(np.float32)))
+                    local, i, minutes = local[kept], i[kept], minutes[kept]
+                # Radix-sort by student; a student's items keep the tree's order. Compact while
+                # waiting to be scattered: 8 bytes a pair (estimates are whole minutes far
+                # below 65,535; the student is implied by the chunk).
+                order = np.argsort(local, kind="stable")
+                chunks.append((chunk, local[order], i[order], minutes[order].astype(np.uint16)))
     pairs = _scatter(chunks, n)
     if instance.travel_times:
         pairs = _apply_overrides(instance, arrays, items, kind, pairs, limits, keep)
@@ -241,14 +234,16 @@ def _scatter(
     minutes = np.empty(total, dtype=np.float32)
     while chunks:
         members, local, i, m = chunks.pop()
-        if not len(local):
-            continue
-        s = members[local]
-        first = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
-        run = np.diff(np.r_[first, len(s)])
-        offset = np.arange(len(s)) - np.repeat(first, run)
-        dest = starts[s] + offset
-        student[dest], item[dest], minutes[dest] = s, i, m
+        # A chunk's pairs are grouped by student: each student's run is copied whole.
+        bounds = np.searchsorted(local, np.arange(len(members) + 1)).tolist()
+        for k, s in enumerate(members.tolist()):
+            lo, hi = bounds[k], bounds[k + 1]
+            if lo == hi:
+                continue
+            at = int(starts[s])
+            student[at : at + hi - lo] = s
+            item[at : at + hi - lo] = i[lo:hi]
+            minutes[at : at + hi - lo] = m[lo:hi]
     return Pairs(student, item, minutes)
 
 

@@ -336,6 +336,7 @@ def test_a_job_gives_exactly_what_the_cli_gives(
         "time_limit": 30.0,
         "seed": 3,
         "stable": None,
+        "memory_limit": None,
         "report": True,
         "language": "en",
     }
@@ -403,12 +404,49 @@ def test_an_invalid_dataset_is_not_queued(client: TestClient) -> None:
         ("stable=perhaps", "stable: Input should be a valid boolean, unable to interpret input"),
         ("language=tlh", "language: Input should be 'en' or 'fr'"),
         ("timelimit=5", "timelimit: unknown option"),
+        (
+            "memory_limit=lots",
+            "memory_limit: the memory limit must be a size such as 4GB or 3500MB (at least "
+            "1MB), or off; got 'lots'",
+        ),
+        (
+            "memory_limit=0.5MB",
+            "memory_limit: the memory limit must be a size such as 4GB or 3500MB (at least "
+            "1MB), or off; got '0.5MB'",
+        ),
     ],
 )
 def test_bad_options_get_400(client: TestClient, query: str, message: str) -> None:
     answer = client.post(f"/v1/jobs?{query}", content=json_body(small()), headers=JSON)
     assert answer.status_code == 400
     assert answer.json() == {"status": "error", "message": message}
+
+
+@pytest.mark.parametrize(
+    ("query", "recorded"),
+    [("", 4096), ("memory_limit=2GB", 2048), ("memory_limit=off", "off")],
+)
+def test_the_memory_limit_is_an_option_recorded_like_the_cli(
+    client: TestClient,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    query: str,
+    recorded: int | str,
+) -> None:
+    instance = small(2)
+    job = client.post(f"/v1/jobs?report=false&{query}", content=json_body(instance), headers=JSON)
+    assert job.status_code == 202
+    given = query.partition("=")[2] or None
+    assert job.json()["options"]["memory_limit"] == given
+    job = wait_for(client, job.json()["id"])
+    assert job["status"] == "done", job
+    options = client.get(f"/v1/jobs/{job['id']}/result").json()["options"]
+    assert options["memory_limit"] == recorded
+    path = write_dataset(instance, tmp_path / "d.xlsx")
+    extra = ["--memory-limit", given] if given else []
+    code, from_cli = cli_json(capsys, str(path), *extra)
+    assert code == 0
+    assert from_cli["options"] == options
 
 
 def test_unknown_jobs_and_routes_get_404(client: TestClient) -> None:

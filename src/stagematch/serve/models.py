@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..documents import ProblemRecord
 from ..i18n import translate
+from ..solver.options import memory_megabytes
 from .store import JobRecord, JobStatus
 
 __all__ = [
@@ -42,6 +43,12 @@ class JobOptions(BaseModel):
         description="Only plans without justified envy, the best of them "
         "(default: the dataset's stable setting).",
     )
+    memory_limit: str | None = Field(
+        None,
+        description="Memory the solve may expect to use, such as 4GB or 3500MB (a number "
+        "alone is megabytes), or off (default: 4GB, as on the command line); above it the "
+        "dataset is solved by geographic parts, and the result's options say so.",
+    )
     report: bool = Field(
         True,
         description="Also make report.xlsx and report.html (their plots take a few seconds); "
@@ -52,6 +59,15 @@ class JobOptions(BaseModel):
         description="Language of the report files and of the messages (default: the dataset's "
         "language setting, else English).",
     )
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _a_size(cls, value: str | None) -> str | None:
+        """Checked when the job is submitted (a 400 naming the option, not a failed job); kept
+        as typed, so the job and the result show the same words as the request."""
+        if value is not None:
+            memory_megabytes(value)
+        return value
 
 
 class LevelProgress(BaseModel):

@@ -112,6 +112,7 @@ def run_job(database: str, scratch: str, job_id: str, stop: StopEvent) -> None:
                 time_limit=options.get("time_limit"),
                 seed=options.get("seed"),
                 stable=options.get("stable"),
+                memory_limit=options.get("memory_limit"),
                 progress=_StoredProgress(store, job_id),
                 stop=stop,
             )

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.graph.python import max_flow, min_cost_flow
 
-from ..arrays import BoolArray, IntArray
+from ..arrays import BoolArray, Int32Array, IntArray
 from ..travel import Pairs
 
 FLOW_LEVELS = frozenset({"qpv_placed", "placed"})
@@ -32,20 +32,72 @@ ADD_PER_STUDENT = 32  # crossing pairs activated per student and round of the pr
 
 @dataclass(frozen=True)
 class _Network:
-    """Arc arrays of the placement network (nodes: 0 source, 1 sink, students, offer halves)."""
+    """Arc arrays of the placement network (nodes: 0 source, 1 sink, 2 the other students'
+    source, then students, then offer halves). Node numbers are ``int32``, as OR-Tools takes
+    them: an académie's networks hold millions of arcs, so no ``int64`` copy of them is made."""
 
-    tails: IntArray
-    heads: IntArray
+    tails: Int32Array
+    heads: Int32Array
     capacities: IntArray
     costs: IntArray
-    pair_arcs: IntArray  # first arc index of the student → offer arcs
-    pair_student: IntArray
-    pair_offer: IntArray
-    pair_position: IntArray  # position of each student → offer arc's pair in ``pairs``
+    pair_arcs: IntArray  # arc indices of the student → offer arcs
+    pair_student: Int32Array
+    pair_position: IntArray  # position of each student → offer arc's pair in the pairs given
 
 
 SOURCE, SINK, OTHER_SOURCE = 0, 1, 2
 FIRST_STUDENT = 3
+
+
+def _end_arcs(
+    n_students: int, capacity: IntArray, reserved: IntArray, qpv: BoolArray, students: BoolArray
+) -> tuple[tuple[Int32Array, Int32Array, IntArray], tuple[Int32Array, Int32Array, IntArray]]:
+    """(tails, heads, capacities) of the arcs into the given ``students`` (QPV students hang
+    off SOURCE, the others off OTHER_SOURCE) and of the arcs from the offer halves to SINK."""
+    n_offers = len(capacity)
+    first_open = FIRST_STUDENT + n_students
+    who = np.flatnonzero(students)
+    halves = np.arange(first_open, first_open + 2 * n_offers, dtype=np.int32)
+    into_students = (
+        np.where(qpv[who], SOURCE, OTHER_SOURCE).astype(np.int32),
+        (FIRST_STUDENT + who).astype(np.int32),
+        np.ones(len(who), dtype=np.int64),
+    )
+    into_sink = (
+        halves,
+        np.full(2 * n_offers, SINK, dtype=np.int32),
+        np.concatenate((capacity - reserved, reserved)).astype(np.int64),
+    )
+    return into_students, into_sink
+
+
+def _pair_arcs(
+    n_students: int,
+    capacity: IntArray,
+    reserved: IntArray,
+    qpv: BoolArray,
+    pairs: Pairs,
+    index: IntArray,
+    students: BoolArray,
+) -> tuple[Int32Array, Int32Array, IntArray]:
+    """Tails, heads and positions in ``index`` of the student → offer-half arcs of the pairs
+    ``index``: every pair of a given student to its offer's open half when it has open seats,
+    then every pair of a QPV student to its offer's reserved half when it has reserved seats."""
+    first_open = FIRST_STUDENT + n_students
+    first_reserved = first_open + len(capacity)
+    s = pairs.student[index]
+    o = pairs.item[index]
+    wanted = students[s]
+    to_open = wanted & (capacity[o] - reserved[o] > 0)
+    to_reserved = wanted & (reserved[o] > 0) & qpv[s]
+    tails = np.concatenate((s[to_open], s[to_reserved])).astype(np.int32) + np.int32(FIRST_STUDENT)
+    heads = np.concatenate(
+        (
+            o[to_open].astype(np.int32) + np.int32(first_open),
+            o[to_reserved].astype(np.int32) + np.int32(first_reserved),
+        )
+    )
+    return tails, heads, np.concatenate((np.flatnonzero(to_open), np.flatnonzero(to_reserved)))
 
 
 def _network(
@@ -54,56 +106,31 @@ def _network(
     reserved: IntArray,
     qpv: BoolArray,
     pairs: Pairs,
+    index: IntArray,
     tie_cost: IntArray,
     students: BoolArray,
 ) -> _Network:
-    """Arcs for the given ``students``; QPV students hang off SOURCE, others off OTHER_SOURCE."""
-    n_offers = len(capacity)
-    first_open = FIRST_STUDENT + n_students
-    first_reserved = first_open + n_offers
-    s = pairs.student.astype(np.int64)
-    o = pairs.item.astype(np.int64)
-    open_seats = capacity - reserved
-    to_open = (open_seats[o] > 0) & students[s]
-    to_reserved = (reserved[o] > 0) & qpv[s] & students[s]
-    who = np.flatnonzero(students)
-    tails = [
-        np.where(qpv[who], SOURCE, OTHER_SOURCE),
-        FIRST_STUDENT + s[to_open],
-        FIRST_STUDENT + s[to_reserved],
-        first_open + np.arange(n_offers),
-        first_reserved + np.arange(n_offers),
-    ]
-    heads = [
-        FIRST_STUDENT + who,
-        first_open + o[to_open],
-        first_reserved + o[to_reserved],
-        np.full(n_offers, SINK),
-        np.full(n_offers, SINK),
-    ]
-    capacities = [
-        np.ones(len(who), dtype=np.int64),
-        np.ones(int(to_open.sum()), dtype=np.int64),
-        np.ones(int(to_reserved.sum()), dtype=np.int64),
-        open_seats,
-        reserved,
-    ]
-    costs = [
-        np.zeros(len(who), dtype=np.int64),
-        tie_cost[to_open],
-        tie_cost[to_reserved],
-        np.zeros(n_offers, dtype=np.int64),
-        np.zeros(n_offers, dtype=np.int64),
-    ]
+    """The network of the given ``students`` over the pairs ``index``, each pair arc costing
+    its ``tie_cost`` (one per pair of ``index``)."""
+    into_students, into_sink = _end_arcs(n_students, capacity, reserved, qpv, students)
+    tails, heads, position = _pair_arcs(n_students, capacity, reserved, qpv, pairs, index, students)
+    first_pair = len(into_students[0])
     return _Network(
-        tails=np.concatenate(tails),
-        heads=np.concatenate(heads),
-        capacities=np.concatenate(capacities),
-        costs=np.concatenate(costs),
-        pair_arcs=np.arange(len(who), len(who) + int(to_open.sum()) + int(to_reserved.sum())),
-        pair_student=np.concatenate((s[to_open], s[to_reserved])),
-        pair_offer=np.concatenate((o[to_open], o[to_reserved])),
-        pair_position=np.concatenate((np.flatnonzero(to_open), np.flatnonzero(to_reserved))),
+        tails=np.concatenate((into_students[0], tails, into_sink[0])),
+        heads=np.concatenate((into_students[1], heads, into_sink[1])),
+        capacities=np.concatenate(
+            (into_students[2], np.ones(len(tails), dtype=np.int64), into_sink[2])
+        ),
+        costs=np.concatenate(
+            (
+                np.zeros(first_pair, dtype=np.int64),
+                tie_cost[position].astype(np.int64),
+                np.zeros(len(into_sink[0]), dtype=np.int64),
+            )
+        ),
+        pair_arcs=np.arange(first_pair, first_pair + len(tails)),
+        pair_student=tails - np.int32(FIRST_STUDENT),
+        pair_position=position,
     )
 
 
@@ -114,21 +141,52 @@ def ranges(ptr: IntArray, students: IntArray) -> IntArray:
     return np.repeat(lo - np.cumsum(runs) + runs, runs) + np.arange(int(runs.sum()))
 
 
-def _max_flow(net: _Network, n_nodes: int) -> tuple[int, BoolArray]:
-    """Most students placed, and the source side of a minimum cut (a boolean per node)."""
-    flow = max_flow.SimpleMaxFlow()
-    # OTHER_SOURCE is fed from SOURCE without limit: one source for everyone.
-    flow.add_arcs_with_capacity(
-        np.append(net.tails, SOURCE).astype(np.int32),
-        np.append(net.heads, OTHER_SOURCE).astype(np.int32),
-        np.append(net.capacities, len(net.tails)).astype(np.int64),
-    )
-    status = flow.solve(SOURCE, SINK)
-    if status != flow.OPTIMAL:
-        raise RuntimeError(f"max flow failed with status {status}")
-    source_side = np.zeros(n_nodes, dtype=bool)
-    source_side[np.asarray(flow.get_source_side_min_cut(), dtype=np.int64)] = True
-    return int(flow.optimal_flow()), source_side
+class _GrowingFlow:
+    """A maximum flow kept while arcs are added to its network.
+
+    Each :meth:`solve` starts from the flow found so far: it solves a max flow on the
+    *residual* network (each arc's unused capacity forward, its flow backward) and adds what
+    that finds. A pricing round adds a few arcs to a network of millions, so the residual
+    problem moves only the few students the new arcs concern, where a fresh solve would route
+    every student again. The nodes on the source side of the last residual network are the
+    source side of a minimum cut of the whole flow — the same nodes whatever maximum flow is
+    found (those reachable from the source in its residual network), so the cut, and the
+    pairs the pricing adds after it, do not depend on how the flow was reached.
+    """
+
+    def __init__(self, n_nodes: int, tails: Int32Array, heads: Int32Array, caps: IntArray):
+        self.n_nodes = n_nodes
+        self.tails, self.heads, self.capacities = tails, heads, caps
+        self.flow = np.zeros(len(tails), dtype=np.int64)
+        self.value = 0
+
+    def add(self, tails: Int32Array, heads: Int32Array, capacities: IntArray) -> None:
+        self.tails = np.concatenate((self.tails, tails))
+        self.heads = np.concatenate((self.heads, heads))
+        self.capacities = np.concatenate((self.capacities, capacities))
+        self.flow = np.concatenate((self.flow, np.zeros(len(tails), dtype=np.int64)))
+
+    def solve(self) -> BoolArray:
+        """Augment the flow to a maximum one; the source side of its minimum cut, per node."""
+        free = self.capacities - self.flow
+        forward = np.flatnonzero(free > 0)
+        backward = np.flatnonzero(self.flow > 0)
+        solver = max_flow.SimpleMaxFlow()
+        arcs = solver.add_arcs_with_capacity(
+            np.concatenate((self.tails[forward], self.heads[backward])),
+            np.concatenate((self.heads[forward], self.tails[backward])),
+            np.concatenate((free[forward], self.flow[backward])),
+        )
+        status = solver.solve(SOURCE, SINK)
+        if status != solver.OPTIMAL:
+            raise RuntimeError(f"max flow failed with status {status}")
+        pushed = np.asarray(solver.flows(arcs), dtype=np.int64)
+        self.flow[forward] += pushed[: len(forward)]
+        self.flow[backward] -= pushed[len(forward) :]
+        self.value += int(solver.optimal_flow())
+        source_side = np.zeros(self.n_nodes, dtype=bool)
+        source_side[np.asarray(solver.get_source_side_min_cut(), dtype=np.int64)] = True
+        return source_side
 
 
 @dataclass(frozen=True, eq=False)
@@ -172,17 +230,19 @@ def _verified_max_flow(
     first_reserved = first_open + n_offers
     open_seats = capacity - reserved
     ptr = pairs.indptr(n_students)
+    into_students, into_sink = _end_arcs(n_students, capacity, reserved, qpv, students)
+    # OTHER_SOURCE is fed from SOURCE without limit (more than every student): one source.
+    flow = _GrowingFlow(
+        n_nodes,
+        np.concatenate((into_students[0], into_sink[0], np.array([SOURCE], dtype=np.int32))),
+        np.concatenate((into_students[1], into_sink[1], np.array([OTHER_SOURCE], np.int32))),
+        np.concatenate((into_students[2], into_sink[2], np.array([n_students + 1]))),
+    )
+    added = np.flatnonzero(active)
     while True:
-        net = _network(
-            n_students,
-            capacity,
-            reserved,
-            qpv,
-            pairs.select(active),
-            np.zeros(int(active.sum()), dtype=np.int64),
-            students,
-        )
-        value, source_side = _max_flow(net, n_nodes)
+        tails, heads, _ = _pair_arcs(n_students, capacity, reserved, qpv, pairs, added, students)
+        flow.add(tails, heads, np.ones(len(tails), dtype=np.int64))
+        source_side = flow.solve()
         # Only students on the source side can start a crossing pair: scan just their pairs.
         starters = np.flatnonzero(
             students & source_side[FIRST_STUDENT : FIRST_STUDENT + n_students]
@@ -193,19 +253,20 @@ def _verified_max_flow(
             index = index[~active[index]]
             if usable is not None:
                 index = index[usable[index]]
-            s = pairs.student[index].astype(np.int64)
-            o = pairs.item[index].astype(np.int64)
+            s = pairs.student[index]
+            o = pairs.item[index]
             to_open = (open_seats[o] > 0) & ~source_side[first_open + o]
             to_reserved = qpv[s] & (reserved[o] > 0) & ~source_side[first_reserved + o]
             crossing_parts.append(index[to_open | to_reserved])
         crossing = np.concatenate(crossing_parts) if crossing_parts else np.zeros(0, np.int64)
         if not len(crossing):
-            return _cut(value, source_side, students, open_seats, reserved, n_students)
+            return _cut(flow.value, source_side, students, open_seats, reserved, n_students)
         # A few crossing pairs per student are enough to let the cut move; adding them all
         # at once would bring back most of a dense instance's pairs.
         first = np.searchsorted(pairs.student[crossing], pairs.student[crossing], side="left")
         rank = np.arange(len(crossing)) - first
-        active[crossing[rank < ADD_PER_STUDENT]] = True
+        added = np.sort(crossing[rank < ADD_PER_STUDENT])
+        active[added] = True
 
 
 def _cut(
@@ -290,21 +351,11 @@ def solve_placement_flow(
         n_students, capacity, reserved, qpv, pairs, active, usable, students
     )
     best_qpv, best_all = cut_qpv.value, cut_all.value
-    net = _network(
-        n_students,
-        capacity,
-        reserved,
-        qpv,
-        pairs.select(active),
-        tie_cost(np.flatnonzero(active)),
-        everyone,
-    )
+    index = np.flatnonzero(active)
+    net = _network(n_students, capacity, reserved, qpv, pairs, index, tie_cost(index), everyone)
     flow = min_cost_flow.SimpleMinCostFlow()
     arcs = flow.add_arcs_with_capacity_and_unit_cost(
-        net.tails.astype(np.int32),
-        net.heads.astype(np.int32),
-        net.capacities.astype(np.int64),
-        net.costs.astype(np.int64),
+        net.tails, net.heads, net.capacities, net.costs
     )
     flow.set_nodes_supplies(
         np.array([SOURCE, OTHER_SOURCE, SINK], dtype=np.int32),
@@ -314,5 +365,5 @@ def solve_placement_flow(
     if status != flow.OPTIMAL:
         raise RuntimeError(f"min-cost flow failed with status {status}")
     used = flow.flows(arcs[net.pair_arcs]) > 0
-    chosen[net.pair_student[used]] = np.flatnonzero(active)[net.pair_position[used]]
+    chosen[net.pair_student[used]] = index[net.pair_position[used]]
     return chosen, best_qpv, best_all, active

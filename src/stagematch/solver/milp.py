@@ -158,7 +158,9 @@ def solve_component(
     a level given none keeps the plan so far with a bound that needs no search. Node counts do
     not depend on the machine, so neither does the outcome, unless ``deadline`` (a wall-clock
     safety cap) or ``stop`` (anything with ``is_set()``) cuts a level short:
-    ``outcome.stopped_by`` then says which.
+    ``outcome.stopped_by`` then says which. ``outcome.work`` is the work used (nodes over
+    :data:`NODES_PER_WORK`), as deterministic as the node counts: what is left of ``work`` may
+    be handed to another component (:mod:`.components`).
 
     Each level is fixed at the value reached before the next is optimised. The hint (the flow
     and greedy plan) is kept wherever HiGHS finds nothing better in time, so the outcome is
@@ -196,7 +198,9 @@ def solve_component(
             highs.fix(coefs, maximise, value - offset)
             continue
         solution, bound, proven = highs.optimise(coefs, maximise, time_left, nodes)
-        nodes_left -= int(highs.h.getInfo().mip_node_count)
+        used = int(highs.h.getInfo().mip_node_count)
+        nodes_left -= used
+        outcome.work += used / NODES_PER_WORK
         outcome.stopped_by = outcome.stopped_by or highs.cut()
         kept = evaluate_level(level, outcome.offer_chosen, outcome.slot_chosen)
         if solution is not None:
@@ -210,12 +214,18 @@ def solve_component(
         bound = value if proven else _proven_bound(bound + offset, value, maximise, data, level)
         outcome.levels[level] = LevelOutcome(value, bound, proven or value == bound)
         highs.fix(coefs, maximise, value - offset)
+    _as_returned(outcome, data)
+    return outcome
+
+
+def _as_returned(outcome: ComponentOutcome, data: ComponentData) -> None:
+    """Every level as the returned plan has it (a level solved without proof may have gained
+    while the levels below were optimised), proven where it meets its bound."""
     for level, reached in outcome.levels.items():
-        value = evaluate_level(level, outcome.offer_chosen, outcome.slot_chosen)
+        value = round(LEVELS[level].value(data, outcome.offer_chosen, outcome.slot_chosen))
         outcome.levels[level] = LevelOutcome(
             value, reached.bound, reached.proven or value == reached.bound
         )
-    return outcome
 
 
 def _proven_bound(dual: float, value: int, maximise: bool, data: ComponentData, level: str) -> int:
