@@ -100,7 +100,7 @@ def test_any_duals_bound_the_optimum_and_optimal_duals_reach_it(
     assert dual_bound(sparse, rl, ru, lo, up, c, optimal_duals) == pytest.approx(optimum, abs=1e-6)
 
 
-INTERIOR_POINT = Tuning(exact_pairs=0)
+INTERIOR_POINT = Tuning(exact_pairs=0, lagrangian_pairs=10**9)
 SEARCH_FREE = Tuning(exact_pairs=0, relaxation_pairs=0, first_order_pairs=0)
 
 
