@@ -17,6 +17,13 @@ Protocol (``docs/benchmarks.md`` repeats it next to the figures):
 Usage::
 
     .venv/bin/python benchmarks/transport.py --write-docs
+
+``--levels`` instead solves the pilot alone, ``coaches`` right after ``workshops``, with the
+default budget and a 900-s cap (so that only the budget ends the search), and prints every
+branch and bound HiGHS runs — component size, level, nodes allowed and used, proven or not,
+CPU seconds — the first round's and the second's (``docs/concepts/transport.md``)::
+
+    .venv/bin/python benchmarks/transport.py --levels
 """
 
 from __future__ import annotations
@@ -112,10 +119,45 @@ def run() -> list[str]:
     return rows
 
 
+def levels() -> None:
+    """Every HiGHS run of the pilot's exact components, ``coaches`` after ``workshops``."""
+    from stagematch.solver import milp
+
+    optimise = milp.HighsModel.optimise
+
+    def timed(model: milp.HighsModel, coefs: Any, *args: Any) -> Any:
+        cpu = time.process_time()
+        found = optimise(model, coefs, *args)
+        nodes = int(model.h.getInfo().mip_node_count)
+        print(
+            f"| {model.n} | {args[2]} | {nodes} | {'yes' if found[2] else 'no'} | "
+            f"{found[1]:,.1f} | {time.process_time() - cpu:.1f} |",
+            flush=True,
+        )
+        return found
+
+    milp.HighsModel.optimise = timed  # type: ignore[method-assign]
+    levels = list(LEVELS)
+    grouped = [*levels[: levels.index("workshops") + 1], "coaches"]
+    grouped += levels[levels.index("workshops") + 1 :]
+    print("| columns | nodes allowed | nodes used | proven | bound (model) | CPU s |")
+    print("|---:|---:|---:|---|---:|---:|")
+    cpu = time.process_time()
+    result = solve(_with(load_pilot(), **TRANSPORT, objective=grouped), time_limit=900)
+    print(f"\n{result.status}, stopped by {result.stopped_by or 'the budget'}, ", end="")
+    print(f"{time.process_time() - cpu:.0f} CPU s, load {os.getloadavg()[0]:.1f}")
+    for name, level in result.levels.items():
+        print(f"- {name}: {level.value:g} (bound {level.bound:g})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write-docs", action="store_true")
+    parser.add_argument("--levels", action="store_true", help="the pilot's HiGHS runs only")
     args = parser.parse_args()
+    if args.levels:
+        levels()
+        return
     load_before = os.getloadavg()
     rows = run()
     load_after = os.getloadavg()
