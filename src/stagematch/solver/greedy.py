@@ -99,7 +99,7 @@ def complete_greedily(
     ``share_candidates`` (each offer's QPV candidates) placements keep every offer's minimum
     QPV share, if the plan given kept it.
 
-    ``stop`` (e.g. the solve's :meth:`.limits.Limits.exhausted`) is asked every
+    ``stop`` (e.g. the solve's :meth:`.limits.Limits.interrupted`) is asked every
     :data:`STOP_EVERY` students; once it says yes the pass ends there. Every step only adds to
     a valid plan, so what it has added so far is kept: the plan is valid however early it ends.
     """
