@@ -7,8 +7,8 @@ neighbourhood search's steps and CPU seconds are measured around
 ``stagematch.solver.search.improve``; the levels and bounds are the result's.
 
 Runs are stored under a label (``--label``) in ``benchmarks/search.json``, so a run of an older
-checkout (``PYTHONPATH=OLD/src``) and one of this one make one before/after table; each pair is
-compared lexicographically in objective order.
+checkout (``PYTHONPATH=OLD/src``) and one of this one make one before/after table; each label
+is compared lexicographically, in objective order, with the label before it in ``--labels``.
 
 Usage::
 
@@ -19,6 +19,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import sys
@@ -92,12 +93,13 @@ def section(store: dict[str, Any], labels: list[str], commands: list[str]) -> st
         SECTION,
         "",
         "The neighbourhood search on generated datasets, solved as `stagematch solve` does",
-        "(default budget and seed) with a generous wall-clock cap, before and after the",
-        "search's steps were made small and aimed where value is lost (`docs/solver.md`).",
-        "*Steps* and *search CPU s* are measured around the search alone; the gaps are to the",
-        "bounds each solve reported (stored with the run: the runs below predate the PDLP",
-        "relaxation bounds, so their 3,000-student bounds are the search-free ones; the plans",
-        "do not depend on the bounds).",
+        "(default budget and seed) with a generous wall-clock cap: *before*, steps of 120",
+        "students; *after*, steps of 30 aimed where value is lost; *compete*, with the",
+        "neighbourhoods of students competing for sessions after the first sweep",
+        "(`docs/solver.md`). *Steps* and *search CPU s* are measured around the search alone;",
+        "the gaps are to the bounds each solve reported (stored with the run: the *before* and",
+        "*after* runs predate the PDLP relaxation bounds, so their 3,000-student bounds are the",
+        "search-free ones; the plans do not depend on the bounds).",
         "",
         f"- Machine: {machine()}",
         *[f"- Command: `{command}`" for command in commands],
@@ -125,12 +127,15 @@ def section(store: dict[str, Any], labels: list[str], commands: list[str]) -> st
                 f"| {rate:.1f} | {' | '.join(cells)} | {row['load'][0]:.1f}–{row['load'][1]:.1f} |"
             )
     lines += ["", "Lexicographic comparison, in objective order:", ""]
-    if len(labels) == 2:
+    for old, new in itertools.pairwise(labels):
         for spec in specs:
-            rows = [next((r for r in store[lbl] if r["spec"] == spec), None) for lbl in labels]
+            rows = [
+                next((r for r in store.get(lbl, []) if r["spec"] == spec), None)
+                for lbl in (old, new)
+            ]
             if rows[0] is not None and rows[1] is not None:
                 verdict = _better(rows[1]["objective"], rows[1], rows[0])
-                lines.append(f"- {_name(spec)}: {labels[1]} is {verdict} than {labels[0]}.")
+                lines.append(f"- {_name(spec)}: {new} is {verdict} than {old}.")
     return "\n".join(lines) + "\n"
 
 
@@ -145,7 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--label", default="after", help="the runs' label in the store")
     parser.add_argument("--cap", type=float, default=3000.0, help="wall-clock cap, seconds")
     parser.add_argument("--store", type=Path, default=STORE)
-    parser.add_argument("--labels", nargs="+", default=["before", "after"], help="table order")
+    parser.add_argument(
+        "--labels", nargs="+", default=["before", "after", "compete"], help="table order"
+    )
     parser.add_argument("--command", action="append", default=[], help="commands to show")
     parser.add_argument("--write-docs", action="store_true", help=f"update {DOCS.name}")
     args = parser.parse_args(argv)

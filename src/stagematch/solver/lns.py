@@ -1,20 +1,22 @@
-"""Large-neighbourhood search: improve a big component a small, local piece at a time.
+"""Large-neighbourhood search: improve a big component a piece at a time.
 
 A component with hundreds of thousands of candidate pairs is too large for one CP-SAT model,
-but students only compete with their neighbours. Each step frees a *neighbourhood* — the
-students nearest a seed student — keeps everyone else's assignments fixed (their seats are
+but most students only compete with their neighbours. Each step frees a *neighbourhood* —
+the students nearest a seed student, or (:mod:`.neighbourhoods`) those competing with it for
+sessions, their placements kept — keeps everyone else's assignments fixed (their seats are
 taken out of the capacities), and re-optimises the neighbourhood exactly with CP-SAT, with
 every level constrained to be at least as good as it is now. A step can therefore never make
 the plan worse on any level, lexicographically. Each student keeps only its cheapest candidate
 pairs plus what it holds now, so steps stay small however dense the geography.
 
 Steps run in sweeps over shuffled seeds (from ``seed``) — when re-planning, students who
-changed first, since only their neighbourhoods can reduce ``changes``. The search stops when its
-*work* budget is spent, or after a sweep that improved nothing. Work is counted
-deterministically: the CP-SAT deterministic time each step used plus a fixed charge per step
-for building its model, so the same input, seed and budget give the same plan on any machine.
-Only the wall-clock cap or a stop flag (:mod:`.limits`) can end it otherwise, and they are
-recorded.
+changed first, since only their neighbourhoods can reduce ``changes``. The first sweep frees
+near neighbourhoods; later ones choose each step's kind by what each kind has gained per unit
+of work. The search stops when its *work* budget is spent, or after a sweep that improved
+nothing. Work is counted deterministically: the CP-SAT deterministic time each step used plus
+a fixed charge per ``Tuning.neighbourhood`` students for building its model, so the same
+input, seed and budget give the same plan on any machine. Only the wall-clock cap or a stop
+flag (:mod:`.limits`) can end it otherwise, and they are recorded.
 """
 
 from __future__ import annotations
@@ -22,17 +24,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from ..arrays import BoolArray, IntArray
 from ..candidates import Candidates
-from ..geo import to_unit_vectors
 from ..levels import LEVELS
 from .context import Chosen, SolveContext
 from .cpsat import ComponentData, ComponentOutcome, solve_component
 from .flow import ranges
 from .graph import Outside, pairs_data
 from .losses import Losses
+from .neighbourhoods import KINDS, KindChooser, Neighbourhoods
 from .shortlist import pair_keys
 
 __all__ = ["improve"]
@@ -87,18 +88,28 @@ def _outside_use(
 
 
 def _neighbourhood_data(
-    context: SolveContext, chosen: Chosen, students: IntArray, rows: _Rows
+    context: SolveContext,
+    chosen: Chosen,
+    students: IntArray,
+    rows: _Rows,
+    keep_placements: bool = False,
 ) -> tuple[ComponentData, IntArray, IntArray]:
-    """The sub-problem of ``students`` with everyone else's seats taken out."""
+    """The sub-problem of ``students`` with everyone else's seats taken out; with
+    ``keep_placements``, the placement pairs they hold only (their calendars stay in the model,
+    a placement can only be given up)."""
     arrays, cand = context.arrays, context.cand
     inside = np.zeros(arrays.n_students, dtype=bool)
     inside[students] = True
     # Their rows, what they hold now (a step may have given them a free seat off their rows)
     # and the free seats they could take.
     theirs = ranges(rows.offer_ptr, students)
-    kept = [rows.offers[s] for s in students]
-    kept += [theirs[chosen.offer_chosen[theirs]], _free_pairs(context, chosen, theirs)]
-    o_pairs: IntArray = np.unique(np.concatenate(kept)).astype(np.int64)
+    holding = theirs[chosen.offer_chosen[theirs]]
+    if keep_placements:
+        o_pairs: IntArray = holding.astype(np.int64)
+    else:
+        kept = [rows.offers[s] for s in students]
+        kept += [holding, _free_pairs(context, chosen, theirs)]
+        o_pairs = np.unique(np.concatenate(kept)).astype(np.int64)
     w_pairs: IntArray = np.concatenate([rows.slots[s] for s in students]).astype(np.int64)
     o_used, o_used_qpv = _outside_use(context, inside, chosen.offer_chosen, "offers")
     w_used, w_used_qpv = _outside_use(context, inside, chosen.slot_chosen, "slots")
@@ -160,12 +171,15 @@ class _Sweeps:
         self.context, self.chosen, self.students, self.work = context, chosen, students, work
         self.rng = np.random.default_rng(context.options.seed)
         self.rows = _rows(context, chosen, students)
-        arrays = context.arrays
-        self.points = to_unit_vectors(arrays.origin_lat[students], arrays.origin_lon[students])
-        self.tree = cKDTree(self.points)
         self.size = min(context.tuning.neighbourhood, len(students))
+        self.neighbourhoods = Neighbourhoods(context, students, self.rows.slots, self.size)
+        # Sessions steps keep the placements: not with stability, whose constraints are
+        # written for neighbourhoods that may move them.
+        sessions = self.neighbourhoods.has_sessions and context.stability is None
+        self.chooser = KindChooser(KINDS if sessions else ("near",))
         self.losses = Losses(context, students)
         self.steps = 0
+        self.sweeps = 0
         self.used = 0.0
 
     def spent(self) -> bool:
@@ -189,7 +203,11 @@ class _Sweeps:
         return list(seeds.tolist())
 
     def sweep(self) -> bool | None:
-        """One sweep; whether it improved the plan (``None``: the search must end)."""
+        """One sweep; whether it improved the plan (``None``: the search must end).
+
+        The first sweep frees near neighbourhoods only: they find most gains, cheaply, and
+        on a large component the budget ends within it. Later sweeps pick each step's kind
+        by what the kinds have gained (:class:`.neighbourhoods.KindChooser`)."""
         improved = False
         covered = np.zeros(len(self.students), dtype=bool)
         for seed_index in self.seeds():
@@ -197,34 +215,50 @@ class _Sweeps:
                 continue
             if self.spent():
                 return None
-            _, near = self.tree.query(self.points[seed_index], k=self.size)
-            near = np.sort(np.atleast_1d(near))
-            covered[near] = True
-            improved |= self.step(self.students[near])
+            kind = "near" if self.sweeps == 0 else self.chooser.choose(self.steps)
+            used = self.used
+            if kind == "sessions":
+                members = self.neighbourhoods.sessions(
+                    seed_index, self.chosen.slot_chosen, self.rng
+                )
+                gained = self.step(self.students[members], keep_placements=True)
+            else:
+                members = self.neighbourhoods.near(seed_index)
+                covered[members] = True
+                gained = self.step(self.students[members])
+            self.chooser.record(kind, self.steps, gained, self.used - used)
+            improved |= gained is not None
+        self.sweeps += 1
         return improved
 
-    def step(self, members: IntArray) -> bool:
-        """Re-optimise the neighbourhood ``members``; keep the outcome if lexicographically
-        better."""
+    def step(self, members: IntArray, keep_placements: bool = False) -> int | None:
+        """Re-optimise the neighbourhood ``members`` (only their sessions with
+        ``keep_placements``); keep the outcome if lexicographically better, and return the
+        position in the objective of the first level it improved (``None``: kept the plan)."""
         context, chosen = self.context, self.chosen
         objective = context.objective
-        data, o_pairs, w_pairs = _neighbourhood_data(context, chosen, members, self.rows)
+        data, o_pairs, w_pairs = _neighbourhood_data(
+            context, chosen, members, self.rows, keep_placements
+        )
         hint_x = chosen.offer_chosen[o_pairs]
         hint_y = chosen.slot_chosen[w_pairs]
         before = [LEVELS[lvl].value(data, hint_x, hint_y) for lvl in objective]
         fixed = _settled(objective, context.leading, before, data)
         outcome = self._solve(data, members, o_pairs, fixed, hint_x, hint_y)
         context.limits.note(outcome.stopped_by)
-        self.used += outcome.work + context.tuning.step_charge
+        # Building a model costs about the same per student whatever the kind.
+        charge = context.tuning.step_charge * max(1.0, len(members) / self.size)
+        self.used += outcome.work + charge
         after = [
             LEVELS[lvl].value(data, outcome.offer_chosen, outcome.slot_chosen) for lvl in objective
         ]
         self.steps += 1
-        if not _better(objective, after, before):
-            return False
+        improved = _first_gain(objective, after, before)
+        if improved is None:
+            return None
         chosen.offer_chosen[o_pairs] = outcome.offer_chosen
         chosen.slot_chosen[w_pairs] = outcome.slot_chosen
-        return True
+        return improved
 
     def _solve(
         self,
@@ -300,8 +334,10 @@ def _settled(
     return settled
 
 
-def _better(objective: list[str], after: list[float], before: list[float]) -> bool:
-    for level, a, b in zip(objective, after, before, strict=True):
+def _first_gain(objective: list[str], after: list[float], before: list[float]) -> int | None:
+    """The position of the first level on which ``after`` differs from ``before`` if it is
+    better there (lexicographically better), else ``None``."""
+    for position, (level, a, b) in enumerate(zip(objective, after, before, strict=True)):
         if a != b:
-            return LEVELS[level].better(a, b)
-    return False
+            return position if LEVELS[level].better(a, b) else None
+    return None
