@@ -228,6 +228,8 @@ def _phases_table(results: list[dict[str, Any]]) -> list[str]:
         "Phase by phase (runs that recorded CPU time): wall seconds / CPU seconds of the",
         "process / peak MB at the phase's end. *Before the search* adds the CPU seconds of the",
         "first four phases; *components* is the search and the bounds, cut by the wall-clock cap.",
+        "(`presearch`, density 1: its greedy pass stopped at the cap, since changed; see *Where",
+        "a solve's memory goes*.)",
         "",
         "| code | density | stopped_by | " + " | ".join(PHASES) + " | before the search (CPU s) "
         "| total (s) | load |",
