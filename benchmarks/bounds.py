@@ -2,9 +2,10 @@
 
 Each dataset is generated (``stagematch.generate.generate(FAMILY, students=N, seed=S)``) and
 solved twice with the default work budget and a generous wall-clock cap: once as it ships
-(searched components get bounds from the linear relaxation of their exact model: interior point
-up to ``Tuning.relaxation_pairs`` pairs, PDLP's duals up to ``Tuning.first_order_pairs``), once
-with the relaxation switched off (search-free bounds only). The plan is the same both times
+(searched components get the Lagrangian bound of :mod:`stagematch.solver.lagrangian` above
+``Tuning.lagrangian_pairs`` pairs when it models every rule, and above
+``Tuning.relaxation_pairs`` in any case, up to ``Tuning.first_order_pairs``; the interior
+point's relaxation bound below), once with those switched off (search-free bounds only). The plan is the same both times
 (the bounds do not steer the search); the table shows each level's value, both bounds and both
 gaps, and the seconds (wall clock and CPU). Results are kept in ``benchmarks/bounds_results.json``
 (``--from-results`` rewrites the section from them without solving).
@@ -77,11 +78,11 @@ def section(rows: list[dict[str, Any]], command: str, load: tuple[float, float])
         "",
         "The gap of each lower level between the value reached and the bound reported, on",
         "generated datasets, solved with the default work budget (the wall-clock cap only a",
-        "safety net): with the bounds as shipped — the linear relaxation of the exact model for",
-        f"searched components, by interior point up to {Tuning().relaxation_pairs:,} pairs and from",
-        f"PDLP's duals ({Tuning().first_order_iterations:,} iterations a level) up to",
-        f"{Tuning().first_order_pairs:,}, each level conditional on the values reached before it",
-        "(`docs/solver.md`) — and with search-free bounds only.",
+        "safety net): with the bounds as shipped — for searched components of more than",
+        f"{Tuning().lagrangian_pairs:,} pairs (up to {Tuning().first_order_pairs:,}) the Lagrangian",
+        "bound, seats priced and each student's best programme exact, prices by column",
+        f"generation ({Tuning().lagrangian_rounds} rounds a level), each level conditional on the",
+        "values reached before it (`docs/solver.md`) — and with search-free bounds only.",
         "The plan is the same both times: bounds do not steer the search.",
         "",
         f"- Machine: {machine()}",
@@ -91,7 +92,7 @@ def section(rows: list[dict[str, Any]], command: str, load: tuple[float, float])
         f"(the {os.cpu_count()} cores were shared with other jobs; CPU seconds are the "
         "steadier figure)",
         "",
-        "| dataset | level | value | search-free bound | gap | relaxation bound | gap |",
+        "| dataset | level | value | search-free bound | gap | Lagrangian bound | gap |",
         "|---|---|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
@@ -110,7 +111,7 @@ def section(rows: list[dict[str, Any]], command: str, load: tuple[float, float])
             )
     lines += [
         "",
-        "| dataset | search-free: s (CPU) | with relaxation: s (CPU) |",
+        "| dataset | search-free: s (CPU) | with the Lagrangian bound: s (CPU) |",
         "|---|---:|---:|",
     ]
     for r in rows:

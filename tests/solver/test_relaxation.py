@@ -3,8 +3,8 @@
 :func:`stagematch.solver.relaxation.dual_bound` turns *any* dual vector into a bound by weak
 duality; the first property checks that on random linear programmes against the optimum HiGHS
 proves for them. The others solve pilot-shaped instances and small generated bassins with every
-component searched (so their bounds come from the relaxation) — by interior point, by PDLP at
-its shipped iteration count and by PDLP cut to a handful of iterations — and compare each
+component searched (so their bounds come from the relaxation by interior point; the larger
+components' Lagrangian bound is checked the same way in ``test_lagrangian.py``) and compare each
 level's bound with the best value a plain, independent MILP (:func:`pilot_family.milp_optimum`)
 finds among the plans at least as good as the returned one on the levels before it.
 """
@@ -100,9 +100,7 @@ def test_any_duals_bound_the_optimum_and_optimal_duals_reach_it(
     assert dual_bound(sparse, rl, ru, lo, up, c, optimal_duals) == pytest.approx(optimum, abs=1e-6)
 
 
-INTERIOR_POINT = Tuning(exact_pairs=0)
-FIRST_ORDER = Tuning(exact_pairs=0, relaxation_pairs=0)
-FIRST_ORDER_CUT = Tuning(exact_pairs=0, relaxation_pairs=0, first_order_iterations=3)
+INTERIOR_POINT = Tuning(exact_pairs=0, lagrangian_pairs=10**9)
 SEARCH_FREE = Tuning(exact_pairs=0, relaxation_pairs=0, first_order_pairs=0)
 
 
@@ -122,18 +120,14 @@ def _assert_bounds_hold(instance: Instance, tuning: Tuning, seed: int) -> None:
             assert free.levels[name].bound - 1e-6 <= level.bound <= best[name] + 1e-6, name
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    seed=st.integers(0, 10_000),
-    tuning=st.sampled_from([INTERIOR_POINT, FIRST_ORDER, FIRST_ORDER_CUT]),
-)
-def test_relaxation_bounds_hold_on_the_pilot_shaped_family(seed: int, tuning: Tuning) -> None:
-    _assert_bounds_hold(pilot_shaped(seed, students=24), tuning, seed)
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000))
+def test_relaxation_bounds_hold_on_the_pilot_shaped_family(seed: int) -> None:
+    _assert_bounds_hold(pilot_shaped(seed, students=24), INTERIOR_POINT, seed)
 
 
-@pytest.mark.parametrize("tuning", [INTERIOR_POINT, FIRST_ORDER, FIRST_ORDER_CUT])
-def test_relaxation_bounds_hold_on_a_generated_bassin(tuning: Tuning) -> None:
-    _assert_bounds_hold(generate("bassin", students=40, seed=3), tuning, 3)
+def test_relaxation_bounds_hold_on_a_generated_bassin() -> None:
+    _assert_bounds_hold(generate("bassin", students=40, seed=3), INTERIOR_POINT, 3)
 
 
 @pytest.mark.parametrize("seed", range(4))

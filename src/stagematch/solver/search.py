@@ -18,6 +18,7 @@ from .bounds import level_bounds
 from .context import Chosen, SolveContext, scaled_minutes
 from .flow import ranges
 from .graph import Part, component_data, materialise, pairs_data
+from .lagrangian import lagrangian_bounds, models_every_rule
 from .lns import improve
 from .relaxation import relaxation_bounds
 
@@ -63,7 +64,7 @@ def search_component(
     tuning = context.tuning
     relaxed_up_to = max(tuning.relaxation_pairs, tuning.first_order_pairs)
     if part.n_pairs <= relaxed_up_to and not context.limits.exhausted():
-        _tighten_by_relaxation(context, part, values, out)
+        _tighten_by_relaxation(context, part, chosen, values, out)
     if "coaches" in objective and not context.limits.exhausted():
         _tighten_coaches(context, part, values, out)
     return out
@@ -113,22 +114,47 @@ def _tighten_coaches(
 def _tighten_by_relaxation(
     context: SolveContext,
     part: Part,
+    chosen: Chosen,
     values: dict[str, float],
     out: dict[str, LevelTriple],
 ) -> None:
-    """Replace bounds in ``out`` by the relaxation's where they are tighter (both hold)."""
-    cand, limits = context.cand, context.limits
+    """Replace bounds in ``out`` by the relaxation's (interior point) or the Lagrangian
+    bound's, where they are tighter (all hold). The Lagrangian bound is taken above
+    ``Tuning.relaxation_pairs``, and above ``Tuning.lagrangian_pairs`` when it models every
+    rule of the component (then it is at least as tight, for far less work)."""
+    cand, limits, tuning = context.cand, context.limits, context.tuning
     n = context.arrays.n_students
-    whole = component_data(context, materialise(part, cand.offers.indptr(n), cand.slots.indptr(n)))
-    relaxed = relaxation_bounds(
-        whole,
-        context.objective,
-        values,
-        set(context.leading),
-        limits.seconds_left(),
-        limits.stop,
-        tuning=context.tuning,
+    component = materialise(part, cand.offers.indptr(n), cand.slots.indptr(n))
+    whole = component_data(context, component)
+    lagrangian = part.n_pairs > tuning.relaxation_pairs or (
+        part.n_pairs > tuning.lagrangian_pairs and models_every_rule(whole, context.objective)
     )
+    if lagrangian:
+        plan = (
+            chosen.offer_chosen[component.offer_pairs],
+            chosen.slot_chosen[component.slot_pairs],
+        )
+        relaxed = lagrangian_bounds(
+            whole,
+            context.objective,
+            values,
+            set(context.leading),
+            tuning.lagrangian_rounds,
+            plan,
+            limits.seconds_left(),
+            limits.stop,
+        )
+        limits.exhausted()  # a cut bound depends on the machine: the result says so
+    else:
+        relaxed = relaxation_bounds(
+            whole,
+            context.objective,
+            values,
+            set(context.leading),
+            limits.seconds_left(),
+            limits.stop,
+            tuning=tuning,
+        )
     for lvl, tighter in relaxed.items():
         value, bound, _ = out[lvl]
         bound = min(bound, tighter) if LEVELS[lvl].maximise else max(bound, tighter)

@@ -1,0 +1,437 @@
+"""Lagrangian bounds: seats priced, each student's best programme at those prices, exactly.
+
+A component too large for an exact model still splits into students once the rows that tie
+students together are *priced* instead of imposed: the seats of each item (and its seats open
+to non-QPV students), "at most one session per workshop" for each student, and the levels
+ranked above the one being bounded (each fixed at the value the search reached). For any
+prices ``π ≥ 0`` (weak duality), for a maximised level ``f``::
+
+    every plan reaching the levels above  ≤  Σ_rows π_r · limit_r
+        f(plan)                              + Σ_students max over the student's programmes
+                                                 of (f − Σ_rows π_r · row_r)
+
+where a *programme* is what one student may hold under the rules the prices leave alone: at
+most ``max_placements`` placements, no two items on one half-day, ``placed`` and ``attended``
+capped as in :mod:`stagematch.levels`. Items are intervals of half-days, so that maximum is a
+small dynamic programme over the half-days, whose state is (placements held, sessions held up
+to the cap), run for all students at once on numpy arrays (:class:`Programmes`): exact and
+integral. So the bound holds for any prices however they were found — no solver's claim of
+optimality is trusted — and with the linear relaxation's optimal prices it is at least the
+relaxation's bound. Rules neither priced nor in the programmes — pins, minimum QPV shares,
+levels above that are not per-student sums (``changes``, ``coaches``) — are dropped, which only
+loosens the bound; those two levels get no bound here.
+
+The prices come from column generation (Dantzig–Wolfe): a small LP (HiGHS's primal simplex)
+over the programmes found so far — the plan's to begin with — gives prices; each student's best
+programme at those prices is added where it beats what the LP pays that student; the bound is
+evaluated at every round and the least kept. Rounds are counted (``Tuning.lagrangian_rounds``
+a level), so the bound does not depend on the machine unless the wall-clock cap cuts it; the
+LP's columns and prices carry over from one level to the next. On a 1,000-student bassin it
+reaches the relaxation's optimum in about 15 rounds a level (docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+
+from ..arrays import BoolArray, FloatArray, IntArray
+from ..levels import LEVELS
+from .cpsat import ComponentData
+from .limits import Stop
+from .programmes import Programmes
+
+__all__ = ["lagrangian_bounds", "models_every_rule"]
+
+
+SUPPORTED = ("qpv_placed", "placed", "workshops", "coverage", "preference", "travel")
+"""Levels that are sums of per-pair and capped per-student terms the programmes know."""
+
+
+@dataclass(frozen=True)
+class _LevelTerms:
+    """A level as ``Σ offer·x + Σ slot·y + Σ placed_weight·placed + Σ attended_weight·attended``
+    (plus ``constant``), from its linear description; ``None`` when it has other terms."""
+
+    offer: FloatArray
+    slot: FloatArray
+    placed_weight: FloatArray
+    attended_weight: FloatArray
+    attended_cap: IntArray
+    constant: float
+
+    @staticmethod
+    def of(data: ComponentData, level: str) -> _LevelTerms | None:
+        if level not in SUPPORTED:
+            return None
+        linear = LEVELS[level].linear(data)
+        n = data.n_students
+        placed = np.zeros(n)
+        attended = np.zeros(n)
+        cap = np.zeros(n, dtype=np.int64)
+        for term in linear.terms:
+            if term.kind != "at_most" or term.key not in ("placed", "attended"):
+                return None
+            if term.key == "placed":
+                placed = placed + term.weight * (term.cap > 0)
+            else:
+                attended = attended + term.weight
+                cap = np.asarray(term.cap, dtype=np.int64)
+        if linear.groups:
+            return None
+        return _LevelTerms(
+            np.asarray(linear.offer, dtype=np.float64),
+            np.asarray(linear.slot, dtype=np.float64),
+            placed,
+            attended,
+            cap,
+            float(linear.constant),
+        )
+
+    def per_student(
+        self, offer_chosen: BoolArray, slot_chosen: BoolArray, p: Programmes
+    ) -> FloatArray:
+        """Each student's share of the level for a choice (the constant left out)."""
+        n = p.n_students
+        placed = np.bincount(p.offer_student[offer_chosen], minlength=n) > 0
+        sessions = np.bincount(p.slot_student[slot_chosen], minlength=n)
+        return (
+            np.bincount(p.offer_student[offer_chosen], self.offer[offer_chosen], minlength=n)
+            + np.bincount(p.slot_student[slot_chosen], self.slot[slot_chosen], minlength=n)
+            + self.placed_weight * placed
+            + self.attended_weight * np.minimum(sessions, self.attended_cap)
+        )
+
+
+class _SeatRows:
+    """The rows that tie students together through seats: ``Σ pairs of the row ≤ limit``.
+
+    Per kind of item: its seats, and its seats open to non-QPV students where some are
+    reserved; per student and workshop with two sessions or more: at most one of them. Only
+    rows that the pairs could break are kept (the others' best price is 0).
+    """
+
+    def __init__(self, data: ComponentData) -> None:
+        self.offer_rows: list[IntArray] = []
+        self.slot_rows: list[IntArray] = []
+        limits: list[IntArray] = []
+        count = 0
+        for item, student, capacity, reserved, rows in (
+            (
+                data.offer_item,
+                data.offer_student,
+                data.offer_capacity,
+                data.offer_reserved,
+                self.offer_rows,
+            ),
+            (
+                data.slot_item,
+                data.slot_student,
+                data.slot_capacity,
+                data.slot_reserved,
+                self.slot_rows,
+            ),
+        ):
+            item = item.astype(np.int64)
+            open_seats = np.where(reserved > 0, capacity - reserved, np.iinfo(np.int64).max)
+            others = ~data.qpv[student]
+            for members, limit in ((np.ones(len(item), bool), capacity), (others, open_seats)):
+                row, limit_of_row = self._rows(item, members, limit.astype(np.int64), count)
+                rows.append(row)
+                limits.append(limit_of_row)
+                count += len(limit_of_row)
+        n_workshops = int(data.slot_workshop.max(initial=-1)) + 1
+        keys = data.slot_student.astype(np.int64) * max(n_workshops, 1) + data.slot_workshop
+        _, group, sizes = np.unique(keys, return_inverse=True, return_counts=True)
+        ones = np.ones(len(sizes), dtype=np.int64)
+        row, limit_of_row = self._rows(group, np.ones(len(group), dtype=bool), ones, count)
+        self.slot_rows.append(row)
+        limits.append(limit_of_row)
+        count += len(limit_of_row)
+        self.limit = np.concatenate(limits).astype(np.float64) if limits else np.zeros(0)
+
+    @staticmethod
+    def _rows(
+        keys: IntArray, members: BoolArray, limit: IntArray, first_row: int
+    ) -> tuple[IntArray, IntArray]:
+        """Each pair's row (-1: none) among the binding keys, and the rows' limits."""
+        counts = np.bincount(keys[members], minlength=len(limit))
+        binding = np.flatnonzero(counts > limit)
+        row_of = np.full(len(limit), -1, dtype=np.int64)
+        row_of[binding] = first_row + np.arange(len(binding))
+        return np.where(members, row_of[keys], -1), limit[binding]
+
+    def price(self, prices: FloatArray, rows: list[IntArray]) -> FloatArray:
+        """Each pair's total price over the rows it is in."""
+        total = np.zeros(len(rows[0]))
+        for row in rows:
+            total += np.where(row >= 0, prices[np.maximum(row, 0)], 0.0)
+        return total
+
+
+@dataclass
+class _Fixed:
+    """A level above, fixed at the value reached: ``sign · (f − reached) ≥ 0``, priced by
+    ``price ≥ 0`` per ``scale`` units (levels' units differ; the scale only conditions the
+    steps)."""
+
+    terms: _LevelTerms
+    sign: float
+    reached: float
+    scale: float
+    price: float = 0.0
+
+
+class _Dual:
+    """The Lagrangian function of one level at given prices: the bound and one best
+    programme per student."""
+
+    def __init__(
+        self, programmes: Programmes, seats: _SeatRows, level: _LevelTerms, sign: float
+    ) -> None:
+        self.programmes, self.seats, self.level, self.sign = programmes, seats, level, sign
+
+    def __call__(
+        self, prices: FloatArray, fixed: list[_Fixed]
+    ) -> tuple[float, FloatArray, BoolArray, BoolArray]:
+        """The bound on ``sign · level`` (lifted by a bound on its rounding error), each
+        student's best value and the pairs of those programmes."""
+        lv, s = self.level, self.sign
+        offer = s * lv.offer - self.seats.price(prices, self.seats.offer_rows)
+        slot = s * lv.slot - self.seats.price(prices, self.seats.slot_rows)
+        placed, attended = s * lv.placed_weight, s * lv.attended_weight
+        cap = lv.attended_cap.copy()
+        constant = s * lv.constant + float(prices @ self.seats.limit)
+        for f in fixed:
+            weight = f.price * f.sign / f.scale
+            offer = offer + weight * f.terms.offer
+            slot = slot + weight * f.terms.slot
+            placed = placed + weight * f.terms.placed_weight
+            attended = attended + weight * f.terms.attended_weight
+            cap = np.maximum(cap, f.terms.attended_cap)
+            constant += weight * (f.terms.constant - f.reached)
+        # A capped term's variable may stay at 0: a negative weight counts as none.
+        per_student, offer_chosen, slot_chosen = self.programmes.best(
+            offer, slot, np.maximum(placed, 0.0), np.maximum(attended, 0.0), cap
+        )
+        total = math.fsum(per_student.tolist()) + constant
+        error = 1e-9 * (float(np.abs(per_student).sum()) + abs(constant) + 1.0)
+        return total + error, per_student, offer_chosen, slot_chosen
+
+
+def models_every_rule(data: ComponentData, objective: list[str]) -> bool:
+    """Does the Lagrangian bound keep every rule of ``data`` and bound every level (no pins,
+    no minimum QPV share, every level a per-student sum)? Then it is at least as tight as the
+    relaxation's, usually for far less work."""
+    return (
+        data.offer_pinned is None
+        and data.slot_pinned is None
+        and not np.any(data.offer_min_share > 0)
+        and set(objective) <= set(SUPPORTED)
+    )
+
+
+def lagrangian_bounds(
+    data: ComponentData,
+    objective: list[str],
+    achieved: dict[str, float],
+    known: set[str],
+    rounds: int,
+    plan: tuple[BoolArray, BoolArray] | None = None,
+    seconds: float = math.inf,
+    stop: Stop | None = None,
+) -> dict[str, int]:
+    """A Lagrangian bound for each level of ``objective`` not in ``known`` that it can bound.
+
+    Each holds for every plan at least as good as ``achieved`` on the levels before it that
+    are sums of per-student terms (the others are left free: looser, still valid); levels in
+    ``known`` are fixed without being bounded. ``plan`` (masks over the data's pairs) seeds the
+    LP with programmes that reach every fixed level. ``rounds`` of column generation a level;
+    ``seconds`` (wall clock) and ``stop`` cut them short: the level being bounded keeps the
+    best bound found so far (every round's bound holds), the levels after it get none.
+    """
+    deadline = time.monotonic() + seconds
+    programmes = Programmes(data)
+    seats = _SeatRows(data)
+    terms = {lv: _LevelTerms.of(data, lv) for lv in objective if lv in achieved}
+    usable = {lv: t for lv, t in terms.items() if t is not None}
+    names = list(usable)
+    master = _Master(seats, list(usable.values()), programmes.n_students)
+    if plan is not None:
+        held = np.union1d(programmes.offer_student[plan[0]], programmes.slot_student[plan[1]])
+        master.add(held, plan, programmes)
+    fixed: list[_Fixed] = []
+    bounds: dict[str, int] = {}
+    for level in objective:
+        if level not in achieved or _cut(deadline, stop):
+            break
+        if level not in usable:
+            continue
+        level_terms = usable[level]
+        sign = 1.0 if LEVELS[level].maximise else -1.0
+        if level not in known:
+            dual = _Dual(programmes, seats, level_terms, sign)
+            best = _generate(dual, master, names.index(level), fixed, rounds, deadline, stop)
+            if math.isfinite(best):
+                bounds[level] = math.floor(best) if sign > 0 else math.ceil(-best)
+        scale = max(
+            1.0,
+            float(np.abs(level_terms.offer).max(initial=0)),
+            float(np.abs(level_terms.slot).max(initial=0)),
+            float(np.abs(level_terms.placed_weight).max(initial=0)),
+            float(np.abs(level_terms.attended_weight).max(initial=0)),
+        )
+        reached = achieved[level] - level_terms.constant
+        fixed.append(_Fixed(level_terms, sign, achieved[level], scale))
+        master.fix(names.index(level), sign, scale, reached)
+    return bounds
+
+
+def _cut(deadline: float, stop: Stop | None) -> bool:
+    return time.monotonic() >= deadline or (stop is not None and stop.is_set())
+
+
+def _generate(
+    dual: _Dual,
+    master: _Master,
+    level: int,
+    fixed: list[_Fixed],
+    rounds: int,
+    deadline: float,
+    stop: Stop | None,
+) -> float:
+    """The least bound over ``rounds`` rounds of column generation: prices from the master,
+    the Lagrangian bound at them, each student's best programme added to the master where it
+    beats what the master pays that student (none does: the master's prices are optimal)."""
+    best = math.inf
+    penalty = 100.0 * max(1.0, float(np.abs(master.values[level]).max(initial=1.0)))
+    for _ in range(rounds):
+        if _cut(deadline, stop):
+            break
+        prices, level_prices, paid = master.solve(level, dual.sign, penalty)
+        for f, price in zip(fixed, level_prices, strict=True):
+            f.price = price
+        bound, per_student, offer_chosen, slot_chosen = dual(prices, fixed)
+        best = min(best, bound)
+        better = np.flatnonzero(per_student > paid + 1e-7 * (1.0 + np.abs(per_student)))
+        if not len(better):
+            break
+        master.add(better, (offer_chosen, slot_chosen), dual.programmes)
+    return best
+
+
+class _Master:
+    """The restricted master LP of the programmes found so far (Dantzig–Wolfe).
+
+    One column per programme found (a student's choice of pairs): its seats, its student's
+    "at most one programme" row, and a row per fixed level (normalised by the level's scale,
+    with an elastic column priced ``penalty`` so that the LP is always feasible). Its duals
+    are prices at which the Lagrangian bound is evaluated; the LP itself bounds nothing.
+    """
+
+    def __init__(self, seats: _SeatRows, levels: list[_LevelTerms], n_students: int) -> None:
+        h = highspy._Highs()  # type: ignore[attr-defined]
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("threads", 1)
+        h.setOptionValue("solver", "simplex")
+        h.setOptionValue("simplex_strategy", 4)  # primal: columns added keep the basis feasible
+        self.h = h
+        self.seats, self.levels = seats, levels
+        self.n_seat_rows = len(seats.limit)
+        self.n_students = n_students
+        n_rows = self.n_seat_rows + n_students
+        upper = np.concatenate((seats.limit, np.ones(n_students)))
+        h.addRows(n_rows, np.full(n_rows, -INF), upper, 0, np.zeros(n_rows, np.int32), _I32, _F64)
+        self.values = np.zeros((len(levels), 0))  # each level's value per programme column
+        self.programme_cols = np.zeros(0, dtype=np.int32)
+        self.fixed: list[tuple[int, float, float]] = []  # level, sign, scale
+        self.fixed_rows: list[int] = []
+        self.elastic_cols: list[int] = []
+        self.n_rows, self.n_cols = n_rows, 0
+
+    def add(self, students: IntArray, chosen: tuple[BoolArray, BoolArray], p: Programmes) -> None:
+        """One column per student of ``students``: its programme among the chosen pairs."""
+        take = np.zeros(p.n_students, dtype=bool)
+        take[students] = True
+        col_of = np.full(p.n_students, -1, dtype=np.int64)
+        col_of[students] = np.arange(len(students))
+        o = chosen[0] & take[p.offer_student]
+        w = chosen[1] & take[p.slot_student]
+        cols, rows, vals = (
+            [np.arange(len(students))],
+            [self.n_seat_rows + students],
+            [np.ones(len(students))],
+        )
+        for pair_rows, mine, owner in (
+            (self.seats.offer_rows, o, p.offer_student),
+            (self.seats.slot_rows, w, p.slot_student),
+        ):
+            for r in pair_rows:
+                hit = mine & (r >= 0)
+                cols.append(col_of[owner[hit]])
+                rows.append(r[hit])
+                vals.append(np.ones(int(hit.sum())))
+        values = np.array([t.per_student(o, w, p)[students] for t in self.levels])
+        values = values.reshape(len(self.levels), len(students))
+        for (level, sign, scale), fixed_row in zip(self.fixed, self.fixed_rows, strict=True):
+            cols.append(np.arange(len(students)))
+            rows.append(np.full(len(students), fixed_row))
+            vals.append(sign * values[level] / scale)
+        col, row, val = np.concatenate(cols), np.concatenate(rows), np.concatenate(vals)
+        key = col * self.n_rows + row
+        unique, inverse = np.unique(key, return_inverse=True)
+        summed = np.bincount(inverse, val)
+        starts = np.searchsorted(unique // self.n_rows, np.arange(len(students)))
+        n = len(students)
+        self.h.addCols(
+            n,
+            np.zeros(n),
+            np.zeros(n),
+            np.full(n, INF),
+            len(unique),
+            starts.astype(np.int32),
+            (unique % self.n_rows).astype(np.int32),
+            summed,
+        )
+        self.values = np.concatenate((self.values, values), axis=1)
+        self.programme_cols = np.concatenate(
+            (self.programme_cols, self.n_cols + np.arange(n, dtype=np.int32))
+        )
+        self.n_cols += n
+
+    def fix(self, level: int, sign: float, scale: float, reached: float) -> None:
+        """The row ``sign · value / scale ≥ sign · reached / scale``, with its elastic column."""
+        vals = sign * self.values[level] / scale
+        nz = np.flatnonzero(vals)
+        self.h.addRow(sign * reached / scale, INF, len(nz), self.programme_cols[nz], vals[nz])
+        self.fixed.append((level, sign, scale))
+        self.fixed_rows.append(self.n_rows)
+        self.n_rows += 1
+        self.h.addCol(0.0, 0.0, INF, 1, np.array([self.n_rows - 1], np.int32), np.ones(1))
+        self.elastic_cols.append(self.n_cols)
+        self.n_cols += 1
+
+    def solve(
+        self, level: int, sign: float, penalty: float
+    ) -> tuple[FloatArray, list[float], FloatArray]:
+        """Maximise ``sign · level``; the seats' prices, the fixed levels' and the students'."""
+        h = self.h
+        h.changeColsCost(len(self.programme_cols), self.programme_cols, -sign * self.values[level])
+        if self.elastic_cols:
+            cols = np.array(self.elastic_cols, dtype=np.int32)
+            h.changeColsCost(len(cols), cols, np.full(len(cols), penalty))
+        h.run()
+        dual = np.asarray(h.getSolution().row_dual, dtype=np.float64)
+        seats = np.maximum(-dual[: self.n_seat_rows], 0.0)
+        students = np.maximum(-dual[self.n_seat_rows : self.n_seat_rows + self.n_students], 0.0)
+        levels = [max(float(dual[r]), 0.0) for r in self.fixed_rows]
+        return seats, levels, students
+
+
+_I32 = np.zeros(0, dtype=np.int32)
+_F64 = np.zeros(0)
+INF = highspy.kHighsInf

@@ -1,0 +1,87 @@
+"""Lagrangian bounds never cut off the optimum, however few rounds found their prices.
+
+Pilot-shaped instances (:mod:`pilot_family`: reserved seats, ``max_placements`` 1 or 2, one-
+and two-week offers, other objective orders) and a small generated bassin are solved with every
+component searched and the Lagrangian bound switched on for all of them (``relaxation_pairs``
+0), at the shipped number of rounds and cut to one round. Each level's reported bound must
+allow the best value that a plain, independent MILP (:func:`pilot_family.milp_optimum`) finds
+among the plans at least as good as the returned one on the levels before it, and must be no
+looser than the search-free bound. A direct check compares the bound alone (not the better of
+it and the search-free one) with the same optimum.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pilot_family import milp_optimum, pilot_shaped
+
+from stagematch.check import check
+from stagematch.generate import generate
+from stagematch.levels import LEVELS
+from stagematch.model import Instance
+from stagematch.solver import SolveOptions, Tuning, solve
+from stagematch.solver import search as search_module
+from stagematch.solver.lagrangian import lagrangian_bounds
+
+TIME_LIMIT = 300.0
+LAGRANGIAN = Tuning(exact_pairs=0, relaxation_pairs=0)
+ONE_ROUND = Tuning(exact_pairs=0, relaxation_pairs=0, lagrangian_rounds=1)
+SEARCH_FREE = Tuning(exact_pairs=0, relaxation_pairs=0, first_order_pairs=0)
+
+
+def _assert_bounds_hold(instance: Instance, tuning: Tuning, seed: int) -> None:
+    """Each bound allows the best value of the plans as good as the returned one on the levels
+    before it, and is never looser than the search-free bound."""
+    result = solve(instance, SolveOptions(tuning=tuning), time_limit=TIME_LIMIT, seed=seed)
+    assert check(instance, result.plan).ok
+    reached = {name: level.value for name, level in result.levels.items()}
+    best = milp_optimum(instance, reached)
+    free = solve(instance, SolveOptions(tuning=SEARCH_FREE), time_limit=TIME_LIMIT, seed=seed)
+    assert {name: level.value for name, level in free.levels.items()} == reached
+    for name, level in result.levels.items():
+        if LEVELS[name].maximise:
+            assert best[name] - 1e-6 <= level.bound <= free.levels[name].bound + 1e-6, name
+        else:
+            assert free.levels[name].bound - 1e-6 <= level.bound <= best[name] + 1e-6, name
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), tuning=st.sampled_from([LAGRANGIAN, ONE_ROUND]))
+def test_lagrangian_bounds_hold_on_the_pilot_shaped_family(seed: int, tuning: Tuning) -> None:
+    _assert_bounds_hold(pilot_shaped(seed, students=24), tuning, seed)
+
+
+@pytest.mark.parametrize("tuning", [LAGRANGIAN, ONE_ROUND])
+def test_lagrangian_bounds_hold_on_a_generated_bassin(tuning: Tuning) -> None:
+    _assert_bounds_hold(generate("bassin", students=40, seed=3), tuning, 3)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), rounds=st.sampled_from([1, 3, 30]))
+def test_the_bound_alone_holds(seed: int, rounds: int) -> None:
+    """The Lagrangian bound itself, before the better of it and the search-free bound is
+    taken, summed over the components, against the independent MILP's conditional optimum."""
+    instance = pilot_shaped(seed, students=24)
+    calls: list[tuple[dict[str, int], float]] = []
+
+    def spy(data, objective, achieved, known, _rounds, *args, **kwargs):  # type: ignore[no-untyped-def]
+        bounds = lagrangian_bounds(data, objective, achieved, known, rounds, *args, **kwargs)
+        calls.append((bounds, achieved["travel"]))
+        return bounds
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search_module, "lagrangian_bounds", spy)
+        result = solve(instance, SolveOptions(tuning=LAGRANGIAN), time_limit=TIME_LIMIT, seed=seed)
+    assert calls
+    reached = {name: level.value for name, level in result.levels.items()}
+    best = milp_optimum(instance, reached)
+    # Inside the solver travel counts 1/scale minutes (scale 1, or 100 with fractional minutes).
+    scale = round(sum(a for _, a in calls) / reached["travel"]) if reached["travel"] else 1
+    for name in set.intersection(*(set(c) for c, _ in calls)):
+        total = sum(c[name] for c, _ in calls) / (scale if name == "travel" else 1)
+        if LEVELS[name].maximise:
+            assert best[name] - 1e-6 <= total, name
+        else:
+            assert total <= best[name] + 1e-6, name
