@@ -124,9 +124,15 @@ def run_child(args: argparse.Namespace) -> dict[str, Any]:
         out["memory_mb"] = memory
         return out
 
+    cpu: dict[str, float] = {}
+    cpu_start = [time.process_time()]
+
     class Record(Progress):
         def on_phase(self, phase: str, seconds: float) -> None:
             memory[phase] = round(_peak_mb())
+            now = time.process_time()  # this process's CPU seconds: the load does not count
+            cpu[phase] = round(now - cpu_start[0], 2)
+            cpu_start[0] = now
 
     given = {} if args.memory_limit == "default" else {"memory_limit": args.memory_limit}
     result = solve(instance, time_limit=args.time_limit, seed=args.seed, progress=Record(), **given)
@@ -140,6 +146,7 @@ def run_child(args: argparse.Namespace) -> dict[str, Any]:
             "stopped_by": result.stopped_by,
             "parts": result.options.get("parts"),
             "seconds": {k: round(v, 2) for k, v in result.seconds.items()},
+            "cpu_seconds": cpu,
             "memory_mb": memory,
             "levels": {
                 name: {"value": lvl.value, "bound": lvl.bound}
@@ -198,6 +205,39 @@ def _row(r: dict[str, Any]) -> str:
     )
 
 
+PHASES = ("candidates", "shortlist", "flow", "greedy", "components", "reasons")
+
+
+def _phase_row(r: dict[str, Any]) -> str:
+    """Wall and CPU seconds and peak MB of each phase of one whole solve."""
+    wall, cpu, peak = r["seconds"], r["cpu_seconds"], r["memory_mb"]
+    cells = [f"{wall.get(k, 0)} / {cpu.get(k, 0)} / {peak.get(k, 0):,}" for k in PHASES]
+    before = sum(cpu.get(k, 0) for k in PHASES[:4])
+    return (
+        f"| {r['label']} | {r['density']} | {r.get('stopped_by')} | {' | '.join(cells)} "
+        f"| {round(before, 2)} | {wall.get('total')} | {r['load']:.1f} |"
+    )
+
+
+def _phases_table(results: list[dict[str, Any]]) -> list[str]:
+    whole = [r for r in results if "cpu_seconds" in r and "parts" not in r.get("seconds", {})]
+    if not whole:
+        return []
+    return [
+        "",
+        "Phase by phase (runs that recorded CPU time): wall seconds / CPU seconds of the",
+        "process / peak MB at the phase's end. *Before the search* adds the CPU seconds of the",
+        "first four phases; *components* is the search and the bounds, cut by the wall-clock cap.",
+        "(`presearch`, density 1: its greedy pass stopped at the cap, since changed; see *Where",
+        "a solve's memory goes*.)",
+        "",
+        "| code | density | stopped_by | " + " | ".join(PHASES) + " | before the search (CPU s) "
+        "| total (s) | load |",
+        "|---|---:|---|" + "---|" * len(PHASES) + "---:|---:|---:|",
+        *[_phase_row(r) for r in whole],
+    ]
+
+
 def section(results: list[dict[str, Any]], commands: list[str]) -> str:
     """The Markdown of the "Memory" section."""
     lines = [
@@ -213,7 +253,9 @@ def section(results: list[dict[str, Any]], commands: list[str]) -> str:
         "*Code* `before` is main before issue 12's memory work (commit `ea79d10`, run with",
         "`PYTHONPATH` pointing at that checkout's `src`: always one whole solve); `after` is",
         "this version, where the default `memory_limit` (4 GB) decides whether to solve by",
-        "parts. Protocol: `benchmarks/memory.py`.",
+        "parts. `ead7718` is main before the phases before the search were made faster (run",
+        "the same way), `presearch` the version after (wall seconds depend on the load, which",
+        "was high: compare the CPU seconds). Protocol: `benchmarks/memory.py`.",
         "",
         f"- Machine: {machine()}",
         *[f"- Command: `{c}`" for c in commands],
@@ -225,6 +267,7 @@ def section(results: list[dict[str, Any]], commands: list[str]) -> str:
         "|---|---:|---:|---|---|---:|---|---|---|---|---:|",
     ]
     lines += [_row(r) for r in results if "probe" not in r]
+    lines += _phases_table([r for r in results if "probe" not in r])
     probes = [r for r in results if "probe" in r]
     if probes:
         lines += [

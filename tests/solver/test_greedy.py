@@ -10,13 +10,16 @@ candidate offer with a free seat in free half-days.
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 import numpy as np
 from hypothesis import given
+from hypothesis import strategies as st
 from strategies import CENTRE, instances, make_instance
 
 from stagematch.check import check
 from stagematch.model import COACHES, Instance
-from stagematch.solver import SolveOptions
+from stagematch.solver import SolveOptions, greedy
 from stagematch.solver.context import Chosen, SolveContext
 from stagematch.solver.greedy import complete_greedily, half_day_masks
 from stagematch.solver.pipeline import prepare
@@ -179,3 +182,39 @@ def test_nothing_is_added_when_preference_ranks_first() -> None:
         np.zeros(len(context.cand.slots), dtype=bool),
     )
     assert not chosen.offer_chosen.any() and not chosen.slot_chosen.any()
+
+
+@given(instances(), st.integers(0, 12))
+def test_a_stop_ends_the_pass_with_a_valid_plan_on_the_way_to_the_full_one(
+    instance: Instance, answers: int
+) -> None:
+    """Stopped after ``answers`` looks (one a student here), the pass keeps what it had added:
+    the plan is valid, holds what it was given and is part of what the whole pass gives."""
+    context = _context(instance)
+    empty_offer = np.zeros(len(context.cand.offers), dtype=bool)
+    empty_slot = np.zeros(len(context.cand.slots), dtype=bool)
+    full = _complete(context, empty_offer, empty_slot)
+    asked = []
+
+    def stop() -> bool:
+        asked.append(True)
+        return len(asked) > answers
+
+    with patch.object(greedy, "STOP_EVERY", 1):
+        offer, slot = complete_greedily(
+            context.arrays,
+            context.cand,
+            empty_offer,
+            empty_slot,
+            context.objective,
+            context.workshops_per_student,
+            context.short,
+            share_candidates=context.share_candidates,
+            stop=stop,
+        )
+    assert not (offer & ~full.offer_chosen).any() and not (slot & ~full.slot_chosen).any()
+    assert check(instance, Chosen(offer, slot).plan(context.arrays, context.cand)).ok
+    if answers == 0 and asked:  # stopped before the first student: nothing added
+        assert not offer.any() and not slot.any()
+    if len(asked) <= answers:  # never told to stop: the whole pass
+        assert (offer == full.offer_chosen).all() and (slot == full.slot_chosen).all()

@@ -13,6 +13,8 @@ longer periods skip it (the search still works from the flow's plan).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from ..arrays import BoolArray, InstanceArrays, IntArray, ItemArrays
@@ -20,6 +22,7 @@ from ..candidates import Candidates
 from ..model import CHANGES, COACHES
 
 MAX_HALF_DAYS = 64
+STOP_EVERY = 1024  # students between two looks at the stop callback
 
 
 def half_day_masks(items: ItemArrays) -> np.ndarray:
@@ -84,6 +87,7 @@ def complete_greedily(
     *,
     new_placements: bool = True,
     share_candidates: IntArray | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> tuple[BoolArray, BoolArray]:
     """Add sessions and placements to the plan in ``offer_chosen``/``slot_chosen`` (copies).
 
@@ -94,6 +98,10 @@ def complete_greedily(
     placement could give a student of higher priority justified envy). With
     ``share_candidates`` (each offer's QPV candidates) placements keep every offer's minimum
     QPV share, if the plan given kept it.
+
+    ``stop`` (e.g. the solve's :meth:`.limits.Limits.interrupted`) is asked every
+    :data:`STOP_EVERY` students; once it says yes the pass ends there. Every step only adds to
+    a valid plan, so what it has added so far is kept: the plan is valid however early it ends.
     """
     offer_chosen, slot_chosen = offer_chosen.copy(), slot_chosen.copy()
     if arrays.n_half_days > MAX_HALF_DAYS:
@@ -101,6 +109,7 @@ def complete_greedily(
     completion = _Completion(
         arrays, cand, offer_chosen, slot_chosen, offer_order, share_candidates, objective
     )
+    completion.stop = stop
     # Adding an item only ever raises workshops and coverage, and costs preference and travel:
     # stop at the first minimised level so no level ranked above a step is ever made worse.
     steps = {"workshops": lambda skip: completion.add_workshops(workshops_per_student, skip)}
@@ -113,7 +122,7 @@ def complete_greedily(
             break
         if level == CHANGES:
             skip = unchanged
-        if level in steps:
+        if level in steps and not completion.stopped:
             steps.pop(level)(skip)
     return offer_chosen, slot_chosen
 
@@ -176,9 +185,17 @@ class _Completion:
             arrays.coach_group_keys(self.w_item, self.w_student) if self.grouping else None
         )
         self.group_size: dict[int, int] = {}
+        self.stop: Callable[[], bool] | None = None
+        self.stopped = False
         if self.group_key is not None:
             for key in self.group_key[slot_chosen].tolist():
                 self.group_size[key] = self.group_size.get(key, 0) + 1
+
+    def _must_stop(self, visited: int) -> bool:
+        """Ask ``stop`` every :data:`STOP_EVERY` students; remember a yes."""
+        if not self.stopped and self.stop is not None and visited % STOP_EVERY == 0:
+            self.stopped = self.stop()
+        return self.stopped
 
     def add_workshops(self, workshops_per_student: int, skip: BoolArray | None) -> None:
         """Sessions of distinct workshops in free half-days, cheapest first, for each student
@@ -192,7 +209,9 @@ class _Completion:
         students = (
             np.argsort(arrays.school, kind="stable") if self.grouping else range(len(arrays.qpv))
         )
-        for s in students:
+        for visited, s in enumerate(students):
+            if self._must_stop(visited):
+                return
             pairs = self.slot_order[self.slot_ptr[s] : self.slot_ptr[s + 1]]
             if not len(pairs) or (skip is not None and skip[s]):
                 continue
@@ -229,6 +248,8 @@ class _Completion:
         for each student not in ``skip``."""
         arrays = self.arrays
         for s in range(arrays.n_students):
+            if self._must_stop(s):
+                return
             if self.placements[s] >= arrays.max_placements[s]:
                 continue
             if skip is not None and skip[s]:

@@ -210,8 +210,8 @@ class SolveOptions:
         Anything with ``is_set()`` (a ``threading.Event``, a ``multiprocessing.Event``). Once
         set, the search ends within about a second and the best valid plan found so far is
         returned, ``status`` ``feasible`` unless every level was already proven, and
-        ``result.stopped_by == "interrupt"``. The phases before the search (candidates, flow,
-        greedy) run to their end.
+        ``result.stopped_by == "interrupt"``. The candidate pairs and the flow run to their
+        end (the bounds rest on the flow's optima); the greedy completion stops at the flag.
     memory_limit
         Megabytes the solve may expect to use (a number, or text: ``"4GB"``, ``"3500MB"``;
         ``"off"``: no limit; default :data:`DEFAULT_MEMORY_LIMIT`, which fits an 8 GB laptop).

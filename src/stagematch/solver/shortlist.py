@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..arrays import IntArray
-from ..candidates import Candidates
+from ..candidates import SLICE, Candidates
 
 MINUTES_SPAN = 1 << 12  # minutes beyond 4,095 sort as 4,095
 
@@ -41,13 +41,24 @@ def shortlist(cand: Candidates, n_students: int, per_student: int) -> IntArray:
     own (deterministic) order.
     """
     ptr = cand.offers.indptr(n_students)
+    minutes = cand.offers.minutes
+    students = np.flatnonzero(np.diff(ptr))
     parts: list[IntArray] = []
-    for s in np.flatnonzero(np.diff(ptr)).tolist():
-        lo, hi = int(ptr[s]), int(ptr[s + 1])
-        cheapest = _smallest(pair_keys(cand, slice(lo, hi)), per_student)
-        if hi - lo > per_student:
-            nearest = _smallest(cand.offers.minutes[lo:hi], 2 * per_student)
-            nearest = nearest[~np.isin(nearest, cheapest)][:per_student]
-            cheapest = np.concatenate((cheapest, nearest))
-        parts.append(lo + cheapest)
+    first = 0
+    while first < len(students):
+        # Students whose pairs make about a slice: their keys at once, not student by student.
+        lo_block = int(ptr[students[first]])
+        last = int(np.searchsorted(ptr[students + 1], lo_block + SLICE, side="right"))
+        last = max(last, first + 1)
+        keys = pair_keys(cand, slice(lo_block, int(ptr[students[last - 1] + 1])))
+        for s in students[first:last].tolist():
+            lo, hi = int(ptr[s]), int(ptr[s + 1])
+            cheapest = _smallest(keys[lo - lo_block : hi - lo_block], per_student)
+            if hi - lo > per_student:
+                nearest = _smallest(minutes[lo:hi], 2 * per_student)
+                listed = np.zeros(hi - lo, dtype=bool)
+                listed[cheapest] = True
+                cheapest = np.concatenate((cheapest, nearest[~listed[nearest]][:per_student]))
+            parts.append(lo + cheapest)
+        first = last
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)

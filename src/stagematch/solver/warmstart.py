@@ -5,6 +5,12 @@ min-cost flow picks that plan's placements by wish and minutes (:mod:`.flow`). W
 re-planning, the previous plan's other items are given back where they fit; with stability,
 deferred acceptance's plan replaces the flow's; the plan is repaired to each offer's minimum
 QPV share; and a greedy pass adds workshop sessions and second placements (:mod:`.greedy`).
+
+The candidate pairs and the flow always run to their end: every bound of the solve rests on
+the flow's proven optima. The greedy pass ends early when the stop flag is set
+(``stopped_by: "interrupt"``); what it added is kept, so the plan stays valid. It does not
+stop at the wall-clock cap: it costs about a second on an académie and gives most of the
+plan's sessions and second placements, which a search cut by the cap could not make up for.
 """
 
 from __future__ import annotations
@@ -59,6 +65,7 @@ def warm_start(context: SolveContext) -> WarmStart:
         unchanged,
         new_placements=stability is None,
         share_candidates=share_candidates,
+        stop=context.limits.interrupted,
     )
     context.phases.end("greedy")
     return WarmStart(Chosen(offer_chosen, slot_chosen), flow_placed)
