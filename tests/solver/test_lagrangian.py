@@ -13,49 +13,30 @@ it and the search-free one) with the same optimum.
 from __future__ import annotations
 
 import pytest
+from bound_checks import TIME_LIMIT, assert_bounds_hold
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pilot_family import milp_optimum, pilot_shaped
 
-from stagematch.check import check
 from stagematch.generate import generate
 from stagematch.levels import LEVELS
-from stagematch.model import Instance
 from stagematch.solver import SolveOptions, Tuning, solve
 from stagematch.solver import search as search_module
 from stagematch.solver.lagrangian import lagrangian_bounds
 
-TIME_LIMIT = 300.0
 LAGRANGIAN = Tuning(exact_pairs=0, relaxation_pairs=0)
 ONE_ROUND = Tuning(exact_pairs=0, relaxation_pairs=0, lagrangian_rounds=1)
-SEARCH_FREE = Tuning(exact_pairs=0, relaxation_pairs=0, first_order_pairs=0)
-
-
-def _assert_bounds_hold(instance: Instance, tuning: Tuning, seed: int) -> None:
-    """Each bound allows the best value of the plans as good as the returned one on the levels
-    before it, and is never looser than the search-free bound."""
-    result = solve(instance, SolveOptions(tuning=tuning), time_limit=TIME_LIMIT, seed=seed)
-    assert check(instance, result.plan).ok
-    reached = {name: level.value for name, level in result.levels.items()}
-    best = milp_optimum(instance, reached)
-    free = solve(instance, SolveOptions(tuning=SEARCH_FREE), time_limit=TIME_LIMIT, seed=seed)
-    assert {name: level.value for name, level in free.levels.items()} == reached
-    for name, level in result.levels.items():
-        if LEVELS[name].maximise:
-            assert best[name] - 1e-6 <= level.bound <= free.levels[name].bound + 1e-6, name
-        else:
-            assert free.levels[name].bound - 1e-6 <= level.bound <= best[name] + 1e-6, name
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000), tuning=st.sampled_from([LAGRANGIAN, ONE_ROUND]))
 def test_lagrangian_bounds_hold_on_the_pilot_shaped_family(seed: int, tuning: Tuning) -> None:
-    _assert_bounds_hold(pilot_shaped(seed, students=24), tuning, seed)
+    assert_bounds_hold(pilot_shaped(seed, students=24), tuning, seed)
 
 
 @pytest.mark.parametrize("tuning", [LAGRANGIAN, ONE_ROUND])
 def test_lagrangian_bounds_hold_on_a_generated_bassin(tuning: Tuning) -> None:
-    _assert_bounds_hold(generate("bassin", students=40, seed=3), tuning, 3)
+    assert_bounds_hold(generate("bassin", students=40, seed=3), tuning, 3)
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -15,66 +15,40 @@ import dataclasses
 import numpy as np
 from bruteforce import brute_force
 from hypothesis import assume, given, settings
+from search_support import TOL, checked_levels, everyone, not_worse, prepared
 from strategies import instances, make_instance
 
-from stagematch.check import check
-from stagematch.levels import LEVELS
 from stagematch.model import Instance
-from stagematch.solver import SolveOptions, Tuning
-from stagematch.solver.context import Chosen, SolveContext
+from stagematch.solver import Tuning
+from stagematch.solver.context import Chosen
 from stagematch.solver.lns import improve
-from stagematch.solver.pipeline import prepare
 from stagematch.solver.warmstart import warm_start
-
-TOL = 1e-6
-
-
-def _context(instance: Instance, tuning: Tuning) -> SolveContext:
-    options = SolveOptions(seed=3, time_limit=600, tuning=tuning)
-    return prepare(instance, options.resolved(instance.settings))
-
-
-def _levels(context: SolveContext, chosen: Chosen) -> dict[str, float]:
-    report = check(context.instance, chosen.plan(context.arrays, context.cand))
-    assert report.violations == (), report.violations
-    return dict(report.levels)
-
-
-def _not_worse(objective: list[str], after: dict[str, float], before: dict[str, float]) -> bool:
-    for level in objective:
-        if abs(after[level] - before[level]) > TOL:
-            return LEVELS[level].better(after[level], before[level])
-    return True
-
-
-def _everyone(context: SolveContext) -> np.ndarray:
-    return np.unique(np.concatenate((context.cand.offers.student, context.cand.slots.student)))
 
 
 @settings(max_examples=20)
 @given(instances(max_students=6, max_offers=4, max_slots=3))
 def test_small_neighbourhoods_never_make_the_plan_worse(instance: Instance) -> None:
-    context = _context(instance, Tuning(neighbourhood=2, pairs_per_student=1))
+    context = prepared(instance, Tuning(neighbourhood=2, pairs_per_student=1))
     chosen = warm_start(context).chosen
-    before = _levels(context, chosen)
-    improve(context, chosen, _everyone(context), work=2.0)
-    after = _levels(context, chosen)
-    assert _not_worse(context.objective, after, before), (before, after)
+    before = checked_levels(context, chosen)
+    improve(context, chosen, everyone(context), work=2.0)
+    after = checked_levels(context, chosen)
+    assert not_worse(context.objective, after, before), (before, after)
 
 
 @settings(max_examples=15)
 @given(instances(min_students=2, max_students=5, max_offers=3, max_slots=3))
 def test_one_neighbourhood_of_everyone_reaches_the_optimum(instance: Instance) -> None:
-    context = _context(instance, Tuning(neighbourhood=100, pairs_per_student=100))
+    context = prepared(instance, Tuning(neighbourhood=100, pairs_per_student=100))
     context = dataclasses.replace(context, leading=[])  # nothing proven: optimise every level
     chosen = Chosen(
         np.zeros(len(context.cand.offers), dtype=bool),
         np.zeros(len(context.cand.slots), dtype=bool),
     )
-    students = _everyone(context)
+    students = everyone(context)
     assume(len(students) >= 2)  # a lone student is never searched (module docstring)
     improve(context, chosen, students, work=100.0)
-    after = _levels(context, chosen)
+    after = checked_levels(context, chosen)
     optimum, _ = brute_force(instance)
     for level in context.objective:
         assert abs(after[level] - optimum[level]) < TOL, (level, after, optimum)
@@ -85,9 +59,9 @@ def test_one_neighbourhood_of_everyone_reaches_the_optimum(instance: Instance) -
 def test_the_same_seed_gives_the_same_steps(instance: Instance) -> None:
     runs = []
     for _ in range(2):
-        context = _context(instance, Tuning(neighbourhood=2, pairs_per_student=2))
+        context = prepared(instance, Tuning(neighbourhood=2, pairs_per_student=2))
         chosen = warm_start(context).chosen
-        steps = improve(context, chosen, _everyone(context), work=1.0)
+        steps = improve(context, chosen, everyone(context), work=1.0)
         runs.append((steps, chosen.offer_chosen.tolist(), chosen.slot_chosen.tolist()))
     assert runs[0] == runs[1]
 
@@ -103,7 +77,7 @@ def _placed_with(free_pairs: int) -> float:
         ],
         offers=[{"offer_id": "O1"}, {"offer_id": "O2"}],
     )
-    context = _context(instance, Tuning(pairs_per_student=1, free_pairs_per_student=free_pairs))
+    context = prepared(instance, Tuning(pairs_per_student=1, free_pairs_per_student=free_pairs))
     context = dataclasses.replace(context, leading=[])  # optimise `placed` too
     cand, arrays = context.cand, context.arrays
     s2, o1 = arrays.student_ids.index("S2"), arrays.offers.ids.index("O1")
@@ -111,8 +85,8 @@ def _placed_with(free_pairs: int) -> float:
         (cand.offers.student == s2) & (cand.offers.item == o1),
         np.zeros(len(cand.slots), dtype=bool),
     )
-    improve(context, chosen, _everyone(context), work=5.0)
-    return _levels(context, chosen)["placed"]
+    improve(context, chosen, everyone(context), work=5.0)
+    return checked_levels(context, chosen)["placed"]
 
 
 def test_a_neighbourhood_offers_its_students_the_free_seats_beyond_their_cheapest_pairs() -> None:

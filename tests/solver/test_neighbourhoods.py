@@ -12,8 +12,8 @@ from datetime import timedelta
 
 import numpy as np
 from hypothesis import given, settings
+from search_support import checked_levels, everyone, not_worse, prepared
 from strategies import PERIOD_START, instances, make_instance
-from test_lns import _context, _everyone, _levels, _not_worse
 
 from stagematch.model import Instance
 from stagematch.solver import Tuning
@@ -28,18 +28,18 @@ from stagematch.solver.warmstart import warm_start
 def test_a_sessions_step_never_makes_the_plan_worse_nor_adds_a_placement(
     instance: Instance,
 ) -> None:
-    context = _context(instance, Tuning(neighbourhood=2, pairs_per_student=1))
+    context = prepared(instance, Tuning(neighbourhood=2, pairs_per_student=1))
     chosen = warm_start(context).chosen
-    before = _levels(context, chosen)
+    before = checked_levels(context, chosen)
     placements = chosen.offer_chosen.copy()
-    students = _everyone(context)
+    students = everyone(context)
     sweeps = _Sweeps(context, chosen, students, work=5.0)
     for seed in range(len(students)):
         members = sweeps.neighbourhoods.sessions(seed, chosen.slot_chosen, sweeps.rng)
         assert seed in members
         sweeps.step(students[members], keep_placements=True)
-    after = _levels(context, chosen)
-    assert _not_worse(context.objective, after, before), (before, after)
+    after = checked_levels(context, chosen)
+    assert not_worse(context.objective, after, before), (before, after)
     assert not (chosen.offer_chosen & ~placements).any()  # placements kept or given up
 
 
@@ -48,10 +48,10 @@ def test_a_sessions_step_never_makes_the_plan_worse_nor_adds_a_placement(
 def test_the_same_seed_gives_the_same_plan_with_every_kind(instance: Instance) -> None:
     runs = []
     for _ in range(2):
-        context = _context(instance, Tuning(neighbourhood=1, pairs_per_student=2))
+        context = prepared(instance, Tuning(neighbourhood=1, pairs_per_student=2))
         chosen = warm_start(context).chosen
-        steps = improve(context, chosen, _everyone(context), work=3.0)
-        _levels(context, chosen)  # valid
+        steps = improve(context, chosen, everyone(context), work=3.0)
+        checked_levels(context, chosen)  # valid
         runs.append((steps, chosen.offer_chosen.tolist(), chosen.slot_chosen.tolist()))
     assert runs[0] == runs[1]
 
@@ -71,7 +71,7 @@ def _chain() -> tuple[Instance, Chosen, int, int]:
         slots=[{"slot_id": "A"}, {"slot_id": "B", "date": tuesday}],
         settings={"workshops_per_student": 1},
     )
-    context = _context(instance, Tuning(neighbourhood=1))
+    context = prepared(instance, Tuning(neighbourhood=1))
     cand, arrays = context.cand, context.arrays
     s1, s2 = arrays.student_ids.index("S1"), arrays.student_ids.index("S2")
     a = arrays.slots.ids.index("A")
@@ -84,9 +84,9 @@ def _chain() -> tuple[Instance, Chosen, int, int]:
 
 def test_a_sessions_neighbourhood_reaches_a_chain_that_near_ones_of_one_student_miss() -> None:
     instance, chosen, s1, s2 = _chain()
-    context = _context(instance, Tuning(neighbourhood=1))
-    assert _levels(context, chosen)["workshops"] == 1
-    students = _everyone(context)
+    context = prepared(instance, Tuning(neighbourhood=1))
+    assert checked_levels(context, chosen)["workshops"] == 1
+    students = everyone(context)
     sweeps = _Sweeps(context, chosen, students, work=5.0)
     for seed in range(len(students)):
         assert sweeps.step(students[sweeps.neighbourhoods.near(seed)]) is None
@@ -94,7 +94,7 @@ def test_a_sessions_neighbourhood_reaches_a_chain_that_near_ones_of_one_student_
     members = students[sweeps.neighbourhoods.sessions(seed, chosen.slot_chosen, sweeps.rng)]
     assert sorted(members.tolist()) == sorted([s1, s2])
     assert sweeps.step(members, keep_placements=True) is not None
-    assert _levels(context, chosen)["workshops"] == 2
+    assert checked_levels(context, chosen)["workshops"] == 2
 
 
 def test_the_kind_chooser_follows_the_gain_per_unit_of_work_and_tries_every_kind() -> None:

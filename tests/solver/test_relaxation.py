@@ -14,19 +14,16 @@ from __future__ import annotations
 import highspy
 import numpy as np
 import pytest
+from bound_checks import assert_bounds_hold
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pilot_family import milp_optimum, pilot_shaped
+from pilot_family import pilot_shaped
 from scipy.sparse import csr_matrix
 
-from stagematch.check import check
 from stagematch.generate import generate
-from stagematch.levels import LEVELS
-from stagematch.model import Instance
-from stagematch.solver import SolveOptions, Tuning, solve
+from stagematch.solver import Tuning
 from stagematch.solver.relaxation import dual_bound
 
-TIME_LIMIT = 300.0
 INF = highspy.kHighsInf
 
 
@@ -101,36 +98,19 @@ def test_any_duals_bound_the_optimum_and_optimal_duals_reach_it(
 
 
 INTERIOR_POINT = Tuning(exact_pairs=0, lagrangian_pairs=10**9)
-SEARCH_FREE = Tuning(exact_pairs=0, relaxation_pairs=0, first_order_pairs=0)
-
-
-def _assert_bounds_hold(instance: Instance, tuning: Tuning, seed: int) -> None:
-    """Each bound allows the best value of the plans as good as the returned one on the levels
-    before it, and is never looser than the search-free bound."""
-    result = solve(instance, SolveOptions(tuning=tuning), time_limit=TIME_LIMIT, seed=seed)
-    assert check(instance, result.plan).ok
-    reached = {name: level.value for name, level in result.levels.items()}
-    best = milp_optimum(instance, reached)
-    free = solve(instance, SolveOptions(tuning=SEARCH_FREE), time_limit=TIME_LIMIT, seed=seed)
-    assert {name: level.value for name, level in free.levels.items()} == reached
-    for name, level in result.levels.items():
-        if LEVELS[name].maximise:
-            assert best[name] - 1e-6 <= level.bound <= free.levels[name].bound + 1e-6, name
-        else:
-            assert free.levels[name].bound - 1e-6 <= level.bound <= best[name] + 1e-6, name
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000))
 def test_relaxation_bounds_hold_on_the_pilot_shaped_family(seed: int) -> None:
-    _assert_bounds_hold(pilot_shaped(seed, students=24), INTERIOR_POINT, seed)
+    assert_bounds_hold(pilot_shaped(seed, students=24), INTERIOR_POINT, seed)
 
 
 def test_relaxation_bounds_hold_on_a_generated_bassin() -> None:
-    _assert_bounds_hold(generate("bassin", students=40, seed=3), INTERIOR_POINT, 3)
+    assert_bounds_hold(generate("bassin", students=40, seed=3), INTERIOR_POINT, 3)
 
 
 @pytest.mark.parametrize("seed", range(4))
 def test_interior_point_bounds_hold_on_thirty_student_pilots(seed: int) -> None:
     """The family at 30 students, every component searched: the interior point's bounds."""
-    _assert_bounds_hold(pilot_shaped(seed, students=30), INTERIOR_POINT, seed)
+    assert_bounds_hold(pilot_shaped(seed, students=30), INTERIOR_POINT, seed)
