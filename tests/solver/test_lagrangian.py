@@ -20,6 +20,7 @@ from pilot_family import milp_optimum, pilot_shaped
 
 from stagematch.generate import generate
 from stagematch.levels import LEVELS
+from stagematch.model import Instance
 from stagematch.solver import SolveOptions, Tuning, solve
 from stagematch.solver import search as search_module
 from stagematch.solver.lagrangian import lagrangian_bounds
@@ -66,3 +67,13 @@ def test_the_bound_alone_holds(seed: int, rounds: int) -> None:
             assert best[name] - 1e-6 <= total, name
         else:
             assert total <= best[name] + 1e-6, name
+
+
+def test_lagrangian_bounds_hold_when_no_seat_is_short() -> None:
+    """With seats for everyone no seat row binds, so nothing is priced but the levels above
+    (once an index error: the prices of no row were read at row 0)."""
+    data = generate("bassin", students=40, seed=3).to_dict()
+    for item in (*data["offers"], *data["workshop_slots"]):
+        item["capacity"] = 100
+        item["qpv_reserved"] = 0
+    assert_bounds_hold(Instance.from_dict(data), LAGRANGIAN, 3)

@@ -166,10 +166,12 @@ class _SeatRows:
         return np.where(members, row_of[keys], -1), limit[binding]
 
     def price(self, prices: FloatArray, rows: list[IntArray]) -> FloatArray:
-        """Each pair's total price over the rows it is in."""
+        """Each pair's total price over the rows it is in (none when no row binds: then
+        ``prices`` is empty)."""
         total = np.zeros(len(rows[0]))
         for row in rows:
-            total += np.where(row >= 0, prices[np.maximum(row, 0)], 0.0)
+            inside = row >= 0
+            total[inside] += prices[row[inside]]
         return total
 
 
