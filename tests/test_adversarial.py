@@ -110,12 +110,31 @@ def assert_plan_folder_is_checked(instance: Instance, folder: Path) -> dict[str,
         assert (got is None) == (value is None), (name, got, value)
         if value is not None:
             assert math.isclose(got, value, abs_tol=1e-4), (name, got, value)  # type: ignore[arg-type]
-    unplaced = {u["student_id"] for u in rows_of(folder / "unplaced.csv")}
+    unplaced = {u["student_id"]: u["reason"] for u in rows_of(folder / "unplaced.csv")}
     placed = {
         a["student_id"] for a in rows_of(folder / "assignments.csv") if a["kind"] == "placement"
     }
-    assert unplaced == {s.student_id for s in instance.students} - placed
+    assert set(unplaced) == {s.student_id for s in instance.students} - placed
+    assert unplaced == {s: expected_reason(instance, s) for s in unplaced}
     return summary
+
+
+ELIGIBILITY = {"accessibility", "min_age", "reserved_schools", "unavailable", "banned"}
+
+
+def expected_reason(instance: Instance, student_id: str) -> str:
+    """The SPEC's reason, first that applies, from the checker's verdict on each offer alone."""
+    broken = []
+    for offer in instance.offers:
+        alone = Plan([Assignment(student_id, "placement", offer.offer_id)])
+        violations = check(instance, alone).violations
+        broken.append({v.rule for v in violations if v.student_id == student_id})
+    reachable = [rules for rules in broken if "travel" not in rules]
+    if not reachable:
+        return "no_reachable_offer"
+    if all(rules & ELIGIBILITY for rules in reachable):
+        return "no_eligible_offer"
+    return "capacity"
 
 
 def assignments_of(document_rows: list[dict[str, object]]) -> set[tuple[str, str, str]]:
