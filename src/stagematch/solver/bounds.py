@@ -9,6 +9,7 @@ loose where seats are scarce; ``docs/solver.md`` says where.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +18,7 @@ from ..arrays import FloatArray, InstanceArrays, IntArray, ItemArrays
 from ..candidates import Candidates
 from ..travel import Pairs
 from .greedy import MAX_HALF_DAYS
+from .seat_bounds import SeatBounds, seat_bounds
 
 SLICE = 1 << 22
 
@@ -130,13 +132,19 @@ def level_bounds(
     best_placed: int,
     workshops_per_student: int,
     members: np.ndarray,
+    short: IntArray | None = None,
 ) -> dict[str, float]:
     """A valid bound for each lower level of the students in ``members`` (a boolean mask).
 
     ``achieved`` holds their values on the levels above; ``best_placed`` is the most of them
-    that can be placed.
+    that can be placed. With ``short`` (the short lists' placement pairs) the bounds that
+    count seats (:mod:`.seat_bounds`) tighten them where they can.
     """
     terms = student_terms(arrays, cand, workshops_per_student, members)
+    seats = None
+    if short is not None:
+        must_place = int(achieved.get("placed", 0)) if "placed" in objective else 0
+        seats = seat_bounds(arrays, cand, members, short, must_place, achieved)
     return bounds_from_terms(
         terms,
         arrays.slots.capacity,
@@ -145,6 +153,7 @@ def level_bounds(
         best_placed,
         workshops_per_student,
         arrays.coach_capacity,
+        seats,
     )
 
 
@@ -156,28 +165,36 @@ def bounds_from_terms(
     best_placed: float,
     workshops_per_student: int,
     coach_capacity: int = 0,
+    seats: SeatBounds | None = None,
 ) -> dict[str, float]:
     """A valid bound for each lower level, from the students' terms.
 
     ``achieved`` holds the values reached on the levels above; ``best_placed`` is an upper
-    bound on how many of the students can be placed at once.
+    bound on how many of the students can be placed at once; ``seats``, when given, are
+    bounds of the same students that count seats, taken where tighter.
     """
     bounds: dict[str, float] = {}
     above: set[str] = set()
     for level in objective:
         if level == "workshops":
-            seats = float(slot_capacity[terms.slots].sum())
-            bounds[level] = min(float(terms.workshops.sum()), seats)
+            seat_total = float(slot_capacity[terms.slots].sum())
+            bounds[level] = min(float(terms.workshops.sum()), seat_total)
         elif level == "coverage":
             gain = np.sort(terms.cover_gain)[::-1]
             placed = max(int(best_placed), 0)
             bounds[level] = float(terms.cover_without.sum() + gain[:placed].sum())
+            if seats is not None:
+                bounds[level] = min(bounds[level], seats.coverage)
         elif level == "preference":
             must_place = achieved.get("placed", 0) if "placed" in above else 0
             bounds[level] = _smallest_sum(terms.cheapest_cost, must_place)
+            if must_place and seats is not None and seats.preference_floor is not None:
+                bounds[level] = max(bounds[level], math.ceil(seats.preference_floor - 1e-6))
         elif level == "travel":
             must_place = achieved.get("placed", 0) if "placed" in above else 0
             bound = _smallest_sum(terms.nearest_offer, must_place)
+            if must_place and seats is not None and seats.placement_minutes is not None:
+                bound = max(bound, seats.placement_minutes)
             if "workshops" in above and workshops_per_student:
                 credits = achieved.get("workshops", 0)
                 repeated = np.repeat(terms.nearest_slot, workshops_per_student)
