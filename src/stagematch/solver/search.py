@@ -49,6 +49,7 @@ def search_component(
         int(flow_best["placed"]),
         context.workshops_per_student,
         members,
+        context.short,
     )
     out: dict[str, LevelTriple] = {}
     for lvl in objective:
