@@ -13,7 +13,9 @@ Steps run in sweeps over shuffled seeds (from ``seed``) — when re-planning, st
 changed first, since only their neighbourhoods can reduce ``changes``. The first sweep frees
 near neighbourhoods; later ones choose each step's kind by what each kind has gained per unit
 of work. The search stops when its *work* budget is spent, or after a sweep that improved
-nothing. Work is counted deterministically: the CP-SAT deterministic time each step used plus
+nothing; then the whole component's sessions, and then its placements, are re-assigned by a
+min-cost flow (:mod:`.reassign`), with work kept back for it from the start: chains of moves
+across the component that no neighbourhood holds. Work is counted deterministically: the CP-SAT deterministic time each step used plus
 a fixed charge per ``Tuning.neighbourhood`` students for building its model, so the same
 input, seed and budget give the same plan on any machine. Only the wall-clock cap or a stop
 flag (:mod:`.limits`) can end it otherwise, and they are recorded.
@@ -34,9 +36,15 @@ from .flow import ranges
 from .graph import Outside, pairs_data
 from .losses import Losses
 from .neighbourhoods import KINDS, KindChooser, Neighbourhoods
+from .reassign import Kind, reassign
 from .shortlist import pair_keys
 
 __all__ = ["improve"]
+
+REASSIGN_CHARGE = 0.01
+"""Work charged for re-assigning a component's sessions and placements (:mod:`.reassign`),
+per 10,000 candidate pairs: about its CPU seconds on a quiet machine (0.06 s for a
+1,000-student bassin's 55,000 pairs, 0.5 s for a 3,000-student one's 520,000)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -97,9 +105,6 @@ def _neighbourhood_data(
     """The sub-problem of ``students`` with everyone else's seats taken out; with
     ``keep_placements``, the placement pairs they hold only (their calendars stay in the model,
     a placement can only be given up)."""
-    arrays, cand = context.arrays, context.cand
-    inside = np.zeros(arrays.n_students, dtype=bool)
-    inside[students] = True
     # Their rows, what they hold now (a step may have given them a free seat off their rows)
     # and the free seats they could take.
     theirs = ranges(rows.offer_ptr, students)
@@ -111,6 +116,31 @@ def _neighbourhood_data(
         kept += [holding, _free_pairs(context, chosen, theirs)]
         o_pairs = np.unique(np.concatenate(kept)).astype(np.int64)
     w_pairs: IntArray = np.concatenate([rows.slots[s] for s in students]).astype(np.int64)
+    return _sub_problem(context, chosen, students, o_pairs, w_pairs), o_pairs, w_pairs
+
+
+def _flow_data(
+    context: SolveContext, chosen: Chosen, students: IntArray, rows: _Rows, kind: Kind
+) -> tuple[ComponentData, IntArray, IntArray]:
+    """The sub-problem of a re-assignment (:mod:`.reassign`) of ``kind``: ``students`` with
+    every candidate pair of that kind and the pairs of the other kind they hold."""
+    o_pairs = ranges(rows.offer_ptr, students).astype(np.int64)
+    w_pairs = np.concatenate([rows.slots[s] for s in students]).astype(np.int64)
+    if kind == "placements":
+        w_pairs = w_pairs[chosen.slot_chosen[w_pairs]]
+    else:
+        o_pairs = o_pairs[chosen.offer_chosen[o_pairs]]
+    return _sub_problem(context, chosen, students, o_pairs, w_pairs), o_pairs, w_pairs
+
+
+def _sub_problem(
+    context: SolveContext, chosen: Chosen, students: IntArray, o_pairs: IntArray, w_pairs: IntArray
+) -> ComponentData:
+    """The model data of ``students`` on the pairs ``o_pairs``, ``w_pairs``, the seats of
+    everyone else taken out."""
+    arrays, cand = context.arrays, context.cand
+    inside = np.zeros(arrays.n_students, dtype=bool)
+    inside[students] = True
     o_used, o_used_qpv = _outside_use(context, inside, chosen.offer_chosen, "offers")
     w_used, w_used_qpv = _outside_use(context, inside, chosen.slot_chosen, "slots")
     held = chosen.slot_chosen & ~inside[cand.slots.student]
@@ -121,7 +151,7 @@ def _neighbourhood_data(
         slot_used_qpv=w_used_qpv,
         coach_keys=arrays.coach_group_keys(cand.slots.item[held], cand.slots.student[held]),
     )
-    return pairs_data(context, students, o_pairs, w_pairs, outside), o_pairs, w_pairs
+    return pairs_data(context, students, o_pairs, w_pairs, outside)
 
 
 def _pruned_rows(
@@ -181,10 +211,23 @@ class _Sweeps:
         self.steps = 0
         self.sweeps = 0
         self.used = 0.0
+        # The flow keeps neither stability nor ``changes``; nor is it tried beyond
+        # ``reassign_pairs`` (an académie's component: its pairs' data would take gigabytes).
+        n_pairs = len(ranges(self.rows.offer_ptr, students)) + sum(
+            len(self.rows.slots[s]) for s in students.tolist()
+        )
+        reassigns = (
+            context.stability is None
+            and context.flags.offer_previous is None
+            and n_pairs <= context.tuning.reassign_pairs
+        )
+        # The work kept back for the re-assignment after the steps: 0 without one.
+        self.reserve = REASSIGN_CHARGE * n_pairs / 10_000 if reassigns else 0.0
 
     def spent(self) -> bool:
-        """Is the work budget spent, or must the search end now (``limits``)?"""
-        return self.used >= self.work or self.context.limits.exhausted()
+        """Is the work budget for steps spent (all but the last re-assignment's), or must the
+        search end now (``limits``)?"""
+        return self.used >= self.work - self.reserve or self.context.limits.exhausted()
 
     def seeds(self) -> list[int]:
         """A sweep's seed students (positions in ``students``): those who lose the most value
@@ -229,6 +272,34 @@ class _Sweeps:
             self.chooser.record(kind, self.steps, gained, self.used - used)
             improved |= gained is not None
         self.sweeps += 1
+        return improved
+
+    def reassign(self) -> int | None:
+        """Re-assign every session of the component at once, its placements kept, then every
+        placement, its sessions kept (:mod:`.reassign`); keep each outcome that is
+        lexicographically better, and return the position in the objective of the first level
+        improved (``None``: kept the plan)."""
+        if not self.reserve or self.context.limits.exhausted():
+            return None
+        self.used += self.reserve
+        gains = [self._reassign(kind) for kind in ("sessions", "placements")]
+        return min((g for g in gains if g is not None), default=None)
+
+    def _reassign(self, kind: Kind) -> int | None:
+        context, chosen = self.context, self.chosen
+        objective = context.objective
+        data, o_pairs, w_pairs = _flow_data(context, chosen, self.students, self.rows, kind)
+        x, y = chosen.offer_chosen[o_pairs], chosen.slot_chosen[w_pairs]
+        moved = reassign(data, x, y, objective, kind)
+        if moved is None:
+            return None
+        after_x, after_y = (moved, y) if kind == "placements" else (x, moved)
+        before = [LEVELS[lvl].value(data, x, y) for lvl in objective]
+        after = [LEVELS[lvl].value(data, after_x, after_y) for lvl in objective]
+        improved = _first_gain(objective, after, before)
+        if improved is not None:
+            chosen.offer_chosen[o_pairs] = after_x
+            chosen.slot_chosen[w_pairs] = after_y
         return improved
 
     def step(self, members: IntArray, keep_placements: bool = False) -> int | None:
@@ -314,6 +385,7 @@ def improve(context: SolveContext, chosen: Chosen, students: IntArray, work: flo
     while not sweeps.spent():
         if not sweeps.sweep():
             break
+    sweeps.reassign()  # with the work kept back for it
     return sweeps.steps
 
 
