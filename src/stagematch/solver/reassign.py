@@ -90,40 +90,57 @@ class _Side:
 
 
 def reassign(
-    data: ComponentData, x: BoolArray, y: BoolArray, objective: list[str], kind: Kind
+    data: ComponentData,
+    x: BoolArray,
+    y: BoolArray,
+    objective: list[str],
+    kind: Kind,
+    idle: dict[str, IntArray] | None = None,
 ) -> BoolArray | None:
     """The choice of ``data``'s pairs of ``kind`` (offer pairs for placements, slot pairs for
     sessions) that is lexicographically best for ``objective`` with the other kind kept as in
     ``x``, ``y``; ``None`` when the flow cannot model a level or rule. It keeps every rule the
-    plan keeps and is never lexicographically worse; the caller still compares the two."""
-    if kind == "placements" and (data.offer_min_share > 0).any():
+    plan keeps and is never lexicographically worse; the caller still compares the two.
+
+    ``idle`` (per level, per student) is added to a level for each student who holds nothing of
+    ``kind``: what they are expected to gain from it afterwards (a session given up for a longer
+    placement). The choice is then best for those values, no longer for the plan's alone."""
+    placements = kind == "placements"
+    if placements and (data.offer_min_share > 0).any():
         return None
     side = _Side.of(data, kind, x, y)
-    chosen = x if kind == "placements" else y
+    chosen = x if placements else y
     held = np.bincount(side.student[chosen], minlength=data.n_students)
     movers = held <= 1
-    if kind == "placements":
+    if placements:
         movers &= data.max_placements >= 1
     if side.pinned is not None:
         movers[side.student[side.pinned]] = False
     pairs = np.flatnonzero(movers[side.student] & ~_overlaps_kept(side, data.n_students))
     coefficients = []
+    nothing = []
     for level in objective:
         c = _coefficients(data, level, kind, pairs)
         if c is None:
             return None
-        coefficients.append(-c if LEVELS[level].maximise else c)
-    costs = _arc_costs(coefficients, side.student[pairs], movers, _nodes(data, side))
+        none = np.zeros(data.n_students, dtype=np.int64)
+        if idle is not None and level in idle:
+            none = idle[level].astype(np.int64)
+        sign = -1 if LEVELS[level].maximise else 1
+        coefficients.append(sign * c)
+        nothing.append(sign * none)
+    costs = _arc_costs(coefficients, nothing, side.student[pairs], movers, _nodes(data, side))
     if costs is None or not len(pairs):
         return None  # too many levels, too far apart, for one cost: not tried
     holding = movers & (held > 0)
     floors = (0, 0)
-    if kind == "placements":  # as many QPV and other students placed as now, or more
+    if placements:  # as many QPV and other students placed as now, or more
         floors = (int((holding & data.qpv).sum()), int((holding & ~data.qpv).sum()))
-    taken = _solve(data, side, chosen, movers, pairs, costs, floors)
+    kept = chosen & ~movers[side.student]
+    taken = _solve(data, side, kept, movers, pairs, costs, floors)
     if taken is None:
         return None
-    out = chosen & ~movers[side.student]
+    out = kept.copy()
     out[taken] = True
     return out
 
@@ -196,19 +213,24 @@ def _nodes(data: ComponentData, side: _Side) -> int:
 
 
 def _arc_costs(
-    coefficients: list[IntArray], student: IntArray, movers: BoolArray, nodes: int
+    coefficients: list[IntArray],
+    nothing: list[IntArray],
+    student: IntArray,
+    movers: BoolArray,
+    nodes: int,
 ) -> IntArray | None:
-    """One cost per pair: the levels' coefficients (to minimise), each weighted by more than
-    the levels after it can differ between two flows, shifted so that holding nothing costs
-    ``costs[-1]`` (the last entry); ``None`` when that does not fit the flow's integers."""
-    cost = np.zeros(len(student) + 1, dtype=object)
-    weight = 1
+    """One cost per pair, then one per student for holding nothing: the levels' coefficients
+    (to minimise), each weighted by more than the levels after it can differ between two
+    flows, all shifted to be non-negative; ``None`` when that does not fit the flow's
+    integers."""
     n = len(movers)
-    for c in reversed(coefficients):
-        cost[:-1] = cost[:-1] + weight * c.astype(object)
+    cost = np.zeros(len(student) + n, dtype=object)
+    weight = 1
+    for c, none in zip(reversed(coefficients), reversed(nothing), strict=True):
+        cost = cost + weight * np.concatenate((c, none)).astype(object)
         # Each mover holds one of its pairs or none: the most this level's sum can differ.
-        top = np.zeros(n, dtype=np.int64)
-        low = np.zeros(n, dtype=np.int64)
+        top = none.copy()
+        low = none.copy()
         np.maximum.at(top, student, c)
         np.minimum.at(low, student, c)
         weight *= int((top - low)[movers].sum()) + 1
@@ -222,18 +244,17 @@ def _arc_costs(
 def _solve(
     data: ComponentData,
     side: _Side,
-    chosen: BoolArray,
+    fixed: BoolArray,
     movers: BoolArray,
     pairs: IntArray,
     costs: IntArray,
     floors: tuple[int, int],
 ) -> IntArray | None:
-    """The pairs of ``pairs`` the least-cost flow chooses (``costs``: one per pair, then the
-    cost of holding nothing), within the seats the students who keep theirs leave, at least
-    ``floors`` QPV and other movers holding one."""
+    """The pairs of ``pairs`` the least-cost flow chooses (``costs``: one per pair, then one
+    per student for holding nothing), within the seats the students who keep theirs leave, at least
+    ``floors`` QPV and other movers holding one; ``fixed``: the pairs kept."""
     n, n_items = data.n_students, len(side.capacity)
     qpv = data.qpv
-    fixed = chosen & ~movers[side.student]
     fixed_all = np.bincount(side.item[fixed], minlength=n_items)
     fixed_qpv = np.bincount(side.item[fixed & qpv[side.student]], minlength=n_items)
     # Those kept take reserved seats first (QPV) or open ones: what is left of each half.
@@ -278,7 +299,7 @@ def _solve(
         (
             np.zeros(len(who), dtype=np.int64),
             costs[position],
-            np.full(len(who), costs[-1], dtype=np.int64),
+            costs[len(pairs) + who],
             np.zeros(2 * n_items + 2, dtype=np.int64),
         )
     )
