@@ -155,6 +155,20 @@ def test_solve_json_reports_problems_without_raising(
     assert located == {("students", 3, "school_id"), ("offers", 2, "capacity")}
 
 
+def test_solve_json_reports_a_pin_that_cannot_hold_without_raising(
+    result_validator: jsonschema.Draft202012Validator,
+) -> None:
+    """Regression: pins are checked by the solve, whose InvalidInputError escaped solve_json."""
+    data = copy.deepcopy(EXAMPLE_DATASET)
+    data["students"][0]["unavailable"] = [data["settings"]["period_start"]]  # in the pinned week
+    out = solve_json(data, time_limit=10)
+    assert out["status"] == "infeasible_input"
+    assert errors_of(result_validator, out) == []
+    assert [(p["table"], p["row"], p["column"]) for p in out["problems"]] == [
+        ("students", 2, "pinned_offer")
+    ]
+
+
 @pytest.mark.parametrize("text", ["", "not json", "[1, 2]", '{"settings": {}}', b"\xff\xfe"])
 def test_solve_json_garbage_is_invalid_input(
     result_validator: jsonschema.Draft202012Validator, text: str | bytes

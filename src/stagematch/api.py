@@ -205,16 +205,17 @@ def solve_json(
     """
     try:
         instance = load_json_dataset(data)
+        # Pins are checked by the solve (they need the candidate pairs): bad data too.
+        result = solve(
+            instance,
+            options,
+            time_limit=time_limit,
+            seed=seed,
+            budget=budget,
+            workers=workers,
+            stable=stable,
+            progress=progress,
+        )
     except InvalidInputError as error:
         return problems_document(error)
-    result = solve(
-        instance,
-        options,
-        time_limit=time_limit,
-        seed=seed,
-        budget=budget,
-        workers=workers,
-        stable=stable,
-        progress=progress,
-    )
     return result_document(result)

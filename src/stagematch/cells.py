@@ -25,6 +25,7 @@ by validation (see :func:`stagematch.model.inert_id`), so no id is ever changed.
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,9 +52,22 @@ def _quotes_then_trigger(text: str, i: int) -> bool:
     return i < len(text) and text[i] in TRIGGERS
 
 
+_RUNNABLE = re.compile(
+    "(?:^|["
+    + re.escape("".join(sorted(BOUNDARIES)))
+    + "])"
+    + QUOTE
+    + "*["
+    + re.escape("".join(TRIGGERS))
+    + "]"
+)
+"""Where :func:`neutralise` adds a quote: quotes then a trigger, at the start or after a
+boundary. Most cells have none and are returned at once (an académie writes half a million)."""
+
+
 def neutralise(value: Any) -> Any:
     """Text a spreadsheet would run made inert (see the module); anything else unchanged."""
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not _RUNNABLE.search(value):
         return value
     out: list[str] = []
     boundary = True
@@ -67,6 +81,8 @@ def neutralise(value: Any) -> Any:
 
 def restore(text: str) -> str:
     """The inverse of :func:`neutralise`, for a cell read back from a CSV file."""
+    if QUOTE not in text:  # only quotes are ever dropped
+        return text
     out: list[str] = []
     boundary = True
     for i, char in enumerate(text):

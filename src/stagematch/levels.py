@@ -73,6 +73,7 @@ __all__ = [
     "LinearLevel",
     "PairData",
     "StudentTerm",
+    "covered_half_days",
     "level_values",
 ]
 
@@ -251,14 +252,24 @@ def _half_day_masks(first: IntArray, last: IntArray) -> np.ndarray:
 
 def _covered(data: PairData, x: BoolArray, y: BoolArray) -> IntArray:
     """Per student, the half-days their chosen items cover (overlaps counted once)."""
-    student = np.concatenate((data.offer_student[x], data.slot_student[y])).astype(np.int64)
-    masks = np.concatenate(
-        (
-            _half_day_masks(data.offer_first[x], data.offer_last[x]),
-            _half_day_masks(data.slot_first[y], data.slot_last[y]),
-        )
+    return covered_half_days(
+        data.n_students,
+        np.concatenate((data.offer_student[x], data.slot_student[y])),
+        np.concatenate((data.offer_first[x], data.slot_first[y])),
+        np.concatenate((data.offer_last[x], data.slot_last[y])),
     )
-    out = np.zeros(data.n_students, dtype=np.int64)
+
+
+def covered_half_days(
+    n_students: int, student: IntArray, first: IntArray, last: IntArray
+) -> IntArray:
+    """Per student, the half-days covered by items ``first..last`` (overlaps counted once).
+
+    The ``coverage`` level of any plan, also where the objective leaves it out (the KPIs
+    report it whatever the objective)."""
+    student = np.asarray(student, dtype=np.int64)
+    masks = _half_day_masks(np.asarray(first, dtype=np.int64), np.asarray(last, dtype=np.int64))
+    out = np.zeros(n_students, dtype=np.int64)
     if not len(student):
         return out
     order = np.argsort(student, kind="stable")

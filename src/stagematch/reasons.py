@@ -13,7 +13,7 @@ The SPEC's reasons, first that applies:
 
 from __future__ import annotations
 
-from collections import Counter
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -64,12 +64,7 @@ def unplaced_reasons(
     nearest_of = {
         int(s): (int(j), float(m)) for s, j, m in zip(nowhere, nearest, minutes, strict=True)
     }
-    holders: dict[str, list[str]] = {}
-    for student_id, offer_ids in placed.items():
-        for offer_id in offer_ids:
-            holders.setdefault(offer_id, []).append(student_id)
-    student_qpv = dict(zip(ids, arrays.qpv.tolist(), strict=True))
-    could_come = qpv_candidates(arrays, cand)
+    seats = _Seats.of(instance, plan, qpv_candidates(arrays, cand))
     out = []
     for s, reach, elig in zip(unplaced.tolist(), n_reach.tolist(), n_elig.tolist(), strict=True):
         qpv = bool(arrays.qpv[s])
@@ -81,9 +76,7 @@ def unplaced_reasons(
         else:
             offers = cand.offers.item[elig_ptr[s] : elig_ptr[s + 1]]
             reason = "capacity"
-            detail = _capacity_detail(
-                instance, offers, qpv, holders, student_qpv, could_come, stable
-            )
+            detail = _capacity_detail(seats, offers, qpv, stable)
         out.append(Unplaced(ids[s], qpv, reason, detail))
     return tuple(out)
 
@@ -128,36 +121,50 @@ def _then(text: str, more: str) -> LazyText:
     return lazy_text("{text}; {more}", text=text, more=more)
 
 
-def _capacity_detail(
-    instance: Instance,
-    offers: np.ndarray,
-    qpv: bool,
-    holders: dict[str, list[str]],
-    student_qpv: dict[str, bool],
-    could_come: np.ndarray,
-    stable: bool,
-) -> str:
-    arrays = instance.arrays
-    counts: Counter[str] = Counter()
-    free_reserved = 0
-    free_open = 0
-    held_for_share = 0
-    for j in offers.tolist():
-        taken = holders.get(arrays.offers.ids[j], [])
-        n_qpv = sum(student_qpv[t] for t in taken)
-        counts["qpv"] += n_qpv
-        counts["other"] += len(taken) - n_qpv
-        capacity, reserved = int(arrays.offers.capacity[j]), int(arrays.offers.reserved[j])
-        free = capacity - len(taken)
-        open_free = max(0, min(free, capacity - reserved - (len(taken) - n_qpv)))
+@dataclass(frozen=True)
+class _Seats:
+    """Per offer, what the plan did with its seats (one array each, indexed by offer)."""
+
+    qpv_taken: np.ndarray  # seats held by QPV students
+    other_taken: np.ndarray  # seats held by other students
+    free: np.ndarray  # seats nobody holds
+    open_free: np.ndarray  # free seats a non-QPV student may take (not reserved for QPV)
+    held_for_share: np.ndarray  # open free seats the minimum QPV share keeps from non-QPV
+
+    @classmethod
+    def of(cls, instance: Instance, plan: Plan, could_come: np.ndarray) -> _Seats:
+        """The seats of every offer under ``plan``; ``could_come``: per offer, the QPV
+        students who could take it (the share asks no more than them)."""
+        arrays = instance.arrays
+        placements = arrays.encode(plan).placements
+        n_offers = len(arrays.offers.ids)
+        student, offer = placements[:, 0], placements[:, 1]
+        taken = np.bincount(offer, minlength=n_offers).astype(np.int64)
+        qpv_taken = np.bincount(
+            offer, weights=arrays.qpv[student].astype(np.int64), minlength=n_offers
+        ).astype(np.int64)
+        capacity = arrays.offers.capacity.astype(np.int64)
+        reserved = arrays.offers.reserved.astype(np.int64)
+        free = capacity - taken
+        open_free = np.maximum(0, np.minimum(free, capacity - reserved - (taken - qpv_taken)))
         # A non-QPV student may not take a free seat that would put the offer below its share.
-        share = int(arrays.min_share[j])
-        asked = (share * (len(taken) + 1) + 99) // 100
-        if not qpv and open_free and n_qpv < min(asked, int(could_come[j])):
-            held_for_share += open_free
-            open_free = 0
-        free_open += open_free
-        free_reserved += free - open_free
+        asked = (arrays.min_share.astype(np.int64) * (taken + 1) + 99) // 100
+        short = qpv_taken < np.minimum(asked, np.asarray(could_come, dtype=np.int64))
+        held = np.where((open_free > 0) & short, open_free, 0)
+        return cls(qpv_taken, taken - qpv_taken, free, open_free, held)
+
+
+def _capacity_detail(seats: _Seats, offers: np.ndarray, qpv: bool, stable: bool) -> str:
+    held_for_share = 0 if qpv else int(seats.held_for_share[offers].sum())
+    open_free = seats.open_free[offers]
+    if not qpv:
+        open_free = open_free - seats.held_for_share[offers]
+    free_open = int(open_free.sum())
+    free_reserved = int((seats.free[offers] - open_free).sum())
+    counts = {
+        "qpv": int(seats.qpv_taken[offers].sum()),
+        "other": int(seats.other_taken[offers].sum()),
+    }
     text: str = lazy_text(
         "{offers} eligible offer(s) within reach; their seats are held by "
         "{qpv} QPV student(s) (QPV priority) and {other} other student(s) "

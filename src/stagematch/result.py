@@ -18,6 +18,7 @@ import pandas as pd
 
 from ._version import __version__
 from .errors import Problem
+from .levels import covered_half_days
 from .model import MAXIMISED_LEVELS, Instance
 from .plan import Plan
 from .transport import Transport, transport
@@ -196,7 +197,6 @@ class Result:
         n = max(counts["students"], 1)
         travel = np.array(list(self.travel_minutes.values()), dtype=float)
         ranks = np.array(list(self.wish_rank.values()), dtype=float)
-        coverage = self.levels.get("coverage")
         n_half = max(self.instance.n_half_days, 1)
         by_reason = {r: 0 for r in REASONS}
         for u in self.unplaced:
@@ -204,7 +204,7 @@ class Result:
         return {
             "placed_rate": round(counts["placed"] / n, 4),
             "qpv_placed_rate": round(counts["qpv_placed"] / max(counts["qpv_students"], 1), 4),
-            "mean_coverage_rate": round((coverage.value if coverage else 0) / (n * n_half), 4),
+            "mean_coverage_rate": round(self._coverage() / (n * n_half), 4),
             # With no placement at all there is no rate or minute to report: null, never NaN,
             # so that summary.json stays valid JSON.
             "first_wish_rate": round(float(np.mean(ranks == 1)), 4) if ranks.size else None,
@@ -212,6 +212,29 @@ class Result:
             "travel_max_min": _number(float(np.max(travel))) if travel.size else None,
             **{f"unplaced_{r}": by_reason[r] for r in REASONS},
         }
+
+    def _coverage(self) -> float:
+        """The plan's ``coverage`` level: its value when it is a level, else computed (a KPI
+        whatever the objective)."""
+        level = self.levels.get("coverage")
+        if level is not None:
+            return float(level.value)
+        arrays = self.instance.arrays
+        encoded = arrays.encode(self.plan)
+        placements, sessions = encoded.placements, encoded.sessions
+        offers, slots = arrays.offers, arrays.slots
+        return float(
+            covered_half_days(
+                arrays.n_students,
+                np.concatenate((placements[:, 0], sessions[:, 0])),
+                np.concatenate(
+                    (offers.first_half_day[placements[:, 1]], slots.first_half_day[sessions[:, 1]])
+                ),
+                np.concatenate(
+                    (offers.last_half_day[placements[:, 1]], slots.last_half_day[sessions[:, 1]])
+                ),
+            ).sum()
+        )
 
     def summary(self) -> dict[str, Any]:
         """The content of ``summary.json``."""

@@ -43,8 +43,9 @@ class _KnownIds:
     slots: set[str]
     host_of: dict[str, str]
 
-    @property
+    @cached_property
     def hosts(self) -> set[str]:
+        """Every host id (built once: every student's banned hosts are looked up in it)."""
         return set(self.host_of.values())
 
 

@@ -149,3 +149,32 @@ def test_the_browser_check_catches_broken_and_remote_images(tmp_path: Path) -> N
         "data-images-total": "8",
         "data-images-loaded": "6",
     }
+
+
+def test_transport_cards_without_a_qpv_student_placed() -> None:
+    """Coaches planned, nobody QPV: the cost per placed QPV student is "–", counts stay whole.
+
+    Regression: the totals went through a float column, so the missing cost per head was NaN
+    (``round`` raised) and the coach count read "1.0".
+    """
+    from strategies import make_instance
+
+    from stagematch.solver import solve
+
+    instance = make_instance(
+        [{"student_id": "E1"}],
+        [{"offer_id": "O1", "start": "2026-06-22"}],
+        [{"slot_id": "S1"}],
+        settings={"workshops_per_student": 1, "coach_capacity": 20, "coach_cost": 400},
+    )
+    result = solve(instance, time_limit=10)
+    assert result.transport is not None and result.transport.coach_count == 1
+    page = render_html(result, generated=date(2026, 7, 1))
+    cards = dict(
+        (label, value)
+        for value, label in re.findall(
+            r'<div class="value">([^<]*)</div><div class="label">([^<]*)</div>', page
+        )
+    )
+    assert cards["per placed QPV student"] == "–", cards
+    assert cards["coaches (1 groups)"] == "1", cards

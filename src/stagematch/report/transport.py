@@ -30,8 +30,12 @@ def transport_tables(result: Result) -> dict[str, pd.DataFrame]:
     names = {s.school_id: s.name for s in result.instance.schools}
     by_school = costs.by_school()
     by_school.insert(1, "school_name", by_school["school_id"].map(names).fillna(""))
+    # Object cells: a count stays an integer and a cost per head nobody bears stays None
+    # (a float column would make them 3.0 and NaN).
     totals = pd.DataFrame(
-        [(key, value) for key, value in costs.summary().items()], columns=["indicator", "value"]
+        [(key, value) for key, value in costs.summary().items()],
+        columns=["indicator", "value"],
+        dtype=object,
     )
     return {
         "totals": totals,

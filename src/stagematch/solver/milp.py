@@ -14,16 +14,24 @@ from __future__ import annotations
 import math
 import time
 
-import highspy
 import numpy as np
 
 from ..arrays import BoolArray, FloatArray
 from ..levels import LEVELS
 from .cpsat import ComponentData, ComponentOutcome, LevelOutcome
-from .limits import Stop, StoppedBy
-from .milp_model import INF, PairModel, build
+from .groups import GroupSearch
+from .highs import HighsModel
+from .limits import Stop
+from .milp_model import build
 
 __all__ = ["NODES_PER_WORK", "HighsModel", "build", "solve_component"]
+
+COACHES = "coaches"
+HIGHS_SHARE = 3
+"""Below a fixed ``coaches`` level, HiGHS's own search gets this fraction (1/3) of a level's
+nodes before the search on coach groups (:mod:`.groups`) takes over. On the bundled pilot with
+coaches, HiGHS proves ``coverage`` and ``preference`` in 104 and 20 nodes or not at all
+(``travel``: 869 nodes without proof), and the group search proves ``travel`` in about 140."""
 
 NODES_PER_WORK = 100
 """Branch-and-bound nodes per unit of work (the ``budget``'s unit: about a second of one
@@ -31,111 +39,6 @@ worker). HiGHS has no deterministic clock; its node count is deterministic, so t
 search is capped in nodes and the wall clock is only a safety cap. The bundled pilot and the
 pilot-shaped ``p1`` and ``p2`` are proven at the root node (one node a level), bassins of up to
 300 students too; a component's smallest share (``Tuning.min_component_work``) still allows 50."""
-
-
-class HighsModel:
-    """One HiGHS instance holding the model; levels are set, solved and fixed in turn."""
-
-    def __init__(self, model: PairModel, seed: int, threads: int) -> None:
-        # The core class: ``highspy.Highs`` installs a logging callback that prints a banner
-        # on stdout before any option can be set, which would corrupt ``solve --json -``.
-        h = highspy._Highs()  # type: ignore[attr-defined]
-        h.setOptionValue("output_flag", False)
-        h.setOptionValue("random_seed", int(seed))
-        h.setOptionValue("threads", int(threads))
-        # Level values are integers: a gap below one proves them exactly (the default
-        # relative gap of 1e-4 would accept a travel 1 minute worse on 10,000).
-        h.setOptionValue("mip_rel_gap", 0.0)
-        h.setOptionValue("mip_abs_gap", 0.5)
-        a = model.a
-        n = model.n_cols
-        status = h.passModel(
-            n,
-            a.shape[0],
-            a.nnz,
-            int(highspy.MatrixFormat.kRowwise),
-            int(highspy.ObjSense.kMinimize),
-            0.0,
-            np.zeros(n),
-            model.lower,
-            model.upper,
-            model.row_lower,
-            model.row_upper,
-            np.asarray(a.indptr, dtype=np.int32),
-            np.asarray(a.indices, dtype=np.int32),
-            np.asarray(a.data, dtype=np.float64),
-            np.ones(n, dtype=np.int32),
-        )
-        if status != highspy.HighsStatus.kOk:  # pragma: no cover - a bug in build()
-            raise RuntimeError(f"HiGHS refused the model: {status}")
-        self.h = h
-        self.n = n
-        self.all_cols = np.arange(n, dtype=np.int32)
-        self.status = highspy.HighsModelStatus.kNotset
-
-    def interrupt_when(self, stop: Stop) -> None:
-        """Let HiGHS end its search (simplex and branch and bound) once ``stop`` is set."""
-
-        def check(kind: int, message: str, out: object, given: object, user: object) -> None:
-            if stop.is_set():
-                given.user_interrupt = True  # type: ignore[attr-defined]
-
-        self.h.setCallback(check, None)
-        for kind in (highspy.cb.kCallbackMipInterrupt, highspy.cb.kCallbackSimplexInterrupt):
-            self.h.startCallback(kind)
-
-    def optimise(
-        self, coefs: FloatArray, maximise: bool, seconds: float, nodes: int
-    ) -> tuple[FloatArray | None, float, bool]:
-        """The best solution found (``None``: none), the proven bound, and whether it is proven.
-
-        No start solution is passed: with one, HiGHS 1.16 sometimes reports an optimum that
-        presolve found but returns the start's columns (a small pilot-shaped instance: optimum
-        2, columns worth 1, status optimal), and on pilot-size components it did not make the
-        solve measurably faster. A returned solution whose objective differs from the one HiGHS
-        reports is therefore never taken as proven.
-        """
-        h = self.h
-        h.changeColsCost(self.n, self.all_cols, coefs)
-        h.changeObjectiveSense(
-            highspy.ObjSense.kMaximize if maximise else highspy.ObjSense.kMinimize
-        )
-        self.limit_time(seconds)
-        h.setOptionValue("mip_max_nodes", int(nodes))
-        h.run()
-        info = h.getInfo()
-        self.status = h.getModelStatus()
-        proven = self.status == highspy.HighsModelStatus.kOptimal
-        bound = float(info.mip_dual_bound)
-        if info.primal_solution_status != 2:  # kSolutionStatusFeasible
-            return None, bound, False
-        solution: FloatArray = np.rint(np.asarray(h.getSolution().col_value, dtype=np.float64))
-        consistent = abs(float(coefs @ solution) - info.objective_function_value) < 0.5
-        return solution, bound, bool(proven and consistent)
-
-    def limit_time(self, seconds: float) -> None:
-        """Let the next run last at most ``seconds`` (at least 0.01).
-
-        HiGHS 1.16 compares ``time_limit`` with the time of *all* runs of an instance, not of
-        the next one (ERGO-Code/HiGHS#1477, to change in 2.0): without the offset, each level
-        had its share minus the time of the levels before it (a 1,000-student bassin: the
-        relaxation of ``coaches`` cut after 11 s of a 33-s share, so it gave no bound).
-        """
-        self.h.setOptionValue("time_limit", self.h.getRunTime() + max(seconds, 0.01))
-
-    def cut(self) -> StoppedBy | None:
-        """What cut the last solve short, if anything (the node cap is not a cut: it is the
-        work budget, the same on every run)."""
-        if self.status == highspy.HighsModelStatus.kInterrupt:
-            return "interrupt"
-        if self.status == highspy.HighsModelStatus.kTimeLimit:
-            return "time_limit"
-        return None
-
-    def fix(self, coefs: FloatArray, maximise: bool, value: float) -> None:
-        nz = np.flatnonzero(coefs).astype(np.int32)
-        lower, upper = (value, INF) if maximise else (-INF, value)
-        self.h.addRow(lower, upper, len(nz), nz, coefs[nz])
 
 
 def solve_component(
@@ -167,55 +70,126 @@ def solve_component(
     never worse than the hint. Levels are reported as the returned plan has them: a level
     solved without proof may still gain while the levels below are optimised.
     """
-    model = build(data, list(dict.fromkeys([*fixed_levels, *objective])))
-    highs = HighsModel(model, seed, workers)
-    if stop is not None:
-        highs.interrupt_when(stop)
-    outcome = ComponentOutcome(hint_x.copy(), hint_y.copy())
+    component = _Component(
+        data, list(dict.fromkeys([*fixed_levels, *objective])), seed, workers, stop
+    )
+    outcome = component.outcome = ComponentOutcome(hint_x.copy(), hint_y.copy())
     for level, value in fixed_levels.items():
-        coefs, offset = model.levels[level]
-        highs.fix(coefs, LEVELS[level].maximise, value - offset)
+        component.fix(level, value)
         outcome.levels[level] = LevelOutcome(value, value, True)
     remaining = [lvl for lvl in objective if lvl not in fixed_levels]
-
-    def evaluate_level(level: str, x: BoolArray, y: BoolArray) -> int:
-        return round(LEVELS[level].value(data, x, y))
-
-    nodes_left = int(work * NODES_PER_WORK)
+    nodes_left = float(work * NODES_PER_WORK)
     for position, level in enumerate(remaining):
-        maximise = LEVELS[level].maximise
-        coefs, offset = model.levels[level]
         time_left = deadline - time.monotonic()
         if stop is not None and stop.is_set():
             outcome.stopped_by = outcome.stopped_by or "interrupt"
         elif time_left <= 0:
             outcome.stopped_by = outcome.stopped_by or "time_limit"
-        nodes = min(nodes_left, 2 * nodes_left // (len(remaining) - position))
+        nodes = int(min(nodes_left, 2 * nodes_left // (len(remaining) - position)))
         if outcome.stopped_by is not None or nodes <= 0:  # keep the plan; a bound without search
-            value = evaluate_level(level, outcome.offer_chosen, outcome.slot_chosen)
+            value = component.value(level)
             trivial = round(LEVELS[level].trivial_bound(data))
             outcome.levels[level] = LevelOutcome(value, trivial, value == trivial)
-            highs.fix(coefs, maximise, value - offset)
+            component.fix(level, value)
             continue
-        solution, bound, proven = highs.optimise(coefs, maximise, time_left, nodes)
-        used = int(highs.h.getInfo().mip_node_count)
+        used = component.optimise(level, nodes, deadline)
         nodes_left -= used
         outcome.work += used / NODES_PER_WORK
-        outcome.stopped_by = outcome.stopped_by or highs.cut()
-        kept = evaluate_level(level, outcome.offer_chosen, outcome.slot_chosen)
-        if solution is not None:
-            x = solution[: model.n_x] > 0.5
-            y = solution[model.n_x : model.n_x + model.n_y] > 0.5
-            found = evaluate_level(level, x, y)
-            # Cut short, HiGHS may hold a solution worse on this level than the plan so far.
-            if found == kept or (found > kept) == maximise:
-                outcome.offer_chosen, outcome.slot_chosen = x, y
-        value = evaluate_level(level, outcome.offer_chosen, outcome.slot_chosen)
-        bound = value if proven else _proven_bound(bound + offset, value, maximise, data, level)
-        outcome.levels[level] = LevelOutcome(value, bound, proven or value == bound)
-        highs.fix(coefs, maximise, value - offset)
     _as_returned(outcome, data)
     return outcome
+
+
+class _Component:
+    """A component's model in HiGHS, the plan so far, and the levels fixed so far."""
+
+    def __init__(
+        self, data: ComponentData, levels: list[str], seed: int, workers: int, stop: Stop | None
+    ) -> None:
+        self.data = data
+        self.model = build(data, levels)
+        self.highs = HighsModel(self.model, seed, workers)
+        self.seed, self.workers, self.stop = seed, workers, stop
+        if stop is not None:
+            self.highs.interrupt_when(stop)
+        self.outcome = ComponentOutcome(np.zeros(0, dtype=bool), np.zeros(0, dtype=bool))
+        self.fixes: list[tuple[FloatArray, bool, float]] = []
+        self.fixed: list[str] = []
+        self.groups: GroupSearch | None = None
+
+    def value(self, level: str) -> int:
+        """``level``'s value in the plan so far."""
+        x, y = self.outcome.offer_chosen, self.outcome.slot_chosen
+        return round(LEVELS[level].value(self.data, x, y))
+
+    def fix(self, level: str, value: int) -> None:
+        """Keep ``level`` at ``value`` or better from now on."""
+        coefs, offset = self.model.levels[level]
+        maximise = LEVELS[level].maximise
+        self.highs.fix(coefs, maximise, value - offset)
+        self.fixes.append((coefs, maximise, value - offset))
+        self.fixed.append(level)
+        self.groups = None  # made again, with this row, when needed
+
+    def optimise(self, level: str, nodes: int, deadline: float) -> float:
+        """Optimise ``level`` within ``nodes``, record it and fix it; the nodes used.
+
+        Below a fixed ``coaches`` level, HiGHS gets a share of the nodes (:data:`HIGHS_SHARE`)
+        and, if it leaves the level unproven, the branch and bound on coach groups
+        (:mod:`.groups`) the rest: HiGHS proves most such levels quickly, but not one whose
+        hard choice is which groups ride.
+        """
+        maximise = LEVELS[level].maximise
+        coefs, offset = self.model.levels[level]
+        grouped = self._groups_apply()
+        highs_nodes = max(nodes // HIGHS_SHARE, 1) if grouped else nodes
+        time_left = deadline - time.monotonic()
+        solution, dual, proven = self.highs.optimise(coefs, maximise, time_left, highs_nodes)
+        used = float(self.highs.h.getInfo().mip_node_count)
+        self.outcome.stopped_by = self.outcome.stopped_by or self.highs.cut()
+        self._take(level, solution)
+        value = self.value(level)
+        bound = value if proven else _proven_bound(dual + offset, value, maximise, self.data, level)
+        if grouped and bound != value and self.outcome.stopped_by is None:
+            sign = -1.0 if maximise else 1.0
+            search = self._group_search()
+            searched = search.minimise(
+                sign * coefs, sign * (value - offset), nodes - used, deadline
+            )
+            used += searched.nodes
+            self.outcome.stopped_by = self.outcome.stopped_by or searched.stopped_by
+            self._take(level, searched.solution)
+            value = self.value(level)
+            bound = _tighter(bound, sign * searched.bound + offset, value, maximise)
+        self.outcome.levels[level] = LevelOutcome(value, bound, proven or value == bound)
+        self.fix(level, value)
+        return used
+
+    def _take(self, level: str, solution: FloatArray | None) -> None:
+        """Make ``solution`` the plan unless it is worse on ``level`` (a search cut short may
+        hold a solution worse than the plan so far)."""
+        if solution is None:
+            return
+        n_x, n_y = self.model.n_x, self.model.n_y
+        x = solution[:n_x] > 0.5
+        y = solution[n_x : n_x + n_y] > 0.5
+        kept = self.value(level)
+        found = round(LEVELS[level].value(self.data, x, y))
+        if found == kept or (found > kept) == LEVELS[level].maximise:
+            self.outcome.offer_chosen, self.outcome.slot_chosen = x, y
+
+    def _groups_apply(self) -> bool:
+        """Is ``coaches`` fixed, with groups to branch on?"""
+        groups = self.model.group_columns.get(COACHES)
+        return COACHES in self.fixed and groups is not None and len(groups[1]) > 0
+
+    def _group_search(self) -> GroupSearch:
+        if self.groups is None:
+            self.groups = GroupSearch(
+                self.model, self.data, COACHES, self.fixes, self.seed, self.workers
+            )
+            if self.stop is not None:
+                self.groups.interrupt_when(self.stop)
+        return self.groups
 
 
 def _as_returned(outcome: ComponentOutcome, data: ComponentData) -> None:
@@ -226,6 +200,16 @@ def _as_returned(outcome: ComponentOutcome, data: ComponentData) -> None:
         outcome.levels[level] = LevelOutcome(
             value, reached.bound, reached.proven or value == reached.bound
         )
+
+
+def _tighter(bound: int, reached: float, value: int, maximise: bool) -> int:
+    """The tighter of two valid bounds, ``reached`` made integral (and ignored when infinite:
+    a search cut short before its first relaxation), never beyond the value reached."""
+    if not math.isfinite(reached):
+        return bound
+    if maximise:
+        return max(value, min(bound, math.floor(reached + 1e-6)))
+    return min(value, max(bound, math.ceil(reached - 1e-6)))
 
 
 def _proven_bound(dual: float, value: int, maximise: bool, data: ComponentData, level: str) -> int:

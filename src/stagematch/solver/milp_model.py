@@ -12,7 +12,7 @@ CP-SAT's search stalls (measured in ``docs/benchmarks.md``, section "Exact lower
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
@@ -92,7 +92,8 @@ class PairModel:
     Columns: ``x`` (one per candidate placement), ``y`` (one per candidate session), one
     ``everyone`` indicator per offer whose QPV share may be met by taking every QPV candidate,
     then the variables of the levels' student terms (``placed``, ``attended``, ``changed``:
-    :mod:`stagematch.levels`), made once per key.
+    :mod:`stagematch.levels`), made once per key. ``group_columns``: per group term (the
+    ``coaches`` level), its groups and their integer columns (:mod:`.groups` branches on them).
     """
 
     n_x: int
@@ -103,6 +104,7 @@ class PairModel:
     row_lower: FloatArray
     row_upper: FloatArray
     levels: dict[str, tuple[FloatArray, float]]
+    group_columns: dict[str, tuple[IntArray, IntArray]] = field(default_factory=dict)
 
     @property
     def n_cols(self) -> int:
@@ -156,7 +158,8 @@ def build(data: ComponentData, levels: list[str]) -> PairModel:
     for pinned, cols in ((d.offer_pinned, x_cols), (d.slot_pinned, y_cols)):
         if pinned is not None:
             columns.lower[0][cols[pinned]] = 1.0
-    objectives = _objectives(rows, columns, d, levels, x_cols, y_cols)
+    group_columns: dict[str, tuple[IntArray, IntArray]] = {}
+    objectives = _objectives(rows, columns, d, levels, x_cols, y_cols, group_columns)
     a, row_lower, row_upper = rows.matrix(columns.count)
     return PairModel(
         n_x,
@@ -167,6 +170,7 @@ def build(data: ComponentData, levels: list[str]) -> PairModel:
         row_lower,
         row_upper,
         objectives,
+        group_columns,
     )
 
 
@@ -177,10 +181,12 @@ def _objectives(
     levels: list[str],
     x_cols: IntArray,
     y_cols: IntArray,
+    group_columns: dict[str, tuple[IntArray, IntArray]],
 ) -> dict[str, tuple[FloatArray, float]]:
     """Each level from its linear description (:mod:`stagematch.levels`): pair coefficients
     plus per-student and per-group terms, whose variables are made once per key (with their
-    rows) and weighted per level."""
+    rows) and weighted per level; the group terms' columns are also put in
+    ``group_columns``."""
     term_cols: dict[str, tuple[IntArray, IntArray]] = {}  # key: students, their columns
     parts: dict[str, list[tuple[IntArray, FloatArray]]] = {}
     constants: dict[str, float] = {}
@@ -204,6 +210,7 @@ def _objectives(
         for group in linear.groups:
             if group.key not in term_cols:
                 term_cols[group.key] = _group_term(rows, d, group, y_cols, columns.new)
+                group_columns[group.key] = term_cols[group.key]
             _, cols = term_cols[group.key]
             parts[level].append((cols, np.ones(len(cols))))
     objectives: dict[str, tuple[FloatArray, float]] = {}
