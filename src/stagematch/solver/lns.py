@@ -244,7 +244,9 @@ class _Sweeps:
         self.used = 0.0
         # The flow keeps neither stability nor ``changes``; nor is it tried beyond
         # ``reassign_pairs`` (an académie's component: its pairs' data would take gigabytes).
-        offer_pairs = len(ranges(self.rows.offer_ptr, students))
+        # Counted from the pointers: an académie's component has tens of millions of pairs.
+        ptr = self.rows.offer_ptr
+        offer_pairs = int((ptr[students + 1] - ptr[students]).sum())
         slot_pairs = sum(len(self.rows.slots[s]) for s in students.tolist())
         reassigns = (
             context.stability is None
