@@ -380,3 +380,24 @@ def _run_exit(argv: list[str]) -> tuple[int, str, str]:
         except SystemExit as stop:
             code = int(stop.code or 0)
     return code, out.getvalue(), err.getvalue()
+
+
+def test_a_bad_date_reads_in_french_to_the_end() -> None:
+    """Regression: pydantic's reason ("invalid character in year") stayed English inside the
+    French message; a day-first date, as French spreadsheets write them, now says its ISO form."""
+    from strategies import make_instance
+
+    with pytest.raises(InvalidInputError) as caught:
+        make_instance(
+            [{"student_id": "E1", "unavailable": "2026-13-01"}],
+            [{"offer_id": "O1", "start": "15/06/2026"}, {"offer_id": "O2", "end": "2026-6-x"}],
+        )
+    with i18n.language("fr"):
+        french = {p.column: p.text() for p in caught.value.problems}
+    with i18n.language("en"):
+        english = {p.column: p.text() for p in caught.value.problems}
+    assert english["start"] == "expected a date as YYYY-MM-DD: write 2026-06-15"
+    assert french["start"] == "une date au format AAAA-MM-JJ est attendue : écrivez 2026-06-15"
+    assert french["unavailable"].endswith("(mois hors des valeurs possibles (1 à 12))"), french
+    assert "month value" in english["unavailable"]
+    assert not re.search(r"\b(invalid|character|value|input|expected)\b", " ".join(french.values()))

@@ -171,7 +171,23 @@ def test_capacity_mentions_qpv_priority(two_students_one_seat: Instance) -> None
     assert result.plan.placements == {"Q": ("O1",)}
     unplaced = reason_of(result, "N")
     assert unplaced == Unplaced("N", False, "capacity", unplaced.detail)
-    assert "QPV priority" in unplaced.detail
+    assert "1 QPV student(s)" in unplaced.detail
+    assert "chosen by the objective: qpv_placed, placed, workshops" in unplaced.detail
+
+
+def test_capacity_names_the_objective_that_chose_and_when_it_ignores_placing() -> None:
+    """Regression: the detail listed fixed levels ("placed, coverage, preference, travel")
+    and blamed a level "ranked above 'placed'" even where the objective has no ``placed``."""
+    instance = make_instance(
+        students=[{"student_id": "A"}],
+        offers=[{"offer_id": "O1"}],
+        settings={"objective": ["travel", "coverage"]},
+    )
+    unplaced = reason_of(run(instance), "A")  # no travel at all is best
+    assert unplaced.reason == "capacity"
+    assert "chosen by the objective: travel, coverage" in unplaced.detail
+    assert "the objective does not count this student's placement" in unplaced.detail
+    assert "'placed'" not in unplaced.detail
 
 
 def test_capacity_when_the_seats_went_to_other_non_qpv_students() -> None:

@@ -8,8 +8,10 @@ A coordinator fixes a spreadsheet once, not once per error: every validation ste
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import ValidationError
@@ -172,6 +174,40 @@ PYDANTIC_MESSAGES = {
 in English (so English output is pydantic's own), marked for translation."""
 
 
+DATE_ERRORS = {
+    text: text
+    for text in (
+        N_("input is too short"),
+        N_("input is too long"),
+        N_("invalid character in year"),
+        N_("invalid character in month"),
+        N_("invalid character in day"),
+        N_("invalid date separator, expected `-`"),
+        N_("month value is outside expected range of 1-12"),
+        N_("day value is outside expected range"),
+        N_("unexpected extra characters at the end of the input"),
+        N_("invalid datetime separator, expected `T`, `t`, `_` or space"),
+        N_("invalid character in hour"),
+    )
+}
+"""pydantic's reasons why a text is not an ISO date (its English; translated when shown)."""
+
+_DAY_FIRST = re.compile(r"\s*(\d{1,2})([/.-])(\d{1,2})\2(\d{4})\s*")
+
+
+def _day_first(value: Any) -> str | None:
+    """The ISO form of a day-first date (``15/06/2026``, ``15.06.2026``, ``15-06-2026``, as
+    French spreadsheets write them), to show in the message; ``None`` for anything else."""
+    match = _DAY_FIRST.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        return None
+    day, month, year = (int(match.group(k)) for k in (1, 3, 4))
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
 def pydantic_message(item: Any) -> str:
     """The message of one pydantic error, as a :class:`~stagematch.i18n.LazyText` where the
     type is one the loaders can produce (pydantic's own English otherwise)."""
@@ -196,7 +232,11 @@ def pydantic_message(item: Any) -> str:
         if head:
             context["expected"] = lazy_text(N_("{choices} or {last}"), choices=head, last=last)
     if kind in ("date_parsing", "date_from_datetime_parsing"):
-        context["error"] = str(context.get("error", ""))
+        day_first = _day_first(item.get("input"))
+        if day_first is not None:
+            return lazy_text(N_("expected a date as YYYY-MM-DD: write {iso}"), iso=day_first)
+        error = str(context.get("error", ""))
+        context["error"] = lazy_text(DATE_ERRORS[error]) if error in DATE_ERRORS else error
     try:
         return lazy_text(template, **context)
     except (KeyError, IndexError):

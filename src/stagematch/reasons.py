@@ -65,6 +65,7 @@ def unplaced_reasons(
         int(s): (int(j), float(m)) for s, j, m in zip(nowhere, nearest, minutes, strict=True)
     }
     seats = _Seats.of(instance, plan, qpv_candidates(arrays, cand))
+    objective: list[str] = list(instance.settings.objective)
     out = []
     for s, reach, elig in zip(unplaced.tolist(), n_reach.tolist(), n_elig.tolist(), strict=True):
         qpv = bool(arrays.qpv[s])
@@ -76,7 +77,7 @@ def unplaced_reasons(
         else:
             offers = cand.offers.item[elig_ptr[s] : elig_ptr[s + 1]]
             reason = "capacity"
-            detail = _capacity_detail(seats, offers, qpv, stable)
+            detail = _capacity_detail(seats, offers, qpv, stable, objective)
         out.append(Unplaced(ids[s], qpv, reason, detail))
     return tuple(out)
 
@@ -154,7 +155,9 @@ class _Seats:
         return cls(qpv_taken, taken - qpv_taken, free, open_free, held)
 
 
-def _capacity_detail(seats: _Seats, offers: np.ndarray, qpv: bool, stable: bool) -> str:
+def _capacity_detail(
+    seats: _Seats, offers: np.ndarray, qpv: bool, stable: bool, objective: list[str]
+) -> str:
     held_for_share = 0 if qpv else int(seats.held_for_share[offers].sum())
     open_free = seats.open_free[offers]
     if not qpv:
@@ -165,13 +168,14 @@ def _capacity_detail(seats: _Seats, offers: np.ndarray, qpv: bool, stable: bool)
         "qpv": int(seats.qpv_taken[offers].sum()),
         "other": int(seats.other_taken[offers].sum()),
     }
+    # Who got the seats was decided by the objective's levels, in the dataset's order.
     text: str = lazy_text(
         "{offers} eligible offer(s) within reach; their seats are held by "
-        "{qpv} QPV student(s) (QPV priority) and {other} other student(s) "
-        "(chosen on lower levels: placed, coverage, preference, travel)",
+        "{qpv} QPV student(s) and {other} other student(s), chosen by the objective: {levels}",
         offers=len(offers),
         qpv=counts["qpv"],
         other=counts["other"],
+        levels=", ".join(objective),
     )
     if free_reserved and not qpv:
         text = _then(
@@ -186,7 +190,11 @@ def _capacity_detail(seats: _Seats, offers: np.ndarray, qpv: bool, stable: bool)
             ),
         )
     if free_open or (free_reserved and qpv):
-        if stable:
+        if "placed" not in objective and not (qpv and "qpv_placed" in objective):
+            still_free = lazy_text(
+                "a seat is still free: the objective does not count this student's placement"
+            )
+        elif stable:
             still_free = lazy_text(
                 "a seat is still free: placing this student would cost a level ranked above"
                 " 'placed', or the solver stopped before proving that level, or it would give"
