@@ -77,7 +77,9 @@ def _placed_with(free_pairs: int) -> float:
         ],
         offers=[{"offer_id": "O1"}, {"offer_id": "O2"}],
     )
-    context = prepared(instance, Tuning(pairs_per_student=1, free_pairs_per_student=free_pairs))
+    # No flow at the end (it would place S1 from every pair): the neighbourhoods alone.
+    tuning = Tuning(pairs_per_student=1, free_pairs_per_student=free_pairs, reassign_pairs=0)
+    context = prepared(instance, tuning)
     context = dataclasses.replace(context, leading=[])  # optimise `placed` too
     cand, arrays = context.cand, context.arrays
     s2, o1 = arrays.student_ids.index("S2"), arrays.offers.ids.index("O1")

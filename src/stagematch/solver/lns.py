@@ -13,7 +13,9 @@ Steps run in sweeps over shuffled seeds (from ``seed``) — when re-planning, st
 changed first, since only their neighbourhoods can reduce ``changes``. The first sweep frees
 near neighbourhoods; later ones choose each step's kind by what each kind has gained per unit
 of work. The search stops when its *work* budget is spent, or after a sweep that improved
-nothing. Work is counted deterministically: the CP-SAT deterministic time each step used plus
+nothing; then the whole component's sessions, and then its placements, are re-assigned by a
+min-cost flow (:mod:`.reassign`), with work kept back for it from the start: chains of moves
+across the component that no neighbourhood holds. Work is counted deterministically: the CP-SAT deterministic time each step used plus
 a fixed charge per ``Tuning.neighbourhood`` students for building its model, so the same
 input, seed and budget give the same plan on any machine. Only the wall-clock cap or a stop
 flag (:mod:`.limits`) can end it otherwise, and they are recorded.
@@ -34,9 +36,15 @@ from .flow import ranges
 from .graph import Outside, pairs_data
 from .losses import Losses
 from .neighbourhoods import KINDS, KindChooser, Neighbourhoods
+from .reassign import Kind, reassign
 from .shortlist import pair_keys
 
 __all__ = ["improve"]
+
+REASSIGN_CHARGE = 0.01
+"""Work charged for one flow re-assigning a component's sessions or placements
+(:mod:`.reassign`), per 10,000 candidate pairs of that kind: about its CPU seconds (a flow of
+the 49,000 placement pairs of a 1,000-student bassin takes 0.05 s)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -97,9 +105,6 @@ def _neighbourhood_data(
     """The sub-problem of ``students`` with everyone else's seats taken out; with
     ``keep_placements``, the placement pairs they hold only (their calendars stay in the model,
     a placement can only be given up)."""
-    arrays, cand = context.arrays, context.cand
-    inside = np.zeros(arrays.n_students, dtype=bool)
-    inside[students] = True
     # Their rows, what they hold now (a step may have given them a free seat off their rows)
     # and the free seats they could take.
     theirs = ranges(rows.offer_ptr, students)
@@ -111,6 +116,31 @@ def _neighbourhood_data(
         kept += [holding, _free_pairs(context, chosen, theirs)]
         o_pairs = np.unique(np.concatenate(kept)).astype(np.int64)
     w_pairs: IntArray = np.concatenate([rows.slots[s] for s in students]).astype(np.int64)
+    return _sub_problem(context, chosen, students, o_pairs, w_pairs), o_pairs, w_pairs
+
+
+def _flow_data(
+    context: SolveContext, chosen: Chosen, students: IntArray, rows: _Rows, kind: Kind
+) -> tuple[ComponentData, IntArray, IntArray]:
+    """The sub-problem of a re-assignment (:mod:`.reassign`) of ``kind``: ``students`` with
+    every candidate pair of that kind and the pairs of the other kind they hold."""
+    o_pairs = ranges(rows.offer_ptr, students).astype(np.int64)
+    w_pairs = np.concatenate([rows.slots[s] for s in students]).astype(np.int64)
+    if kind == "placements":
+        w_pairs = w_pairs[chosen.slot_chosen[w_pairs]]
+    else:
+        o_pairs = o_pairs[chosen.offer_chosen[o_pairs]]
+    return _sub_problem(context, chosen, students, o_pairs, w_pairs), o_pairs, w_pairs
+
+
+def _sub_problem(
+    context: SolveContext, chosen: Chosen, students: IntArray, o_pairs: IntArray, w_pairs: IntArray
+) -> ComponentData:
+    """The model data of ``students`` on the pairs ``o_pairs``, ``w_pairs``, the seats of
+    everyone else taken out."""
+    arrays, cand = context.arrays, context.cand
+    inside = np.zeros(arrays.n_students, dtype=bool)
+    inside[students] = True
     o_used, o_used_qpv = _outside_use(context, inside, chosen.offer_chosen, "offers")
     w_used, w_used_qpv = _outside_use(context, inside, chosen.slot_chosen, "slots")
     held = chosen.slot_chosen & ~inside[cand.slots.student]
@@ -121,7 +151,38 @@ def _neighbourhood_data(
         slot_used_qpv=w_used_qpv,
         coach_keys=arrays.coach_group_keys(cand.slots.item[held], cand.slots.student[held]),
     )
-    return pairs_data(context, students, o_pairs, w_pairs, outside), o_pairs, w_pairs
+    return pairs_data(context, students, o_pairs, w_pairs, outside)
+
+
+def _longer_placements(
+    context: SolveContext, chosen: Chosen, students: IntArray, rows: _Rows
+) -> IntArray:
+    """Per student of ``students`` holding one placement, the half-days a longer candidate
+    placement with a free seat (one they may take) would add to theirs, whatever their
+    sessions: what giving up a session may let them gain. (Counting second placements beside
+    the one held too gained less on a 1,000-student bassin: 30 half-days instead of 40.)"""
+    cand, arrays = context.cand, context.arrays
+    offers = arrays.offers
+    pairs = ranges(rows.offer_ptr, students)
+    x = chosen.offer_chosen
+    held = np.bincount(cand.offers.item[x], minlength=len(offers.capacity))
+    held_qpv = np.bincount(
+        cand.offers.item[x & arrays.qpv[cand.offers.student]], minlength=len(offers.capacity)
+    )
+    item = cand.offers.item[pairs]
+    student = cand.offers.student[pairs]
+    open_left = offers.capacity - offers.reserved - (held - held_qpv)
+    open_left -= np.maximum(held_qpv - offers.reserved, 0)
+    free = (held[item] < offers.capacity[item]) & (arrays.qpv[student] | (open_left[item] > 0))
+    span = (offers.last_half_day - offers.first_half_day + 1)[item]
+    n = arrays.n_students
+    mine = x[pairs]
+    count = np.bincount(student[mine], minlength=n)
+    current = np.zeros(n, dtype=np.int64)
+    current[student[mine]] = span[mine]
+    longer = np.zeros(n, dtype=np.int64)
+    np.maximum.at(longer, student[free], span[free] - current[student[free]])
+    return np.where(count == 1, longer, 0)[students]
 
 
 def _pruned_rows(
@@ -181,10 +242,26 @@ class _Sweeps:
         self.steps = 0
         self.sweeps = 0
         self.used = 0.0
+        # The flow keeps neither stability nor ``changes``; nor is it tried beyond
+        # ``reassign_pairs`` (an académie's component: its pairs' data would take gigabytes).
+        # Counted from the pointers: an académie's component has tens of millions of pairs.
+        ptr = self.rows.offer_ptr
+        offer_pairs = int((ptr[students + 1] - ptr[students]).sum())
+        slot_pairs = sum(len(self.rows.slots[s]) for s in students.tolist())
+        reassigns = (
+            context.stability is None
+            and context.flags.offer_previous is None
+            and offer_pairs + slot_pairs <= context.tuning.reassign_pairs
+        )
+        # The work kept back for the re-assignments after the steps (0 without them): three
+        # flows of sessions and two of placements (:meth:`reassign`).
+        flows = 3 * slot_pairs + 2 * offer_pairs
+        self.reserve = REASSIGN_CHARGE * flows / 10_000 if reassigns else 0.0
 
     def spent(self) -> bool:
-        """Is the work budget spent, or must the search end now (``limits``)?"""
-        return self.used >= self.work or self.context.limits.exhausted()
+        """Is the work budget for steps spent (all but the last re-assignment's), or must the
+        search end now (``limits``)?"""
+        return self.used >= self.work - self.reserve or self.context.limits.exhausted()
 
     def seeds(self) -> list[int]:
         """A sweep's seed students (positions in ``students``): those who lose the most value
@@ -229,6 +306,74 @@ class _Sweeps:
             self.chooser.record(kind, self.steps, gained, self.used - used)
             improved |= gained is not None
         self.sweeps += 1
+        return improved
+
+    def reassign(self) -> int | None:
+        """Re-assign every session of the component at once, its placements kept, then every
+        placement, its sessions kept (:mod:`.reassign`); then trade sessions for longer
+        placements (:meth:`_trade`), and the sessions once more for what the placements now
+        allow. Keep each outcome that is lexicographically better, and return the position in
+        the objective of the first level improved (``None``: kept the plan)."""
+        if not self.reserve or self.context.limits.exhausted():
+            return None
+        self.used += self.reserve
+        gains = [
+            self._reassign("sessions"),
+            self._reassign("placements"),
+            self._trade(),
+            self._reassign("sessions"),
+        ]
+        return min((g for g in gains if g is not None), default=None)
+
+    def _levels(self) -> list[float]:
+        """The plan's levels on the component (its placements and sessions held)."""
+        context, chosen = self.context, self.chosen
+        data, o_pairs, w_pairs = _flow_data(context, chosen, self.students, self.rows, "placements")
+        x, y = chosen.offer_chosen[o_pairs], chosen.slot_chosen[w_pairs]
+        return [LEVELS[lvl].value(data, x, y) for lvl in context.objective]
+
+    def _trade(self) -> int | None:
+        """Sessions given up for longer placements: re-assign the sessions with, for each
+        student, the coverage a longer placement with a free seat would add counted as theirs
+        when they attend none (:func:`_longer_placements`), then the placements; kept only if
+        the two together make the plan lexicographically better."""
+        context, chosen = self.context, self.chosen
+        if "coverage" not in context.objective:
+            return None
+        saved = chosen.offer_chosen.copy(), chosen.slot_chosen.copy()
+        before = self._levels()
+        data, o_pairs, w_pairs = _flow_data(context, chosen, self.students, self.rows, "sessions")
+        x, y = chosen.offer_chosen[o_pairs], chosen.slot_chosen[w_pairs]
+        idle = {"coverage": _longer_placements(context, chosen, self.students, self.rows)}
+        moved = reassign(data, x, y, context.objective, "sessions", idle)
+        if moved is None:
+            return None
+        chosen.slot_chosen[w_pairs] = moved
+        data, o_pairs, w_pairs = _flow_data(context, chosen, self.students, self.rows, "placements")
+        x, y = chosen.offer_chosen[o_pairs], chosen.slot_chosen[w_pairs]
+        placed = reassign(data, x, y, context.objective, "placements")
+        if placed is not None:
+            chosen.offer_chosen[o_pairs] = placed
+        improved = _first_gain(context.objective, self._levels(), before)
+        if improved is None:
+            chosen.offer_chosen[:], chosen.slot_chosen[:] = saved
+        return improved
+
+    def _reassign(self, kind: Kind) -> int | None:
+        context, chosen = self.context, self.chosen
+        objective = context.objective
+        data, o_pairs, w_pairs = _flow_data(context, chosen, self.students, self.rows, kind)
+        x, y = chosen.offer_chosen[o_pairs], chosen.slot_chosen[w_pairs]
+        moved = reassign(data, x, y, objective, kind)
+        if moved is None:
+            return None
+        after_x, after_y = (x, moved) if kind == "sessions" else (moved, y)
+        before = [LEVELS[lvl].value(data, x, y) for lvl in objective]
+        after = [LEVELS[lvl].value(data, after_x, after_y) for lvl in objective]
+        improved = _first_gain(objective, after, before)
+        if improved is not None:
+            chosen.offer_chosen[o_pairs] = after_x
+            chosen.slot_chosen[w_pairs] = after_y
         return improved
 
     def step(self, members: IntArray, keep_placements: bool = False) -> int | None:
@@ -314,6 +459,7 @@ def improve(context: SolveContext, chosen: Chosen, students: IntArray, work: flo
     while not sweeps.spent():
         if not sweeps.sweep():
             break
+    sweeps.reassign()  # with the work kept back for it
     return sweeps.steps
 
 

@@ -165,6 +165,11 @@ class Tuning:
     step_deterministic_time: float = 0.25
     """CP-SAT deterministic-time units per level in a neighbourhood step."""
 
+    reassign_pairs: int = 1_000_000
+    """Searched components with at most this many candidate pairs end their search by
+    re-assigning all their sessions, then all their placements, by min-cost flows
+    (:mod:`.reassign`; a 3,000-student bassin has 520,000 pairs; 0: never)."""
+
     step_charge: float = 0.05
     """Work charged per neighbourhood step on top of CP-SAT's deterministic time, for building
     its model (about what a step's Python costs in seconds on a quiet machine), so that work
