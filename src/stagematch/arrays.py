@@ -256,6 +256,14 @@ class EncodedPlan(NamedTuple):
     sessions: IntArray  # (student, slot)
 
 
+def members_by_key(keys: IntArray, n: int) -> list[IntArray]:
+    """The positions of ``keys`` holding each key ``0 .. n-1``, in order (one sort instead of
+    ``n`` scans): a component's pairs by student, by item or by coach group."""
+    order = np.argsort(keys, kind="stable")
+    bounds = np.searchsorted(keys[order], np.arange(n + 1))
+    return [order[bounds[i] : bounds[i + 1]] for i in range(n)]
+
+
 def index_of(ids: Sequence[str]) -> dict[str, int]:
     """Id → its position in ``ids`` (the one home of ``{id: i for i, id in enumerate(ids)}``)."""
     return {item_id: position for position, item_id in enumerate(ids)}

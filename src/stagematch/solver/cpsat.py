@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.sat.python import cp_model
 
-from ..arrays import BoolArray, IntArray
+from ..arrays import BoolArray, IntArray, members_by_key
 from ..candidates import Candidates
 from ..levels import LEVELS, GroupTerm, PairData, StudentTerm
 from ..model import MAXIMISED_LEVELS
@@ -129,8 +129,8 @@ class _Model:
             data.slot_item, data.slot_student, data.slot_capacity, data.slot_reserved, self.y
         )
         self._min_share()
-        x_by_student = _group(data.offer_student, data.n_students)
-        y_by_student = _group(data.slot_student, data.n_students)
+        x_by_student = members_by_key(data.offer_student, data.n_students)
+        y_by_student = members_by_key(data.slot_student, data.n_students)
         for s in range(data.n_students):
             xs, ys = x_by_student[s], y_by_student[s]
             if len(xs) > data.max_placements[s]:
@@ -178,7 +178,7 @@ class _Model:
         m = self.model
         d = self.data
         mosts = term.most(d.slot_capacity[d.slot_item])
-        members = _group(term.slot_group, len(term.outside))
+        members = members_by_key(term.slot_group, len(term.outside))
         counts: list[cp_model.IntVar] = []
         for g in np.flatnonzero(mosts > 0).tolist():
             pairs, most, outside = members[g], int(mosts[g]), int(term.outside[g])
@@ -206,8 +206,8 @@ class _Model:
             return self._terms[term.key]
         m = self.model
         n = self.data.n_students
-        offer_rows = _group(term.offer_student, n)
-        slot_rows = _group(term.slot_student, n)
+        offer_rows = members_by_key(term.offer_student, n)
+        slot_rows = members_by_key(term.slot_student, n)
         offer_flipped = term.offer_flipped
         slot_flipped = term.slot_flipped
         variables: list[cp_model.IntVar | None] = []
@@ -248,7 +248,7 @@ class _Model:
         reserved: IntArray,
         variables: list[cp_model.IntVar],
     ) -> None:
-        by_item = _group(item, len(capacity))
+        by_item = members_by_key(item, len(capacity))
         for j, pairs in enumerate(by_item):
             if len(pairs) > capacity[j]:
                 self.model.add(
@@ -270,7 +270,7 @@ class _Model:
         model (large-neighbourhood search) count with their fixed seats.
         """
         d = self.data
-        by_item = _group(d.offer_item, len(d.offer_capacity))
+        by_item = members_by_key(d.offer_item, len(d.offer_capacity))
         for j, pairs in enumerate(by_item):
             share = int(d.offer_min_share[j])
             missing = int(d.offer_qpv_candidates[j] - d.offer_outside_qpv[j])
@@ -316,12 +316,6 @@ def _weighted(variables: list[cp_model.IntVar], coefficients: np.ndarray) -> cp_
     return cp_model.LinearExpr.weighted_sum(
         [variables[k] for k in nonzero.tolist()], [int(c) for c in coefficients[nonzero].tolist()]
     )
-
-
-def _group(keys: IntArray, n: int) -> list[IntArray]:
-    order = np.argsort(keys, kind="stable")
-    bounds = np.searchsorted(keys[order], np.arange(n + 1))
-    return [order[bounds[i] : bounds[i + 1]] for i in range(n)]
 
 
 def solve_component(

@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 import highspy
 import numpy as np
 
-from ..arrays import FloatArray, IntArray
+from ..arrays import FloatArray, IntArray, members_by_key
 from ..levels import LEVELS
-from .cpsat import ComponentData, _group
+from .cpsat import ComponentData
 from .highs import HighsModel
 from .limits import Stop, StoppedBy
 from .milp_model import INF, PairModel
@@ -92,7 +92,7 @@ def group_units(data: ComponentData, model: PairModel, key: str) -> list[IntArra
     branching a choice the relaxation splits."""
     groups, _ = model.group_columns[key]
     term = next(t for t in LEVELS[key].linear(data).groups if t.key == key)
-    members = _group(term.slot_group, len(term.outside))
+    members = members_by_key(term.slot_group, len(term.outside))
     parent = list(range(len(groups)))
 
     def root(i: int) -> int:

@@ -19,9 +19,9 @@ import numpy as np
 import numpy.typing as npt
 from scipy.sparse import csr_matrix
 
-from ..arrays import FloatArray, IntArray
+from ..arrays import FloatArray, IntArray, members_by_key
 from ..levels import LEVELS, GroupTerm, StudentTerm
-from .cpsat import ComponentData, _group
+from .cpsat import ComponentData
 
 INF = highspy.kHighsInf
 
@@ -281,7 +281,7 @@ def _group_term(
     outside + Σ y`` and ``c ≥ y_k`` (``c ≥ 1`` when students outside the model ride already) —
     the integer points of ⌈n / capacity⌉ with a tight relaxation. Returns the groups and their
     columns."""
-    members = _group(term.slot_group, len(term.outside))
+    members = members_by_key(term.slot_group, len(term.outside))
     mosts = term.most(d.slot_capacity[d.slot_item])
     groups = np.flatnonzero(mosts > 0)
     cols = new_columns(len(groups), (-(-mosts[groups] // term.capacity)).astype(np.float64))
@@ -345,8 +345,8 @@ def _workshops_beside_placements(
     a two-week placement and four half sessions (pilot-shaped data: bound 178 for an optimum
     of 144).
     """
-    x_by = _group(d.offer_student, d.n_students)
-    y_by = _group(d.slot_student, d.n_students)
+    x_by = members_by_key(d.offer_student, d.n_students)
+    y_by = members_by_key(d.slot_student, d.n_students)
     local_rows: list[IntArray] = []
     row_cols: list[IntArray] = []
     row_vals: list[FloatArray] = []
