@@ -25,7 +25,7 @@ import numpy as np
 from bruteforce import _allowed, _half_days
 from strategies import PERIOD_START, WEEK_1, WEEK_2
 
-from stagematch.check import travel_minutes, wish_rank
+from stagematch.check import preference_cost, travel_minutes, wish_rank
 from stagematch.model import MAXIMISED_LEVELS, Instance, Offer, WorkshopSlot
 
 VENUES = ((50.3570, 3.5235), (50.3640, 3.4990))
@@ -148,12 +148,15 @@ def pilot_shaped(seed: int, students: int = 24) -> Instance:
     )
 
 
-def milp_optimum(instance: Instance, reached: dict[str, float] | None = None) -> dict[str, float]:
+def milp_optimum(
+    instance: Instance, reached: dict[str, float] | None = None, *, stable: bool = False
+) -> dict[str, float]:
     """The lexicographic optimum of every level of the objective, by a plain pair MILP.
 
     With ``reached``, each level is optimised over the plans at least as good as ``reached``
     on the levels before it (instead of their optima): the best value a bound conditional on
-    those levels must allow.
+    those levels must allow. With ``stable``, over the plans without justified envy
+    (:func:`_no_envy`).
     """
     settings = instance.settings
     items: list[Offer | WorkshopSlot] = [*instance.offers, *instance.workshop_slots]
@@ -217,6 +220,8 @@ def milp_optimum(instance: Instance, reached: dict[str, float] | None = None) ->
             if item_id in pinned:
                 h.changeColBounds(k, 1.0, 1.0)
 
+    if stable:
+        _no_envy(instance, pairs, by_student, by_item, row)
     level_coefs: dict[str, np.ndarray] = {}
     for name in ("qpv_placed", "placed", "workshops", "coverage", "preference", "travel"):
         coefs = np.zeros(n_cols)
@@ -256,6 +261,43 @@ def milp_optimum(instance: Instance, reached: dict[str, float] | None = None) ->
         else:
             row(nonzero, list(coefs[nonzero]), -inf, value + slack)
     return optimum
+
+
+def _no_envy(
+    instance: Instance,
+    pairs: list[tuple[int, int]],
+    by_student: dict[int, list[int]],
+    by_item: dict[int, list[int]],
+    row: Any,
+) -> None:
+    """No justified envy, pair by pair (:mod:`stagematch.fairness`, ties not broken): for
+    every placement pair (s, o) and every t that o ranks strictly below s,
+    ``x[t,o] ≤ Σ x[s,o′]`` over the offers o′ that s likes at least as much as o. A student
+    prefers the smaller (preference cost, minutes), an offer ranks first the smaller (not QPV,
+    minutes), both from the checker's formulas."""
+    offers = instance.offers
+    students = instance.students
+
+    def minutes(k: int) -> float:
+        s, i = pairs[k]
+        return travel_minutes(instance, students[s], offers[i])
+
+    def preference(k: int) -> tuple[int, float]:
+        s, i = pairs[k]
+        return (preference_cost(instance, students[s], offers[i]), minutes(k))
+
+    def priority(k: int) -> tuple[bool, float]:
+        return (not students[pairs[k][0]].qpv, minutes(k))
+
+    for i in range(len(offers)):
+        ks = by_item.get(i, [])
+        for k in ks:
+            s = pairs[k][0]
+            good = [j for j in by_student[s] if pairs[j][1] < len(offers)]
+            good = [j for j in good if preference(j) <= preference(k)]
+            for t in ks:
+                if priority(t) > priority(k):
+                    row([t, *good], [1.0] + [-1.0] * len(good), -highspy.kHighsInf, 0.0)
 
 
 def tiny_pilot_shaped(seed: int) -> Instance:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -22,7 +23,7 @@ from .cpsat import ComponentData, ComponentOutcome, LevelOutcome
 from .groups import GroupSearch
 from .highs import HighsModel
 from .limits import Stop
-from .milp_model import build
+from .milp_model import PairModel, build
 
 __all__ = ["NODES_PER_WORK", "HighsModel", "build", "solve_component"]
 
@@ -53,6 +54,7 @@ def solve_component(
     *,
     work: float,
     stop: Stop | None = None,
+    extend: Callable[[PairModel], PairModel] | None = None,
 ) -> ComponentOutcome:
     """Optimise ``objective`` level by level with ``work`` units, as :func:`.cpsat.solve_component`.
 
@@ -71,7 +73,7 @@ def solve_component(
     solved without proof may still gain while the levels below are optimised.
     """
     component = _Component(
-        data, list(dict.fromkeys([*fixed_levels, *objective])), seed, workers, stop
+        data, list(dict.fromkeys([*fixed_levels, *objective])), seed, workers, stop, extend
     )
     outcome = component.outcome = ComponentOutcome(hint_x.copy(), hint_y.copy())
     for level, value in fixed_levels.items():
@@ -103,10 +105,18 @@ class _Component:
     """A component's model in HiGHS, the plan so far, and the levels fixed so far."""
 
     def __init__(
-        self, data: ComponentData, levels: list[str], seed: int, workers: int, stop: Stop | None
+        self,
+        data: ComponentData,
+        levels: list[str],
+        seed: int,
+        workers: int,
+        stop: Stop | None,
+        extend: Callable[[PairModel], PairModel] | None,
     ) -> None:
         self.data = data
         self.model = build(data, levels)
+        if extend is not None:  # rows written elsewhere, e.g. no justified envy (.stable_milp)
+            self.model = extend(self.model)
         self.highs = HighsModel(self.model, seed, workers)
         self.seed, self.workers, self.stop = seed, workers, stop
         if stop is not None:

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 import numpy.typing as npt
@@ -73,7 +72,7 @@ class Claims:
     claim_single: BoolArray
 
 
-def _neighbour_group(
+def neighbour_group(
     group_owner: IntArray,
     group_key: np.ndarray,
     owner: IntArray,
@@ -112,7 +111,7 @@ def _neighbour_group(
     return out
 
 
-def _groups(owner: IntArray, key: np.ndarray) -> tuple[IntArray, IntArray]:
+def pair_groups(owner: IntArray, key: np.ndarray) -> tuple[IntArray, IntArray]:
     """Sort pairs by (owner, key); the group of each pair and each group's first pair."""
     order = np.lexsort((key, owner))
     if not len(order):
@@ -128,7 +127,7 @@ def add_envy_freeness(model: cp_model.CpModel, x: list[cp_model.IntVar], claims:
     """Constrain ``x`` (one Boolean per holder pair) to plans without justified envy."""
     c = claims
     # Students: g[m] = "holds a pair of group m or of an earlier group of the same student".
-    g_group, g_first = _groups(c.pair_student, c.pair_preference)
+    g_group, g_first = pair_groups(c.pair_student, c.pair_preference)
     g_members: list[list[cp_model.IntVar]] = [[] for _ in g_first]
     for k, m in enumerate(g_group.tolist()):
         g_members[m].append(x[k])
@@ -141,7 +140,7 @@ def add_envy_freeness(model: cp_model.CpModel, x: list[cp_model.IntVar], claims:
         else:
             model.add(g[m] <= held)
     # Offers: h[m] = "a student in group m or ranked below holds it" (groups from the best).
-    h_group, h_first = _groups(c.pair_offer, c.pair_priority)
+    h_group, h_first = pair_groups(c.pair_offer, c.pair_priority)
     h_owner = c.pair_offer[h_first]
     h = [model.new_bool_var(f"below{m}") for m in range(len(h_first))]
     for k, m in enumerate(h_group.tolist()):
@@ -153,12 +152,12 @@ def add_envy_freeness(model: cp_model.CpModel, x: list[cp_model.IntVar], claims:
         model.add(x[k] == 0)
     # Claims: the student's last group as good as the offer, the offer's first group below
     # the student.
-    as_good = _neighbour_group(
+    as_good = neighbour_group(
         g_owner, c.pair_preference[g_first], c.claim_student, c.claim_preference, after=False
     )
     below = np.full(len(c.claim_offer), -1, dtype=np.int64)
     known = c.claim_offer >= 0
-    below[known] = _neighbour_group(
+    below[known] = neighbour_group(
         h_owner, c.pair_priority[h_first], c.claim_offer[known], c.claim_priority[known], after=True
     )
     for good in as_good[c.claim_required].tolist():
@@ -261,15 +260,16 @@ class Stability:
             )
         return self._by_offer[ranges(self._by_offer_ptr, offers)].astype(np.int64)
 
-    def for_component(
+    def component_claims(
         self,
         pairs: IntArray,
         local_student: IntArray,
         local_offer: IntArray,
         local_capacity: IntArray,
-    ) -> ExtraConstraints:
-        """The hook for an exact model of a whole component: its pairs are all its claims."""
-        claims = Claims(
+    ) -> Claims:
+        """The claims of a whole component's exact model: its pairs are all its claims
+        (:func:`.stable_milp.envy_rows` makes them rows)."""
+        return Claims(
             pair_student=local_student,
             pair_offer=local_offer,
             pair_preference=self.preference[pairs],
@@ -283,9 +283,6 @@ class Stability:
             claim_pair=np.arange(len(pairs)),
             claim_single=local_capacity[local_offer] == 1,
         )
-        # A partial of a top-level function pickles (a lambda would not): the component may
-        # be solved by another process (``solve(..., executor=...)``).
-        return partial(add_envy_freeness, claims=claims)
 
     def for_neighbourhood(
         self,

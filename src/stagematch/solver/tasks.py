@@ -3,7 +3,7 @@
 A task is a frozen dataclass of numpy arrays and plain values, and its function is a top-level
 function of an importable module, so any :class:`concurrent.futures.Executor` can run it: a
 ``ProcessPoolExecutor``, ``dask.distributed.Client.get_executor()``, a Ray pool. A task carries
-its own *work* budget (CP-SAT deterministic time), fixed before anything runs: its outcome
+its own *work* budget (HiGHS nodes), fixed before anything runs: its outcome
 depends only on its inputs, not on where or when it runs or which task finished first, so the
 plan is the same whatever executor runs it. It also carries a wall-clock safety cap in seconds
 (never a deadline on this machine's clock); only when that cap cuts it short may the outcome
@@ -21,9 +21,9 @@ from typing import ParamSpec, TypeVar
 from ..arrays import BoolArray
 from ..levels import LEVELS
 from . import milp
-from .cpsat import ComponentData, ComponentOutcome, LevelOutcome, solve_component
+from .cpsat import ComponentData, ComponentOutcome, LevelOutcome
 from .limits import Stop
-from .stable import ExtraConstraints
+from .stable_milp import ModelRows
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -31,44 +31,32 @@ P = ParamSpec("P")
 
 @dataclass(frozen=True, eq=False)
 class ExactTask:
-    """One component small enough for an exact CP-SAT model, with everything it needs."""
+    """One component small enough for an exact model, with everything it needs."""
 
     data: ComponentData
     objective: list[str]
     fixed: dict[str, int]  # the flow's proven levels, kept as constraints
     hint_x: BoolArray
     hint_y: BoolArray
-    work: float  # all its levels' work: CP-SAT deterministic time, or HiGHS nodes (milp)
+    work: float  # all its levels' work, in HiGHS nodes over milp.NODES_PER_WORK
     seconds: float  # wall-clock safety cap
     seed: int
     workers: int
-    extra: ExtraConstraints | None = None  # e.g. no justified envy; picklable (not a lambda)
+    extra: ModelRows | None = None  # rows for the pair model (no justified envy); picklable
 
 
 def solve_exact(task: ExactTask, stop: Stop | None = None) -> ComponentOutcome:
     """Optimise the component's levels in order within its budget.
 
     The integer program (:func:`.milp.solve_component`, HiGHS) proves the lower levels of
-    pilot-size components where CP-SAT stalls; constraints written for CP-SAT (stability)
-    keep the CP-SAT model (:func:`.cpsat.solve_component`). ``stop`` (anything with
+    pilot-size components where CP-SAT stalls, with stable plans too (the rows of
+    :mod:`.stable_milp`, on the pilot-shaped ``p2`` proven where CP-SAT's envy chains left four
+    levels open). ``stop`` (anything with
     ``is_set()``) ends the search early; it is only given when the task runs in this process
     (a ``threading.Event`` does not travel to another one).
     """
     deadline = time.monotonic() + task.seconds
-    if task.extra is None:
-        return milp.solve_component(
-            task.data,
-            task.objective,
-            task.fixed,
-            task.hint_x,
-            task.hint_y,
-            deadline,
-            task.seed,
-            task.workers,
-            work=task.work,
-            stop=stop,
-        )
-    return solve_component(
+    return milp.solve_component(
         task.data,
         task.objective,
         task.fixed,
@@ -78,8 +66,8 @@ def solve_exact(task: ExactTask, stop: Stop | None = None) -> ComponentOutcome:
         task.seed,
         task.workers,
         work=task.work,
-        extra_constraints=task.extra,
         stop=stop,
+        extend=task.extra,
     )
 
 
