@@ -24,7 +24,7 @@ from .context import Chosen, SolveContext, WarmStart
 from .cpsat import ComponentOutcome, LevelOutcome
 from .graph import Component, Part, component_data, connected_parts, materialise
 from .search import LevelTriple, search_component
-from .stable_milp import ModelRows, envy_rows
+from .stable_milp import StableHooks, envy_hooks
 from .tasks import ExactTask, InProcess, solve_exact, unsolved
 
 __all__ = ["solve_components"]
@@ -123,9 +123,9 @@ def _exact_task(
     hint_x = chosen.offer_chosen[component.offer_pairs]
     hint_y = chosen.slot_chosen[component.slot_pairs]
     fixed = {lvl: round(LEVELS[lvl].value(data, hint_x, hint_y)) for lvl in context.leading}
-    extra: ModelRows | None = None
+    extra: StableHooks | None = None
     if context.stability is not None:
-        extra = envy_rows(
+        extra = envy_hooks(
             context.stability,
             component.offer_pairs,
             data.offer_student,

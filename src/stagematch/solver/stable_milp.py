@@ -30,7 +30,7 @@ square of an offer's candidates, within ``Tuning.stable_exact_pairs``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import partial
 
 import numpy as np
@@ -38,11 +38,28 @@ from scipy.sparse import csr_matrix, vstack
 
 from ..arrays import IntArray
 from .milp_model import INF, PairModel
-from .stable import Claims, Stability, neighbour_group, pair_groups
+from .stable import (
+    Claims,
+    ExtraConstraints,
+    Stability,
+    add_envy_freeness,
+    neighbour_group,
+    pair_groups,
+)
 
-__all__ = ["envy_rows", "with_envy_rows"]
+__all__ = ["StableHooks", "envy_hooks", "with_envy_rows"]
 
 ModelRows = Callable[[PairModel], PairModel]
+
+
+@dataclass(frozen=True, eq=False)
+class StableHooks:
+    """No justified envy in either exact model of a component: CP-SAT's envy chains
+    (:func:`.stable.add_envy_freeness`) and HiGHS's seat rows (:func:`with_envy_rows`).
+    Partials of top-level functions: the task may be solved by another process."""
+
+    chains: ExtraConstraints
+    rows: ModelRows
 
 
 def _prefixes(owner: IntArray, key: np.ndarray) -> tuple[IntArray, IntArray, IntArray, IntArray]:
@@ -111,17 +128,17 @@ def _expand(spans: IntArray, order: IntArray) -> tuple[IntArray, IntArray]:
     return row, order[position]
 
 
-def envy_rows(
+def envy_hooks(
     stability: Stability,
     pairs: IntArray,
     local_student: IntArray,
     local_offer: IntArray,
     local_capacity: IntArray,
-) -> ModelRows:
-    """The hook for the exact model of a whole component (:func:`.milp.solve_component`):
-    ``pairs`` its candidate pairs, in the order of its ``x``, with their local students and
-    offers, and the offers' seats."""
+) -> StableHooks:
+    """Both hooks for the exact models of a whole component: ``pairs`` its candidate pairs,
+    in the order of its ``x``, with their local students and offers, and the offers' seats."""
     claims = stability.component_claims(pairs, local_student, local_offer, local_capacity)
-    # A partial of a top-level function pickles (a lambda would not): the component may be
-    # solved by another process (``solve(..., executor=...)``).
-    return partial(with_envy_rows, claims=claims, capacity=local_capacity[local_offer])
+    return StableHooks(
+        partial(add_envy_freeness, claims=claims),
+        partial(with_envy_rows, claims=claims, capacity=local_capacity[local_offer]),
+    )

@@ -21,9 +21,9 @@ from typing import ParamSpec, TypeVar
 from ..arrays import BoolArray
 from ..levels import LEVELS
 from . import milp
-from .cpsat import ComponentData, ComponentOutcome, LevelOutcome
+from .cpsat import ComponentData, ComponentOutcome, LevelOutcome, solve_component
 from .limits import Stop
-from .stable_milp import ModelRows
+from .stable_milp import StableHooks
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -42,7 +42,7 @@ class ExactTask:
     seconds: float  # wall-clock safety cap
     seed: int
     workers: int
-    extra: ModelRows | None = None  # rows for the pair model (no justified envy); picklable
+    extra: StableHooks | None = None  # no justified envy, for either model; picklable
 
 
 def solve_exact(task: ExactTask, stop: Stop | None = None) -> ComponentOutcome:
@@ -56,6 +56,8 @@ def solve_exact(task: ExactTask, stop: Stop | None = None) -> ComponentOutcome:
     (a ``threading.Event`` does not travel to another one).
     """
     deadline = time.monotonic() + task.seconds
+    if task.extra is not None:
+        return _solve_stable(task, task.extra, deadline, stop)
     return milp.solve_component(
         task.data,
         task.objective,
@@ -67,8 +69,82 @@ def solve_exact(task: ExactTask, stop: Stop | None = None) -> ComponentOutcome:
         task.workers,
         work=task.work,
         stop=stop,
-        extend=task.extra,
     )
+
+
+PLACEMENT_LEVELS = ("qpv_placed", "placed")
+
+
+def _solve_stable(
+    task: ExactTask, hooks: StableHooks, deadline: float, stop: Stop | None
+) -> ComponentOutcome:
+    """CP-SAT for the placement levels that lead the objective, HiGHS for the levels below.
+
+    Measured on the pilot-size components (docs/benchmarks.md, "Stable plans at pilot size"):
+    with its envy chains CP-SAT proves how many students can be placed without justified envy
+    in seconds where HiGHS, with ties in the priorities, needed over a thousand nodes; with its
+    seat rows (:mod:`.stable_milp`) HiGHS proves the levels below at the root node where
+    CP-SAT's search stalls. The placement levels get up to twice their share of the work, as
+    any level does; HiGHS then starts from CP-SAT's plan with those levels fixed at the values
+    reached, and gets the work left. Both count work deterministically.
+    """
+    leading: list[str] = []
+    for level in task.objective:
+        if level not in PLACEMENT_LEVELS:
+            break
+        if level not in task.fixed:
+            leading.append(level)
+    if not leading:
+        return milp.solve_component(
+            task.data,
+            task.objective,
+            task.fixed,
+            task.hint_x,
+            task.hint_y,
+            deadline,
+            task.seed,
+            task.workers,
+            work=task.work,
+            stop=stop,
+            extend=hooks.rows,
+        )
+    remaining = [lvl for lvl in task.objective if lvl not in task.fixed]
+    first = solve_component(
+        task.data,
+        [*task.fixed, *leading],
+        task.fixed,
+        task.hint_x,
+        task.hint_y,
+        deadline,
+        task.seed,
+        task.workers,
+        work=min(task.work, 2 * task.work * len(leading) / len(remaining)),
+        extra_constraints=hooks.chains,
+        stop=stop,
+    )
+    fixed = {**task.fixed, **{lvl: first.levels[lvl].value for lvl in leading}}
+    outcome = milp.solve_component(
+        task.data,
+        task.objective,
+        fixed,
+        first.offer_chosen,
+        first.slot_chosen,
+        deadline,
+        task.seed,
+        task.workers,
+        work=max(task.work - first.work, 0.0),
+        stop=stop,
+        extend=hooks.rows,
+    )
+    for level in leading:  # as the returned plan has it, with CP-SAT's bound
+        value = round(LEVELS[level].value(task.data, outcome.offer_chosen, outcome.slot_chosen))
+        bound = first.levels[level].bound
+        outcome.levels[level] = LevelOutcome(
+            value, bound, first.levels[level].proven or value == bound
+        )
+    outcome.work += first.work
+    outcome.stopped_by = first.stopped_by or outcome.stopped_by
+    return outcome
 
 
 def unsolved(task: ExactTask) -> ComponentOutcome:
