@@ -27,6 +27,14 @@ preference 1,889 and placement minutes 33,697 at 3,000 students where the flow g
 35,285, and 5,757 and 461,178 on the académie where it gives 17,756 and 485,280 (in about 9
 CPU seconds for both, the steps took about 12).
 Rules left out — pins, the levels between ``placed`` and this one — only loosen it.
+
+**Sessions priced by seat** (the sessions' minutes of ``travel``), when ``workshops`` ranks
+above it at ``W``: every such plan holds ``W`` sessions counted by the level, at most
+``workshops_per_student`` a student, within the sessions' seats and reserved seats; the same
+flow, over each student's :data:`SESSION_LIST` nearest sessions (the others standing in as
+one arc), gives their least minutes. It is added to the placements' floor (travel is the sum
+of the two). Session seats are few and nearly all taken, so this is where counting seats pays:
+on the académie 151,687 minutes where the nearest sessions alone give 144,021.
 """
 
 from __future__ import annotations
@@ -36,10 +44,11 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from ..arrays import BoolArray, FloatArray, InstanceArrays, IntArray
+from ..arrays import BoolArray, FloatArray, InstanceArrays, IntArray, ItemArrays
 from ..candidates import SLICE, Candidates
+from ..travel import Pairs
 
-__all__ = ["MINUTE_UNITS", "SeatBounds", "seat_bounds"]
+__all__ = ["MINUTE_UNITS", "SESSION_LIST", "SeatBounds", "seat_bounds"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,12 @@ class SeatBounds:
     coverage: float
     preference_floor: float | None  # least preference cost of the placements
     placement_minutes: float | None  # least minutes of the placements (travel's first part)
+    session_minutes: float | None = None  # least minutes of the sessions (travel's second)
+
+
+SESSION_LIST = 32
+"""Sessions listed per student for the sessions' floor, nearest first; the others stand in as
+one arc at the least minutes among them."""
 
 
 def seat_bounds(
@@ -58,12 +73,16 @@ def seat_bounds(
     short: IntArray,
     must_place: int,
     must_place_qpv: int = 0,
+    must_attend: int = 0,
+    per_student: int = 1,
 ) -> SeatBounds:
     """The seat-counting bounds of the students in ``members``.
 
     ``short`` holds placement pair indices (each student's short list, grouped by student);
     ``must_place`` students at least hold a placement in every plan considered (0: no floor
-    for the placements' cost), ``must_place_qpv`` QPV students among them.
+    for the placements' cost), ``must_place_qpv`` QPV students among them; ``must_attend``
+    sessions at least are attended, at most ``per_student`` by each student (0: no floor for
+    the sessions' minutes).
     """
     n = arrays.n_students
     offer_demand = _demand(cand.offers.student, cand.offers.item, members, len(arrays.offers))
@@ -72,8 +91,13 @@ def seat_bounds(
         (np.minimum(arrays.offers.capacity, offer_demand) * arrays.offers.length).sum()
         + (np.minimum(arrays.slots.capacity, slot_demand) * arrays.slots.length).sum()
     )
+    sessions = None
+    if must_attend > 0 and per_student > 0:
+        network = _Transport(arrays.slots, arrays.qpv, members, must_attend, 0, per_student)
+        listed, away = _nearest(cand.slots, members, SESSION_LIST)
+        sessions = network.least_cost(cand.slots, listed, cand.slots.minutes, away, MINUTE_UNITS)
     if must_place <= 0:
-        return SeatBounds(coverage, None, None)
+        return SeatBounds(coverage, None, None, sessions)
     short = short[members[cand.offers.student[short]]]
     ptr = cand.offers.indptr(n)
     costs = (cand.offer_cost, cand.offers.minutes)
@@ -83,13 +107,27 @@ def seat_bounds(
         if np.any(cost[short] < 0) or np.any(off_list < 0):
             floors.append(None)  # the bound needs costs of at least 0
             continue
-        network = _Transport(arrays, members, must_place, must_place_qpv)
-        floors.append(network.least_cost(cand, short, cost, off_list, unit))
-    return SeatBounds(coverage, floors[0], floors[1])
+        network = _Transport(arrays.offers, arrays.qpv, members, must_place, must_place_qpv, 1)
+        floors.append(network.least_cost(cand.offers, short, cost, off_list, unit))
+    return SeatBounds(coverage, floors[0], floors[1], sessions)
 
 
 MINUTE_UNITS = 100
 """Minutes are costed in hundredths, rounded down: integer costs for the flow."""
+
+
+def _nearest(pairs: Pairs, members: BoolArray, listed: int) -> tuple[IntArray, FloatArray]:
+    """Each member's ``listed`` nearest pairs, and the least minutes among the others
+    (``inf`` when none is left)."""
+    keep = np.flatnonzero(members[pairs.student])
+    order = keep[np.lexsort((pairs.minutes[keep], pairs.student[keep]))]
+    grouped = pairs.student[order]
+    starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]]) if len(order) else order
+    rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    away = np.full(len(members), np.inf)
+    first_off = order[rank == listed]
+    away[pairs.student[first_off]] = pairs.minutes[first_off]
+    return order[rank < listed], away
 
 
 def _demand(student: np.ndarray, item: np.ndarray, members: BoolArray, n_items: int) -> IntArray:
@@ -127,36 +165,44 @@ def _least_off_list(
 class _Transport:
     """The transportation relaxation as a min-cost flow network.
 
-    Nodes: the members, each offer's open seats and reserved seats, one item "off the list"
+    Nodes: the members, each item's open seats and reserved seats, one item "off the list"
     of unlimited seats, the sink, and two sources: one sends ``Q`` units to QPV students, the
     other ``P − Q`` to the other students and through the first to QPV students, so that at
-    least ``Q`` of the ``P`` students placed are QPV students and none is placed twice.
+    least ``Q`` of the ``P`` units go to QPV students, at most ``per_student`` to each.
     """
 
     def __init__(
-        self, arrays: InstanceArrays, members: BoolArray, must_place: int, must_place_qpv: int
+        self,
+        items: ItemArrays,
+        qpv: BoolArray,
+        members: BoolArray,
+        units: int,
+        qpv_units: int,
+        per_student: int,
     ) -> None:
         self.members = np.flatnonzero(members)
-        self.local = np.full(arrays.n_students, -1, dtype=np.int64)
+        self.local = np.full(len(members), -1, dtype=np.int64)
         self.local[self.members] = np.arange(len(self.members))
-        self.qpv = arrays.qpv[self.members]
-        self.capacity = arrays.offers.capacity.astype(np.int64)
-        self.reserved = np.minimum(arrays.offers.reserved, self.capacity).astype(np.int64)
+        self.qpv = qpv[self.members]
+        self.per_student = per_student
+        self.capacity = items.capacity.astype(np.int64)
+        self.reserved = np.minimum(items.reserved, self.capacity).astype(np.int64)
         m, k = len(self.members), len(self.capacity)
         self.open_node = m + np.arange(k)
         self.reserved_node = m + k + np.arange(k)
         self.elsewhere, self.sink = m + 2 * k, m + 2 * k + 1
         self.source_qpv, self.source_any = m + 2 * k + 2, m + 2 * k + 3
-        self.qpv_units = min(must_place_qpv, int(self.qpv.sum()))
-        self.units = max(min(must_place, m), self.qpv_units)
+        self.qpv_units = min(qpv_units, int(self.qpv.sum()) * per_student)
+        self.units = max(min(units, m * per_student), self.qpv_units)
 
     def least_cost(
-        self, cand: Candidates, short: IntArray, cost: np.ndarray, off_list: FloatArray, unit: int
+        self, pairs: Pairs, short: IntArray, cost: np.ndarray, off_list: FloatArray, unit: int
     ) -> float | None:
-        """The least cost of placing the students (``None`` if the flow found no optimum)."""
+        """The least cost of the units (``None`` if the flow found no optimum), over the pairs
+        ``short`` and, for each member, one arc off the list at ``off_list``."""
         m, k = len(self.members), len(self.capacity)
-        student = self.local[cand.offers.student[short]]
-        item = cand.offers.item[short].astype(np.int64)
+        student = self.local[pairs.student[short]]
+        item = pairs.item[short].astype(np.int64)
         pair_cost = np.floor(cost[short].astype(np.float64) * unit).astype(np.int64)
         away = off_list[self.members]
         has_away = np.flatnonzero(np.isfinite(away))
@@ -174,12 +220,18 @@ class _Transport:
         head = np.where(self.qpv[student], self.reserved_node[item], self.open_node[item])
         qpv, others = np.flatnonzero(self.qpv), np.flatnonzero(~self.qpv)
         big = self.units
+        each = self.per_student
         arcs = (
-            (np.full(len(qpv), self.source_qpv), qpv, np.ones(len(qpv)), 0),
-            (np.full(len(others), self.source_any), others, np.ones(len(others)), 0),
+            (np.full(len(qpv), self.source_qpv), qpv, np.full(len(qpv), each), 0),
+            (np.full(len(others), self.source_any), others, np.full(len(others), each), 0),
             ([self.source_any], [self.source_qpv], [big], 0),
             (student, head, np.ones(len(student)), pair_cost),
-            (has_away, np.full(len(has_away), self.elsewhere), np.ones(len(has_away)), away_cost),
+            (
+                has_away,
+                np.full(len(has_away), self.elsewhere),
+                np.full(len(has_away), each),
+                away_cost,
+            ),
             (self.reserved_node, self.sink, self.reserved, 0),
             (self.reserved_node, self.open_node, np.full(k, big), 0),
             (self.open_node, np.full(k, self.sink), self.capacity - self.reserved, 0),
