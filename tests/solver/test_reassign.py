@@ -199,7 +199,7 @@ def test_the_flow_is_the_lexicographic_optimum_of_its_choices(
     instance: Instance, seed: int, bonus: list[int], pair_bonus: list[int]
 ) -> None:
     """Also with a bonus on ``coverage`` for each moving student left holding nothing (what
-    :meth:`~stagematch.solver.closing.ClosingFlows._trade` counts for a session given up), and one on
+    :meth:`~stagematch.solver.component_flows.ComponentFlows._trade` counts for a session given up), and one on
     ``workshops`` for pairs held (what ``_trade_back`` counts for room left for a session)."""
     context = prepared(instance, Tuning())
     chosen = _random_plan(context, seed)

@@ -2,7 +2,7 @@
 
 Both ways the neighbourhood search (:mod:`.lns`) improves a plan re-optimise some students with
 everyone else kept: a neighbourhood step (CP-SAT on 30 students, or on the candidates of a few
-sessions) and a closing flow (:mod:`.closing`, every student of the component, one kind of item
+sessions) and a flow (:mod:`.component_flows`, every student of the component, one kind of item
 moving). Each builds its model from the pairs of :class:`Rows` and the seats the others leave
 (:func:`sub_problem`), and keeps the outcome only when :func:`first_gain` says it is
 lexicographically better.

@@ -1,4 +1,4 @@
-"""The flows that close the neighbourhood search (:mod:`stagematch.solver.closing`).
+"""The flows around the neighbourhood search (:mod:`stagematch.solver.component_flows`).
 
 On small random instances, from the warm start and from a random valid plan: every flow, trade
 and window keeps every rule (the independent checker), the plan never gets worse on any level
@@ -17,19 +17,19 @@ from test_reassign import _random_plan
 
 from stagematch.model import Instance
 from stagematch.solver import Tuning
-from stagematch.solver.closing import ClosingFlows
+from stagematch.solver.component_flows import ComponentFlows
 from stagematch.solver.context import Chosen
 from stagematch.solver.subproblem import student_rows
 from stagematch.solver.warmstart import warm_start
 
 
 def _closed(instance: Instance, seed: int) -> tuple[Chosen, list[tuple[int, int]], np.ndarray]:
-    """The plan after the closing flows, their windows, and the spans of the candidate offers."""
+    """The plan after the flows, their windows, and the spans of the candidate offers."""
     context = prepared(instance, Tuning())
     chosen = _random_plan(context, seed) or warm_start(context).chosen
     before = checked_levels(context, chosen)
     students = everyone(context)
-    flows = ClosingFlows(context, chosen, students, student_rows(context, chosen, students))
+    flows = ComponentFlows(context, chosen, students, student_rows(context, chosen, students))
     flows.run()
     after = checked_levels(context, chosen)
     assert not_worse(context.objective, after, before), (before, after)
@@ -40,7 +40,7 @@ def _closed(instance: Instance, seed: int) -> tuple[Chosen, list[tuple[int, int]
 
 @settings(max_examples=30, deadline=None)
 @given(instances(max_students=6, max_offers=5, max_slots=3), st.integers(0, 2**16))
-def test_the_closing_flows_keep_every_rule_and_never_make_the_plan_worse(
+def test_the_component_flows_keep_every_rule_and_never_make_the_plan_worse(
     instance: Instance, seed: int
 ) -> None:
     chosen, windows, spans = _closed(instance, seed)

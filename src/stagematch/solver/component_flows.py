@@ -1,15 +1,14 @@
-"""The flows that close the neighbourhood search: the whole component re-assigned at once.
+"""The flows around the neighbourhood search: the whole component re-assigned at once.
 
 The neighbourhood steps (:mod:`.lns`) free 30 neighbours, or the candidates of a few sessions;
-neither moves seats along chains of students who do not live near one another. When the steps
-end, :class:`ClosingFlows` re-assigns every student of the component by min-cost flows
-(:mod:`.reassign`): the sessions with the placements kept, the placements with the sessions
-kept, trades of one kind for the other (the flow of one kind counting what the other is
-expected to gain), and the placements of one window of half-days at a time, so that a student
-holding a placement in one week can take a second in the other. Each outcome is kept only when
-lexicographically better. Their work is charged by the pairs they move and kept back from the
-steps' budget from the start (:attr:`ClosingFlows.reserve`), so they run whatever ends the
-steps, and the same input still gives the same plan.
+neither moves seats along chains of students who do not live near one another. Before the
+steps and after them, :class:`ComponentFlows` re-assigns every student of the component by
+min-cost flows (:mod:`.reassign`): the sessions with the placements kept, the placements with
+the sessions kept, trades of one kind for the other (the flow of one kind counting what the
+other is expected to gain), and the placements of one window of half-days at a time, so that a
+student holding a placement in one week can take a second in the other. Each outcome is kept
+only when lexicographically better. Each pass is charged a fixed work, by the pairs its flows
+move (:attr:`ComponentFlows.charge`), so the same input still gives the same plan.
 """
 
 from __future__ import annotations
@@ -24,12 +23,13 @@ from .flow import ranges
 from .reassign import Kind, reassign
 from .subproblem import Rows, first_gain, sub_problem
 
-__all__ = ["ClosingFlows"]
+__all__ = ["ComponentFlows"]
 
-REASSIGN_CYCLES = 1
-"""Cycles of flows after the first pass (:meth:`ClosingFlows.run`), each with its work kept
-back from the steps. Measured (docs/benchmarks.md): a second cycle gained a workshop at 3,000
-students but, through the steps its work took, lost one at 1,000."""
+REASSIGN_CYCLES = 2
+"""Cycles of flows after the first pass (:meth:`ComponentFlows.run`), each charged in the
+pass's work whether it runs or not. Measured (docs/benchmarks.md): with the flows before and
+after the steps, two cycles gave a workshop more at 1,000 students and 13 half-days more at
+3,000 than one."""
 
 REASSIGN_CHARGE = 0.01
 """Work charged for one flow re-assigning a component's sessions or placements
@@ -38,12 +38,12 @@ the 49,000 placement pairs of a 1,000-student bassin takes 0.05 s)."""
 
 
 WINDOWS = 4
-"""Windows of half-days whose placements are re-assigned alone at the end of the search (the
-generator's bassins have two: the weeks of one-week offers)."""
+"""Windows of half-days whose placements are re-assigned alone (the generator's bassins have
+two: the weeks of one-week offers)."""
 
 
-class ClosingFlows:
-    """The closing flows of one component's search, and the work they are charged."""
+class ComponentFlows:
+    """The flows of one component's search, and the work a pass of them is charged."""
 
     def __init__(self, context: SolveContext, chosen: Chosen, students: IntArray, rows: Rows):
         self.context, self.chosen, self.students, self.rows = context, chosen, students, rows
@@ -61,8 +61,8 @@ class ClosingFlows:
         self.windows = _windows(context, students, rows) if tried else []
         windows, cycles = len(self.windows), REASSIGN_CYCLES
         flows = (2 + 3 * cycles) * slot_pairs + (2 + windows + (3 + windows) * cycles) * offer_pairs
-        self.reserve = REASSIGN_CHARGE * flows / 10_000 if tried else 0.0
-        """The work the flows are charged, every cycle counted (0 when they are not tried)."""
+        self.charge = REASSIGN_CHARGE * flows / 10_000 if tried else 0.0
+        """The work one pass is charged, every cycle counted (0 when they are not tried)."""
 
     def run(self) -> int | None:
         """Re-assign the whole component by min-cost flows (:mod:`.reassign`): every session,
@@ -73,7 +73,7 @@ class ClosingFlows:
         half-days it costs) and the same flows again for what that changed. Each outcome is
         kept only when lexicographically better; returns the position in the objective of the
         first level improved (``None``: kept the plan)."""
-        if not self.reserve or self.context.limits.exhausted():
+        if not self.charge or self.context.limits.exhausted():
             return None
         gains = [
             self._reassign("sessions"),
@@ -295,7 +295,7 @@ def _room_for_sessions(
 
 
 def _windows(context: SolveContext, students: IntArray, rows: Rows) -> list[tuple[int, int]]:
-    """The windows of half-days whose placements :meth:`ClosingFlows._second_placements` moves: the
+    """The windows of half-days whose placements :meth:`ComponentFlows._second_placements` moves: the
     spans of the component's offers that do not hold every other span (those would move
     every placement, as the plain flow does), the ``WINDOWS`` with most candidate pairs, in
     order of their first half-day."""
