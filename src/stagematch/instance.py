@@ -105,6 +105,7 @@ class Instance(InstanceChecks):
             "travel_times": _rows_of("travel_times", travel_times),
         }
         valid: dict[str, list[Any]] = {}
+        self._failed_rows = {}
         for table, rows in raw.items():
             valid[table] = self._validate_rows(table, rows, problems)
         self.schools = _present(valid["schools"])
@@ -129,7 +130,8 @@ class Instance(InstanceChecks):
                     ),
                 )
             )
-        # Indices of rows that failed validation are unknown here; cross-checks run on the rest.
+        # Cross-checks run on the rows that passed; the ids of those that failed still count
+        # for duplicates and references (see InstanceChecks._ids_of_failed_rows).
         self._valid_positions = {
             table: [i for i, row in enumerate(rows) if row is not None]
             for table, rows in valid.items()
@@ -230,6 +232,7 @@ class Instance(InstanceChecks):
                 out.append(model.model_validate(_as_plain(row)))
             except ValidationError as error:
                 problems.extend(pydantic_problems(table, self.row_number(table, position), error))
+                self._failed_rows.setdefault(table, {})[position] = _as_plain(row)
                 out.append(None)
         return out
 

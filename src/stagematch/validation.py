@@ -15,9 +15,12 @@ from datetime import date, timedelta
 from functools import cached_property
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
+
 from .errors import Problem, display_value, warning
 from .geo import communes
 from .i18n import lazy_text
+from .parsing import Id
 from .rows import (
     COACHES,
     ID_COLUMNS,
@@ -31,6 +34,8 @@ from .rows import (
     TravelTime,
     WorkshopSlot,
 )
+
+_ID: TypeAdapter[str] = TypeAdapter(Id)
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,7 @@ class InstanceChecks:
     _row_numbers: dict[str, list[int | None]]
     _settings_keys: list[str]
     _valid_positions: dict[str, list[int]]
+    _failed_rows: dict[str, dict[int, Any]]
 
     def table(self, name: str) -> tuple[Any, ...]:
         """The rows of a table by its SPEC name."""
@@ -82,11 +88,30 @@ class InstanceChecks:
         rows = self.table(table)
         return list(zip(self._valid_positions[table], rows, strict=True))
 
+    def _ids_of_failed_rows(self, table: str, column: str) -> dict[int, str]:
+        """The valid ids in ``column`` of the rows of ``table`` that failed their own checks.
+
+        Such a row is already reported for its bad cell; its id still counts, so that a second
+        row with the same id is reported as a duplicate and the rows that refer to it are not
+        reported as referring to an unknown id (one mistake, one message).
+        """
+        ids: dict[int, str] = {}
+        for position, row in self._failed_rows.get(table, {}).items():
+            cell = row.get(column) if isinstance(row, Mapping) else getattr(row, column, None)
+            if cell is None:
+                continue
+            try:
+                ids[position] = _ID.validate_python(cell)
+            except ValidationError:
+                continue  # the row's own message names this cell
+        return ids
+
     def _check_unique_ids(self, problems: list[Problem]) -> None:
         for table, column in ID_COLUMNS.items():
             first_seen: dict[str, int] = {}
-            for position, row in self._positions(table):
-                key = getattr(row, column)
+            keys = {position: getattr(row, column) for position, row in self._positions(table)}
+            keys.update(self._ids_of_failed_rows(table, column))
+            for position, key in sorted(keys.items()):
                 if key in first_seen:
                     problems.append(
                         Problem(
@@ -172,13 +197,19 @@ class InstanceChecks:
         return never
 
     def _known_ids(self) -> _KnownIds:
-        return _KnownIds(
-            schools={s.school_id for s in self.schools},
-            students={s.student_id for s in self.students},
-            offers={o.offer_id for o in self.offers},
-            slots={s.slot_id for s in self.workshop_slots},
-            host_of={o.offer_id: o.host_id for o in self.offers},
-        )
+        """The ids of every row, including rows that failed their own checks."""
+
+        def ids(table: str) -> set[str]:
+            column = ID_COLUMNS[table]
+            failed = self._ids_of_failed_rows(table, column).values()
+            return {getattr(row, column) for row in self.table(table)} | set(failed)
+
+        failed_hosts = self._ids_of_failed_rows("offers", "host_id")
+        host_of = {o.offer_id: o.host_id for o in self.offers}
+        for position, offer_id in self._ids_of_failed_rows("offers", "offer_id").items():
+            host_of.setdefault(offer_id, failed_hosts.get(position, ""))
+        slots = ids("workshop_slots")
+        return _KnownIds(ids("schools"), ids("students"), ids("offers"), slots, host_of)
 
     def _check_references(self, problems: list[Problem]) -> None:
         known = self._known_ids()

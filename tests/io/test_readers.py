@@ -169,6 +169,15 @@ CELL_CASES: dict[str, tuple[list[tuple[str, int, str, str]], Where]] = {
         [("travel_times", 4, "destination", "W9")],
         ("travel_times", 4, "destination"),
     ),
+    # A row with a bad cell still exists: the rows that refer to it are not told it is unknown.
+    "bad cell of a school students attend": (
+        [("schools", 2, "lat", "nord")],
+        ("schools", 2, "lat"),
+    ),
+    "bad cell of a travel time's origin": (
+        [("students", 2, "age", "quinze")],
+        ("students", 2, "age"),
+    ),
 }
 
 
@@ -247,6 +256,23 @@ def test_one_bad_cell_is_reported_at_its_place(tmp_path: Path, case: str) -> Non
     problems = problems_of(folder)
     assert where(problems) == {expected}, problems
     assert all(p.message for p in problems)
+
+
+def test_a_row_with_a_bad_cell_keeps_its_id_for_the_duplicate_check(tmp_path: Path) -> None:
+    """All problems at once: the second use of an id is reported even when the row that used
+    it first is rejected for another cell."""
+    folder = copy_valid(tmp_path)
+    edit(folder, "students", 2, "qpv", "peut-être")
+    edit(folder, "students", 3, "student_id", "S001")
+    edit(folder, "offers", 2, "capacity", "deux")
+    edit(folder, "offers", 4, "offer_id", "O1")
+    assert where(problems_of(folder)) == {
+        ("students", 2, "qpv"),
+        ("students", 3, "student_id"),
+        ("offers", 2, "capacity"),
+        ("offers", 4, "offer_id"),
+        ("travel_times", 3, "destination"),  # O3, renamed O1 above, is gone
+    }
 
 
 def test_problem_carries_the_value_and_a_plain_message(tmp_path: Path) -> None:
