@@ -33,7 +33,12 @@ The rules (SPEC, "A valid plan") each have a name used in :attr:`Violation.rule`
 ``max_placements``, ``workshop_once``
     rule 6, per student (and per workshop);
 ``pinned``
-    an item the student is pinned to (``pinned_offer``, ``pinned_slots``) is not in the plan.
+    an item the student is pinned to (``pinned_offer``, ``pinned_slots``) is not in the plan;
+``justified_envy``
+    only when the plan is asked to be stable (``stable = true`` in the settings, or
+    ``check(..., stable=True)``): a student prefers an offer to their best placement while it
+    holds a student it ranks below them (:mod:`stagematch.check_envy`), one violation per
+    (student, offer).
 
 A duplicate assignment cannot happen: :class:`~stagematch.plan.Plan` is a set.
 """
@@ -45,6 +50,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from .check_envy import envy_pairs
 from .check_travel import (
     MODE_SPEEDS,
     Index,
@@ -89,6 +95,7 @@ RULES: tuple[str, ...] = (
     "max_placements",
     "workshop_once",
     "pinned",
+    "justified_envy",
 )
 """Every rule name a :class:`Violation` may carry."""
 
@@ -469,7 +476,27 @@ def _share_violations(instance: Instance, index: Index, tally: _Tally) -> list[V
     return out
 
 
-def check(instance: Instance, plan: Plan) -> CheckReport:
+def _envy_violations(
+    instance: Instance, index: Index, per_student: dict[str, list[_Assigned]]
+) -> list[Violation]:
+    """Justified envy, with the checker's own travel, preference and eligibility formulas."""
+    placements = [
+        (index.students[sid], item)
+        for sid, assigned in per_student.items()
+        for _a, item in assigned
+        if isinstance(item, Offer)
+    ]
+    found = envy_pairs(
+        instance,
+        placements,
+        lambda student, offer: travel(index, instance, student, offer),
+        lambda student, offer: preference_cost(instance, student, offer),
+        lambda student, offer: _is_candidate(index, instance, student, offer),
+    )
+    return [Violation("justified_envy", sid, oid, message) for sid, oid, message in found]
+
+
+def check(instance: Instance, plan: Plan, *, stable: bool | None = None) -> CheckReport:
     """Every hard rule the plan breaks, and the value of every level.
 
     Parameters
@@ -478,6 +505,9 @@ def check(instance: Instance, plan: Plan) -> CheckReport:
         The validated dataset the plan is for.
     plan
         Any plan: a solver's, one read back from ``assignments.csv``, one edited by hand.
+    stable
+        Also check that nobody has justified envy (``justified_envy``), as a plan solved with
+        ``stable=True`` promises; by default when the dataset's ``stable`` setting is true.
 
     Returns
     -------
@@ -515,6 +545,8 @@ def check(instance: Instance, plan: Plan) -> CheckReport:
     violations += _pin_violations(index, plan)
     violations += _seat_violations(index, tally)
     violations += _share_violations(instance, index, tally)
+    if instance.settings.stable if stable is None else stable:
+        violations += _envy_violations(instance, index, per_student)
     violations.sort(
         key=lambda v: (RULES.index(v.rule), v.student_id or "", v.item_id or "", v.message)
     )

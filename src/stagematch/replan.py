@@ -168,7 +168,8 @@ class _Losses:
                 return _("offer {item} was withdrawn").format(item=item_id)
             return _("session {item} was withdrawn").format(item=item_id)
         if student_id in self.students:
-            broken = check(self.instance, Plan([Assignment(student_id, kind, item_id)])).violations
+            alone = Plan([Assignment(student_id, kind, item_id)])
+            broken = check(self.instance, alone, stable=False).violations  # this pair's rules
             rules = [v.message for v in broken if v.rule not in ("pinned",)]
             if rules:
                 return _("{item} is no longer possible: {rule}").format(item=item_id, rule=rules[0])
