@@ -144,7 +144,17 @@ def level_bounds(
     seats = None
     if short is not None:
         must_place = int(achieved.get("placed", 0)) if "placed" in objective else 0
-        seats = seat_bounds(arrays, cand, members, short, must_place, achieved)
+        attends = "workshops" in objective and "travel" in objective[objective.index("workshops") :]
+        seats = seat_bounds(
+            arrays,
+            cand,
+            members,
+            short,
+            must_place,
+            _qpv_to_place(objective, achieved),
+            int(achieved.get("workshops", 0)) if attends else 0,
+            workshops_per_student,
+        )
     return bounds_from_terms(
         terms,
         arrays.slots.capacity,
@@ -155,6 +165,17 @@ def level_bounds(
         arrays.coach_capacity,
         seats,
     )
+
+
+def _qpv_to_place(objective: list[str], achieved: dict[str, float]) -> int:
+    """The QPV students every plan considered places, for the floors of ``preference`` and
+    ``travel``: ``qpv_placed``'s value when it ranks above both (else none is known)."""
+    if "qpv_placed" not in objective:
+        return 0
+    costs = [objective.index(lv) for lv in ("preference", "travel") if lv in objective]
+    if costs and objective.index("qpv_placed") > min(costs):
+        return 0
+    return int(achieved.get("qpv_placed", 0))
 
 
 def bounds_from_terms(
@@ -198,7 +219,10 @@ def bounds_from_terms(
             if "workshops" in above and workshops_per_student:
                 credits = achieved.get("workshops", 0)
                 repeated = np.repeat(terms.nearest_slot, workshops_per_student)
-                bound += _smallest_sum(repeated, credits)
+                sessions = _smallest_sum(repeated, credits)
+                if seats is not None and seats.session_minutes is not None:
+                    sessions = max(sessions, seats.session_minutes)
+                bound += sessions
             bounds[level] = bound
         elif level == "coaches":
             credits = int(achieved.get("workshops", 0)) if "workshops" in above else 0

@@ -12,37 +12,43 @@ students; so ``Σ_items min(capacity, candidates) · half-days`` bounds it, what
 above.
 
 **Placements priced by seat** (``preference``, and the placement minutes of ``travel``), when
-``placed`` ranks above and so at least ``P`` students (its value reached) hold a placement.
-For any prices ``v_i ≥ 0`` of the offers' seats, with ``m_s(v) = min`` over the student's
-candidate placements of ``c_si + v_i``, and costs ``c ≥ 0``, every such plan ``x`` has::
+``placed`` ranks above and so at least ``P`` students (its value reached) hold a placement —
+``Q`` of them QPV students when ``qpv_placed`` ranks above too. Give each student their
+first placement only (a second one costs ``c ≥ 0`` more): what is left is a transportation
+problem, students to seats, whose least cost bounds every such plan's. It is solved exactly as
+a min-cost flow (OR-Tools, integer costs: no tolerance) over each student's short
+list, the pairs off the list standing in as one arc per student to an item of unlimited seats
+at their least cost: a relaxation, as it only adds choices. Reserved seats are split off as in
+the placement flow (:mod:`.flow`): an offer's open seats take anyone, its reserved seats QPV
+students only. Minutes are rounded down to hundredths, which only lowers the bound. This is
+the best bound the seat prices of a transportation Lagrangian can give (the flow's optimum
+equals its dual's, by the network's integrality): 100 subgradient steps on those prices gave
+preference 1,889 and placement minutes 33,697 at 3,000 students where the flow gives 3,878 and
+35,285, and 5,757 and 461,178 on the académie where it gives 17,756 and 485,280 (in about 9
+CPU seconds for both, the steps took about 12).
+Rules left out — pins, the levels between ``placed`` and this one — only loosen it.
 
-    Σ c·x  ≥  Σ_(s,i) (c_si + v_i) x_si − Σ_i v_i · capacity_i       (Σ_s x_si ≤ capacity_i)
-           ≥  Σ_(placed s) m_s(v) − Σ_i v_i · capacity_i              (c + v ≥ 0 on extra ones)
-           ≥  (sum of the P smallest m_s(v)) − Σ_i v_i · capacity_i     (m ≥ 0, P placed at least)
-
-— weak duality of the transportation problem, valid for any ``v``; with ``v = 0`` it is the
-search-free bound. The prices come from :data:`STEPS` projected subgradient steps (a fixed
-count: the bound does not depend on the machine) on each student's short list, the pairs
-off the list standing in by their least cost (a lower bound on ``c + v`` there, as ``v ≥ 0``);
-every step's bound holds and the best is kept. Rules left out — reserved seats, pins, the
-levels between ``placed`` and this one — only loosen it.
+**Sessions priced by seat** (the sessions' minutes of ``travel``), when ``workshops`` ranks
+above it at ``W``: every such plan holds ``W`` sessions counted by the level, at most
+``workshops_per_student`` a student, within the sessions' seats and reserved seats; the same
+flow, over each student's :data:`SESSION_LIST` nearest sessions (the others standing in as
+one arc), gives their least minutes. It is added to the placements' floor (travel is the sum
+of the two). Session seats are few and nearly all taken, so this is where counting seats pays:
+on the académie 151,687 minutes where the nearest sessions alone give 144,021.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
+from ortools.graph.python import min_cost_flow
 
-from ..arrays import BoolArray, FloatArray, InstanceArrays, IntArray
+from ..arrays import BoolArray, FloatArray, InstanceArrays, IntArray, ItemArrays
 from ..candidates import SLICE, Candidates
+from ..travel import Pairs
 
-__all__ = ["STEPS", "SeatBounds", "seat_bounds"]
-
-STEPS = 100
-"""Subgradient steps of the seat prices per level: at 3,000 students a quarter of a CPU
-second, on the académie (4 million short-list pairs) about 6."""
+__all__ = ["MINUTE_UNITS", "SESSION_LIST", "SeatBounds", "seat_bounds"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,12 @@ class SeatBounds:
     coverage: float
     preference_floor: float | None  # least preference cost of the placements
     placement_minutes: float | None  # least minutes of the placements (travel's first part)
+    session_minutes: float | None = None  # least minutes of the sessions (travel's second)
+
+
+SESSION_LIST = 32
+"""Sessions listed per student for the sessions' floor, nearest first; the others stand in as
+one arc at the least minutes among them."""
 
 
 def seat_bounds(
@@ -60,13 +72,17 @@ def seat_bounds(
     members: BoolArray,
     short: IntArray,
     must_place: int,
-    reached: dict[str, float],
+    must_place_qpv: int = 0,
+    must_attend: int = 0,
+    per_student: int = 1,
 ) -> SeatBounds:
     """The seat-counting bounds of the students in ``members``.
 
     ``short`` holds placement pair indices (each student's short list, grouped by student);
     ``must_place`` students at least hold a placement in every plan considered (0: no floor
-    for the placements' cost); ``reached`` holds the plan's values, which guide the steps.
+    for the placements' cost), ``must_place_qpv`` QPV students among them; ``must_attend``
+    sessions at least are attended, at most ``per_student`` by each student (0: no floor for
+    the sessions' minutes).
     """
     n = arrays.n_students
     offer_demand = _demand(cand.offers.student, cand.offers.item, members, len(arrays.offers))
@@ -75,28 +91,43 @@ def seat_bounds(
         (np.minimum(arrays.offers.capacity, offer_demand) * arrays.offers.length).sum()
         + (np.minimum(arrays.slots.capacity, slot_demand) * arrays.slots.length).sum()
     )
+    sessions = None
+    if must_attend > 0 and per_student > 0:
+        network = _Transport(arrays.slots, arrays.qpv, members, must_attend, 0, per_student)
+        listed, away = _nearest(cand.slots, members, SESSION_LIST)
+        sessions = network.least_cost(cand.slots, listed, cand.slots.minutes, away, MINUTE_UNITS)
     if must_place <= 0:
-        return SeatBounds(coverage, None, None)
+        return SeatBounds(coverage, None, None, sessions)
     short = short[members[cand.offers.student[short]]]
     ptr = cand.offers.indptr(n)
     costs = (cand.offer_cost, cand.offers.minutes)
     outside = _least_off_list(costs, ptr, members, short, n)
     floors: list[float | None] = []
-    for cost, off_list, level in zip(costs, outside, ("preference", "travel"), strict=True):
+    for cost, off_list, unit in zip(costs, outside, (1, MINUTE_UNITS), strict=True):
         if np.any(cost[short] < 0) or np.any(off_list < 0):
             floors.append(None)  # the bound needs costs of at least 0
             continue
-        problem = _Transport(
-            cand.offers.student[short].astype(np.int64),
-            cand.offers.item[short].astype(np.int64),
-            cost[short].astype(np.float64),
-            off_list[members],
-            np.flatnonzero(members),
-            arrays.offers.capacity.astype(np.float64),
-            must_place,
-        )
-        floors.append(problem.best(reached.get(level, math.inf), STEPS))
-    return SeatBounds(coverage, floors[0], floors[1])
+        network = _Transport(arrays.offers, arrays.qpv, members, must_place, must_place_qpv, 1)
+        floors.append(network.least_cost(cand.offers, short, cost, off_list, unit))
+    return SeatBounds(coverage, floors[0], floors[1], sessions)
+
+
+MINUTE_UNITS = 100
+"""Minutes are costed in hundredths, rounded down: integer costs for the flow."""
+
+
+def _nearest(pairs: Pairs, members: BoolArray, listed: int) -> tuple[IntArray, FloatArray]:
+    """Each member's ``listed`` nearest pairs, and the least minutes among the others
+    (``inf`` when none is left)."""
+    keep = np.flatnonzero(members[pairs.student])
+    order = keep[np.lexsort((pairs.minutes[keep], pairs.student[keep]))]
+    grouped = pairs.student[order]
+    starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]]) if len(order) else order
+    rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    away = np.full(len(members), np.inf)
+    first_off = order[rank == listed]
+    away[pairs.student[first_off]] = pairs.minutes[first_off]
+    return order[rank < listed], away
 
 
 def _demand(student: np.ndarray, item: np.ndarray, members: BoolArray, n_items: int) -> IntArray:
@@ -132,75 +163,94 @@ def _least_off_list(
 
 
 class _Transport:
-    """``max over v ≥ 0`` of the P smallest ``m_s(v)`` minus ``Σ v · capacity``, by steps."""
+    """The transportation relaxation as a min-cost flow network.
+
+    Nodes: the members, each item's open seats and reserved seats, one item "off the list"
+    of unlimited seats, the sink, and two sources: one sends ``Q`` units to QPV students, the
+    other ``P − Q`` to the other students and through the first to QPV students, so that at
+    least ``Q`` of the ``P`` units go to QPV students, at most ``per_student`` to each.
+    """
 
     def __init__(
         self,
-        student: IntArray,
-        item: IntArray,
-        cost: FloatArray,
-        off_list: FloatArray,
-        members: IntArray,
-        capacity: FloatArray,
-        must_place: int,
+        items: ItemArrays,
+        qpv: BoolArray,
+        members: BoolArray,
+        units: int,
+        qpv_units: int,
+        per_student: int,
     ) -> None:
-        # Short-list pairs grouped by member (members renumbered 0..); members without one
-        # keep their least off-list cost.
-        local = np.searchsorted(members, student)
-        order = np.argsort(local, kind="stable")
-        self.student, self.item, self.cost = local[order], item[order], cost[order]
-        self.starts = np.flatnonzero(np.r_[True, self.student[1:] != self.student[:-1]])
-        self.owner = self.student[self.starts] if len(self.student) else self.student
-        self.off_list = off_list
-        self.capacity = capacity
-        self.must_place = min(must_place, len(members))
-        # No student pays more than this for a seat: dearer prices only lower the bound.
-        finite = off_list[np.isfinite(off_list)]
-        self.ceiling = float(max(cost.max(initial=0.0), finite.max(initial=0.0)))
+        self.members = np.flatnonzero(members)
+        self.local = np.full(len(members), -1, dtype=np.int64)
+        self.local[self.members] = np.arange(len(self.members))
+        self.qpv = qpv[self.members]
+        self.per_student = per_student
+        self.capacity = items.capacity.astype(np.int64)
+        self.reserved = np.minimum(items.reserved, self.capacity).astype(np.int64)
+        m, k = len(self.members), len(self.capacity)
+        self.open_node = m + np.arange(k)
+        self.reserved_node = m + k + np.arange(k)
+        self.elsewhere, self.sink = m + 2 * k, m + 2 * k + 1
+        self.source_qpv, self.source_any = m + 2 * k + 2, m + 2 * k + 3
+        self.qpv_units = min(qpv_units, int(self.qpv.sum()) * per_student)
+        self.units = max(min(units, m * per_student), self.qpv_units)
 
-    def value(self, prices: FloatArray) -> tuple[float, FloatArray]:
-        """The bound at ``prices`` and a subgradient (seats asked minus seats)."""
-        least = self.off_list.copy()
-        asked = np.zeros(len(self.capacity))
-        pick = np.full(len(least), -1, dtype=np.int64)
-        if len(self.student):
-            priced = self.cost + prices[self.item]
-            on_list = np.minimum.reduceat(priced, self.starts)
-            sizes = np.diff(np.r_[self.starts, len(priced)])
-            at = np.where(priced == np.repeat(on_list, sizes), np.arange(len(priced)), len(priced))
-            first_best = np.minimum.reduceat(at, self.starts)
-            better = on_list <= least[self.owner]
-            least[self.owner[better]] = on_list[better]
-            pick[self.owner[better]] = self.item[first_best[better]]
-        chosen = np.argsort(least, kind="stable")[: self.must_place]
-        total = math.fsum(least[chosen].tolist()) - math.fsum((prices * self.capacity).tolist())
-        held = pick[chosen]
-        asked += np.bincount(held[held >= 0], minlength=len(self.capacity))
-        error = 1e-9 * (float(np.abs(least[chosen]).sum()) + float(prices @ self.capacity) + 1)
-        return total - error, asked - self.capacity
-
-    def best(self, target: float, steps: int) -> float:
-        """The best bound over ``steps`` projected subgradient steps from ``v = 0``: Polyak's
-        step towards ``target`` (the plan's value), prices kept between 0 and the dearest
-        cost; after five steps without gain the step is halved and taken again from the best
-        prices so far. The targets are far above the optimum (``travel``'s counts the
-        sessions' minutes too), so the first steps overshoot: without the ceiling and the
-        restarts the académie's preference bound never left the search-free one."""
-        prices = np.zeros(len(self.capacity))
-        best, best_prices, scale, idle = -math.inf, prices, 2.0, 0
-        for _ in range(steps):
-            bound, slope = self.value(prices)
-            if bound > best:
-                best, best_prices, idle = bound, prices, 0
-            else:
-                idle += 1
-                if idle >= 5:
-                    scale, idle = scale / 2, 0
-                    prices = best_prices
-                    bound, slope = self.value(prices)
-            norm = float(slope @ slope)
-            if norm == 0 or not math.isfinite(target) or target <= bound:
-                break
-            step = scale * (target - bound) / norm
-            prices = np.clip(prices + step * slope, 0.0, self.ceiling)
-        return best
+    def least_cost(
+        self, pairs: Pairs, short: IntArray, cost: np.ndarray, off_list: FloatArray, unit: int
+    ) -> float | None:
+        """The least cost of the units (``None`` if the flow found no optimum), over the pairs
+        ``short`` and, for each member, one arc off the list at ``off_list``."""
+        m, k = len(self.members), len(self.capacity)
+        student = self.local[pairs.student[short]]
+        item = pairs.item[short].astype(np.int64)
+        pair_cost = np.floor(cost[short].astype(np.float64) * unit).astype(np.int64)
+        away = off_list[self.members]
+        has_away = np.flatnonzero(np.isfinite(away))
+        away_cost = np.floor(away[has_away] * unit).astype(np.int64)
+        # A listed pair no cheaper than the student's way off the list (unlimited seats) is
+        # never needed: the optimum is the same without it, and the network far smaller (on
+        # the académie most listed pairs are unranked wishes, which cost what the way off
+        # costs).
+        cheapest_away = np.full(m, np.iinfo(np.int64).max)
+        cheapest_away[has_away] = away_cost
+        needed = pair_cost < cheapest_away[student]
+        student, item, pair_cost = student[needed], item[needed], pair_cost[needed]
+        # A QPV student's pair leads to the offer's reserved seats, which overflow into its
+        # open ones; anyone else's to its open seats.
+        head = np.where(self.qpv[student], self.reserved_node[item], self.open_node[item])
+        qpv, others = np.flatnonzero(self.qpv), np.flatnonzero(~self.qpv)
+        big = self.units
+        each = self.per_student
+        arcs = (
+            (np.full(len(qpv), self.source_qpv), qpv, np.full(len(qpv), each), 0),
+            (np.full(len(others), self.source_any), others, np.full(len(others), each), 0),
+            ([self.source_any], [self.source_qpv], [big], 0),
+            (student, head, np.ones(len(student)), pair_cost),
+            (
+                has_away,
+                np.full(len(has_away), self.elsewhere),
+                np.full(len(has_away), each),
+                away_cost,
+            ),
+            (self.reserved_node, self.sink, self.reserved, 0),
+            (self.reserved_node, self.open_node, np.full(k, big), 0),
+            (self.open_node, np.full(k, self.sink), self.capacity - self.reserved, 0),
+            ([self.elsewhere], [self.sink], [big], 0),
+        )
+        flow = min_cost_flow.SimpleMinCostFlow()
+        for tails, heads, caps, costs in arcs:
+            tails = np.asarray(tails, dtype=np.int64)
+            flow.add_arcs_with_capacity_and_unit_cost(
+                tails,
+                np.broadcast_to(np.asarray(heads, dtype=np.int64), tails.shape),
+                np.broadcast_to(np.asarray(caps, dtype=np.int64), tails.shape),
+                np.broadcast_to(np.asarray(costs, dtype=np.int64), tails.shape),
+            )
+        supplies = np.zeros(m + 2 * k + 4, dtype=np.int64)
+        supplies[self.source_qpv] = self.qpv_units
+        supplies[self.source_any] = self.units - self.qpv_units
+        supplies[self.sink] = -self.units
+        flow.set_nodes_supplies(np.arange(len(supplies)), supplies)
+        if flow.solve() != flow.OPTIMAL:
+            return None
+        return flow.optimal_cost() / unit
