@@ -92,12 +92,13 @@ class HighsModel:
 
         ``start``: a feasible point of the model as it stands (all columns), HiGHS's incumbent
         from the first node; the sub-MIP heuristics that look for better points around the
-        relaxation (:data:`START_HEURISTICS_OFF`) are then off for this run. Without one, HiGHS
-        1.16 sometimes reported an optimum that presolve found but returned the start's columns
-        (a small pilot-shaped instance: optimum 2, columns worth 1, status optimal), and on
-        pilot-size components without coaches a start did not make the solve measurably faster;
-        so a returned solution whose objective differs from the one HiGHS reports is never
-        taken as proven.
+        relaxation (:data:`START_HEURISTICS_OFF`) are then off for this run. With a start, HiGHS
+        1.16 sometimes reports an optimum that presolve found but returns the start's columns
+        (a small pilot-shaped instance: optimum 2, columns worth 1, status optimal; random small
+        coached instances in ``tests/solver/test_highs.py``): such a run is done again without
+        the start. A returned solution whose objective differs from the one HiGHS reports is
+        never taken as proven. On pilot-size components without coaches a start did not make
+        the solve measurably faster; only :mod:`.milp` below a fixed ``coaches`` gives one.
         """
         h = self.h
         h.changeColsCost(self.n, self.all_cols, coefs)
@@ -122,6 +123,8 @@ class HighsModel:
             return None, bound, False
         solution: FloatArray = np.rint(np.asarray(h.getSolution().col_value, dtype=np.float64))
         consistent = abs(float(coefs @ solution) - info.objective_function_value) < 0.5
+        if start is not None and not consistent:  # the start's columns returned: run without
+            return self.optimise(coefs, maximise, seconds, nodes)
         return solution, bound, bool(proven and consistent)
 
     def limit_time(self, seconds: float) -> None:
