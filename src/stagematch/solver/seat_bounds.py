@@ -2,9 +2,9 @@
 
 The search-free bounds of :mod:`.bounds` give every student what they could get alone, as if
 seats were unlimited; where seats are scarce they are far from any plan (at 3,000 students
-`coverage` 40 % above the plan, `preference` at 1 % of it). Two bounds here see the seats and
-still read each pair once, a slice at a time, so they hold at the académie's 78 million pairs
-where no LP or Lagrangian bound fits.
+`coverage` 40 % above the plan, `preference` at 1 % of it). The bounds here see the seats and
+still read each pair once, a slice at a time (their flows hold the short lists only), so they
+hold at the académie's 83 million pairs where no LP or Lagrangian bound fits.
 
 **Coverage by seats.** A plan's coverage is the sum over the items held of their half-days
 (a student's items never overlap), and an item is held by at most ``min(seats, candidates)``
