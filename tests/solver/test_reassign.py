@@ -53,7 +53,11 @@ def _flow_input(
 
 
 def _apply(
-    chosen: Chosen, o_pairs: np.ndarray, w_pairs: np.ndarray, kind: Kind, moved: np.ndarray
+    chosen: Chosen,
+    o_pairs: np.ndarray,
+    w_pairs: np.ndarray,
+    kind: Kind,
+    moved: np.ndarray,
 ) -> Chosen:
     offer, slot = chosen.offer_chosen.copy(), chosen.slot_chosen.copy()
     if kind == "placements":
@@ -82,10 +86,18 @@ def test_the_flow_keeps_every_rule_and_never_makes_the_plan_worse(
         assert not_worse(context.objective, after, before), (kind, before, after)
 
 
-def _choices(data: ComponentData, x: np.ndarray, y: np.ndarray, kind: Kind) -> Iterator[np.ndarray]:
-    """Every choice of ``kind`` where students holding two items, or a pinned one, keep theirs
-    and the others hold at most one that overlaps none of their kept items, within the seats
-    (and, for placements, placing at least as many QPV and other students as now)."""
+def _choices(
+    data: ComponentData,
+    x: np.ndarray,
+    y: np.ndarray,
+    kind: Kind,
+    moving: np.ndarray | None = None,
+) -> Iterator[np.ndarray]:
+    """Every choice of ``kind`` where students holding two moving items, or a pinned one, keep
+    theirs and the others hold at most one moving item that overlaps none of their kept items
+    (of the other kind, and of ``kind`` outside ``moving``), within the seats (and, for
+    placements, placing at least as many QPV and other students as now, and no more
+    placements than a student may hold)."""
     placements = kind == "placements"
     student = data.offer_student if placements else data.slot_student
     item = data.offer_item if placements else data.slot_item
@@ -94,20 +106,25 @@ def _choices(data: ComponentData, x: np.ndarray, y: np.ndarray, kind: Kind) -> I
     capacity = data.offer_capacity if placements else data.slot_capacity
     reserved = data.offer_reserved if placements else data.slot_reserved
     chosen = x if placements else y
-    k_student = data.slot_student[y] if placements else data.offer_student[x]
-    k_first = data.slot_first[y] if placements else data.offer_first[x]
-    k_last = data.slot_last[y] if placements else data.offer_last[x]
+    moving = np.ones(len(chosen), dtype=bool) if moving is None else moving
+    if placements:
+        kept = chosen & ~moving
+        k_student = np.concatenate((data.slot_student[y], data.offer_student[kept]))
+        k_first = np.concatenate((data.slot_first[y], data.offer_first[kept]))
+        k_last = np.concatenate((data.slot_last[y], data.offer_last[kept]))
+    else:
+        k_student, k_first, k_last = data.offer_student[x], data.offer_first[x], data.offer_last[x]
     n = data.n_students
-    movers = _movers(data, x, y, kind)
+    movers = _movers(data, x, y, kind, moving)
     options = []
     for s in np.flatnonzero(movers).tolist():
         mine = [
             k
-            for k in np.flatnonzero(student == s).tolist()
+            for k in np.flatnonzero((student == s) & moving).tolist()
             if not ((k_student == s) & (k_first <= last[k]) & (k_last >= first[k])).any()
         ]
         options.append([None, *mine])
-    base = chosen & ~movers[student]
+    base = chosen & ~(movers[student] & moving)
     placed_now = np.bincount(student[chosen], minlength=n) > 0
     for combo in itertools.product(*options):
         choice = base.copy()
@@ -176,12 +193,14 @@ def _pinned(flags: PairFlags, k: int, n_x: int) -> bool:
     instances(max_students=4, max_offers=3, max_slots=3),
     st.integers(0, 2**16),
     st.lists(st.integers(0, 12), min_size=4, max_size=4),
+    st.lists(st.integers(0, 1), min_size=1, max_size=8),
 )
 def test_the_flow_is_the_lexicographic_optimum_of_its_choices(
-    instance: Instance, seed: int, bonus: list[int]
+    instance: Instance, seed: int, bonus: list[int], pair_bonus: list[int]
 ) -> None:
     """Also with a bonus on ``coverage`` for each moving student left holding nothing (what
-    :meth:`~stagematch.solver.lns._Sweeps._trade` counts for a session given up)."""
+    :meth:`~stagematch.solver.component_flows.ComponentFlows._trade` counts for a session given up), and one on
+    ``workshops`` for pairs held (what ``_trade_back`` counts for room left for a session)."""
     context = prepared(instance, Tuning())
     chosen = _random_plan(context, seed)
     assume(chosen is not None)
@@ -191,17 +210,19 @@ def test_the_flow_is_the_lexicographic_optimum_of_its_choices(
     for kind in KINDS:
         data, _, _, x, y = _flow_input(context, chosen, kind)
         idle = {"coverage": np.array(bonus[: data.n_students], dtype=np.int64)}
-        for given_idle in (None, idle):
-            moved = reassign(data, x, y, objective, kind, given_idle)
+        n_pairs = len(data.offer_student if kind == "placements" else data.slot_student)
+        held = {"workshops": np.resize(np.array(pair_bonus, dtype=np.int64), n_pairs)}
+        for given_idle, given_held in ((None, None), (idle, None), (idle, held)):
+            moved = reassign(data, x, y, objective, kind, given_idle, given_held)
             if moved is None:
                 continue
-            best = _levels(data, x, y, kind, moved, objective, given_idle)
+            best = _levels(data, x, y, kind, moved, objective, given_idle, given_held)
             start = _levels(data, x, y, kind, x if kind == "placements" else y, objective)
             # The placed counts are kept (at least as many as now), not optimised.
             compared = [lvl for lvl in objective if lvl not in PLACED_COUNTS]
             assert all(best[lvl] >= start[lvl] for lvl in objective if lvl in PLACED_COUNTS)
             for choice in _choices(data, x, y, kind):
-                other = _levels(data, x, y, kind, choice, objective, given_idle)
+                other = _levels(data, x, y, kind, choice, objective, given_idle, given_held)
                 assert not_worse(compared, best, other), (kind, given_idle, best, other)
 
 
@@ -213,31 +234,74 @@ def _levels(
     choice: np.ndarray,
     objective: list[str],
     idle: dict[str, np.ndarray] | None = None,
+    held: dict[str, np.ndarray] | None = None,
 ) -> dict[str, float]:
-    """The levels of ``choice``, plus ``idle`` for each moving student holding nothing."""
+    """The levels of ``choice``, plus ``idle`` for each moving student holding nothing and
+    ``held`` for each pair a moving student holds."""
     cx, cy = (choice, y) if kind == "placements" else (x, choice)
     values = {lvl: LEVELS[lvl].value(data, cx, cy) for lvl in objective}
-    if idle is not None:
-        movers = _movers(data, x, y, kind)
-        student = data.offer_student if kind == "placements" else data.slot_student
-        holds = np.bincount(student[choice], minlength=data.n_students) > 0
-        for level, per_student in idle.items():
-            if level in values:
-                values[level] += float(per_student[movers & ~holds].sum())
+    movers = _movers(data, x, y, kind)
+    student = data.offer_student if kind == "placements" else data.slot_student
+    holds = np.bincount(student[choice], minlength=data.n_students) > 0
+    for level, per_student in (idle or {}).items():
+        if level in values:
+            values[level] += float(per_student[movers & ~holds].sum())
+    for level, per_pair in (held or {}).items():
+        if level in values:
+            values[level] += float(per_pair[choice & movers[student]].sum())
     return values
 
 
-def _movers(data: ComponentData, x: np.ndarray, y: np.ndarray, kind: Kind) -> np.ndarray:
-    """Students whose items of ``kind`` move: at most one held, none pinned."""
+def _movers(
+    data: ComponentData, x: np.ndarray, y: np.ndarray, kind: Kind, moving: np.ndarray | None = None
+) -> np.ndarray:
+    """Students whose items of ``kind`` move: at most one moving item held, none pinned, and
+    (placements) room for one more beside those kept."""
     placements = kind == "placements"
     student = data.offer_student if placements else data.slot_student
     pinned = data.offer_pinned if placements else data.slot_pinned
-    movers = np.bincount(student[x if placements else y], minlength=data.n_students) <= 1
+    chosen = x if placements else y
+    moving = np.ones(len(chosen), dtype=bool) if moving is None else moving
+    movers = np.bincount(student[chosen & moving], minlength=data.n_students) <= 1
     if placements:
-        movers &= data.max_placements >= 1
+        kept = np.bincount(student[chosen & ~moving], minlength=data.n_students)
+        movers &= data.max_placements - kept >= 1
     if pinned is not None:
         movers[student[pinned]] = False
     return movers
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    instances(max_students=4, max_offers=4, max_slots=2),
+    st.integers(0, 2**16),
+    st.lists(st.booleans(), min_size=1, max_size=8),
+)
+def test_moving_some_placements_is_the_optimum_of_those_choices(
+    instance: Instance, seed: int, mask: list[bool]
+) -> None:
+    """With only some placement pairs moving (one window of half-days in the search), the
+    others held are kept: the flow's choice keeps every rule, and is the lexicographic optimum
+    among the choices that keep them (a student may take a second placement beside one kept)."""
+    context = prepared(instance, Tuning())
+    chosen = _random_plan(context, seed)
+    assume(chosen is not None)
+    assert chosen is not None
+    before = checked_levels(context, chosen)
+    objective = context.objective
+    data, o_pairs, w_pairs, x, y = _flow_input(context, chosen, "placements")
+    moving = np.resize(np.array(mask, dtype=bool), len(x))
+    moved = reassign(data, x, y, objective, "placements", moving=moving)
+    if moved is None:
+        return
+    assert np.array_equal(moved[~moving], x[~moving])
+    after = checked_levels(context, _apply(chosen, o_pairs, w_pairs, "placements", moved))
+    assert not_worse(objective, after, before), (before, after)
+    best = _levels(data, x, y, "placements", moved, objective)
+    compared = [lvl for lvl in objective if lvl not in PLACED_COUNTS]
+    for choice in _choices(data, x, y, "placements", moving):
+        other = _levels(data, x, y, "placements", choice, objective)
+        assert not_worse(compared, best, other), (best, other)
 
 
 @settings(max_examples=10, deadline=None)

@@ -13,49 +13,31 @@ Steps run in sweeps over shuffled seeds (from ``seed``) — when re-planning, st
 changed first, since only their neighbourhoods can reduce ``changes``. The first sweep frees
 near neighbourhoods; later ones choose each step's kind by what each kind has gained per unit
 of work. The search stops when its *work* budget is spent, or after a sweep that improved
-nothing; then the whole component's sessions, and then its placements, are re-assigned by a
-min-cost flow (:mod:`.reassign`), with work kept back for it from the start: chains of moves
-across the component that no neighbourhood holds. Work is counted deterministically: the CP-SAT deterministic time each step used plus
-a fixed charge per ``Tuning.neighbourhood`` students for building its model, so the same
+nothing. Before the steps and after them the whole component is re-assigned by min-cost flows
+(:mod:`.component_flows`): chains of moves across the component that no neighbourhood holds. On a
+3,000-student bassin they gain more than the steps their work would buy; the closing ones are
+charged on top of the budget, so that no step is given up for them. Work is counted deterministically: the CP-SAT deterministic time each step
+used plus a fixed charge per ``Tuning.neighbourhood`` students for building its model, so the same
 input, seed and budget give the same plan on any machine. Only the wall-clock cap or a stop
 flag (:mod:`.limits`) can end it otherwise, and they are recorded.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from ..arrays import BoolArray, IntArray
-from ..candidates import Candidates
 from ..levels import LEVELS
+from .component_flows import ComponentFlows
 from .context import Chosen, SolveContext
 from .cpsat import ComponentData, ComponentOutcome, solve_component
 from .flow import ranges
-from .graph import Outside, pairs_data
 from .losses import Losses
 from .neighbourhoods import KINDS, KindChooser, Neighbourhoods
-from .reassign import Kind, reassign
 from .shortlist import pair_keys
+from .subproblem import Rows, first_gain, student_rows, sub_problem
 
 __all__ = ["improve"]
-
-REASSIGN_CHARGE = 0.01
-"""Work charged for one flow re-assigning a component's sessions or placements
-(:mod:`.reassign`), per 10,000 candidate pairs of that kind: about its CPU seconds (a flow of
-the 49,000 placement pairs of a 1,000-student bassin takes 0.05 s)."""
-
-
-@dataclass(frozen=True, eq=False)
-class _Rows:
-    """Per student, the placement and session pairs a neighbourhood may give them (beside the
-    placements with a free seat, :func:`_free_pairs`), and where each student's candidate
-    placements start."""
-
-    offers: list[IntArray]
-    slots: list[IntArray]
-    offer_ptr: IntArray
 
 
 def _free_pairs(context: SolveContext, chosen: Chosen, pairs: IntArray) -> IntArray:
@@ -81,25 +63,11 @@ def _free_pairs(context: SolveContext, chosen: Chosen, pairs: IntArray) -> IntAr
     return pairs[rank < per_student].astype(np.int64)
 
 
-def _outside_use(
-    context: SolveContext, inside: BoolArray, chosen: BoolArray, kind: str
-) -> tuple[IntArray, IntArray]:
-    """Seats of each item held by students outside the neighbourhood, and by QPV ones."""
-    pairs = context.cand.offers if kind == "offers" else context.cand.slots
-    n_items = len(context.arrays.offers if kind == "offers" else context.arrays.slots)
-    outside = chosen & ~inside[pairs.student]
-    used = np.bincount(pairs.item[outside], minlength=n_items)
-    used_qpv = np.bincount(
-        pairs.item[outside & context.arrays.qpv[pairs.student]], minlength=n_items
-    )
-    return used, used_qpv
-
-
 def _neighbourhood_data(
     context: SolveContext,
     chosen: Chosen,
     students: IntArray,
-    rows: _Rows,
+    rows: Rows,
     keep_placements: bool = False,
 ) -> tuple[ComponentData, IntArray, IntArray]:
     """The sub-problem of ``students`` with everyone else's seats taken out; with
@@ -116,113 +84,7 @@ def _neighbourhood_data(
         kept += [holding, _free_pairs(context, chosen, theirs)]
         o_pairs = np.unique(np.concatenate(kept)).astype(np.int64)
     w_pairs: IntArray = np.concatenate([rows.slots[s] for s in students]).astype(np.int64)
-    return _sub_problem(context, chosen, students, o_pairs, w_pairs), o_pairs, w_pairs
-
-
-def _flow_data(
-    context: SolveContext, chosen: Chosen, students: IntArray, rows: _Rows, kind: Kind
-) -> tuple[ComponentData, IntArray, IntArray]:
-    """The sub-problem of a re-assignment (:mod:`.reassign`) of ``kind``: ``students`` with
-    every candidate pair of that kind and the pairs of the other kind they hold."""
-    o_pairs = ranges(rows.offer_ptr, students).astype(np.int64)
-    w_pairs = np.concatenate([rows.slots[s] for s in students]).astype(np.int64)
-    if kind == "placements":
-        w_pairs = w_pairs[chosen.slot_chosen[w_pairs]]
-    else:
-        o_pairs = o_pairs[chosen.offer_chosen[o_pairs]]
-    return _sub_problem(context, chosen, students, o_pairs, w_pairs), o_pairs, w_pairs
-
-
-def _sub_problem(
-    context: SolveContext, chosen: Chosen, students: IntArray, o_pairs: IntArray, w_pairs: IntArray
-) -> ComponentData:
-    """The model data of ``students`` on the pairs ``o_pairs``, ``w_pairs``, the seats of
-    everyone else taken out."""
-    arrays, cand = context.arrays, context.cand
-    inside = np.zeros(arrays.n_students, dtype=bool)
-    inside[students] = True
-    o_used, o_used_qpv = _outside_use(context, inside, chosen.offer_chosen, "offers")
-    w_used, w_used_qpv = _outside_use(context, inside, chosen.slot_chosen, "slots")
-    held = chosen.slot_chosen & ~inside[cand.slots.student]
-    outside = Outside(
-        offer_used=o_used,
-        offer_used_qpv=o_used_qpv,
-        slot_used=w_used,
-        slot_used_qpv=w_used_qpv,
-        coach_keys=arrays.coach_group_keys(cand.slots.item[held], cand.slots.student[held]),
-    )
-    return pairs_data(context, students, o_pairs, w_pairs, outside)
-
-
-def _longer_placements(
-    context: SolveContext, chosen: Chosen, students: IntArray, rows: _Rows
-) -> IntArray:
-    """Per student of ``students`` holding one placement, the half-days a longer candidate
-    placement with a free seat (one they may take) would add to theirs, whatever their
-    sessions: what giving up a session may let them gain. (Counting second placements beside
-    the one held too gained less on a 1,000-student bassin: 30 half-days instead of 40.)"""
-    cand, arrays = context.cand, context.arrays
-    offers = arrays.offers
-    pairs = ranges(rows.offer_ptr, students)
-    x = chosen.offer_chosen
-    held = np.bincount(cand.offers.item[x], minlength=len(offers.capacity))
-    held_qpv = np.bincount(
-        cand.offers.item[x & arrays.qpv[cand.offers.student]], minlength=len(offers.capacity)
-    )
-    item = cand.offers.item[pairs]
-    student = cand.offers.student[pairs]
-    open_left = offers.capacity - offers.reserved - (held - held_qpv)
-    open_left -= np.maximum(held_qpv - offers.reserved, 0)
-    free = (held[item] < offers.capacity[item]) & (arrays.qpv[student] | (open_left[item] > 0))
-    span = (offers.last_half_day - offers.first_half_day + 1)[item]
-    n = arrays.n_students
-    mine = x[pairs]
-    count = np.bincount(student[mine], minlength=n)
-    current = np.zeros(n, dtype=np.int64)
-    current[student[mine]] = span[mine]
-    longer = np.zeros(n, dtype=np.int64)
-    np.maximum.at(longer, student[free], span[free] - current[student[free]])
-    return np.where(count == 1, longer, 0)[students]
-
-
-def _pruned_rows(
-    cand: Candidates,
-    chosen: BoolArray,
-    students: IntArray,
-    n_students: int,
-    order: IntArray,
-    previous: BoolArray | None,
-    per_student: int,
-) -> list[IntArray]:
-    """Per student: its cheapest candidate placements (``order``, see :mod:`.shortlist`), at
-    most ``per_student``, plus the ones it holds now and, when re-planning, the ones it held
-    in the previous plan."""
-    ptr = np.searchsorted(cand.offers.student[order], np.arange(n_students + 1))
-    held_pairs = np.flatnonzero(chosen if previous is None else chosen | previous)
-    held_ptr = np.searchsorted(cand.offers.student[held_pairs], np.arange(n_students + 1))
-    rows: list[IntArray] = [np.zeros(0, dtype=np.int64)] * n_students
-    for s in students.tolist():
-        keep = order[ptr[s] : ptr[s] + min(per_student, ptr[s + 1] - ptr[s])]
-        held = held_pairs[held_ptr[s] : held_ptr[s + 1]]
-        rows[s] = np.unique(np.concatenate((keep, held)))
-    return rows
-
-
-def _rows(context: SolveContext, chosen: Chosen, students: IntArray) -> _Rows:
-    cand, n = context.cand, context.arrays.n_students
-    offers = _pruned_rows(
-        cand,
-        chosen.offer_chosen,
-        students,
-        n,
-        context.short,
-        context.flags.offer_previous,
-        context.tuning.pairs_per_student,
-    )
-    slot_order = np.argsort(cand.slots.student, kind="stable")
-    slot_ptr = np.searchsorted(cand.slots.student[slot_order], np.arange(n + 1))
-    slots = [slot_order[slot_ptr[s] : slot_ptr[s + 1]] for s in range(n)]
-    return _Rows(offers, slots, cand.offers.indptr(n))
+    return sub_problem(context, chosen, students, o_pairs, w_pairs), o_pairs, w_pairs
 
 
 class _Sweeps:
@@ -231,7 +93,7 @@ class _Sweeps:
     def __init__(self, context: SolveContext, chosen: Chosen, students: IntArray, work: float):
         self.context, self.chosen, self.students, self.work = context, chosen, students, work
         self.rng = np.random.default_rng(context.options.seed)
-        self.rows = _rows(context, chosen, students)
+        self.rows = student_rows(context, chosen, students)
         self.size = min(context.tuning.neighbourhood, len(students))
         self.neighbourhoods = Neighbourhoods(context, students, self.rows.slots, self.size)
         # Sessions steps keep the placements: not with stability, whose constraints are
@@ -242,26 +104,19 @@ class _Sweeps:
         self.steps = 0
         self.sweeps = 0
         self.used = 0.0
-        # The flow keeps neither stability nor ``changes``; nor is it tried beyond
-        # ``reassign_pairs`` (an académie's component: its pairs' data would take gigabytes).
-        # Counted from the pointers: an académie's component has tens of millions of pairs.
-        ptr = self.rows.offer_ptr
-        offer_pairs = int((ptr[students + 1] - ptr[students]).sum())
-        slot_pairs = sum(len(self.rows.slots[s]) for s in students.tolist())
-        reassigns = (
-            context.stability is None
-            and context.flags.offer_previous is None
-            and offer_pairs + slot_pairs <= context.tuning.reassign_pairs
-        )
-        # The work kept back for the re-assignments after the steps (0 without them): three
-        # flows of sessions and two of placements (:meth:`reassign`).
-        flows = 3 * slot_pairs + 2 * offer_pairs
-        self.reserve = REASSIGN_CHARGE * flows / 10_000 if reassigns else 0.0
+        self.flows_of_component = ComponentFlows(context, chosen, students, self.rows)
 
     def spent(self) -> bool:
-        """Is the work budget for steps spent (all but the last re-assignment's), or must the
-        search end now (``limits``)?"""
-        return self.used >= self.work - self.reserve or self.context.limits.exhausted()
+        """Is the work budget spent, or must the search end now (``limits``)?"""
+        return self.used >= self.work or self.context.limits.exhausted()
+
+    def flows(self) -> None:
+        """Re-assign the whole component by min-cost flows (:mod:`.component_flows`), charged their
+        fixed work; not when the wall-clock cap or the stop flag ends the search."""
+        flows = self.flows_of_component
+        if flows.charge and not self.context.limits.exhausted():
+            self.used += flows.charge
+            flows.run()
 
     def seeds(self) -> list[int]:
         """A sweep's seed students (positions in ``students``): those who lose the most value
@@ -308,74 +163,6 @@ class _Sweeps:
         self.sweeps += 1
         return improved
 
-    def reassign(self) -> int | None:
-        """Re-assign every session of the component at once, its placements kept, then every
-        placement, its sessions kept (:mod:`.reassign`); then trade sessions for longer
-        placements (:meth:`_trade`), and the sessions once more for what the placements now
-        allow. Keep each outcome that is lexicographically better, and return the position in
-        the objective of the first level improved (``None``: kept the plan)."""
-        if not self.reserve or self.context.limits.exhausted():
-            return None
-        self.used += self.reserve
-        gains = [
-            self._reassign("sessions"),
-            self._reassign("placements"),
-            self._trade(),
-            self._reassign("sessions"),
-        ]
-        return min((g for g in gains if g is not None), default=None)
-
-    def _levels(self) -> list[float]:
-        """The plan's levels on the component (its placements and sessions held)."""
-        context, chosen = self.context, self.chosen
-        data, o_pairs, w_pairs = _flow_data(context, chosen, self.students, self.rows, "placements")
-        x, y = chosen.offer_chosen[o_pairs], chosen.slot_chosen[w_pairs]
-        return [LEVELS[lvl].value(data, x, y) for lvl in context.objective]
-
-    def _trade(self) -> int | None:
-        """Sessions given up for longer placements: re-assign the sessions with, for each
-        student, the coverage a longer placement with a free seat would add counted as theirs
-        when they attend none (:func:`_longer_placements`), then the placements; kept only if
-        the two together make the plan lexicographically better."""
-        context, chosen = self.context, self.chosen
-        if "coverage" not in context.objective:
-            return None
-        saved = chosen.offer_chosen.copy(), chosen.slot_chosen.copy()
-        before = self._levels()
-        data, o_pairs, w_pairs = _flow_data(context, chosen, self.students, self.rows, "sessions")
-        x, y = chosen.offer_chosen[o_pairs], chosen.slot_chosen[w_pairs]
-        idle = {"coverage": _longer_placements(context, chosen, self.students, self.rows)}
-        moved = reassign(data, x, y, context.objective, "sessions", idle)
-        if moved is None:
-            return None
-        chosen.slot_chosen[w_pairs] = moved
-        data, o_pairs, w_pairs = _flow_data(context, chosen, self.students, self.rows, "placements")
-        x, y = chosen.offer_chosen[o_pairs], chosen.slot_chosen[w_pairs]
-        placed = reassign(data, x, y, context.objective, "placements")
-        if placed is not None:
-            chosen.offer_chosen[o_pairs] = placed
-        improved = _first_gain(context.objective, self._levels(), before)
-        if improved is None:
-            chosen.offer_chosen[:], chosen.slot_chosen[:] = saved
-        return improved
-
-    def _reassign(self, kind: Kind) -> int | None:
-        context, chosen = self.context, self.chosen
-        objective = context.objective
-        data, o_pairs, w_pairs = _flow_data(context, chosen, self.students, self.rows, kind)
-        x, y = chosen.offer_chosen[o_pairs], chosen.slot_chosen[w_pairs]
-        moved = reassign(data, x, y, objective, kind)
-        if moved is None:
-            return None
-        after_x, after_y = (x, moved) if kind == "sessions" else (moved, y)
-        before = [LEVELS[lvl].value(data, x, y) for lvl in objective]
-        after = [LEVELS[lvl].value(data, after_x, after_y) for lvl in objective]
-        improved = _first_gain(objective, after, before)
-        if improved is not None:
-            chosen.offer_chosen[o_pairs] = after_x
-            chosen.slot_chosen[w_pairs] = after_y
-        return improved
-
     def step(self, members: IntArray, keep_placements: bool = False) -> int | None:
         """Re-optimise the neighbourhood ``members`` (only their sessions with
         ``keep_placements``); keep the outcome if lexicographically better, and return the
@@ -398,7 +185,7 @@ class _Sweeps:
             LEVELS[lvl].value(data, outcome.offer_chosen, outcome.slot_chosen) for lvl in objective
         ]
         self.steps += 1
-        improved = _first_gain(objective, after, before)
+        improved = first_gain(objective, after, before)
         if improved is None:
             return None
         chosen.offer_chosen[o_pairs] = outcome.offer_chosen
@@ -445,8 +232,10 @@ class _Sweeps:
 def improve(context: SolveContext, chosen: Chosen, students: IntArray, work: float) -> int:
     """Improve ``chosen`` in place by neighbourhood steps over ``students``; returns the steps.
 
-    Steps go on while ``work`` units remain and a sweep improves something; the context's
-    ``limits`` (the wall-clock cap and the stop flag) can end them sooner, and remember it.
+    The whole component is first re-assigned by min-cost flows (:mod:`.component_flows`); steps then
+    go on while ``work`` units remain and a sweep improves something; the flows run once more
+    at the end, their fixed work charged on top of ``work``. The context's ``limits`` (the
+    wall-clock cap and the stop flag) can end it all sooner, and remember it.
 
     The context's ``leading`` levels are proven optimal by the flow: each neighbourhood keeps
     their value (the others, those two included when the flow does not prove them, are
@@ -456,10 +245,11 @@ def improve(context: SolveContext, chosen: Chosen, students: IntArray, work: flo
     if len(students) <= 1:
         return 0
     sweeps = _Sweeps(context, chosen, students, work)
+    sweeps.flows()
     while not sweeps.spent():
         if not sweeps.sweep():
             break
-    sweeps.reassign()  # with the work kept back for it
+    sweeps.flows()  # charged on top of ``work``: whatever ended the steps
     return sweeps.steps
 
 
@@ -478,12 +268,3 @@ def _settled(
             break
         settled[lvl] = round(before[i])
     return settled
-
-
-def _first_gain(objective: list[str], after: list[float], before: list[float]) -> int | None:
-    """The position of the first level on which ``after`` differs from ``before`` if it is
-    better there (lexicographically better), else ``None``."""
-    for position, (level, a, b) in enumerate(zip(objective, after, before, strict=True)):
-        if a != b:
-            return position if LEVELS[level].better(a, b) else None
-    return None

@@ -61,8 +61,13 @@ class _Side:
     kept_last: IntArray
 
     @classmethod
-    def of(cls, data: ComponentData, kind: Kind, x: BoolArray, y: BoolArray) -> _Side:
+    def of(
+        cls, data: ComponentData, kind: Kind, x: BoolArray, y: BoolArray, moving: BoolArray
+    ) -> _Side:
+        """``moving``: the pairs of ``kind`` that may move; those held and not moving are kept
+        like the other kind's."""
         if kind == "placements":
+            held = x & ~moving
             return cls(
                 data.offer_student,
                 data.offer_item,
@@ -71,9 +76,9 @@ class _Side:
                 data.offer_capacity,
                 data.offer_reserved,
                 data.offer_pinned,
-                data.slot_student[y],
-                data.slot_first[y],
-                data.slot_last[y],
+                np.concatenate((data.slot_student[y], data.offer_student[held])),
+                np.concatenate((data.slot_first[y], data.offer_first[held])),
+                np.concatenate((data.slot_last[y], data.offer_last[held])),
             )
         return cls(
             data.slot_student,
@@ -96,6 +101,8 @@ def reassign(
     objective: list[str],
     kind: Kind,
     idle: dict[str, IntArray] | None = None,
+    held_bonus: dict[str, IntArray] | None = None,
+    moving: BoolArray | None = None,
 ) -> BoolArray | None:
     """The choice of ``data``'s pairs of ``kind`` (offer pairs for placements, slot pairs for
     sessions) that is lexicographically best for ``objective`` with the other kind kept as in
@@ -103,26 +110,40 @@ def reassign(
     plan keeps and is never lexicographically worse; the caller still compares the two.
 
     ``idle`` (per level, per student) is added to a level for each student who holds nothing of
-    ``kind``: what they are expected to gain from it afterwards (a session given up for a longer
-    placement). The choice is then best for those values, no longer for the plan's alone."""
+    ``kind``, and ``held_bonus`` (per level, per pair of ``kind``) for each pair held: what they
+    are expected to gain from it afterwards (a session given up for a longer placement, a
+    placement that leaves room for a session). The choice is then best for those values, no
+    longer for the plan's alone.
+
+    ``moving`` (placements only; default: all) restricts the pairs that may move: a placement
+    held outside it is kept like the sessions (its half-days are taken, it counts towards the
+    student's placements, and its student stays placed whatever the flow gives them). With the
+    pairs of one week moving, a student holding a placement in the other week may take a
+    second one, along a chain of students moving within the week to free its seat."""
     placements = kind == "placements"
     if placements and (data.offer_min_share > 0).any():
         return None
-    side = _Side.of(data, kind, x, y)
     chosen = x if placements else y
-    held = np.bincount(side.student[chosen], minlength=data.n_students)
+    if moving is None:
+        moving = np.ones(len(chosen), dtype=bool)
+    side = _Side.of(data, kind, x, y, moving)
+    held = np.bincount(side.student[chosen & moving], minlength=data.n_students)
+    # Students placed whatever the flow does: by a placement kept.
+    anyway = np.bincount(side.student[chosen & ~moving], minlength=data.n_students)
     movers = held <= 1
     if placements:
-        movers &= data.max_placements >= 1
+        movers &= data.max_placements - anyway >= 1
     if side.pinned is not None:
         movers[side.student[side.pinned]] = False
-    pairs = np.flatnonzero(movers[side.student] & ~_overlaps_kept(side, data.n_students))
+    pairs = np.flatnonzero(moving & movers[side.student] & ~_overlaps_kept(side, data.n_students))
     coefficients = []
     nothing = []
     for level in objective:
         c = _coefficients(data, level, kind, pairs)
         if c is None:
             return None
+        if held_bonus is not None and level in held_bonus:
+            c = c + held_bonus[level][pairs].astype(np.int64)
         none = np.zeros(data.n_students, dtype=np.int64)
         if idle is not None and level in idle:
             none = idle[level].astype(np.int64)
@@ -132,12 +153,12 @@ def reassign(
     costs = _arc_costs(coefficients, nothing, side.student[pairs], movers, _nodes(data, side))
     if costs is None or not len(pairs):
         return None  # too many levels, too far apart, for one cost: not tried
-    holding = movers & (held > 0)
+    holding = movers & (held > 0) & (anyway == 0)
     floors = (0, 0)
     if placements:  # as many QPV and other students placed as now, or more
         floors = (int((holding & data.qpv).sum()), int((holding & ~data.qpv).sum()))
-    kept = chosen & ~movers[side.student]
-    taken = _solve(data, side, kept, movers, pairs, costs, floors)
+    kept = chosen & ~(movers[side.student] & moving)
+    taken = _solve(data, side, kept, movers, anyway > 0, pairs, costs, floors)
     if taken is None:
         return None
     out = kept.copy()
@@ -223,19 +244,33 @@ def _arc_costs(
     (to minimise), each weighted by more than the levels after it can differ between two
     flows, all shifted to be non-negative; ``None`` when that does not fit the flow's
     integers."""
-    n = len(movers)
-    cost = np.zeros(len(student) + n, dtype=object)
+    weights = []
     weight = 1
     for c, none in zip(reversed(coefficients), reversed(nothing), strict=True):
-        cost = cost + weight * np.concatenate((c, none)).astype(object)
+        weights.append(weight)
         # Each mover holds one of its pairs or none: the most this level's sum can differ.
         top = none.copy()
         low = none.copy()
         np.maximum.at(top, student, c)
         np.minimum.at(low, student, c)
         weight *= int((top - low)[movers].sum()) + 1
+    columns = [
+        np.concatenate((c, none))
+        for c, none in zip(reversed(coefficients), reversed(nothing), strict=True)
+    ]
+    largest = sum(
+        w * int(np.abs(col).max(initial=0)) for w, col in zip(weights, columns, strict=True)
+    )
+    if 2 * largest * nodes < _COST_LIMIT:  # every sum fits: the same integers, in int64
+        cost = np.zeros(len(student) + len(movers), dtype=np.int64)
+        for w, col in zip(weights, columns, strict=True):
+            cost += np.int64(w) * col.astype(np.int64)
+        return cost - cost.min()
+    total = np.zeros(len(student) + len(movers), dtype=object)
+    for w, col in zip(weights, columns, strict=True):
+        total = total + w * col.astype(object)
     # Every mover leaves by one arc (a pair, or none): a constant on them changes nothing.
-    shifted = cost - min(cost)
+    shifted = total - min(total)
     if int(max(shifted)) * nodes >= _COST_LIMIT:
         return None
     return shifted.astype(np.int64)
@@ -246,13 +281,15 @@ def _solve(
     side: _Side,
     fixed: BoolArray,
     movers: BoolArray,
+    placed_anyway: BoolArray,
     pairs: IntArray,
     costs: IntArray,
     floors: tuple[int, int],
 ) -> IntArray | None:
     """The pairs of ``pairs`` the least-cost flow chooses (``costs``: one per pair, then one
-    per student for holding nothing), within the seats the students who keep theirs leave, at least
-    ``floors`` QPV and other movers holding one; ``fixed``: the pairs kept."""
+    per student for holding nothing), within the seats the students who keep theirs leave, at
+    least ``floors`` QPV and other movers holding one, not counting those ``placed_anyway``
+    (they hold nothing through an arc of their own); ``fixed``: the pairs kept."""
     n, n_items = data.n_students, len(side.capacity)
     qpv = data.qpv
     fixed_all = np.bincount(side.item[fixed], minlength=n_items)
@@ -268,8 +305,11 @@ def _solve(
     position = np.concatenate((to_open, to_reserved))
     who = np.flatnonzero(movers)
     n_pair_arcs = len(position)
-    # Holding nothing: through NONE_QPV or NONE_OTHER, which let all but the floors through.
-    n_qpv = int(qpv[who].sum())
+    # Holding nothing: through NONE_QPV or NONE_OTHER, which let all but the floors through,
+    # or straight to the sink for those placed anyway.
+    counted = ~placed_anyway[who]
+    n_qpv = int((qpv[who] & counted).sum())
+    n_counted = int(counted.sum())
     tails = np.concatenate(
         (
             np.full(len(who), SOURCE),
@@ -283,7 +323,7 @@ def _solve(
         (
             FIRST_STUDENT + who,
             np.concatenate((first_open + item[to_open], first_reserved + item[to_reserved])),
-            np.where(qpv[who], NONE_QPV, NONE_OTHER),
+            np.where(counted, np.where(qpv[who], NONE_QPV, NONE_OTHER), SINK),
             np.full(2 * n_items + 2, SINK),
         )
     )
@@ -292,7 +332,7 @@ def _solve(
             np.ones(2 * len(who) + n_pair_arcs, dtype=np.int64),
             open_seats,
             reserved,
-            [n_qpv - floors[0], len(who) - n_qpv - floors[1]],
+            [n_qpv - floors[0], n_counted - n_qpv - floors[1]],
         )
     )
     arc_costs = np.concatenate(
@@ -308,7 +348,8 @@ def _solve(
         tails.astype(np.int32), heads.astype(np.int32), capacities, arc_costs
     )
     flow.set_nodes_supplies(
-        np.array([SOURCE, SINK], dtype=np.int32), np.array([len(who), -len(who)], dtype=np.int64)
+        np.array([SOURCE, SINK], dtype=np.int32),
+        np.array([len(who), -len(who)], dtype=np.int64),
     )
     if flow.solve() != flow.OPTIMAL:
         return None

@@ -1,0 +1,314 @@
+"""The flows around the neighbourhood search: the whole component re-assigned at once.
+
+The neighbourhood steps (:mod:`.lns`) free 30 neighbours, or the candidates of a few sessions;
+neither moves seats along chains of students who do not live near one another. Before the
+steps and after them, :class:`ComponentFlows` re-assigns every student of the component by
+min-cost flows (:mod:`.reassign`): the sessions with the placements kept, the placements with
+the sessions kept, trades of one kind for the other (the flow of one kind counting what the
+other is expected to gain), and the placements of one window of half-days at a time, so that a
+student holding a placement in one week can take a second in the other. Each outcome is kept
+only when lexicographically better. Each pass is charged a fixed work, by the pairs its flows
+move (:attr:`ComponentFlows.charge`), so the same input still gives the same plan.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..arrays import IntArray
+from ..levels import LEVELS
+from .context import Chosen, SolveContext
+from .cpsat import ComponentData
+from .flow import ranges
+from .reassign import Kind, reassign
+from .subproblem import Rows, first_gain, sub_problem
+
+__all__ = ["ComponentFlows"]
+
+REASSIGN_CYCLES = 2
+"""Cycles of flows after the first pass (:meth:`ComponentFlows.run`), each charged in the
+pass's work whether it runs or not. Measured (docs/benchmarks.md): with the flows before and
+after the steps, two cycles gave a workshop more at 1,000 students and 13 half-days more at
+3,000 than one."""
+
+REASSIGN_CHARGE = 0.01
+"""Work charged for one flow re-assigning a component's sessions or placements
+(:mod:`.reassign`), per 10,000 candidate pairs of that kind: about its CPU seconds (a flow of
+the 49,000 placement pairs of a 1,000-student bassin takes 0.05 s)."""
+
+
+WINDOWS = 4
+"""Windows of half-days whose placements are re-assigned alone (the generator's bassins have
+two: the weeks of one-week offers)."""
+
+
+class ComponentFlows:
+    """The flows of one component's search, and the work a pass of them is charged."""
+
+    def __init__(self, context: SolveContext, chosen: Chosen, students: IntArray, rows: Rows):
+        self.context, self.chosen, self.students, self.rows = context, chosen, students, rows
+        # The flows keep neither stability nor ``changes``; nor are they tried beyond
+        # ``reassign_pairs`` (an académie's component: its pairs' data would take gigabytes).
+        # Counted from the pointers: an académie's component has tens of millions of pairs.
+        ptr = rows.offer_ptr
+        offer_pairs = int((ptr[students + 1] - ptr[students]).sum())
+        slot_pairs = sum(len(rows.slots[s]) for s in students.tolist())
+        tried = (
+            context.stability is None
+            and context.flags.offer_previous is None
+            and offer_pairs + slot_pairs <= context.tuning.reassign_pairs
+        )
+        self.windows = _windows(context, students, rows) if tried else []
+        windows, cycles = len(self.windows), REASSIGN_CYCLES
+        flows = (2 + 3 * cycles) * slot_pairs + (2 + windows + (3 + windows) * cycles) * offer_pairs
+        self.charge = REASSIGN_CHARGE * flows / 10_000 if tried else 0.0
+        """The work one pass is charged, every cycle counted (0 when they are not tried)."""
+
+    def run(self) -> int | None:
+        """Re-assign the whole component by min-cost flows (:mod:`.reassign`): every session,
+        its placements kept; every placement, its sessions kept; sessions traded for longer
+        placements (:meth:`_trade`); second placements, one window of half-days at a time
+        (:meth:`_second_placements`). Then, up to ``REASSIGN_CYCLES`` times while it gains:
+        placements traded for sessions (:meth:`_trade_back`: a workshop ranks above the
+        half-days it costs) and the same flows again for what that changed. Each outcome is
+        kept only when lexicographically better; returns the position in the objective of the
+        first level improved (``None``: kept the plan)."""
+        if not self.charge or self.context.limits.exhausted():
+            return None
+        gains = [
+            self._reassign("sessions"),
+            self._reassign("placements"),
+            self._trade(),
+            self._second_placements(),
+        ]
+        for _ in range(REASSIGN_CYCLES):
+            cycle = [
+                self._trade_back(),
+                self._reassign("placements"),
+                self._trade(),
+                self._reassign("sessions"),
+                self._second_placements(),
+            ]
+            gains += cycle
+            if all(g is None for g in cycle) or self.context.limits.exhausted():
+                break
+        return min((g for g in gains if g is not None), default=None)
+
+    def _levels(self) -> list[float]:
+        """The plan's levels on the component (its placements and sessions held)."""
+        context, chosen = self.context, self.chosen
+        data, o_pairs, w_pairs = flow_data(context, chosen, self.students, self.rows, "placements")
+        x, y = chosen.offer_chosen[o_pairs], chosen.slot_chosen[w_pairs]
+        return [LEVELS[lvl].value(data, x, y) for lvl in context.objective]
+
+    def _trade(self) -> int | None:
+        """Sessions given up for longer placements: re-assign the sessions with, for each
+        student, the coverage a longer placement with a free seat would add counted as theirs
+        when they attend none (:func:`_longer_placements`), then the placements; kept only if
+        the two together make the plan lexicographically better."""
+        context, chosen = self.context, self.chosen
+        if "coverage" not in context.objective:
+            return None
+        saved = chosen.offer_chosen.copy(), chosen.slot_chosen.copy()
+        before = self._levels()
+        data, o_pairs, w_pairs = flow_data(context, chosen, self.students, self.rows, "sessions")
+        x, y = chosen.offer_chosen[o_pairs], chosen.slot_chosen[w_pairs]
+        idle = {"coverage": _longer_placements(context, chosen, self.students, self.rows)}
+        moved = reassign(data, x, y, context.objective, "sessions", idle)
+        if moved is None:
+            return None
+        chosen.slot_chosen[w_pairs] = moved
+        data, o_pairs, w_pairs = flow_data(context, chosen, self.students, self.rows, "placements")
+        x, y = chosen.offer_chosen[o_pairs], chosen.slot_chosen[w_pairs]
+        placed = reassign(data, x, y, context.objective, "placements")
+        if placed is not None:
+            chosen.offer_chosen[o_pairs] = placed
+        improved = first_gain(context.objective, self._levels(), before)
+        if improved is None:
+            chosen.offer_chosen[:], chosen.slot_chosen[:] = saved
+        return improved
+
+    def _trade_back(self) -> int | None:
+        """Placements given up for sessions: re-assign the placements with a workshop counted
+        for each student attending none whose placement leaves room for one of their
+        candidate sessions (:func:`_room_for_sessions`), then the sessions; kept only if the
+        two together make the plan lexicographically better."""
+        context, chosen = self.context, self.chosen
+        if "workshops" not in context.objective:
+            return None
+        saved = chosen.offer_chosen.copy(), chosen.slot_chosen.copy()
+        before = self._levels()
+        data, o_pairs, w_pairs = flow_data(context, chosen, self.students, self.rows, "placements")
+        x, y = chosen.offer_chosen[o_pairs], chosen.slot_chosen[w_pairs]
+        fits, anywhere = _room_for_sessions(context, chosen, self.students, self.rows, o_pairs)
+        moved = reassign(
+            data,
+            x,
+            y,
+            context.objective,
+            "placements",
+            idle={"workshops": anywhere},
+            held_bonus={"workshops": fits},
+        )
+        if moved is None:
+            return None
+        chosen.offer_chosen[o_pairs] = moved
+        data, o_pairs, w_pairs = flow_data(context, chosen, self.students, self.rows, "sessions")
+        x, y = chosen.offer_chosen[o_pairs], chosen.slot_chosen[w_pairs]
+        sessions = reassign(data, x, y, context.objective, "sessions")
+        if sessions is not None:
+            chosen.slot_chosen[w_pairs] = sessions
+        improved = first_gain(context.objective, self._levels(), before)
+        if improved is None:
+            chosen.offer_chosen[:], chosen.slot_chosen[:] = saved
+        return improved
+
+    def _second_placements(self) -> int | None:
+        """Re-assign the placements of one window of half-days at a time (:func:`_windows`),
+        every other placement and session kept: a student holding a placement outside the
+        window may take a second one inside it, along a chain of students moving within the
+        window to free a seat. Each outcome is kept only when lexicographically better."""
+        context, chosen = self.context, self.chosen
+        objective = context.objective
+        gains: list[int | None] = []
+        for first, last in self.windows:
+            data, o_pairs, w_pairs = flow_data(
+                context, chosen, self.students, self.rows, "placements"
+            )
+            x, y = chosen.offer_chosen[o_pairs], chosen.slot_chosen[w_pairs]
+            moving = (data.offer_first >= first) & (data.offer_last <= last)
+            moved = reassign(data, x, y, objective, "placements", moving=moving)
+            if moved is None:
+                continue
+            before = [LEVELS[lvl].value(data, x, y) for lvl in objective]
+            after = [LEVELS[lvl].value(data, moved, y) for lvl in objective]
+            improved = first_gain(objective, after, before)
+            if improved is not None:
+                chosen.offer_chosen[o_pairs] = moved
+            gains.append(improved)
+        return min((g for g in gains if g is not None), default=None)
+
+    def _reassign(self, kind: Kind) -> int | None:
+        context, chosen = self.context, self.chosen
+        objective = context.objective
+        data, o_pairs, w_pairs = flow_data(context, chosen, self.students, self.rows, kind)
+        x, y = chosen.offer_chosen[o_pairs], chosen.slot_chosen[w_pairs]
+        moved = reassign(data, x, y, objective, kind)
+        if moved is None:
+            return None
+        after_x, after_y = (x, moved) if kind == "sessions" else (moved, y)
+        before = [LEVELS[lvl].value(data, x, y) for lvl in objective]
+        after = [LEVELS[lvl].value(data, after_x, after_y) for lvl in objective]
+        improved = first_gain(objective, after, before)
+        if improved is not None:
+            chosen.offer_chosen[o_pairs] = after_x
+            chosen.slot_chosen[w_pairs] = after_y
+        return improved
+
+
+def flow_data(
+    context: SolveContext, chosen: Chosen, students: IntArray, rows: Rows, kind: Kind
+) -> tuple[ComponentData, IntArray, IntArray]:
+    """The sub-problem of a re-assignment (:mod:`.reassign`) of ``kind``: ``students`` with
+    every candidate pair of that kind and the pairs of the other kind they hold."""
+    o_pairs = ranges(rows.offer_ptr, students).astype(np.int64)
+    w_pairs = np.concatenate([rows.slots[s] for s in students]).astype(np.int64)
+    if kind == "placements":
+        w_pairs = w_pairs[chosen.slot_chosen[w_pairs]]
+    else:
+        o_pairs = o_pairs[chosen.offer_chosen[o_pairs]]
+    return sub_problem(context, chosen, students, o_pairs, w_pairs), o_pairs, w_pairs
+
+
+def _longer_placements(
+    context: SolveContext, chosen: Chosen, students: IntArray, rows: Rows
+) -> IntArray:
+    """Per student of ``students`` holding one placement, the half-days a longer candidate
+    placement with a free seat (one they may take) would add to theirs, whatever their
+    sessions: what giving up a session may let them gain. (Counting second placements beside
+    the one held too gained less on a 1,000-student bassin: 30 half-days instead of 40.)"""
+    cand, arrays = context.cand, context.arrays
+    offers = arrays.offers
+    pairs = ranges(rows.offer_ptr, students)
+    x = chosen.offer_chosen
+    held = np.bincount(cand.offers.item[x], minlength=len(offers.capacity))
+    held_qpv = np.bincount(
+        cand.offers.item[x & arrays.qpv[cand.offers.student]],
+        minlength=len(offers.capacity),
+    )
+    item = cand.offers.item[pairs]
+    student = cand.offers.student[pairs]
+    open_left = offers.capacity - offers.reserved - (held - held_qpv)
+    open_left -= np.maximum(held_qpv - offers.reserved, 0)
+    free = (held[item] < offers.capacity[item]) & (arrays.qpv[student] | (open_left[item] > 0))
+    span = (offers.last_half_day - offers.first_half_day + 1)[item]
+    n = arrays.n_students
+    mine = x[pairs]
+    count = np.bincount(student[mine], minlength=n)
+    current = np.zeros(n, dtype=np.int64)
+    current[student[mine]] = span[mine]
+    longer = np.zeros(n, dtype=np.int64)
+    np.maximum.at(longer, student[free], span[free] - current[student[free]])
+    return np.where(count == 1, longer, 0)[students]
+
+
+def _room_for_sessions(
+    context: SolveContext,
+    chosen: Chosen,
+    students: IntArray,
+    rows: Rows,
+    o_pairs: IntArray,
+) -> tuple[IntArray, IntArray]:
+    """For students of ``students`` attending no session: per placement pair of ``o_pairs``,
+    1 if one of their candidate sessions overlaps it nowhere; per student (numbered as in
+    ``students``), 1 if they have a candidate session at all. Full sessions count: the sessions
+    flow that follows finds the chains of moves that free a seat (counting only sessions with a
+    seat left found nothing on a 1,000-student bassin, where 24 of 26 sessions are full)."""
+    cand, arrays = context.cand, context.arrays
+    slots = arrays.slots
+    y = chosen.slot_chosen
+    n = arrays.n_students
+    attending = np.bincount(cand.slots.student[y], minlength=n) > 0
+    w = np.concatenate([rows.slots[s] for s in students]).astype(np.int64)
+    w = w[~attending[cand.slots.student[w]]]
+    student = cand.slots.student[w]
+    order = np.argsort(student, kind="stable")
+    w, student = w[order], student[order]
+    anywhere = np.zeros(n, dtype=np.int64)
+    anywhere[student] = 1
+    o_student = cand.offers.student[o_pairs]
+    o_first = arrays.offers.first_half_day[cand.offers.item[o_pairs]]
+    o_last = arrays.offers.last_half_day[cand.offers.item[o_pairs]]
+    fits = np.zeros(len(o_pairs), dtype=np.int64)
+    rank = np.arange(len(w)) - np.searchsorted(student, student)
+    for k in range(int(rank.max()) + 1 if len(w) else 0):
+        at = w[rank == k]
+        first = np.full(n, -1, dtype=np.int64)
+        last = np.full(n, -1, dtype=np.int64)
+        has = np.zeros(n, dtype=bool)
+        first[cand.slots.student[at]] = slots.first_half_day[cand.slots.item[at]]
+        last[cand.slots.student[at]] = slots.last_half_day[cand.slots.item[at]]
+        has[cand.slots.student[at]] = True
+        apart = (last[o_student] < o_first) | (first[o_student] > o_last)
+        fits |= (has[o_student] & apart).astype(np.int64)
+    return fits, anywhere[students]
+
+
+def _windows(context: SolveContext, students: IntArray, rows: Rows) -> list[tuple[int, int]]:
+    """The windows of half-days whose placements :meth:`ComponentFlows._second_placements` moves: the
+    spans of the component's offers that do not hold every other span (those would move
+    every placement, as the plain flow does), the ``WINDOWS`` with most candidate pairs, in
+    order of their first half-day."""
+    cand, offers = context.cand, context.arrays.offers
+    items, pairs = np.unique(cand.offers.item[ranges(rows.offer_ptr, students)], return_counts=True)
+    first = offers.first_half_day[items].astype(np.int64)
+    last = offers.last_half_day[items].astype(np.int64)
+    if not len(items):
+        return []
+    spans, where = np.unique(first * (int(last.max()) + 1) + last, return_inverse=True)
+    count = np.bincount(where, weights=pairs)
+    span_first, span_last = np.divmod(spans, int(last.max()) + 1)
+    holds_all = (span_first <= first.min()) & (span_last >= last.max())
+    best = np.lexsort((spans, -count))
+    best = best[~holds_all[best]][:WINDOWS]
+    return sorted((int(span_first[k]), int(span_last[k])) for k in best)
