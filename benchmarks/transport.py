@@ -20,8 +20,8 @@ Usage::
 
 ``--levels`` instead solves the pilot alone, ``coaches`` right after ``workshops``, with the
 default budget and a 900-s cap (so that only the budget ends the search), and prints every
-branch and bound HiGHS runs — component size, level, nodes allowed and used, proven or not,
-CPU seconds — the first round's and the second's (``docs/concepts/transport.md``)::
+branch and bound HiGHS runs — component size, whether started from the level above's solution,
+nodes allowed and used, proven or not, CPU seconds — the first round's and the second's (``docs/concepts/transport.md``)::
 
     .venv/bin/python benchmarks/transport.py --levels
 """
@@ -134,8 +134,9 @@ def levels() -> None:
         found = optimise(model, coefs, *args)
         nodes = int(model.h.getInfo().mip_node_count)
         if not inside[0]:
+            search = "HiGHS, started" if len(args) > 3 and args[3] is not None else "HiGHS"
             print(
-                f"| {model.n} | HiGHS | {args[2]} | {nodes} | {'yes' if found[2] else 'no'} | "
+                f"| {model.n} | {search} | {args[2]} | {nodes} | {'yes' if found[2] else 'no'} | "
                 f"{found[1]:,.1f} | {time.process_time() - cpu:.1f} |",
                 flush=True,
             )

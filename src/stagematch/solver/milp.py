@@ -30,9 +30,11 @@ __all__ = ["NODES_PER_WORK", "HighsModel", "build", "solve_component"]
 COACHES = "coaches"
 HIGHS_SHARE = 3
 """Below a fixed ``coaches`` level, HiGHS's own search gets this fraction (1/3) of a level's
-nodes before the search on coach groups (:mod:`.groups`) takes over. On the bundled pilot with
-coaches, HiGHS proves ``coverage`` and ``preference`` in 104 and 20 nodes or not at all
-(``travel``: 869 nodes without proof), and the group search proves ``travel`` in about 140."""
+nodes before the search on coach groups (:mod:`.groups`) takes over. HiGHS starts each such
+level from the plan's columns (the level above's solution, with its sub-MIP heuristics off:
+:data:`.highs.START_HEURISTICS_OFF`); on the bundled pilot with coaches it then proves
+``coverage``, ``preference`` and ``travel`` in 9, 23 and 113 nodes, and the group search is not
+needed there."""
 
 NODES_PER_WORK = 100
 """Branch-and-bound nodes per unit of work (the ``budget``'s unit: about a second of one
@@ -125,6 +127,7 @@ class _Component:
         self.fixes: list[tuple[FloatArray, bool, float]] = []
         self.fixed: list[str] = []
         self.groups: GroupSearch | None = None
+        self.columns: FloatArray | None = None  # the plan's model columns, once HiGHS made it
 
     def value(self, level: str) -> int:
         """``level``'s value in the plan so far."""
@@ -143,17 +146,18 @@ class _Component:
     def optimise(self, level: str, nodes: int, deadline: float) -> float:
         """Optimise ``level`` within ``nodes``, record it and fix it; the nodes used.
 
-        Below a fixed ``coaches`` level, HiGHS gets a share of the nodes (:data:`HIGHS_SHARE`)
-        and, if it leaves the level unproven, the branch and bound on coach groups
-        (:mod:`.groups`) the rest: HiGHS proves most such levels quickly, but not one whose
-        hard choice is which groups ride.
+        Below a fixed ``coaches`` level, HiGHS gets a share of the nodes (:data:`HIGHS_SHARE`),
+        started from the plan's columns when HiGHS made the plan, and, if it leaves the level
+        unproven, the branch and bound on coach groups (:mod:`.groups`) the rest: HiGHS proves
+        most such levels quickly, but not every one whose hard choice is which groups ride.
         """
         maximise = LEVELS[level].maximise
         coefs, offset = self.model.levels[level]
         grouped = self._groups_apply()
         highs_nodes = max(nodes // HIGHS_SHARE, 1) if grouped else nodes
         time_left = deadline - time.monotonic()
-        solution, dual, proven = self.highs.optimise(coefs, maximise, time_left, highs_nodes)
+        start = self.columns if grouped else None
+        solution, dual, proven = self.highs.optimise(coefs, maximise, time_left, highs_nodes, start)
         used = float(self.highs.h.getInfo().mip_node_count)
         self.outcome.stopped_by = self.outcome.stopped_by or self.highs.cut()
         self._take(level, solution)
@@ -186,6 +190,7 @@ class _Component:
         found = round(LEVELS[level].value(self.data, x, y))
         if found == kept or (found > kept) == LEVELS[level].maximise:
             self.outcome.offer_chosen, self.outcome.slot_chosen = x, y
+            self.columns = solution
 
     def _groups_apply(self) -> bool:
         """Is ``coaches`` fixed, with groups to branch on?"""
