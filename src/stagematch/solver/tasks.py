@@ -23,7 +23,7 @@ from ..levels import LEVELS
 from . import milp
 from .cpsat import ComponentData, ComponentOutcome, LevelOutcome, solve_component
 from .limits import Stop
-from .stable_milp import StableHooks
+from .stable_milp import ModelRows, StableHooks
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -58,6 +58,16 @@ def solve_exact(task: ExactTask, stop: Stop | None = None) -> ComponentOutcome:
     deadline = time.monotonic() + task.seconds
     if task.extra is not None:
         return _solve_stable(task, task.extra, deadline, stop)
+    return _highs(task, deadline, stop)
+
+
+def _highs(
+    task: ExactTask,
+    deadline: float,
+    stop: Stop | None,
+    extend: ModelRows | None = None,
+) -> ComponentOutcome:
+    """The whole task in HiGHS, every level with its share of the task's work."""
     return milp.solve_component(
         task.data,
         task.objective,
@@ -69,6 +79,7 @@ def solve_exact(task: ExactTask, stop: Stop | None = None) -> ComponentOutcome:
         task.workers,
         work=task.work,
         stop=stop,
+        extend=extend,
     )
 
 
@@ -95,19 +106,7 @@ def _solve_stable(
         if level not in task.fixed:
             leading.append(level)
     if not leading:
-        return milp.solve_component(
-            task.data,
-            task.objective,
-            task.fixed,
-            task.hint_x,
-            task.hint_y,
-            deadline,
-            task.seed,
-            task.workers,
-            work=task.work,
-            stop=stop,
-            extend=hooks.rows,
-        )
+        return _highs(task, deadline, stop, extend=hooks.rows)
     remaining = [lvl for lvl in task.objective if lvl not in task.fixed]
     first = solve_component(
         task.data,
