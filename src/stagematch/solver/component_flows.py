@@ -13,6 +13,8 @@ move (:attr:`ComponentFlows.charge`), so the same input still gives the same pla
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from ..arrays import IntArray
@@ -36,6 +38,10 @@ REASSIGN_CHARGE = 0.01
 (:mod:`.reassign`), per 10,000 candidate pairs of that kind: about its CPU seconds (a flow of
 the 49,000 placement pairs of a 1,000-student bassin takes 0.05 s)."""
 
+
+Counted = dict[str, IntArray]
+"""Per level, what a flow counts beside the pairs it moves (:func:`.reassign.reassign`'s
+``idle`` and ``held_bonus``)."""
 
 WINDOWS = 4
 """Windows of half-days whose placements are re-assigned alone (the generator's bassins have
@@ -104,60 +110,49 @@ class ComponentFlows:
     def _trade(self) -> int | None:
         """Sessions given up for longer placements: re-assign the sessions with, for each
         student, the coverage a longer placement with a free seat would add counted as theirs
-        when they attend none (:func:`_longer_placements`), then the placements; kept only if
-        the two together make the plan lexicographically better."""
+        when they attend none (:func:`_longer_placements`), then the placements."""
         context, chosen = self.context, self.chosen
         if "coverage" not in context.objective:
             return None
-        saved = chosen.offer_chosen.copy(), chosen.slot_chosen.copy()
-        before = self._levels()
-        data, o_pairs, w_pairs = flow_data(context, chosen, self.students, self.rows, "sessions")
-        x, y = chosen.offer_chosen[o_pairs], chosen.slot_chosen[w_pairs]
         idle = {"coverage": _longer_placements(context, chosen, self.students, self.rows)}
-        moved = reassign(data, x, y, context.objective, "sessions", idle)
-        if moved is None:
-            return None
-        chosen.slot_chosen[w_pairs] = moved
-        data, o_pairs, w_pairs = flow_data(context, chosen, self.students, self.rows, "placements")
-        x, y = chosen.offer_chosen[o_pairs], chosen.slot_chosen[w_pairs]
-        placed = reassign(data, x, y, context.objective, "placements")
-        if placed is not None:
-            chosen.offer_chosen[o_pairs] = placed
-        improved = first_gain(context.objective, self._levels(), before)
-        if improved is None:
-            chosen.offer_chosen[:], chosen.slot_chosen[:] = saved
-        return improved
+        return self._one_kind_then_other("sessions", lambda _o_pairs: (idle, None))
 
     def _trade_back(self) -> int | None:
         """Placements given up for sessions: re-assign the placements with a workshop counted
         for each student attending none whose placement leaves room for one of their
-        candidate sessions (:func:`_room_for_sessions`), then the sessions; kept only if the
-        two together make the plan lexicographically better."""
+        candidate sessions (:func:`_room_for_sessions`), then the sessions."""
         context, chosen = self.context, self.chosen
         if "workshops" not in context.objective:
             return None
+
+        def counted(o_pairs: IntArray) -> tuple[Counted, Counted]:
+            fits, anywhere = _room_for_sessions(context, chosen, self.students, self.rows, o_pairs)
+            return {"workshops": anywhere}, {"workshops": fits}
+
+        return self._one_kind_then_other("placements", counted)
+
+    def _one_kind_then_other(
+        self, first: Kind, counted: Callable[[IntArray], tuple[Counted, Counted | None]]
+    ) -> int | None:
+        """A trade: re-assign the ``first`` kind with what the other is expected to gain
+        counted (``counted`` gives the flow's ``idle`` and ``held_bonus`` from the component's
+        offer pairs), then the other kind for what that changed; kept only if the two together
+        make the plan lexicographically better."""
+        context, chosen = self.context, self.chosen
         saved = chosen.offer_chosen.copy(), chosen.slot_chosen.copy()
         before = self._levels()
-        data, o_pairs, w_pairs = flow_data(context, chosen, self.students, self.rows, "placements")
-        x, y = chosen.offer_chosen[o_pairs], chosen.slot_chosen[w_pairs]
-        fits, anywhere = _room_for_sessions(context, chosen, self.students, self.rows, o_pairs)
-        moved = reassign(
-            data,
-            x,
-            y,
-            context.objective,
-            "placements",
-            idle={"workshops": anywhere},
-            held_bonus={"workshops": fits},
-        )
-        if moved is None:
-            return None
-        chosen.offer_chosen[o_pairs] = moved
-        data, o_pairs, w_pairs = flow_data(context, chosen, self.students, self.rows, "sessions")
-        x, y = chosen.offer_chosen[o_pairs], chosen.slot_chosen[w_pairs]
-        sessions = reassign(data, x, y, context.objective, "sessions")
-        if sessions is not None:
-            chosen.slot_chosen[w_pairs] = sessions
+        second: Kind = "placements" if first == "sessions" else "sessions"
+        for kind in (first, second):
+            data, o_pairs, w_pairs = flow_data(context, chosen, self.students, self.rows, kind)
+            x, y = chosen.offer_chosen[o_pairs], chosen.slot_chosen[w_pairs]
+            idle, bonus = counted(o_pairs) if kind == first else (None, None)
+            moved = reassign(data, x, y, context.objective, kind, idle, bonus)
+            if moved is None and kind == first:
+                return None
+            if moved is not None and kind == "sessions":
+                chosen.slot_chosen[w_pairs] = moved
+            elif moved is not None:
+                chosen.offer_chosen[o_pairs] = moved
         improved = first_gain(context.objective, self._levels(), before)
         if improved is None:
             chosen.offer_chosen[:], chosen.slot_chosen[:] = saved
