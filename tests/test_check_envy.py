@@ -7,13 +7,16 @@ helpers, acceptability from the checker's rules for a pair alone), not the solve
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from strategies import CENTRE, instances, make_instance, plans
 from test_fairness import Brute
 
+from stagematch import check_envy
 from stagematch.baselines import deferred_acceptance, first_come_first_served
-from stagematch.check import RULES, check
+from stagematch.check import RULES, _is_candidate, check, preference_cost
+from stagematch.check_travel import index_of, travel
 from stagematch.fairness import analyse
 from stagematch.model import Instance
 from stagematch.plan import Plan
@@ -33,6 +36,52 @@ def envy_pairs_brute(instance: Instance, plan: Plan) -> set[tuple[str, str]]:
         for (s, o), (_, envy) in blocking.items()
         if envy
     }
+
+
+def envy_one_pair_at_a_time(instance: Instance, plan: Plan) -> list[tuple[str, str]]:
+    """The rule as session 8 wrote it: every student against every offer that holds someone,
+    with the checker's formulas, no sieve."""
+    index = index_of(instance)
+    placements = [
+        (index.students[a.student_id], index.offers[a.item_id])
+        for a in plan.assignments
+        if a.kind == "placement" and a.student_id in index.students and a.item_id in index.offers
+    ]
+    best: dict[str, tuple[int, float]] = {}
+    lowest: dict[str, tuple[bool, float]] = {}
+    for student, offer in placements:
+        minutes = travel(index, instance, student, offer)
+        wish = (preference_cost(instance, student, offer), minutes)
+        best[student.student_id] = min(best.get(student.student_id, wish), wish)
+        rank = (not student.qpv, minutes)
+        lowest[offer.offer_id] = max(lowest.get(offer.offer_id, rank), rank)
+    out = []
+    for student in instance.students:
+        sid = student.student_id
+        for oid in sorted(lowest):
+            offer = index.offers[oid]
+            minutes = travel(index, instance, student, offer)
+            if (not student.qpv, minutes) >= lowest[oid]:
+                continue
+            if sid in best and (preference_cost(instance, student, offer), minutes) >= best[sid]:
+                continue
+            if _is_candidate(index, instance, student, offer):
+                out.append((sid, oid))
+    return out
+
+
+@pytest.mark.parametrize("block", [1, 7, check_envy.PAIRS_PER_BLOCK])
+@given(data=st.data())
+def test_the_sieve_keeps_every_envious_pair(block: int, data: st.DataObject) -> None:
+    """The numpy sieve then the exact test give exactly the one-pair-at-a-time answer, also in
+    blocks of one student (each block meeting only the offers within its reach)."""
+    instance = data.draw(instances(max_students=12, max_offers=6, max_slots=0, max_schools=3))
+    plan = data.draw(plans(instance, unknown_ids=False))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(check_envy, "PAIRS_PER_BLOCK", block)
+        report = check(instance, plan, stable=True)
+    found = [(v.student_id, v.item_id) for v in report.violations if v.rule == "justified_envy"]
+    assert found == sorted(envy_one_pair_at_a_time(instance, plan))  # check sorts by id
 
 
 @given(data=st.data())

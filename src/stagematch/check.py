@@ -488,6 +488,7 @@ def _envy_violations(
     ]
     found = envy_pairs(
         instance,
+        index,
         placements,
         lambda student, offer: travel(index, instance, student, offer),
         lambda student, offer: preference_cost(instance, student, offer),
