@@ -260,6 +260,14 @@ class Stability:
             )
         return self._by_offer[ranges(self._by_offer_ptr, offers)].astype(np.int64)
 
+    def open_seats(self, pairs: IntArray, seats: IntArray) -> IntArray:
+        """Per candidate pair: ``seats`` less its offer's reserved seats when its student is
+        not QPV (rule 2: the seats such a student may take)."""
+        arrays = self.instance.arrays
+        reserved = arrays.offers.reserved[self.offer[pairs]]
+        not_qpv = ~arrays.qpv[self.student[pairs]]
+        return np.maximum(seats - np.where(not_qpv, reserved, 0), 0)
+
     def component_claims(
         self,
         pairs: IntArray,

@@ -11,6 +11,9 @@ exactly that for integral ``x``::
 
 If *s* holds nothing as good as *o* (in particular not *o*), the left side must be 0: nobody
 below holds *o*; otherwise it is at most the seats of *o*, which the capacity row allows anyway.
+For a student who is not QPV, *c* is the seats open to them, ``capacity − qpv_reserved``:
+everyone ranked below them is not QPV either (offers rank QPV students first), so the left side
+never exceeds the seats rule 2 leaves them, and the row is tighter for the same plans.
 For a one-seat offer the row implies the pairwise ``x[t,o] ≤ Σ x[s,o′]`` that CP-SAT's envy
 chains (:mod:`.stable`) encode; for any offer it forbids a seat shared fractionally among many
 students below *s* while *s* holds a fraction of something as good. Measured on the
@@ -79,7 +82,8 @@ def with_envy_rows(model: PairModel, claims: Claims, capacity: IntArray) -> Pair
     """``model`` with one seat row per candidate pair of a whole component.
 
     ``claims`` is :meth:`.stable.Stability.component_claims`'s (every claim is a modelled
-    pair, in the order of the model's ``x``), ``capacity`` each claim's offer's seats. Each
+    pair, in the order of the model's ``x``), ``capacity`` the seats each claim's student may
+    take at its offer (:func:`envy_hooks`). Each
     row holds the pairs below the claim at its offer and the student's pairs as good as it,
     so the rows grow with the square of an offer's candidates: exact components are limited
     to ``Tuning.stable_exact_pairs`` pairs.
@@ -138,7 +142,8 @@ def envy_hooks(
     """Both hooks for the exact models of a whole component: ``pairs`` its candidate pairs,
     in the order of its ``x``, with their local students and offers, and the offers' seats."""
     claims = stability.component_claims(pairs, local_student, local_offer, local_capacity)
+    seats = stability.open_seats(pairs, local_capacity[local_offer])
     return StableHooks(
         partial(add_envy_freeness, claims=claims),
-        partial(with_envy_rows, claims=claims, capacity=local_capacity[local_offer]),
+        partial(with_envy_rows, claims=claims, capacity=seats),
     )
