@@ -22,13 +22,22 @@ from stagematch import solve
 from stagematch.check import check
 from stagematch.model import Instance
 from stagematch.plan import Plan
+from stagematch.solver import tasks
 
 TIME_LIMIT = 120.0  # generous: only keeps a broken solver from hanging the suite
+ROWS_ALONE = math.inf
+"""``tasks.HIGHS_FIRST_WORK`` that gives HiGHS all of each level's work below the placement
+levels, CP-SAT none, so that the seat rows (reserved seats included) are judged on their own."""
+CHAINS_ALONE = 0.0
+"""... and none: CP-SAT with its envy chains does every level."""
 
 
+@pytest.mark.parametrize("highs_first", [tasks.HIGHS_FIRST_WORK, ROWS_ALONE, CHAINS_ALONE])
 @settings(max_examples=25)
 @given(instances(max_students=4, max_offers=3, max_slots=1, overrides=False))
-def test_tiny_stable_plans_are_proven_and_the_brute_force_optimum(instance: Instance) -> None:
+def test_tiny_stable_plans_are_proven_and_the_brute_force_optimum(
+    highs_first: float, instance: Instance
+) -> None:
     brute = Brute.of(instance)
 
     def envy_free(plan: Plan) -> bool:
@@ -36,15 +45,24 @@ def test_tiny_stable_plans_are_proven_and_the_brute_force_optimum(instance: Inst
 
     best = best_plan_where(instance, envy_free)
     assert best is not None  # the empty plan has no envy
-    result = solve(instance, time_limit=TIME_LIMIT, stable=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tasks, "HIGHS_FIRST_WORK", highs_first)
+        result = solve(instance, time_limit=TIME_LIMIT, stable=True)
     report = check(instance, result.plan, stable=True)
     assert report.ok, report.violations[:3]
     assert result.status == "optimal"
     assert oriented(instance, report.levels) == pytest.approx(best[0])
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_stable_pilot_shaped_levels_are_the_milp_optimum(seed: int) -> None:
+@pytest.mark.parametrize(
+    ("highs_first", "seed"),
+    [(tasks.HIGHS_FIRST_WORK, seed) for seed in range(6)]
+    + [(ROWS_ALONE, seed) for seed in (0, 3, 5)],
+)
+def test_stable_pilot_shaped_levels_are_the_milp_optimum(
+    highs_first: float, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tasks, "HIGHS_FIRST_WORK", highs_first)
     instance = pilot_shaped(seed, students=24 + 4 * seed)
     result = solve(instance, time_limit=TIME_LIMIT, seed=seed, stable=True)
     report = check(instance, result.plan, stable=True)

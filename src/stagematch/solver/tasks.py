@@ -12,6 +12,7 @@ differ, and the outcome says so (``stopped_by``).
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
@@ -86,64 +87,134 @@ def _highs(
 PLACEMENT_LEVELS = ("qpv_placed", "placed")
 
 
+STABLE_WORK = 4.0
+"""A stable exact component gets this many times its share of the budget (and reports the
+work it used in budget units, divided back). Measured on the bundled pilot's 52-student
+component (docs/benchmarks.md, "Stable plans exact at pilot size, session 9"): CP-SAT with
+its envy chains needs 28 units of deterministic time to prove its six levels, where the default
+budget of 10 gives the component 6 (10 with the work the other component leaves), and HiGHS
+with the seat rows needs thousands of nodes a level there."""
+
+HIGHS_FIRST_WORK = 0.2
+"""Work HiGHS gets first on each level below the placement levels (20 nodes): on ``p2`` it
+proves every such level at the root node; where it does not (the bundled pilot's 52-student
+component: 4,159 nodes for ``workshops``), CP-SAT gets the rest of the level's share."""
+
+
 def _solve_stable(
     task: ExactTask, hooks: StableHooks, deadline: float, stop: Stop | None
 ) -> ComponentOutcome:
-    """CP-SAT for the placement levels that lead the objective, HiGHS for the levels below.
+    """CP-SAT with its envy chains for the placement levels that lead the objective; below
+    them, each level HiGHS with its seat rows for a few nodes, then CP-SAT with the chains from
+    HiGHS's plan if HiGHS left it unproven.
 
-    Measured on the pilot-size components (docs/benchmarks.md, "Stable plans at pilot size"):
-    with its envy chains CP-SAT proves how many students can be placed without justified envy
-    in seconds where HiGHS, with ties in the priorities, needed over a thousand nodes; with its
-    seat rows (:mod:`.stable_milp`) HiGHS proves the levels below at the root node where
-    CP-SAT's search stalls. The placement levels get up to twice their share of the work, as
-    any level does; HiGHS then starts from CP-SAT's plan with those levels fixed at the values
-    reached, and gets the work left. Both count work deterministically.
+    Measured on the pilot-size components (docs/benchmarks.md, "Stable plans exact at pilot
+    size, session 9"): on the bundled pilot's 52-student component CP-SAT proves all six
+    levels in 28 units, where HiGHS needed 4,159 and 8,564 nodes for ``workshops`` and
+    ``coverage`` alone (its relaxation, with seat rows, pairwise rows or both, leaves
+    ``workshops`` at 55.1 for an optimum of 49: a student may hold a fifth of a placement to
+    license a full offer below them); on ``p2`` HiGHS proves the lower levels at the root node
+    where CP-SAT stalls. Each level may use up to twice its share of the work left, as in
+    :func:`.milp.solve_component`; both solvers count work deterministically.
     """
-    leading: list[str] = []
-    for level in task.objective:
-        if level not in PLACEMENT_LEVELS:
-            break
-        if level not in task.fixed:
-            leading.append(level)
-    if not leading:
-        return _highs(task, deadline, stop, extend=hooks.rows)
-    remaining = [lvl for lvl in task.objective if lvl not in task.fixed]
-    first = solve_component(
+    work = task.work * STABLE_WORK
+    fixed = dict(task.fixed)
+    outcome = ComponentOutcome(task.hint_x.copy(), task.hint_y.copy())
+    for level, value in fixed.items():
+        outcome.levels[level] = LevelOutcome(value, value, True)
+    remaining = [lvl for lvl in task.objective if lvl not in fixed]
+    leading = list(itertools.takewhile(lambda lvl: lvl in PLACEMENT_LEVELS, remaining))
+    if leading:
+        share = min(work, 2 * work * len(leading) / len(remaining))
+        first = _cpsat(task, hooks, [*fixed, *leading], fixed, outcome, share, deadline, stop)
+        for level in leading:
+            outcome.levels[level] = first.levels[level]
+            fixed[level] = first.levels[level].value
+    lower = remaining[len(leading) :]
+    for position, level in enumerate(lower):
+        left = max(work - outcome.work, 0.0)
+        share = min(left, 2 * left / (len(lower) - position))
+        reached = _stable_level(task, hooks, level, fixed, outcome, share, deadline, stop)
+        outcome.levels[level] = reached
+        fixed[level] = reached.value
+    for level, reached in outcome.levels.items():  # as the returned plan has them
+        value = round(LEVELS[level].value(task.data, outcome.offer_chosen, outcome.slot_chosen))
+        proven = reached.proven or value == reached.bound
+        outcome.levels[level] = LevelOutcome(value, reached.bound, proven)
+    outcome.work /= STABLE_WORK
+    return outcome
+
+
+def _stable_level(
+    task: ExactTask,
+    hooks: StableHooks,
+    level: str,
+    fixed: dict[str, int],
+    outcome: ComponentOutcome,
+    work: float,
+    deadline: float,
+    stop: Stop | None,
+) -> LevelOutcome:
+    """One level below the placement levels, those before it ``fixed``: HiGHS first, then
+    CP-SAT. ``outcome`` takes the plan, the work used and what cut the search short."""
+    objective = [*fixed, level]
+    first = milp.solve_component(
         task.data,
-        [*task.fixed, *leading],
-        task.fixed,
-        task.hint_x,
-        task.hint_y,
-        deadline,
-        task.seed,
-        task.workers,
-        work=min(task.work, 2 * task.work * len(leading) / len(remaining)),
-        extra_constraints=hooks.chains,
-        stop=stop,
-    )
-    fixed = {**task.fixed, **{lvl: first.levels[lvl].value for lvl in leading}}
-    outcome = milp.solve_component(
-        task.data,
-        task.objective,
+        objective,
         fixed,
-        first.offer_chosen,
-        first.slot_chosen,
+        outcome.offer_chosen,
+        outcome.slot_chosen,
         deadline,
         task.seed,
         task.workers,
-        work=max(task.work - first.work, 0.0),
+        work=min(work, HIGHS_FIRST_WORK),
         stop=stop,
         extend=hooks.rows,
     )
-    for level in leading:  # as the returned plan has it, with CP-SAT's bound
-        value = round(LEVELS[level].value(task.data, outcome.offer_chosen, outcome.slot_chosen))
-        bound = first.levels[level].bound
-        outcome.levels[level] = LevelOutcome(
-            value, bound, first.levels[level].proven or value == bound
-        )
-    outcome.work += first.work
-    outcome.stopped_by = first.stopped_by or outcome.stopped_by
-    return outcome
+    _take(outcome, first)
+    reached = first.levels[level]
+    if reached.proven or outcome.stopped_by is not None or work <= first.work:
+        return reached
+    second = _cpsat(task, hooks, objective, fixed, outcome, work - first.work, deadline, stop)
+    found = second.levels[level]
+    tighter = min if LEVELS[level].maximise else max
+    bound = tighter(reached.bound, found.bound)
+    return LevelOutcome(found.value, bound, found.proven or found.value == bound)
+
+
+def _cpsat(
+    task: ExactTask,
+    hooks: StableHooks,
+    objective: list[str],
+    fixed: dict[str, int],
+    outcome: ComponentOutcome,
+    work: float,
+    deadline: float,
+    stop: Stop | None,
+) -> ComponentOutcome:
+    """CP-SAT with the envy chains from ``outcome``'s plan; ``outcome`` takes what it finds."""
+    solved = solve_component(
+        task.data,
+        objective,
+        fixed,
+        outcome.offer_chosen,
+        outcome.slot_chosen,
+        deadline,
+        task.seed,
+        task.workers,
+        work=work,
+        extra_constraints=hooks.chains,
+        stop=stop,
+    )
+    _take(outcome, solved)
+    return solved
+
+
+def _take(outcome: ComponentOutcome, solved: ComponentOutcome) -> None:
+    """Keep ``solved``'s plan (never worse than the hint it was given), its work and cut."""
+    outcome.offer_chosen, outcome.slot_chosen = solved.offer_chosen, solved.slot_chosen
+    outcome.work += solved.work
+    outcome.stopped_by = outcome.stopped_by or solved.stopped_by
 
 
 def unsolved(task: ExactTask) -> ComponentOutcome:
