@@ -100,6 +100,11 @@ HIGHS_FIRST_WORK = 0.2
 proves every such level at the root node; where it does not (the bundled pilot's 52-student
 component: 4,159 nodes for ``workshops``), CP-SAT gets the rest of the level's share."""
 
+HIGHS_LEAST_WORK = 0.1
+"""A level given less work than this goes to CP-SAT alone: HiGHS's root node (presolve, cuts)
+costs the same whatever its node limit, about 10 CPU s a level on the pilot's 52-student
+component with the seat rows (tiny budgets, as in ``tests/solver/test_levels.py``)."""
+
 
 def _solve_stable(
     task: ExactTask, hooks: StableHooks, deadline: float, stop: Stop | None
@@ -158,6 +163,9 @@ def _stable_level(
     """One level below the placement levels, those before it ``fixed``: HiGHS first, then
     CP-SAT. ``outcome`` takes the plan, the work used and what cut the search short."""
     objective = [*fixed, level]
+    if work < HIGHS_LEAST_WORK:  # HiGHS's root alone would cost more than the level's share
+        solved = _cpsat(task, hooks, objective, fixed, outcome, work, deadline, stop)
+        return solved.levels[level]
     first = milp.solve_component(
         task.data,
         objective,
