@@ -1,5 +1,8 @@
 """The polish of a searched component's lower levels (:mod:`stagematch.solver.polish`).
 
+Drawn with and without the rounding of fractional optima (``polish_nodes=0``), from
+``coverage`` or from ``workshops`` on, and with an iteration cap that stops most relaxations.
+
 From the warm start and from random valid plans: the polished plan keeps every rule (the
 independent checker), is never lexicographically worse than its start, and comes back the same
 from the same start. Every bound it reports holds: on tiny instances against the brute force
@@ -34,6 +37,7 @@ from stagematch.solver.warmstart import warm_start
 FROM_COVERAGE = Tuning()
 FROM_WORKSHOPS = Tuning(polish_levels=("workshops", "coverage", "preference", "travel"))
 TINY_CAP = Tuning(polish_iterations=3)  # most levels stop at the cap: plan kept, bound valid
+NO_ROUNDING = Tuning(polish_levels=FROM_WORKSHOPS.polish_levels, polish_nodes=0)
 
 
 def _whole(context: SolveContext) -> Part:
@@ -64,7 +68,7 @@ def _holds(level: str, value: float, bound: float) -> bool:
 @given(
     instances(max_students=5, max_offers=3, max_slots=3),
     st.integers(0, 2**16),
-    st.sampled_from([FROM_COVERAGE, FROM_WORKSHOPS, TINY_CAP]),
+    st.sampled_from([FROM_COVERAGE, FROM_WORKSHOPS, TINY_CAP, NO_ROUNDING]),
 )
 def test_the_polish_keeps_every_rule_is_never_worse_and_its_bounds_hold(
     instance: Instance, seed: int, tuning: Tuning
@@ -72,7 +76,7 @@ def test_the_polish_keeps_every_rule_is_never_worse_and_its_bounds_hold(
     context, chosen, before, bounds = _polished(instance, tuning, seed)
     after = checked_levels(context, chosen)
     objective = context.objective
-    assert not_worse(objective, after, before), str((before, after))
+    assert not_worse(objective, after, before), (before, after)
     _, again, _, bounds_again = _polished(instance, tuning, seed)
     assert np.array_equal(chosen.offer_chosen, again.offer_chosen)
     assert np.array_equal(chosen.slot_chosen, again.slot_chosen)
@@ -89,7 +93,11 @@ def test_the_polish_keeps_every_rule_is_never_worse_and_its_bounds_hold(
 
 
 @pytest.mark.parametrize("seed", [1, 4, 7, 10])
-@pytest.mark.parametrize("tuning", [FROM_COVERAGE, FROM_WORKSHOPS], ids=["coverage", "workshops"])
+@pytest.mark.parametrize(
+    "tuning",
+    [FROM_COVERAGE, FROM_WORKSHOPS, NO_ROUNDING],
+    ids=["coverage", "workshops", "no-rounding"],
+)
 def test_polished_levels_meet_an_independent_milp_given_the_levels_above(
     seed: int, tuning: Tuning
 ) -> None:

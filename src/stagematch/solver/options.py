@@ -156,6 +156,11 @@ class Tuning:
     """Simplex iterations per polished level: a deterministic cap (a 1,000-student bassin needs
     9,000 to 15,000 a level; a level that hits it keeps the search's value)."""
 
+    polish_nodes: int = 200
+    """Branch-and-bound nodes per polished level whose relaxation's optimum is fractional: the
+    columns it has integral are fixed and the rest searched (RENS; 0: such a level keeps the
+    search's value)."""
+
     min_component_work: float = 0.5
     """Work any component gets however small its share: enough to prove a small model."""
 

@@ -91,6 +91,7 @@ def polish(context: SolveContext, part: Part, chosen: Chosen) -> dict[str, int]:
         chosen.offer_chosen[component.offer_pairs],
         chosen.slot_chosen[component.slot_pairs],
         tuning.polish_iterations,
+        tuning.polish_nodes,
         limits.seconds_left(),
         limits.stop,
     )
@@ -112,6 +113,7 @@ def polish_levels(
     offer_chosen: BoolArray,
     slot_chosen: BoolArray,
     iterations: int,
+    nodes: int,
     seconds: float,
     stop: Stop | None = None,
 ) -> Polished:
@@ -119,10 +121,11 @@ def polish_levels(
 
     The levels before ``first`` are kept at least at the plan's values, and each polished
     level at least at its value once polished. ``iterations``: simplex iterations per level;
+    ``nodes``: branch-and-bound nodes per level for a fractional optimum's rounding;
     ``seconds``: a wall-clock safety cap (once it or ``stop`` ends a relaxation, the levels
     from there on keep the plan's values and get no bound).
     """
-    relaxed = _Relaxed(build(data, objective), stop)
+    relaxed = _Relaxed(build(data, objective), nodes, stop)
     outcome = Polished(offer_chosen.copy(), slot_chosen.copy())
     deadline = time.monotonic() + seconds
     for level in objective[:first]:
@@ -146,7 +149,8 @@ def _polish_level(
     ``levels`` (an optimum only as good on this level may be worse below, where the next
     relaxation may be fractional), and record the duals' bound."""
     level = levels[0]
-    solution, bound, used, cut = relaxed.solve(level, iterations, deadline - time.monotonic())
+    plan = np.concatenate((outcome.offer_chosen, outcome.slot_chosen))
+    solution, bound, used, cut = relaxed.solve(level, plan, iterations, deadline - time.monotonic())
     outcome.iterations += used
     if cut is not None:
         outcome.stopped_by = cut
@@ -184,8 +188,8 @@ class _Relaxed:
     """The exact model's relaxation in HiGHS (dual simplex, no presolve), levels fixed as rows,
     with the same rows kept as a matrix for :func:`.relaxation.dual_bound`."""
 
-    def __init__(self, model: PairModel, stop: Stop | None) -> None:
-        self.model = model
+    def __init__(self, model: PairModel, nodes: int, stop: Stop | None) -> None:
+        self.model, self.nodes = model, nodes
         self.highs = HighsModel(model, 0, 1)
         h = self.highs.h
         h.setOptionValue("solve_relaxation", True)
@@ -208,9 +212,10 @@ class _Relaxed:
         self.upper = np.append(self.upper, INF if maximise else value - offset)
 
     def solve(
-        self, level: str, iterations: int, seconds: float
+        self, level: str, plan: BoolArray, iterations: int, seconds: float
     ) -> tuple[FloatArray | None, int | None, int, StoppedBy | None]:
-        """The relaxation of ``level``: its optimum if integral, the duals' bound on the level
+        """The relaxation of ``level``: its optimum if integral (else :meth:`_rounded`'s plan
+        from it and the pairs of ``plan``), the duals' bound on the level
         (``None``: none finite), the iterations used, and what cut the solve short, if anything
         (the iteration cap is the work budget, not a cut)."""
         coefs, offset = self.model.levels[level]
@@ -241,6 +246,46 @@ class _Relaxed:
         solution = None
         if self.highs.status == highspy.HighsModelStatus.kOptimal and solved.value_valid:
             values = np.asarray(solved.col_value, dtype=np.float64)
-            if np.all(np.abs(values - np.rint(values)) <= INTEGRAL):
+            integral = np.abs(values - np.rint(values)) <= INTEGRAL
+            if integral.all():
                 solution = np.rint(values)
+            elif self.nodes > 0:
+                solution, cut = self._rounded(level, values, plan, seconds)
         return solution, bound, used, cut
+
+    def _rounded(
+        self, level: str, values: FloatArray, plan: BoolArray, seconds: float
+    ) -> tuple[FloatArray | None, StoppedBy | None]:
+        """A plan from a fractional optimum, as HiGHS's RINS heuristic makes one: the pairs on
+        which the optimum and ``plan`` agree are fixed there, the others left to HiGHS's branch
+        and bound (``self.nodes`` nodes) started from ``plan``, so a plan is always found. (RENS,
+        fixing every column the optimum has integral, found no plan on a 1,000-student bassin
+        once ``coverage`` was fixed: its optimum was fractional there.)"""
+        h = self.highs.h
+        pairs = len(plan)
+        cols = np.flatnonzero(np.abs(values[:pairs] - plan) <= INTEGRAL).astype(np.int32)
+        kept = plan[cols].astype(np.float64)
+        h.changeColsBounds(len(cols), cols, kept, kept)
+        h.setOptionValue("solve_relaxation", False)
+        h.setOptionValue("presolve", "choose")
+        coefs, _ = self.model.levels[level]
+        maximise = LEVELS[level].maximise
+        h.changeColsCost(self.highs.n, self.highs.all_cols, coefs)
+        h.changeObjectiveSense(
+            highspy.ObjSense.kMaximize if maximise else highspy.ObjSense.kMinimize
+        )
+        every_pair = np.arange(pairs, dtype=np.int32)
+        h.setSolution(pairs, every_pair, plan.astype(np.float64))  # the rest completed by HiGHS
+        self.highs.limit_time(seconds)
+        h.setOptionValue("mip_max_nodes", int(self.nodes))
+        h.run()
+        self.highs.status = h.getModelStatus()
+        cut = self.highs.cut()
+        solution = None
+        if h.getInfo().primal_solution_status == 2:  # kSolutionStatusFeasible
+            solution = np.rint(np.asarray(h.getSolution().col_value, dtype=np.float64))
+        all_cols = self.highs.all_cols
+        h.changeColsBounds(len(all_cols), all_cols, self.model.lower, self.model.upper)
+        h.setOptionValue("solve_relaxation", True)
+        h.setOptionValue("presolve", "off")
+        return solution, cut
