@@ -104,3 +104,24 @@ def _lexicographic(result: Result) -> tuple[Any, ...]:
         level.value if LEVELS[name].maximise else -level.value
         for name, level in result.levels.items()
     )
+
+
+def test_a_cap_passing_after_every_component_is_proven_did_not_cut_the_solve(
+    twins: Instance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a loaded machine the cap may pass just after the last component is proven; nothing
+    was cut, so the result must not say ``time_limit`` (it would wrongly tell an auditor that
+    a second run may differ)."""
+    reference = _solve(twins)
+    assert reference.status == "optimal"
+    collect = components._outcome
+
+    def late(context: Any, submitted: Any) -> Any:
+        outcome = collect(context, submitted)
+        context.limits.deadline = 0.0  # the cap passes once the component is done
+        return outcome
+
+    monkeypatch.setattr(components, "_outcome", late)
+    slow = solve(twins, SolveOptions(tuning=Tuning(min_component_work=0.0)), seed=1)
+    assert slow.status == "optimal"
+    assert slow.stopped_by is None

@@ -167,14 +167,18 @@ def _second_round(
     all fixed before any runs again; each solves anew from its first unproven level, the
     levels proven before it kept as constraints and its plan as the hint, so it never ends
     worse than the first round. Nothing is handed on once the wall-clock cap or the stop flag
-    has cut the search: the work used would then depend on the machine.
+    has cut the search: the work used would then depend on the machine. The cap is looked at
+    only when there is something left to do: a solve whose every component was proven before
+    the cap passed was not cut by it, however loaded the machine.
     """
-    if context.limits.stopped_by is not None or context.limits.exhausted():
+    if context.limits.stopped_by is not None:
         return
     spare = sum(max(exact[k][1].work - outcomes[k].work, 0.0) for k in sorted(exact))
     unproven = [k for k in sorted(exact) if not all(o.proven for o in outcomes[k].levels.values())]
     weight = sum(exact[k][1].work for k in unproven)
     if not unproven or spare <= 0 or spare < context.tuning.min_component_work:
+        return
+    if context.limits.exhausted():
         return
     runner = context.options.executor or InProcess()
     here = isinstance(runner, InProcess)
