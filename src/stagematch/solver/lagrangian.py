@@ -351,7 +351,8 @@ def _generate(
         bound, per_student, offer_chosen, slot_chosen = dual(prices, fixed)
         best = min(best, bound)
         better = np.flatnonzero(per_student > paid + 1e-7 * (1.0 + np.abs(per_student)))
-        if not len(better) or _settled(best, master.value, tolerance):
+        reached = master.value + dual.sign * dual.level.constant  # the master omits it
+        if not len(better) or _settled(best, reached, tolerance):
             break
         master.prune()
         master.add(better, (offer_chosen, slot_chosen), dual.programmes)
