@@ -12,6 +12,8 @@ it and the search-free one) with the same optimum.
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from bound_checks import TIME_LIMIT, assert_bounds_hold
 from hypothesis import HealthCheck, given, settings
@@ -23,7 +25,7 @@ from stagematch.levels import LEVELS
 from stagematch.model import Instance
 from stagematch.solver import SolveOptions, Tuning, solve
 from stagematch.solver import search as search_module
-from stagematch.solver.lagrangian import lagrangian_bounds
+from stagematch.solver.lagrangian import _settled, lagrangian_bounds
 from stagematch.solver.relaxation import relaxation_bounds
 
 LAGRANGIAN = Tuning(exact_pairs=0, relaxation_pairs=0)
@@ -123,3 +125,24 @@ def test_converged_bounds_are_the_tightest_and_reach_the_relaxation() -> None:
         if name in relaxed:
             sense = 1 if LEVELS[name].maximise else -1
             assert sense * bound <= sense * relaxed[name] + 1, name
+
+
+@given(
+    master=st.floats(-1e6, 1e6),
+    above=st.floats(0, 1e3),
+    below=st.floats(0, 1e3),
+    tolerance=st.sampled_from([0.0, 1e-5]),
+)
+def test_a_settled_bound_can_no_longer_move_by_more_than_the_tolerance(
+    master: float, above: float, below: float, tolerance: float
+) -> None:
+    """Whatever later rounds find lies between the master's value and the best bound: once
+    settled, the integer bound reported from any of them differs from the best one's by at
+    most the tolerance (none at all with tolerance 0)."""
+    best = master + above + below
+    optimum = master + below  # any value later rounds could still reach
+    if _settled(best, master, tolerance):
+        slack = tolerance * max(1.0, abs(best))
+        assert math.floor(best) - math.floor(optimum) <= math.ceil(slack)
+        if tolerance == 0.0:
+            assert math.floor(best) == math.floor(optimum)
