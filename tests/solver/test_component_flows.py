@@ -3,7 +3,9 @@
 On small random instances, from the warm start and from a random valid plan: every flow, trade
 and window keeps every rule (the independent checker), the plan never gets worse on any level
 (lexicographically), and the same plan comes back from the same start. The windows never hold
-every offer's span (that would be the plain placement flow again).
+every offer's span (that would be the plain placement flow again). The same holds when the
+component is re-assigned by regions (forced on small instances by ``Tuning.reassign_pairs = 0``
+and a small ``Tuning.region_pairs``).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from search_support import checked_levels, everyone, not_worse, prepared
-from strategies import instances
+from strategies import instances, make_instance
 from test_reassign import _random_plan
 
 from stagematch.model import Instance
@@ -23,13 +25,16 @@ from stagematch.solver.subproblem import student_rows
 from stagematch.solver.warmstart import warm_start
 
 
-def _closed(instance: Instance, seed: int) -> tuple[Chosen, list[tuple[int, int]], np.ndarray]:
+def _closed(
+    instance: Instance, seed: int, tuning: Tuning | None = None
+) -> tuple[Chosen, list[tuple[int, int]], np.ndarray]:
     """The plan after the flows, their windows, and the spans of the candidate offers."""
-    context = prepared(instance, Tuning())
+    context = prepared(instance, tuning or Tuning())
     chosen = _random_plan(context, seed) or warm_start(context).chosen
     before = checked_levels(context, chosen)
     students = everyone(context)
     flows = ComponentFlows(context, chosen, students, student_rows(context, chosen, students))
+    assert flows.whole != flows.by_regions or not flows.charge
     flows.run()
     after = checked_levels(context, chosen)
     assert not_worse(context.objective, after, before), (before, after)
@@ -51,3 +56,49 @@ def test_the_component_flows_keep_every_rule_and_never_make_the_plan_worse(
     for first, last in windows:
         assert any((spans[:, 0] == first) & (spans[:, 1] == last))  # a span of an offer
         assert not ((spans[:, 0] >= first) & (spans[:, 1] <= last)).all()  # not all of them
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    instances(max_students=8, max_offers=5, max_slots=3),
+    st.integers(0, 2**16),
+    st.integers(1, 40),
+    st.integers(0, 3),
+)
+def test_the_flows_by_regions_keep_every_rule_and_never_make_the_plan_worse(
+    instance: Instance, seed: int, region_pairs: int, free_pairs: int
+) -> None:
+    tuning = Tuning(
+        reassign_pairs=0,
+        region_pairs=region_pairs,
+        pairs_per_student=1,
+        free_pairs_per_student=free_pairs,
+    )
+    chosen, _, _ = _closed(instance, seed, tuning)
+    again, _, _ = _closed(instance, seed, tuning)
+    assert np.array_equal(chosen.offer_chosen, again.offer_chosen)
+    assert np.array_equal(chosen.slot_chosen, again.slot_chosen)
+
+
+def _by_regions(region_pairs: int) -> dict[str, float]:
+    """The levels after the flows by regions of ``region_pairs``, from a plan that places
+    nobody of four students who can all be placed: whatever the regions (one student each,
+    or everyone), every region's flows place its students in the seats the others left."""
+    instance = make_instance(
+        students=[{"student_id": f"S{k}", "wished_offers": "O1"} for k in range(4)],
+        offers=[{"offer_id": "O1", "capacity": 2}, {"offer_id": "O2", "capacity": 2}],
+    )
+    context = prepared(instance, Tuning(reassign_pairs=0, region_pairs=region_pairs))
+    empty = Chosen(
+        np.zeros(len(context.cand.offers), bool), np.zeros(len(context.cand.slots), bool)
+    )
+    students = everyone(context)
+    flows = ComponentFlows(context, empty, students, student_rows(context, empty, students))
+    assert flows.by_regions and flows.charge > 0
+    flows.run()
+    return checked_levels(context, empty)
+
+
+def test_the_flows_by_regions_move_every_region() -> None:
+    for region_pairs in (1, 3, 100):
+        assert _by_regions(region_pairs)["placed"] == 4

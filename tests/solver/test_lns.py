@@ -78,7 +78,9 @@ def _placed_with(free_pairs: int) -> float:
         offers=[{"offer_id": "O1"}, {"offer_id": "O2"}],
     )
     # No flow at the end (it would place S1 from every pair): the neighbourhoods alone.
-    tuning = Tuning(pairs_per_student=1, free_pairs_per_student=free_pairs, reassign_pairs=0)
+    tuning = Tuning(
+        pairs_per_student=1, free_pairs_per_student=free_pairs, reassign_pairs=0, region_pairs=0
+    )
     context = prepared(instance, tuning)
     context = dataclasses.replace(context, leading=[])  # optimise `placed` too
     cand, arrays = context.cand, context.arrays

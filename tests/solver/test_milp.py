@@ -8,13 +8,16 @@ meaning: the work budget ended the search — and ``status`` saying the levels w
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from pilot_family import pilot_shaped
 from scipy.sparse import csr_matrix
 
 from stagematch.check import check
-from stagematch.solver import SolveOptions, Tuning, solve
+from stagematch.model import Instance
+from stagematch.solver import SolveOptions, Tuning, milp, solve
 from stagematch.solver.milp import HighsModel
 from stagematch.solver.milp_model import INF, PairModel
 
@@ -61,3 +64,30 @@ def test_each_run_gets_its_own_time_limit() -> None:
         assert ran > before
         highs.limit_time(5.0)
         assert highs.h.getOptionValue("time_limit")[1] == pytest.approx(ran + 5.0)
+
+
+def test_a_level_the_plan_already_meets_at_its_trivial_bound_is_not_searched(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A level met at a bound that needs no search is proven by counting: no HiGHS run may be
+    spent on it (with minimum QPV shares, HiGHS once spent a whole level's share on
+    `qpv_placed` with every QPV student already placed, and found nothing). Here no workshop
+    is asked for, so `workshops` is 0 in any plan."""
+    data = pilot_shaped(3, students=40).to_dict()
+    data["settings"]["objective"] = ["qpv_placed", "placed", "workshops", "coverage", "travel"]
+    data["settings"]["workshops_per_student"] = 0
+    instance = Instance.from_dict(data)
+    searched: list[str] = []
+    optimise = milp._Component.optimise
+
+    def counted(self: Any, level: str, nodes: int, deadline: float) -> float:
+        searched.append(level)
+        return optimise(self, level, nodes, deadline)
+
+    monkeypatch.setattr(milp._Component, "optimise", counted)
+    result = solve(instance, seed=1, time_limit=TIME_LIMIT)
+    assert result.status == "optimal"
+    assert result.levels["workshops"].value == result.levels["workshops"].bound == 0
+    assert searched == ["coverage", "travel"]  # the levels that need a search still get one
+    checked = check(instance, result.plan).levels
+    assert {k: checked[k] for k in result.levels} == {k: v.value for k, v in result.levels.items()}

@@ -9,11 +9,17 @@ other is expected to gain), and the placements of one window of half-days at a t
 student holding a placement in one week can take a second in the other. Each outcome is kept
 only when lexicographically better. Each pass is charged a fixed work, by the pairs its flows
 move (:attr:`ComponentFlows.charge`), so the same input still gives the same plan.
+
+A component above ``Tuning.reassign_pairs`` (an académie's) is re-assigned a region at a time
+(:mod:`.regions`): pieces of nearby students of at most ``Tuning.region_pairs`` pairs, each
+student bringing its cheapest candidate placements, the cheapest with a seat left and what it
+holds; each piece gets the sessions flow, the placements flow and its windows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -23,7 +29,8 @@ from .context import Chosen, SolveContext
 from .cpsat import ComponentData
 from .flow import ranges
 from .reassign import Kind, reassign
-from .subproblem import Rows, first_gain, sub_problem
+from .regions import regions
+from .subproblem import Rows, first_gain, free_pairs, sub_problem
 
 __all__ = ["ComponentFlows"]
 
@@ -48,27 +55,79 @@ WINDOWS = 4
 two: the weeks of one-week offers)."""
 
 
+@dataclass(frozen=True, eq=False)
+class _Piece:
+    """Students re-assigned together, and the placement pairs their flows may give them:
+    ``pool`` beside what they hold (``None``: every candidate pair, the whole component)."""
+
+    students: IntArray
+    pool: IntArray | None
+    windows: list[tuple[int, int]]
+
+
 class ComponentFlows:
     """The flows of one component's search, and the work a pass of them is charged."""
 
     def __init__(self, context: SolveContext, chosen: Chosen, students: IntArray, rows: Rows):
         self.context, self.chosen, self.students, self.rows = context, chosen, students, rows
-        # The flows keep neither stability nor ``changes``; nor are they tried beyond
-        # ``reassign_pairs`` (an académie's component: its pairs' data would take gigabytes).
+        # The flows keep neither stability nor ``changes``. Beyond ``reassign_pairs`` (an
+        # académie's component: its pairs' data would take gigabytes) they run by regions.
         # Counted from the pointers: an académie's component has tens of millions of pairs.
         ptr = rows.offer_ptr
         offer_pairs = int((ptr[students + 1] - ptr[students]).sum())
         slot_pairs = sum(len(rows.slots[s]) for s in students.tolist())
-        tried = (
-            context.stability is None
-            and context.flags.offer_previous is None
-            and offer_pairs + slot_pairs <= context.tuning.reassign_pairs
-        )
-        self.windows = _windows(context, students, rows) if tried else []
-        windows, cycles = len(self.windows), REASSIGN_CYCLES
-        flows = (2 + 3 * cycles) * slot_pairs + (2 + windows + (3 + windows) * cycles) * offer_pairs
-        self.charge = REASSIGN_CHARGE * flows / 10_000 if tried else 0.0
+        tuning = context.tuning
+        tried = context.stability is None and context.flags.offer_previous is None
+        self.whole = tried and offer_pairs + slot_pairs <= tuning.reassign_pairs
+        self.by_regions = tried and not self.whole and tuning.region_pairs > 0
+        self.windows = _windows(context, ranges(ptr, students)) if self.whole else []
+        self.charge = 0.0
         """The work one pass is charged, every cycle counted (0 when they are not tried)."""
+        if self.whole:
+            windows, cycles = len(self.windows), REASSIGN_CYCLES
+            flows = (2 + 3 * cycles) * slot_pairs
+            flows += (2 + windows + (3 + windows) * cycles) * offer_pairs
+            self.charge = REASSIGN_CHARGE * flows / 10_000
+        elif self.by_regions:
+            self.charge = REASSIGN_CHARGE * self._region_flows() / 10_000
+        self.piece = _Piece(students, None, self.windows)
+        """The students the flows move now: the component, or one region of it."""
+        self.regions: list[IntArray] | None = None
+
+    def _region_flows(self) -> int:
+        """The pairs a pass by regions moves, counted from the rows: per student its sessions
+        once, and its pool (rows, free seats) once and once per window."""
+        rows, free = self.rows, self.context.tuning.free_pairs_per_student
+        return sum(
+            len(rows.slots[s]) + (1 + WINDOWS) * (len(rows.offers[s]) + free)
+            for s in self.students.tolist()
+        )
+
+    def _regions(self) -> list[IntArray]:
+        """The component's regions (:mod:`.regions`), weighed by the pairs each student brings
+        to one flow of each kind."""
+        tuning, rows = self.context.tuning, self.rows
+        weight = np.array(
+            [
+                len(rows.slots[s]) + len(rows.offers[s]) + tuning.free_pairs_per_student
+                for s in self.students.tolist()
+            ],
+            dtype=np.int64,
+        )
+        return regions(self.context, self.students, weight)
+
+    def _piece(self, students: IntArray) -> _Piece:
+        """A region's piece: its students' rows and, per student, the cheapest candidate
+        placements with a seat left now (:func:`.subproblem.free_pairs`)."""
+        rows, context, chosen = self.rows, self.context, self.chosen
+        candidates = ranges(rows.offer_ptr, students)
+        pool = np.unique(
+            np.concatenate(
+                [rows.offers[s] for s in students.tolist()]
+                + [free_pairs(context, chosen, candidates)]
+            )
+        ).astype(np.int64)
+        return _Piece(students, pool, _windows(context, pool))
 
     def run(self) -> int | None:
         """Re-assign the whole component by min-cost flows (:mod:`.reassign`): every session,
@@ -81,6 +140,8 @@ class ComponentFlows:
         first level improved (``None``: kept the plan)."""
         if not self.charge or self.context.limits.exhausted():
             return None
+        if not self.whole:
+            return self._run_by_regions()
         gains = [
             self._reassign("sessions"),
             self._reassign("placements"),
@@ -100,10 +161,27 @@ class ComponentFlows:
                 break
         return min((g for g in gains if g is not None), default=None)
 
+    def _run_by_regions(self) -> int | None:
+        """Each region in turn (:meth:`_regions`): its sessions, its placements, its windows;
+        the wall-clock cap or the stop flag ends the pass between two regions."""
+        gains: list[int | None] = []
+        if self.regions is None:
+            self.regions = self._regions()
+        for students in self.regions:
+            if self.context.limits.exhausted():
+                break
+            self.piece = self._piece(students)
+            gains += [
+                self._reassign("sessions"),
+                self._reassign("placements"),
+                self._second_placements(),
+            ]
+        return min((g for g in gains if g is not None), default=None)
+
     def _levels(self) -> list[float]:
-        """The plan's levels on the component (its placements and sessions held)."""
+        """The plan's levels on the piece (its placements and sessions held)."""
         context, chosen = self.context, self.chosen
-        data, o_pairs, w_pairs = flow_data(context, chosen, self.students, self.rows, "placements")
+        data, o_pairs, w_pairs = self._flow_data("placements")
         x, y = chosen.offer_chosen[o_pairs], chosen.slot_chosen[w_pairs]
         return [LEVELS[lvl].value(data, x, y) for lvl in context.objective]
 
@@ -114,7 +192,8 @@ class ComponentFlows:
         context, chosen = self.context, self.chosen
         if "coverage" not in context.objective:
             return None
-        idle = {"coverage": _longer_placements(context, chosen, self.students, self.rows)}
+        students = self.piece.students
+        idle = {"coverage": _longer_placements(context, chosen, students, self.rows)}
         return self._one_kind_then_other("sessions", lambda _o_pairs: (idle, None))
 
     def _trade_back(self) -> int | None:
@@ -126,7 +205,8 @@ class ComponentFlows:
             return None
 
         def counted(o_pairs: IntArray) -> tuple[Counted, Counted]:
-            fits, anywhere = _room_for_sessions(context, chosen, self.students, self.rows, o_pairs)
+            students = self.piece.students
+            fits, anywhere = _room_for_sessions(context, chosen, students, self.rows, o_pairs)
             return {"workshops": anywhere}, {"workshops": fits}
 
         return self._one_kind_then_other("placements", counted)
@@ -143,7 +223,7 @@ class ComponentFlows:
         before = self._levels()
         second: Kind = "placements" if first == "sessions" else "sessions"
         for kind in (first, second):
-            data, o_pairs, w_pairs = flow_data(context, chosen, self.students, self.rows, kind)
+            data, o_pairs, w_pairs = self._flow_data(kind)
             x, y = chosen.offer_chosen[o_pairs], chosen.slot_chosen[w_pairs]
             idle, bonus = counted(o_pairs) if kind == first else (None, None)
             moved = reassign(data, x, y, context.objective, kind, idle, bonus)
@@ -166,10 +246,8 @@ class ComponentFlows:
         context, chosen = self.context, self.chosen
         objective = context.objective
         gains: list[int | None] = []
-        for first, last in self.windows:
-            data, o_pairs, w_pairs = flow_data(
-                context, chosen, self.students, self.rows, "placements"
-            )
+        for first, last in self.piece.windows:
+            data, o_pairs, w_pairs = self._flow_data("placements")
             x, y = chosen.offer_chosen[o_pairs], chosen.slot_chosen[w_pairs]
             moving = (data.offer_first >= first) & (data.offer_last <= last)
             moved = reassign(data, x, y, objective, "placements", moving=moving)
@@ -186,7 +264,7 @@ class ComponentFlows:
     def _reassign(self, kind: Kind) -> int | None:
         context, chosen = self.context, self.chosen
         objective = context.objective
-        data, o_pairs, w_pairs = flow_data(context, chosen, self.students, self.rows, kind)
+        data, o_pairs, w_pairs = self._flow_data(kind)
         x, y = chosen.offer_chosen[o_pairs], chosen.slot_chosen[w_pairs]
         moved = reassign(data, x, y, objective, kind)
         if moved is None:
@@ -200,13 +278,25 @@ class ComponentFlows:
             chosen.slot_chosen[w_pairs] = after_y
         return improved
 
+    def _flow_data(self, kind: Kind) -> tuple[ComponentData, IntArray, IntArray]:
+        piece = self.piece
+        return flow_data(self.context, self.chosen, piece.students, self.rows, kind, piece.pool)
+
 
 def flow_data(
-    context: SolveContext, chosen: Chosen, students: IntArray, rows: Rows, kind: Kind
+    context: SolveContext,
+    chosen: Chosen,
+    students: IntArray,
+    rows: Rows,
+    kind: Kind,
+    pool: IntArray | None = None,
 ) -> tuple[ComponentData, IntArray, IntArray]:
     """The sub-problem of a re-assignment (:mod:`.reassign`) of ``kind``: ``students`` with
-    every candidate pair of that kind and the pairs of the other kind they hold."""
+    every candidate pair of that kind (placements: those of ``pool`` and those they hold, when
+    given) and the pairs of the other kind they hold."""
     o_pairs = ranges(rows.offer_ptr, students).astype(np.int64)
+    if pool is not None:
+        o_pairs = np.union1d(pool, o_pairs[chosen.offer_chosen[o_pairs]])
     w_pairs = np.concatenate([rows.slots[s] for s in students]).astype(np.int64)
     if kind == "placements":
         w_pairs = w_pairs[chosen.slot_chosen[w_pairs]]
@@ -289,13 +379,13 @@ def _room_for_sessions(
     return fits, anywhere[students]
 
 
-def _windows(context: SolveContext, students: IntArray, rows: Rows) -> list[tuple[int, int]]:
-    """The windows of half-days whose placements :meth:`ComponentFlows._second_placements` moves: the
-    spans of the component's offers that do not hold every other span (those would move
-    every placement, as the plain flow does), the ``WINDOWS`` with most candidate pairs, in
-    order of their first half-day."""
+def _windows(context: SolveContext, pairs: IntArray) -> list[tuple[int, int]]:
+    """The windows of half-days whose placements :meth:`ComponentFlows._second_placements`
+    moves: the spans of the offers of the placement pairs ``pairs`` that do not hold every
+    other span (those would move every placement, as the plain flow does), the ``WINDOWS``
+    with most pairs, in order of their first half-day."""
     cand, offers = context.cand, context.arrays.offers
-    items, pairs = np.unique(cand.offers.item[ranges(rows.offer_ptr, students)], return_counts=True)
+    items, pairs = np.unique(cand.offers.item[pairs], return_counts=True)
     first = offers.first_half_day[items].astype(np.int64)
     last = offers.last_half_day[items].astype(np.int64)
     if not len(items):

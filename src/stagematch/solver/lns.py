@@ -34,33 +34,9 @@ from .cpsat import ComponentData, ComponentOutcome, solve_component
 from .flow import ranges
 from .losses import Losses
 from .neighbourhoods import KINDS, KindChooser, Neighbourhoods
-from .shortlist import pair_keys
-from .subproblem import Rows, first_gain, student_rows, sub_problem
+from .subproblem import Rows, first_gain, free_pairs, student_rows, sub_problem
 
 __all__ = ["improve"]
-
-
-def _free_pairs(context: SolveContext, chosen: Chosen, pairs: IntArray) -> IntArray:
-    """Among ``pairs`` (some students' candidate placements, grouped by student), each
-    student's cheapest (``Tuning.free_pairs_per_student``) on offers that have a free seat
-    now.
-
-    The cheapest pairs a neighbourhood keeps are those everyone wants, so they are full; a
-    student who could add a second placement, or move to make room for a workshop, needs the
-    offers nobody took, which may be far down their list.
-    """
-    cand, offers = context.cand, context.arrays.offers
-    per_student = context.tuning.free_pairs_per_student
-    if per_student <= 0:
-        return np.zeros(0, dtype=np.int64)
-    held = np.bincount(cand.offers.item[chosen.offer_chosen], minlength=len(offers.capacity))
-    pairs = pairs[held[cand.offers.item[pairs]] < offers.capacity[cand.offers.item[pairs]]]
-    # Grouped by student, cheapest first (ties by pair): keep each student's first ones.
-    pairs = pairs[np.lexsort((pairs, pair_keys(cand, pairs), cand.offers.student[pairs]))]
-    student = cand.offers.student[pairs]
-    starts = np.flatnonzero(np.r_[True, student[1:] != student[:-1]])
-    rank = np.arange(len(pairs)) - np.repeat(starts, np.diff(np.r_[starts, len(pairs)]))
-    return pairs[rank < per_student].astype(np.int64)
 
 
 def _neighbourhood_data(
@@ -81,7 +57,7 @@ def _neighbourhood_data(
         o_pairs: IntArray = holding.astype(np.int64)
     else:
         kept = [rows.offers[s] for s in students]
-        kept += [holding, _free_pairs(context, chosen, theirs)]
+        kept += [holding, free_pairs(context, chosen, theirs)]
         o_pairs = np.unique(np.concatenate(kept)).astype(np.int64)
     w_pairs: IntArray = np.concatenate([rows.slots[s] for s in students]).astype(np.int64)
     return sub_problem(context, chosen, students, o_pairs, w_pairs), o_pairs, w_pairs

@@ -30,9 +30,10 @@ __all__ = ["NODES_PER_WORK", "HighsModel", "build", "solve_component"]
 COACHES = "coaches"
 HIGHS_SHARE = 3
 """Below a fixed ``coaches`` level, HiGHS's own search gets this fraction (1/3) of a level's
-nodes before the search on coach groups (:mod:`.groups`) takes over. HiGHS starts each such
-level from the plan's columns (the level above's solution, with its sub-MIP heuristics off:
-:data:`.highs.START_HEURISTICS_OFF`); on the bundled pilot with coaches it then proves
+nodes before the search on coach groups (:mod:`.groups`) takes over. HiGHS starts every level
+from the plan's columns once it has made the plan (the level above's solution); below
+``coaches`` its sub-MIP heuristics are off too (:data:`.highs.START_HEURISTICS_OFF`), and on
+the bundled pilot with coaches it then proves
 ``coverage``, ``preference`` and ``travel`` in 9, 23 and 113 nodes, and the group search is not
 needed there."""
 
@@ -90,9 +91,10 @@ def solve_component(
         elif time_left <= 0:
             outcome.stopped_by = outcome.stopped_by or "time_limit"
         nodes = int(min(nodes_left, 2 * nodes_left // (len(remaining) - position)))
-        if outcome.stopped_by is not None or nodes <= 0:  # keep the plan; a bound without search
-            value = component.value(level)
-            trivial = round(LEVELS[level].trivial_bound(data))
+        value = component.value(level)
+        trivial = round(LEVELS[level].trivial_bound(data))
+        if outcome.stopped_by is not None or nodes <= 0 or value == trivial:
+            # Keep the plan, with a bound that needs no search: met already, nothing to search.
             outcome.levels[level] = LevelOutcome(value, trivial, value == trivial)
             component.fix(level, value)
             continue
@@ -146,8 +148,8 @@ class _Component:
     def optimise(self, level: str, nodes: int, deadline: float) -> float:
         """Optimise ``level`` within ``nodes``, record it and fix it; the nodes used.
 
-        Below a fixed ``coaches`` level, HiGHS gets a share of the nodes (:data:`HIGHS_SHARE`),
-        started from the plan's columns when HiGHS made the plan, and, if it leaves the level
+        HiGHS starts from the plan's columns once it has made the plan. Below a fixed
+        ``coaches`` level, it gets a share of the nodes (:data:`HIGHS_SHARE`) and, if it leaves the level
         unproven, the branch and bound on coach groups (:mod:`.groups`) the rest: HiGHS proves
         most such levels quickly, but not every one whose hard choice is which groups ride.
         """
@@ -156,8 +158,9 @@ class _Component:
         grouped = self._groups_apply()
         highs_nodes = max(nodes // HIGHS_SHARE, 1) if grouped else nodes
         time_left = deadline - time.monotonic()
-        start = self.columns if grouped else None
-        solution, dual, proven = self.highs.optimise(coefs, maximise, time_left, highs_nodes, start)
+        solution, dual, proven = self.highs.optimise(
+            coefs, maximise, time_left, highs_nodes, self.columns, heuristics=not grouped
+        )
         used = float(self.highs.h.getInfo().mip_node_count)
         self.outcome.stopped_by = self.outcome.stopped_by or self.highs.cut()
         self._take(level, solution)

@@ -173,7 +173,12 @@ class Tuning:
     reassign_pairs: int = 1_000_000
     """Searched components with at most this many candidate pairs end their search by
     re-assigning all their sessions, then all their placements, by min-cost flows
-    (:mod:`.reassign`; a 3,000-student bassin has 520,000 pairs; 0: never)."""
+    (:mod:`.reassign`; a 3,000-student bassin has 520,000 pairs; 0: never whole)."""
+
+    region_pairs: int = 250_000
+    """Larger components (an académie's) are re-assigned by those flows a region at a time
+    (:mod:`.regions`): nearby students whose flows hold at most this many pairs (their
+    sessions, cheapest placements and free seats; 0: never)."""
 
     step_charge: float = 0.05
     """Work charged per neighbourhood step on top of CP-SAT's deterministic time, for building

@@ -20,14 +20,15 @@ from ..levels import LEVELS
 from .context import Chosen, SolveContext
 from .cpsat import ComponentData
 from .graph import Outside, pairs_data
+from .shortlist import pair_keys
 
-__all__ = ["Rows", "first_gain", "student_rows", "sub_problem"]
+__all__ = ["Rows", "first_gain", "free_pairs", "student_rows", "sub_problem"]
 
 
 @dataclass(frozen=True, eq=False)
 class Rows:
     """Per student, the placement and session pairs a neighbourhood may give them (beside the
-    placements with a free seat, :func:`.lns._free_pairs`), and where each student's candidate
+    placements with a free seat, :func:`free_pairs`), and where each student's candidate
     placements start."""
 
     offers: list[IntArray]
@@ -38,14 +39,17 @@ class Rows:
 def _outside_use(
     context: SolveContext, inside: BoolArray, chosen: BoolArray, kind: str
 ) -> tuple[IntArray, IntArray]:
-    """Seats of each item held by students outside the neighbourhood, and by QPV ones."""
+    """Seats of each item held by students outside the neighbourhood, and by QPV ones.
+
+    Read from the pairs held only: an académie has 83 million candidate pairs, and a mask of
+    their students per step or flow cost more than the rest of a small one."""
     pairs = context.cand.offers if kind == "offers" else context.cand.slots
     n_items = len(context.arrays.offers if kind == "offers" else context.arrays.slots)
-    outside = chosen & ~inside[pairs.student]
-    used = np.bincount(pairs.item[outside], minlength=n_items)
-    used_qpv = np.bincount(
-        pairs.item[outside & context.arrays.qpv[pairs.student]], minlength=n_items
-    )
+    held = np.flatnonzero(chosen)
+    held = held[~inside[pairs.student[held]]]
+    item = pairs.item[held]
+    used = np.bincount(item, minlength=n_items)
+    used_qpv = np.bincount(item[context.arrays.qpv[pairs.student[held]]], minlength=n_items)
     return used, used_qpv
 
 
@@ -63,7 +67,8 @@ def sub_problem(
     inside[students] = True
     o_used, o_used_qpv = _outside_use(context, inside, chosen.offer_chosen, "offers")
     w_used, w_used_qpv = _outside_use(context, inside, chosen.slot_chosen, "slots")
-    held = chosen.slot_chosen & ~inside[cand.slots.student]
+    held = np.flatnonzero(chosen.slot_chosen)
+    held = held[~inside[cand.slots.student[held]]]
     outside = Outside(
         offer_used=o_used,
         offer_used_qpv=o_used_qpv,
@@ -72,6 +77,31 @@ def sub_problem(
         coach_keys=arrays.coach_group_keys(cand.slots.item[held], cand.slots.student[held]),
     )
     return pairs_data(context, students, o_pairs, w_pairs, outside)
+
+
+def free_pairs(context: SolveContext, chosen: Chosen, pairs: IntArray) -> IntArray:
+    """Among ``pairs`` (some students' candidate placements, grouped by student), each
+    student's cheapest (``Tuning.free_pairs_per_student``) on offers that have a free seat
+    now.
+
+    The cheapest pairs a neighbourhood keeps are those everyone wants, so they are full; a
+    student who could add a second placement, or move to make room for a workshop, needs the
+    offers nobody took, which may be far down their list.
+    """
+    cand, offers = context.cand, context.arrays.offers
+    per_student = context.tuning.free_pairs_per_student
+    if per_student <= 0:
+        return np.zeros(0, dtype=np.int64)
+    held = np.bincount(
+        cand.offers.item[np.flatnonzero(chosen.offer_chosen)], minlength=len(offers.capacity)
+    )
+    pairs = pairs[held[cand.offers.item[pairs]] < offers.capacity[cand.offers.item[pairs]]]
+    # Grouped by student, cheapest first (ties by pair): keep each student's first ones.
+    pairs = pairs[np.lexsort((pairs, pair_keys(cand, pairs), cand.offers.student[pairs]))]
+    student = cand.offers.student[pairs]
+    starts = np.flatnonzero(np.r_[True, student[1:] != student[:-1]])
+    rank = np.arange(len(pairs)) - np.repeat(starts, np.diff(np.r_[starts, len(pairs)]))
+    return pairs[rank < per_student].astype(np.int64)
 
 
 def _pruned_rows(
