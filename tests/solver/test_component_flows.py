@@ -72,7 +72,7 @@ def test_the_flows_by_regions_keep_every_rule_and_never_make_the_plan_worse(
         reassign_pairs=0,
         region_pairs=region_pairs,
         pairs_per_student=1,
-        free_pairs_per_student=free_pairs,
+        region_free_pairs=free_pairs,
     )
     chosen, _, _ = _closed(instance, seed, tuning)
     again, _, _ = _closed(instance, seed, tuning)

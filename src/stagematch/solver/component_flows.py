@@ -96,11 +96,11 @@ class ComponentFlows:
 
     def _region_flows(self) -> int:
         """The pairs a pass by regions moves, counted from the rows: per student its sessions
-        once, and its pool (rows, free seats) once and once per window."""
-        rows, free = self.rows, self.context.tuning.free_pairs_per_student
+        once, and its placements (rows and free seats) three times — the placements flow and
+        two windows, the generator's weeks (at most ``WINDOWS`` run)."""
+        rows, free = self.rows, self.context.tuning.region_free_pairs
         return sum(
-            len(rows.slots[s]) + (1 + WINDOWS) * (len(rows.offers[s]) + free)
-            for s in self.students.tolist()
+            len(rows.slots[s]) + 3 * (len(rows.offers[s]) + free) for s in self.students.tolist()
         )
 
     def _regions(self) -> list[IntArray]:
@@ -109,7 +109,7 @@ class ComponentFlows:
         tuning, rows = self.context.tuning, self.rows
         weight = np.array(
             [
-                len(rows.slots[s]) + len(rows.offers[s]) + tuning.free_pairs_per_student
+                len(rows.slots[s]) + len(rows.offers[s]) + tuning.region_free_pairs
                 for s in self.students.tolist()
             ],
             dtype=np.int64,
@@ -124,7 +124,7 @@ class ComponentFlows:
         pool = np.unique(
             np.concatenate(
                 [rows.offers[s] for s in students.tolist()]
-                + [free_pairs(context, chosen, candidates)]
+                + [free_pairs(context, chosen, candidates, context.tuning.region_free_pairs)]
             )
         ).astype(np.int64)
         return _Piece(students, pool, _windows(context, pool))

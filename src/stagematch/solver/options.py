@@ -175,10 +175,17 @@ class Tuning:
     re-assigning all their sessions, then all their placements, by min-cost flows
     (:mod:`.reassign`; a 3,000-student bassin has 520,000 pairs; 0: never whole)."""
 
-    region_pairs: int = 250_000
+    region_pairs: int = 600_000
     """Larger components (an académie's) are re-assigned by those flows a region at a time
     (:mod:`.regions`): nearby students whose flows hold at most this many pairs (their
-    sessions, cheapest placements and free seats; 0: never)."""
+    sessions, cheapest placements and free seats; 0: never). Measured on the académie
+    (docs/benchmarks.md): 250,000 and 1,000,000 gave fewer workshops."""
+
+    region_free_pairs: int = 48
+    """Cheapest candidate placements with a free seat each student brings to the flows by
+    regions, beside its ``pairs_per_student`` cheapest: the académie's free seats are far
+    down its students' lists (8 gave 10,000 half-days less coverage a pass, 96 fewer
+    workshops: smaller regions)."""
 
     step_charge: float = 0.05
     """Work charged per neighbourhood step on top of CP-SAT's deterministic time, for building

@@ -79,17 +79,20 @@ def sub_problem(
     return pairs_data(context, students, o_pairs, w_pairs, outside)
 
 
-def free_pairs(context: SolveContext, chosen: Chosen, pairs: IntArray) -> IntArray:
+def free_pairs(
+    context: SolveContext, chosen: Chosen, pairs: IntArray, per_student: int | None = None
+) -> IntArray:
     """Among ``pairs`` (some students' candidate placements, grouped by student), each
-    student's cheapest (``Tuning.free_pairs_per_student``) on offers that have a free seat
-    now.
+    student's cheapest ``per_student`` (default ``Tuning.free_pairs_per_student``) on offers
+    that have a free seat now.
 
     The cheapest pairs a neighbourhood keeps are those everyone wants, so they are full; a
     student who could add a second placement, or move to make room for a workshop, needs the
     offers nobody took, which may be far down their list.
     """
     cand, offers = context.cand, context.arrays.offers
-    per_student = context.tuning.free_pairs_per_student
+    if per_student is None:
+        per_student = context.tuning.free_pairs_per_student
     if per_student <= 0:
         return np.zeros(0, dtype=np.int64)
     held = np.bincount(
