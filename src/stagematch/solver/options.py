@@ -148,6 +148,24 @@ class Tuning:
     """PDLP iterations per level: a deterministic cap on the first-order bound's work (about
     30 CPU seconds a level for 520,000 pairs); any iterate's duals give a valid bound."""
 
+    polish_pairs: int = 100_000
+    """Searched components with at most this many pairs get their lower levels polished by the
+    linear relaxation of their exact model after the search (:mod:`.polish`; a 1,000-student
+    bassin has 55,000 pairs; a 3,000-student one, 520,000, would take minutes; 0: never)."""
+
+    polish_levels: tuple[str, ...] = ("coverage", "preference", "travel")
+    """The levels the polish starts at: the first of them in the objective and every level
+    below it (``workshops``' relaxation is fractional and three times as long to solve)."""
+
+    polish_iterations: int = 40_000
+    """Simplex iterations per polished level: a deterministic cap (a 1,000-student bassin needs
+    9,000 to 15,000 a level; a level that hits it keeps the search's value)."""
+
+    polish_nodes: int = 200
+    """Branch-and-bound nodes per polished level whose relaxation's optimum is fractional: the
+    columns it has integral are fixed and the rest searched (RENS; 0: such a level keeps the
+    search's value)."""
+
     min_component_work: float = 0.5
     """Work any component gets however small its share: enough to prove a small model."""
 

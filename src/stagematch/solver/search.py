@@ -1,6 +1,8 @@
 """A component too large for one exact model: neighbourhood search, and bounds without search.
 
-The plan is improved by large-neighbourhood search (:mod:`.lns`), then evaluated on the pairs
+The plan is improved by large-neighbourhood search (:mod:`.lns`) and, for a component of at
+most ``Tuning.polish_pairs`` pairs, its lower levels by its exact model's relaxation
+(:mod:`.polish`), then evaluated on the pairs
 it holds only (a model of the whole component would not fit). Its bounds come from the flow for
 ``qpv_placed`` and ``placed``, from what each student could get alone for the others
 (:mod:`.bounds`), and — for a component of at most ``Tuning.first_order_pairs`` pairs — from the
@@ -20,6 +22,7 @@ from .flow import ranges
 from .graph import Part, component_data, materialise, pairs_data
 from .lagrangian import lagrangian_bounds, models_every_rule
 from .lns import improve
+from .polish import polish
 from .relaxation import relaxation_bounds
 
 __all__ = ["LevelTriple", "chosen_pairs", "search_component"]
@@ -37,6 +40,7 @@ def search_component(
     """
     arrays, objective, scale = context.arrays, context.objective, context.scale
     improve(context, chosen, part.students, work)
+    polished = polish(context, part, chosen)
     members = np.zeros(arrays.n_students, dtype=bool)
     members[part.students] = True
     data, x, y = chosen_pairs(context, chosen, members)
@@ -61,6 +65,9 @@ def search_component(
             bound = 0.0 if lost is None else float(lost[part.students].sum())
         else:
             bound = bounds[lvl] * (scale if lvl == "travel" else 1)
+        if lvl in polished:  # the exact model's relaxation, conditional on the levels above
+            tighter = polished[lvl]
+            bound = min(bound, tighter) if LEVELS[lvl].maximise else max(bound, tighter)
         out[lvl] = (value, bound, bool(np.isclose(value, bound)))
     tuning = context.tuning
     relaxed_up_to = max(tuning.relaxation_pairs, tuning.first_order_pairs)
