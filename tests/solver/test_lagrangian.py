@@ -12,6 +12,8 @@ it and the search-free one) with the same optimum.
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from bound_checks import TIME_LIMIT, assert_bounds_hold
 from hypothesis import HealthCheck, given, settings
@@ -23,7 +25,8 @@ from stagematch.levels import LEVELS
 from stagematch.model import Instance
 from stagematch.solver import SolveOptions, Tuning, solve
 from stagematch.solver import search as search_module
-from stagematch.solver.lagrangian import lagrangian_bounds
+from stagematch.solver.lagrangian import _settled, lagrangian_bounds
+from stagematch.solver.relaxation import relaxation_bounds
 
 LAGRANGIAN = Tuning(exact_pairs=0, relaxation_pairs=0)
 ONE_ROUND = Tuning(exact_pairs=0, relaxation_pairs=0, lagrangian_rounds=1)
@@ -77,3 +80,69 @@ def test_lagrangian_bounds_hold_when_no_seat_is_short() -> None:
         item["capacity"] = 100
         item["qpv_reserved"] = 0
     assert_bounds_hold(Instance.from_dict(data), LAGRANGIAN, 3)
+
+
+def _captured(instance: Instance, seed: int) -> tuple:  # type: ignore[type-arg]
+    """The arguments of the largest component's Lagrangian bound in a solve of ``instance``."""
+    calls: list[tuple] = []  # type: ignore[type-arg]
+
+    def spy(data, objective, achieved, known, rounds, plan, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append((data, objective, achieved, known, plan))
+        return lagrangian_bounds(data, objective, achieved, known, rounds, plan, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search_module, "lagrangian_bounds", spy)
+        solve(instance, SolveOptions(tuning=LAGRANGIAN), time_limit=TIME_LIMIT, seed=seed)
+    return max(calls, key=lambda call: call[0].n_students)
+
+
+def test_converged_bounds_are_the_tightest_and_reach_the_relaxation() -> None:
+    """Rounds go on until the bound has converged: it is then no looser than after any fixed
+    number of rounds, and at least as tight as the pair model's linear relaxation (the
+    Lagrangian dual over whole programmes is never weaker), up to the tolerance; one round is
+    not enough on this instance, so stopping too early fails here. The same call twice gives
+    the same bounds."""
+    data, objective, achieved, known, plan = _captured(generate("bassin", students=120, seed=5), 5)
+    tuning = Tuning()
+
+    def bounds(rounds: int) -> dict[str, int]:
+        return lagrangian_bounds(
+            data, objective, achieved, known, rounds, plan, tolerance=tuning.lagrangian_tolerance
+        )
+
+    converged = bounds(tuning.lagrangian_rounds)
+    assert converged == bounds(tuning.lagrangian_rounds)
+    relaxed = relaxation_bounds(data, objective, achieved, known, TIME_LIMIT, tuning=tuning)
+    looser = False
+    for rounds in (1, 3, 30):
+        fewer = bounds(rounds)
+        for name, bound in converged.items():
+            sense = 1 if LEVELS[name].maximise else -1
+            assert sense * bound <= sense * fewer[name], (name, rounds)
+            looser |= rounds == 1 and bound != fewer[name]
+    assert looser
+    for name, bound in converged.items():
+        if name in relaxed:
+            sense = 1 if LEVELS[name].maximise else -1
+            assert sense * bound <= sense * relaxed[name] + 1, name
+
+
+@given(
+    master=st.floats(-1e6, 1e6),
+    above=st.floats(0, 1e3),
+    below=st.floats(0, 1e3),
+    tolerance=st.sampled_from([0.0, 1e-5]),
+)
+def test_a_settled_bound_can_no_longer_move_by_more_than_the_tolerance(
+    master: float, above: float, below: float, tolerance: float
+) -> None:
+    """Whatever later rounds find lies between the master's value and the best bound: once
+    settled, the integer bound reported from any of them differs from the best one's by at
+    most the tolerance (none at all with tolerance 0)."""
+    best = master + above + below
+    optimum = master + below  # any value later rounds could still reach
+    if _settled(best, master, tolerance):
+        slack = tolerance * max(1.0, abs(best))
+        assert math.floor(best) - math.floor(optimum) <= math.ceil(slack)
+        if tolerance == 0.0:
+            assert math.floor(best) == math.floor(optimum)

@@ -24,14 +24,17 @@ loosens the bound; those two levels get no bound here.
 The prices come from column generation (Dantzig–Wolfe): a small LP (HiGHS's primal simplex)
 over the programmes found so far — the plan's to begin with — gives prices; each student's best
 programme at those prices is added where it beats what the LP pays that student; the bound is
-evaluated at every round and the least kept. Rounds are counted (``Tuning.lagrangian_rounds``
-a level), so the bound does not depend on the machine unless the wall-clock cap cuts it; the
-LP's columns and prices carry over from one level to the next. The LP is kept small: a seat
+evaluated at every round and the least kept. A level's rounds go on until the bound has
+converged — no programme beats the master's prices, or the master's value (which no later
+round's bound can fall below) is within ``Tuning.lagrangian_tolerance`` of the bound — up to
+``Tuning.lagrangian_rounds``. Both tests read numbers the rounds computed, so the bound does
+not depend on the machine unless the wall-clock cap cuts it. The LP's columns and prices
+carry over from one level to the next. The LP is kept small: a seat
 row enters it only once its columns could break it, and the columns that leave the basis are
 dropped after every solve (:meth:`_Master.prune`), which at 3,000 students takes the four
-levels from about 115 to 19 CPU seconds for bounds within 0.4 % of the unpruned ones. On a
-1,000-student bassin it reaches the relaxation's optimum in about 15 rounds a level
-(docs/benchmarks.md).
+levels from about 115 to 19 CPU seconds for bounds within 0.4 % of the unpruned ones. It
+reaches the relaxation's optimum in about 15 rounds a level on a 1,000-student bassin, 30 to
+55 on a 3,000-student one (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -250,6 +253,7 @@ def lagrangian_bounds(
     plan: tuple[BoolArray, BoolArray] | None = None,
     seconds: float = math.inf,
     stop: Stop | None = None,
+    tolerance: float = 0.0,
 ) -> dict[str, int]:
     """A Lagrangian bound for each level of ``objective`` not in ``known`` that it can bound.
 
@@ -282,7 +286,9 @@ def lagrangian_bounds(
         sign = 1.0 if LEVELS[level].maximise else -1.0
         if level not in known:
             dual = _Dual(programmes, seats, level_terms, sign)
-            best = _generate(dual, master, names.index(level), fixed, rounds, deadline, stop)
+            best = _generate(
+                dual, master, names.index(level), fixed, (rounds, tolerance), deadline, stop
+            )
             if math.isfinite(best):
                 bounds[level] = math.floor(best) if sign > 0 else math.ceil(-best)
         scale = max(
@@ -303,18 +309,37 @@ def _cut(deadline: float, stop: Stop | None) -> bool:
     return time.monotonic() >= deadline or (stop is not None and stop.is_set())
 
 
+def _settled(best: float, master_value: float, tolerance: float) -> bool:
+    """Can more rounds no longer tighten the bound reported, or only by ``tolerance``
+    (relative)?
+
+    The restricted master's value is that of a mix of programmes, so it is at most the full
+    master LP's optimum, and every Lagrangian bound is at least that optimum: whatever more
+    rounds find lies between ``master_value`` and ``best`` (``sign · level``; the reported
+    bound is ``floor`` of it for either sense; the elastic columns, which the plan's columns
+    leave unused, only lower the master's value). Stopping early never makes the bound
+    invalid, only looser. The test reads numbers the rounds computed, never the clock, so
+    where it stops does not depend on the machine.
+    """
+    if math.floor(best) <= math.floor(master_value):
+        return True
+    return best - master_value <= tolerance * max(1.0, abs(best))
+
+
 def _generate(
     dual: _Dual,
     master: _Master,
     level: int,
     fixed: list[_Fixed],
-    rounds: int,
+    limit: tuple[int, float],
     deadline: float,
     stop: Stop | None,
 ) -> float:
-    """The least bound over ``rounds`` rounds of column generation: prices from the master,
-    the Lagrangian bound at them, each student's best programme added to the master where it
-    beats what the master pays that student (none does: the master's prices are optimal)."""
+    """The least bound of column generation: prices from the master, the Lagrangian bound at
+    them, each student's best programme added to the master where it beats what the master
+    pays that student. It ends when no programme does (the master's prices are optimal), when
+    the bound has :func:`_settled` within ``limit[1]``, or after ``limit[0]`` rounds."""
+    rounds, tolerance = limit
     best = math.inf
     penalty = 100.0 * max(1.0, float(np.abs(master.values[level]).max(initial=1.0)))
     for _ in range(rounds):
@@ -326,7 +351,8 @@ def _generate(
         bound, per_student, offer_chosen, slot_chosen = dual(prices, fixed)
         best = min(best, bound)
         better = np.flatnonzero(per_student > paid + 1e-7 * (1.0 + np.abs(per_student)))
-        if not len(better):
+        reached = master.value + dual.sign * dual.level.constant  # the master omits it
+        if not len(better) or _settled(best, reached, tolerance):
             break
         master.prune()
         master.add(better, (offer_chosen, slot_chosen), dual.programmes)
@@ -370,6 +396,7 @@ class _Master:
         self.fixed_rows: list[int] = []
         self.elastic_cols: list[int] = []
         self.plan_cols = 0  # the first columns, the plan's, are never pruned
+        self.value = -math.inf  # the last solve's value of ``sign · level`` less the penalties
 
     def add(self, students: IntArray, chosen: tuple[BoolArray, BoolArray], p: Programmes) -> None:
         """One column per student of ``students``: its programme among the chosen pairs."""
@@ -520,6 +547,7 @@ class _Master:
             elastic = np.array(self.elastic_cols, dtype=np.int32)
             h.changeColsCost(len(elastic), elastic, np.full(len(elastic), penalty))
         h.run()
+        self.value = -float(h.getInfo().objective_function_value)
         dual = np.asarray(h.getSolution().row_dual, dtype=np.float64)
         seats = np.zeros(len(self.seats.limit))
         in_lp = self.row_of_seat >= 0

@@ -134,10 +134,15 @@ class Tuning:
     1,000-student bassin: 1.4 CPU seconds for four levels, where the interior point needs
     about 30)."""
 
-    lagrangian_rounds: int = 30
-    """Rounds of column generation per level for a Lagrangian bound: each prices every
-    student's best programme once (a deterministic cap; about 15 rounds bring a 1,000-student
-    bassin to the relaxation's optimum)."""
+    lagrangian_rounds: int = 200
+    """Most rounds of column generation per level for a Lagrangian bound: each prices every
+    student's best programme once. A level usually stops well before, once converged (about 15
+    rounds at 1,000 students, 30 to 55 at 3,000); a deterministic cap."""
+
+    lagrangian_tolerance: float = 1e-5
+    """A level's column generation stops once the master LP's value is within this share of the
+    Lagrangian bound (or the integer bound reported can no longer move): later rounds could
+    tighten the bound by no more."""
 
     first_order_iterations: int = 1_000
     """PDLP iterations per level: a deterministic cap on the first-order bound's work (about

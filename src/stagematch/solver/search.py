@@ -151,6 +151,7 @@ def _tighten_by_relaxation(
             plan,
             limits.seconds_left(),
             limits.stop,
+            tolerance=tuning.lagrangian_tolerance,
         )
         limits.exhausted()  # a cut bound depends on the machine: the result says so
     else:
