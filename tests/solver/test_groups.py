@@ -4,7 +4,9 @@ keeps the levels above, and a bound that holds however early the search is stopp
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -106,3 +108,17 @@ def test_group_search_cut_short_keeps_a_valid_bound_and_is_repeatable(
             assert (first.solution is None) == (again.solution is None)
             if first.solution is not None and again.solution is not None:
                 assert np.array_equal(first.solution, again.solution)
+
+
+def test_a_configuration_with_no_plan_closes_its_node() -> None:
+    """Found by hypothesis: six students, one offer, ``coaches`` second with one seat a coach.
+    The MILP of one configuration of coach groups is infeasible; that closes its node (it was
+    taken for a MILP cut short, whose node's bound then stayed open: ``qpv_placed`` left
+    unproven at 1 for an optimum of 0, with 10,000 nodes to spare)."""
+    path = Path(__file__).parent.parent / "data" / "groups_no_plan.json"
+    instance = Instance.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    for data, model, objective, reference in _cases(instance):
+        for level in objective[objective.index("coaches") + 1 :]:
+            searched, optimum = _search(data, model, objective, reference, level, 10_000)
+            assert searched.stopped_by is None
+            assert searched.bound == pytest.approx(optimum, abs=1e-6), level

@@ -193,7 +193,7 @@ class GroupSearch:
                 milps += 1
                 if found is not None and float(cost @ found) < best - 0.5:
                     best, solution = round(float(cost @ found)), found
-                if not proven:
+                if not proven and self.fixed.status not in _INFEASIBLE:  # else: no plan, closed
                     unfinished = min(unfinished, max(bound, value))
                     stopped = stopped or self.fixed.cut()
                 continue
