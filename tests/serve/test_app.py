@@ -349,7 +349,7 @@ def test_a_job_gives_exactly_what_the_cli_gives(
     assert set(job["progress"]["phases"]) >= {"candidates", "flow", "components"}
     assert job["progress"]["components"]["done"] == job["progress"]["components"]["total"]
     times = job["times"]
-    assert times["queued_s"] >= 0 and times["running_s"] > 0
+    assert times["queued_s"] >= 0 and times["running_s"] >= 0
     assert times["created_at"] <= times["started_at"] <= times["finished_at"]
 
     result = client.get(f"/v1/jobs/{job['id']}/result")

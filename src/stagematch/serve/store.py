@@ -57,6 +57,12 @@ _RECORD_COLUMNS = (
 )
 
 
+_NOT_BEFORE_START = "MAX(?, COALESCE(started_at, created_at))"
+"""A job's end time, never before its start: wall-clock times (``time.time()``, shown to
+people as moments) can step back when the system clock is adjusted, and a job then showed a
+negative running time (seen once, -0.005 s, on a loaded machine)."""
+
+
 @dataclass(frozen=True)
 class JobRecord:
     """A job as stored, without its dataset, result or files."""
@@ -143,7 +149,7 @@ class JobStore:
         """Mark the oldest queued job running and return its id (``None``: the queue is empty)."""
         with self._connect() as connection:
             row = connection.execute(
-                "UPDATE jobs SET status = 'running', started_at = ? "
+                "UPDATE jobs SET status = 'running', started_at = MAX(?, created_at) "
                 "WHERE seq = (SELECT seq FROM jobs WHERE status = 'queued' ORDER BY seq LIMIT 1) "
                 "RETURNING id",
                 (time.time(),),
@@ -188,7 +194,7 @@ class JobStore:
         """Store a running job's result and files and its final status, all at once."""
         with self._connect() as connection:
             changed = connection.execute(
-                "UPDATE jobs SET status = ?, finished_at = ?, result = ?, result_status = ?, "
+                f"UPDATE jobs SET status = ?, finished_at = {_NOT_BEFORE_START}, result = ?, result_status = ?, "
                 "stopped_by = ? WHERE id = ? AND status = 'running'",
                 (
                     status,
@@ -217,7 +223,7 @@ class JobStore:
         """Mark every running job failed (the service stopped under them); their ids."""
         with self._connect() as connection:
             rows = connection.execute(
-                "UPDATE jobs SET status = 'failed', finished_at = ?, error = ? "
+                f"UPDATE jobs SET status = 'failed', finished_at = {_NOT_BEFORE_START}, error = ? "
                 "WHERE status = 'running' RETURNING id",
                 (time.time(), message),
             ).fetchall()
@@ -240,7 +246,7 @@ class JobStore:
         assignments = "".join(f", {column} = ?" for column in values)
         with self._connect() as connection:
             changed = connection.execute(
-                f"UPDATE jobs SET status = ?, finished_at = ?{assignments} "
+                f"UPDATE jobs SET status = ?, finished_at = {_NOT_BEFORE_START}{assignments} "
                 "WHERE id = ? AND status = ?",
                 (new, time.time(), *values.values(), job_id, old),
             ).rowcount
