@@ -58,6 +58,7 @@ def solve_component(
     work: float,
     stop: Stop | None = None,
     extend: Callable[[PairModel], PairModel] | None = None,
+    until_unproven: bool = False,
 ) -> ComponentOutcome:
     """Optimise ``objective`` level by level with ``work`` units, as :func:`.cpsat.solve_component`.
 
@@ -73,7 +74,9 @@ def solve_component(
     Each level is fixed at the value reached before the next is optimised. The hint (the flow
     and greedy plan) is kept wherever HiGHS finds nothing better in time, so the outcome is
     never worse than the hint. Levels are reported as the returned plan has them: a level
-    solved without proof may still gain while the levels below are optimised.
+    solved without proof may still gain while the levels below are optimised. With
+    ``until_unproven``, the first level left unproven is the last one solved (the outcome holds
+    no level below it): another method may take over from there.
     """
     component = _Component(
         data, list(dict.fromkeys([*fixed_levels, *objective])), seed, workers, stop, extend
@@ -101,6 +104,8 @@ def solve_component(
         used = component.optimise(level, nodes, deadline)
         nodes_left -= used
         outcome.work += used / NODES_PER_WORK
+        if until_unproven and not outcome.levels[level].proven:
+            break
     _as_returned(outcome, data)
     return outcome
 

@@ -136,10 +136,15 @@ def _solve_stable(
             outcome.levels[level] = first.levels[level]
             fixed[level] = first.levels[level].value
     lower = remaining[len(leading) :]
+    tried: LevelOutcome | None = None
+    if lower and work - outcome.work >= HIGHS_LEAST_WORK * len(lower):
+        done, tried = _highs_first(task, hooks, lower, fixed, outcome, deadline, stop)
+        lower = lower[len(done) :]
     for position, level in enumerate(lower):
         left = max(work - outcome.work, 0.0)
         share = min(left, 2 * left / (len(lower) - position))
-        reached = _stable_level(task, hooks, level, fixed, outcome, share, deadline, stop)
+        reached = _stable_level(task, hooks, level, fixed, outcome, share, deadline, stop, tried)
+        tried = None
         outcome.levels[level] = reached
         fixed[level] = reached.value
     for level, reached in outcome.levels.items():  # as the returned plan has them
@@ -148,6 +153,46 @@ def _solve_stable(
         outcome.levels[level] = LevelOutcome(value, reached.bound, proven)
     outcome.work /= STABLE_WORK
     return outcome
+
+
+def _highs_first(
+    task: ExactTask,
+    hooks: StableHooks,
+    lower: list[str],
+    fixed: dict[str, int],
+    outcome: ComponentOutcome,
+    deadline: float,
+    stop: Stop | None,
+) -> tuple[list[str], LevelOutcome | None]:
+    """HiGHS with its seat rows on the levels below the placement levels, in one model, with
+    :data:`HIGHS_FIRST_WORK` a level, up to the first it leaves unproven; the levels proven,
+    and what HiGHS reached on that one.
+
+    One model for all of them, not one a level: its presolve and relaxation are done once, and
+    ``p2`` (where HiGHS proves every lower level at the root node) is proven through
+    ``preference`` within its 30-s cap again. ``outcome`` and ``fixed`` take what is proven.
+    """
+    solved = milp.solve_component(
+        task.data,
+        [*fixed, *lower],
+        fixed,
+        outcome.offer_chosen,
+        outcome.slot_chosen,
+        deadline,
+        task.seed,
+        task.workers,
+        work=HIGHS_FIRST_WORK * len(lower),
+        stop=stop,
+        extend=hooks.rows,
+        until_unproven=True,
+    )
+    proven = list(itertools.takewhile(lambda lvl: solved.levels[lvl].proven, lower))
+    _take(outcome, solved)
+    for level in proven:
+        outcome.levels[level] = solved.levels[level]
+        fixed[level] = solved.levels[level].value
+    unproven = lower[len(proven)] if len(proven) < len(lower) else None
+    return proven, None if unproven is None else solved.levels[unproven]
 
 
 def _stable_level(
@@ -159,10 +204,14 @@ def _stable_level(
     work: float,
     deadline: float,
     stop: Stop | None,
+    tried: LevelOutcome | None = None,
 ) -> LevelOutcome:
-    """One level below the placement levels, those before it ``fixed``: HiGHS first, then
-    CP-SAT. ``outcome`` takes the plan, the work used and what cut the search short."""
+    """One level below the placement levels, those before it ``fixed``: HiGHS first (unless
+    it was ``tried`` already, from the plan in ``outcome``), then CP-SAT. ``outcome`` takes the
+    plan, the work used and what cut the search short."""
     objective = [*fixed, level]
+    if tried is not None:
+        return _then_cpsat(task, hooks, level, fixed, outcome, tried, work, deadline, stop)
     if work < HIGHS_LEAST_WORK:  # HiGHS's root alone would cost more than the level's share
         solved = _cpsat(task, hooks, objective, fixed, outcome, work, deadline, stop)
         return solved.levels[level]
@@ -180,10 +229,27 @@ def _stable_level(
         extend=hooks.rows,
     )
     _take(outcome, first)
-    reached = first.levels[level]
-    if reached.proven or outcome.stopped_by is not None or work <= first.work:
+    left = work - first.work
+    return _then_cpsat(
+        task, hooks, level, fixed, outcome, first.levels[level], left, deadline, stop
+    )
+
+
+def _then_cpsat(
+    task: ExactTask,
+    hooks: StableHooks,
+    level: str,
+    fixed: dict[str, int],
+    outcome: ComponentOutcome,
+    reached: LevelOutcome,
+    work: float,
+    deadline: float,
+    stop: Stop | None,
+) -> LevelOutcome:
+    """CP-SAT with ``work`` on ``level`` where HiGHS ``reached`` no proof; the tighter bound."""
+    if reached.proven or outcome.stopped_by is not None or work <= 0:
         return reached
-    second = _cpsat(task, hooks, objective, fixed, outcome, work - first.work, deadline, stop)
+    second = _cpsat(task, hooks, [*fixed, level], fixed, outcome, work, deadline, stop)
     found = second.levels[level]
     tighter = min if LEVELS[level].maximise else max
     bound = tighter(reached.bound, found.bound)
