@@ -91,3 +91,26 @@ def test_a_level_the_plan_already_meets_at_its_trivial_bound_is_not_searched(
     assert searched == ["coverage", "travel"]  # the levels that need a search still get one
     checked = check(instance, result.plan).levels
     assert {k: checked[k] for k in result.levels} == {k: v.value for k, v in result.levels.items()}
+
+
+@pytest.mark.parametrize("work", [0.005, 0.02, 10.0])
+def test_until_unproven_stops_at_the_first_level_left_unproven(work: float) -> None:
+    """What another method takes over from (stable components: CP-SAT): every level before
+    the last is proven, and nothing below an unproven level was solved on top of it."""
+    from test_milp_model import _components
+
+    instance = pilot_shaped(3, students=40)
+    objective = list(instance.settings.objective)
+    for data in _components(instance):
+        none_x = np.zeros(len(data.offer_student), dtype=bool)
+        none_y = np.zeros(len(data.slot_student), dtype=bool)
+        outcome = milp.solve_component(
+            data, objective, {}, none_x, none_y, 1e12, 0, 1, work=work, until_unproven=True
+        )
+        solved = list(outcome.levels)
+        assert solved == objective[: len(solved)]
+        assert all(outcome.levels[level].proven for level in solved[:-1])
+        if len(solved) < len(objective):
+            assert not outcome.levels[solved[-1]].proven
+        if work == 10.0:
+            assert solved == objective  # enough work: every level proven, none left out

@@ -100,10 +100,10 @@ def solve_component(
             # Keep the plan, with a bound that needs no search: met already, nothing to search.
             outcome.levels[level] = LevelOutcome(value, trivial, value == trivial)
             component.fix(level, value)
-            continue
-        used = component.optimise(level, nodes, deadline)
-        nodes_left -= used
-        outcome.work += used / NODES_PER_WORK
+        else:
+            used = component.optimise(level, nodes, deadline)
+            nodes_left -= used
+            outcome.work += used / NODES_PER_WORK
         if until_unproven and not outcome.levels[level].proven:
             break
     _as_returned(outcome, data)

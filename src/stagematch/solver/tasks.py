@@ -138,7 +138,8 @@ def _solve_stable(
     lower = remaining[len(leading) :]
     tried: LevelOutcome | None = None
     if lower and work - outcome.work >= HIGHS_LEAST_WORK * len(lower):
-        done, tried = _highs_first(task, hooks, lower, fixed, outcome, deadline, stop)
+        left = work - outcome.work
+        done, tried = _highs_first(task, hooks, lower, fixed, outcome, left, deadline, stop)
         lower = lower[len(done) :]
     for position, level in enumerate(lower):
         left = max(work - outcome.work, 0.0)
@@ -161,11 +162,12 @@ def _highs_first(
     lower: list[str],
     fixed: dict[str, int],
     outcome: ComponentOutcome,
+    work: float,
     deadline: float,
     stop: Stop | None,
 ) -> tuple[list[str], LevelOutcome | None]:
     """HiGHS with its seat rows on the levels below the placement levels, in one model, with
-    :data:`HIGHS_FIRST_WORK` a level, up to the first it leaves unproven; the levels proven,
+    :data:`HIGHS_FIRST_WORK` a level (at most ``work`` in all), up to the first it leaves unproven; the levels proven,
     and what HiGHS reached on that one.
 
     One model for all of them, not one a level: its presolve and relaxation are done once, and
@@ -181,7 +183,7 @@ def _highs_first(
         deadline,
         task.seed,
         task.workers,
-        work=HIGHS_FIRST_WORK * len(lower),
+        work=min(max(work, 0.0), HIGHS_FIRST_WORK * len(lower)),
         stop=stop,
         extend=hooks.rows,
         until_unproven=True,
