@@ -167,29 +167,16 @@ def _highs_first(
     stop: Stop | None,
 ) -> tuple[list[str], LevelOutcome | None]:
     """HiGHS with its seat rows on the levels below the placement levels, in one model, with
-    :data:`HIGHS_FIRST_WORK` a level (at most ``work`` in all), up to the first it leaves unproven; the levels proven,
-    and what HiGHS reached on that one.
+    :data:`HIGHS_FIRST_WORK` a level (at most ``work`` in all), up to the first it leaves
+    unproven; the levels proven, and what HiGHS reached on that one.
 
     One model for all of them, not one a level: its presolve and relaxation are done once, and
     ``p2`` (where HiGHS proves every lower level at the root node) is proven through
     ``preference`` within its 30-s cap again. ``outcome`` and ``fixed`` take what is proven.
     """
-    solved = milp.solve_component(
-        task.data,
-        [*fixed, *lower],
-        fixed,
-        outcome.offer_chosen,
-        outcome.slot_chosen,
-        deadline,
-        task.seed,
-        task.workers,
-        work=min(max(work, 0.0), HIGHS_FIRST_WORK * len(lower)),
-        stop=stop,
-        extend=hooks.rows,
-        until_unproven=True,
-    )
+    work = min(max(work, 0.0), HIGHS_FIRST_WORK * len(lower))
+    solved = _seat_rows(task, hooks, lower, fixed, outcome, work, deadline, stop)
     proven = list(itertools.takewhile(lambda lvl: solved.levels[lvl].proven, lower))
-    _take(outcome, solved)
     for level in proven:
         outcome.levels[level] = solved.levels[level]
         fixed[level] = solved.levels[level].value
@@ -211,26 +198,14 @@ def _stable_level(
     """One level below the placement levels, those before it ``fixed``: HiGHS first (unless
     it was ``tried`` already, from the plan in ``outcome``), then CP-SAT. ``outcome`` takes the
     plan, the work used and what cut the search short."""
-    objective = [*fixed, level]
     if tried is not None:
         return _then_cpsat(task, hooks, level, fixed, outcome, tried, work, deadline, stop)
     if work < HIGHS_LEAST_WORK:  # HiGHS's root alone would cost more than the level's share
-        solved = _cpsat(task, hooks, objective, fixed, outcome, work, deadline, stop)
+        solved = _cpsat(task, hooks, [*fixed, level], fixed, outcome, work, deadline, stop)
         return solved.levels[level]
-    first = milp.solve_component(
-        task.data,
-        objective,
-        fixed,
-        outcome.offer_chosen,
-        outcome.slot_chosen,
-        deadline,
-        task.seed,
-        task.workers,
-        work=min(work, HIGHS_FIRST_WORK),
-        stop=stop,
-        extend=hooks.rows,
+    first = _seat_rows(
+        task, hooks, [level], fixed, outcome, min(work, HIGHS_FIRST_WORK), deadline, stop
     )
-    _take(outcome, first)
     left = work - first.work
     return _then_cpsat(
         task, hooks, level, fixed, outcome, first.levels[level], left, deadline, stop
@@ -256,6 +231,36 @@ def _then_cpsat(
     tighter = min if LEVELS[level].maximise else max
     bound = tighter(reached.bound, found.bound)
     return LevelOutcome(found.value, bound, found.proven or found.value == bound)
+
+
+def _seat_rows(
+    task: ExactTask,
+    hooks: StableHooks,
+    levels: list[str],
+    fixed: dict[str, int],
+    outcome: ComponentOutcome,
+    work: float,
+    deadline: float,
+    stop: Stop | None,
+) -> ComponentOutcome:
+    """HiGHS with the seat rows on ``levels`` from ``outcome``'s plan, up to the first it leaves
+    unproven; ``outcome`` takes what it finds."""
+    solved = milp.solve_component(
+        task.data,
+        [*fixed, *levels],
+        fixed,
+        outcome.offer_chosen,
+        outcome.slot_chosen,
+        deadline,
+        task.seed,
+        task.workers,
+        work=work,
+        stop=stop,
+        extend=hooks.rows,
+        until_unproven=True,
+    )
+    _take(outcome, solved)
+    return solved
 
 
 def _cpsat(
