@@ -6,7 +6,7 @@ were found by solving mid-sized datasets under settings nobody tuned for. Each r
 dataset (a generated pilot or bassin of some seed and size, or one of the folders given), then
 the settings the SPEC lets a coordinator change — the order of the six levels, workshops per
 student, placements per student, the unranked cost, the travel limit, a minimum QPV share,
-stability — solves it under a wall-clock cap, and checks what a user may rely on:
+stability, coach groups — solves it under a wall-clock cap, and checks what a user may rely on:
 
 * the plan passes :func:`stagematch.check` (with ``stable`` when asked);
 * every level reported equals the checker's value for the returned plan;
@@ -42,7 +42,12 @@ def draw_settings(rng: random.Random) -> dict[str, Any]:
     objective = top + lower
     if rng.random() < 0.15:  # a lower level above the placement levels
         objective.insert(0, objective.pop(rng.randrange(2, 6)))
-    return {
+    coaches: dict[str, Any] = {}
+    if rng.random() < 0.15:  # coach groups to the workshops, and their level
+        objective.insert(rng.randrange(2, len(objective) + 1), "coaches")
+        coaches = {"coach_capacity": rng.choice((20, 30, 50)), "coach_cost": 450}
+        coaches |= {"coach_cost_per_km": 1.2, "transit_daily_cost": 4.5}
+    return coaches | {
         "objective": objective,
         "workshops_per_student": rng.choice((0, 1, 2, 2, 3)),
         "max_placements_per_student": rng.choice((1, 2, 2)),
