@@ -151,7 +151,8 @@ class Tuning:
     polish_pairs: int = 100_000
     """Searched components with at most this many pairs get their lower levels polished by the
     linear relaxation of their exact model after the search (:mod:`.polish`; a 1,000-student
-    bassin has 55,000 pairs; a 3,000-student one, 520,000, would take minutes; 0: never)."""
+    bassin has 55,000 pairs; a 3,000-student one, 520,000, would take minutes; 0: never),
+    unless the Lagrangian master makes their plans (``master_plan_nodes``)."""
 
     polish_levels: tuple[str, ...] = ("coverage", "preference", "travel")
     """The levels the polish starts at: the first of them in the objective and every level
@@ -168,8 +169,9 @@ class Tuning:
 
     master_plan_nodes: int = 500
     """Branch-and-bound nodes of each MILP over the Lagrangian master's programmes that makes a
-    plan of a searched component whose polish proved nothing (:mod:`.master_plan`): a
-    deterministic cap, on top of the budget (0: no such plans)."""
+    plan of a searched component with the Lagrangian bound whose every rule the master models
+    (:mod:`.master_plan`; in place of the polish): a deterministic cap, on top of the budget
+    (0: no such plans)."""
 
     min_component_work: float = 0.5
     """Work any component gets however small its share: enough to prove a small model."""

@@ -1,8 +1,9 @@
 """A component too large for one exact model: neighbourhood search, and bounds without search.
 
-The plan is improved by large-neighbourhood search (:mod:`.lns`) and, for a component of at
-most ``Tuning.polish_pairs`` pairs, its lower levels by its exact model's relaxation
-(:mod:`.polish`), then evaluated on the pairs
+The plan is improved by large-neighbourhood search (:mod:`.lns`), then by the plans of the
+Lagrangian bound's master where it models every rule of the component (:mod:`.master_plan`),
+or else, for a component of at most ``Tuning.polish_pairs`` pairs, its lower levels by its
+exact model's relaxation (:mod:`.polish`), then evaluated on the pairs
 it holds only (a model of the whole component would not fit). Its bounds come from the flow for
 ``qpv_placed`` and ``placed``, from what each student could get alone for the others
 (:mod:`.bounds`), and — for a component of at most ``Tuning.first_order_pairs`` pairs — from the
@@ -18,11 +19,12 @@ from ..levels import LEVELS, PairData
 from ..model import CHANGES
 from .bounds import level_bounds
 from .context import Chosen, SolveContext, scaled_minutes
+from .cpsat import ComponentData
 from .flow import ranges
-from .graph import Part, component_data, materialise, pairs_data
+from .graph import Component, Part, component_data, materialise, pairs_data
 from .lagrangian import models_every_rule
 from .lns import improve
-from .master_plan import bounds_and_plans
+from .master_plan import bounds_and_plans, makes_plans
 from .polish import polish
 from .relaxation import relaxation_bounds
 
@@ -41,16 +43,20 @@ def search_component(
     """
     arrays, objective, scale = context.arrays, context.objective, context.scale
     improve(context, chosen, part.students, work)
-    polished = polish(context, part, chosen)
+    whole = _whole(context, part)
+    planning = (
+        whole is not None
+        and _lagrangian(context, part, whole[1])
+        and makes_plans(context, whole[1])
+    )
+    # The master's plans take the polish's place: the polish's bounds hold for its plan only.
+    polished = {} if planning else polish(context, part, chosen)
     members = np.zeros(arrays.n_students, dtype=bool)
     members[part.students] = True
     values = _values(context, chosen, members)
-    tuning = context.tuning
     relaxed: dict[str, int] = {}
-    relaxed_up_to = max(tuning.relaxation_pairs, tuning.first_order_pairs)
-    if part.n_pairs <= relaxed_up_to and not context.limits.exhausted():
-        # Master plans only where the polish proved nothing: its bounds hold for its plan.
-        relaxed = _relaxed(context, part, chosen, values, planning=not polished)
+    if whole is not None and not context.limits.exhausted():
+        relaxed = _relaxed(context, part, whole, chosen, values, planning)
         values = _values(context, chosen, members)
     bounds = level_bounds(
         arrays,
@@ -128,29 +134,45 @@ def _values(context: SolveContext, chosen: Chosen, members: BoolArray) -> dict[s
     return {lvl: LEVELS[lvl].value(data, x, y) for lvl in context.objective}
 
 
+def _whole(context: SolveContext, part: Part) -> tuple[Component, ComponentData] | None:
+    """The component's pairs and its data, if it is small enough for a relaxation or a
+    Lagrangian bound (and the search was not cut)."""
+    tuning = context.tuning
+    relaxed_up_to = max(tuning.relaxation_pairs, tuning.first_order_pairs)
+    if part.n_pairs > relaxed_up_to or context.limits.exhausted():
+        return None
+    n = context.arrays.n_students
+    component = materialise(part, context.cand.offers.indptr(n), context.cand.slots.indptr(n))
+    return component, component_data(context, component)
+
+
+def _lagrangian(context: SolveContext, part: Part, data: ComponentData) -> bool:
+    """Does the component get the Lagrangian bound rather than the interior point's? Above
+    ``Tuning.relaxation_pairs``, and above ``Tuning.lagrangian_pairs`` when it models every rule
+    of the component (then it is at least as tight, for far less work)."""
+    tuning = context.tuning
+    return part.n_pairs > tuning.relaxation_pairs or (
+        part.n_pairs > tuning.lagrangian_pairs and models_every_rule(data, context.objective)
+    )
+
+
 def _relaxed(
     context: SolveContext,
     part: Part,
+    whole: tuple[Component, ComponentData],
     chosen: Chosen,
     values: dict[str, float],
     planning: bool,
 ) -> dict[str, int]:
     """The relaxation's bounds (interior point) or the Lagrangian bound's, each conditional on
     ``values`` of the levels above — with ``planning``, on those of the plan the Lagrangian
-    master made and left in ``chosen`` (:mod:`.master_plan`). The Lagrangian bound is taken
-    above ``Tuning.relaxation_pairs``, and above ``Tuning.lagrangian_pairs`` when it models
-    every rule of the component (then it is at least as tight, for far less work)."""
-    cand, limits, tuning = context.cand, context.limits, context.tuning
-    n = context.arrays.n_students
-    component = materialise(part, cand.offers.indptr(n), cand.slots.indptr(n))
-    whole = component_data(context, component)
-    lagrangian = part.n_pairs > tuning.relaxation_pairs or (
-        part.n_pairs > tuning.lagrangian_pairs and models_every_rule(whole, context.objective)
-    )
-    if lagrangian:
-        return bounds_and_plans(context, component, whole, chosen, values, planning)
+    master made and left in ``chosen`` (:mod:`.master_plan`)."""
+    limits, tuning = context.limits, context.tuning
+    component, data = whole
+    if _lagrangian(context, part, data):
+        return bounds_and_plans(context, component, data, chosen, values, planning)
     return relaxation_bounds(
-        whole,
+        data,
         context.objective,
         values,
         set(context.leading),
