@@ -331,6 +331,7 @@ def test_the_fairness_workbook_is_french(french_plan: Path, tmp_path: Path) -> N
     assert not _english_words(cells, _data_words(result))
 
 
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed")
 def test_compare_html_is_french_in_the_browser(
     scenarios: dict[str, sm.Result], tmp_path: Path
 ) -> None:
