@@ -8,9 +8,8 @@ rounds a level (the rule before session 9) and as shipped (until it converges). 
 each level's column generation, the restricted master LP is solved as a MILP by HiGHS (its
 programme columns integral, the elastic columns at 0): an integer plan made of the programmes
 the bound generated, at least as good as the search's plan on the levels before (the same
-condition as the bound). It is checked here against the component's rules (seats, seats open
-to non-QPV students, placements per student, no two items on one half-day, one session per
-workshop) and its levels are computed by :mod:`stagematch.levels`. Its value lies between the
+condition as the bound). It is checked here against the component's rules
+(``solver.master_plan.broken_rules``) and its levels are computed by :mod:`stagematch.levels`. Its value lies between the
 plan's and the true optimum, so ``bound − MILP`` is at least the bound's share of the gap and
 ``MILP − plan`` at most the plan's. With ``--lexicographic`` each level is fixed at the
 MILP's value before the next (a whole plan better on every level, for the record). Figures in
@@ -39,54 +38,25 @@ MILP_SECONDS = 120.0
 def caught(family: str, size: int, seed: int, cap: float) -> tuple[Any, ...]:
     """The arguments of the largest Lagrangian bound the solve computes."""
     from stagematch.generate import generate
-    from stagematch.solver import search, solve
+    from stagematch.solver import Tuning, master_plan, solve
 
     calls: list[tuple[Any, ...]] = []
-    bound = search.lagrangian_bounds
+    bound = master_plan.lagrangian_bounds
 
     def spy(data: Any, objective: Any, achieved: Any, known: Any, *args: Any, **kw: Any) -> Any:
         calls.append((data, list(objective), dict(achieved), set(known), args[1]))
         return bound(data, objective, achieved, known, *args, **kw)
 
-    search.lagrangian_bounds = spy  # type: ignore[assignment]
-    try:
-        solve(generate(family, students=size, seed=seed), time_limit=cap)
+    master_plan.lagrangian_bounds = spy  # type: ignore[assignment]
+    try:  # the search's plan, without the master's plans (those are what is measured here)
+        solve(
+            generate(family, students=size, seed=seed),
+            time_limit=cap,
+            tuning=Tuning(master_plan_nodes=0),
+        )
     finally:
-        search.lagrangian_bounds = bound  # type: ignore[assignment]
+        master_plan.lagrangian_bounds = bound  # type: ignore[assignment]
     return max(calls, key=lambda call: call[0].n_students)
-
-
-def broken_rules(data: Any, x: Any, y: Any) -> list[str]:
-    """The component's rules the pair masks ``x`` (placements), ``y`` (sessions) break."""
-    import numpy as np
-
-    broken = []
-    for name, item, student, capacity, reserved, chosen in (
-        ("offer", data.offer_item, data.offer_student, data.offer_capacity, data.offer_reserved, x),
-        ("slot", data.slot_item, data.slot_student, data.slot_capacity, data.slot_reserved, y),
-    ):
-        held = np.bincount(item[chosen], minlength=len(capacity))
-        if np.any(held > capacity):
-            broken.append(f"{name} seats")
-        others = chosen & ~data.qpv[student]
-        open_seats = np.where(reserved > 0, capacity - reserved, capacity)
-        if np.any(np.bincount(item[others], minlength=len(capacity)) > open_seats):
-            broken.append(f"{name} seats open to non-QPV students")
-    if np.any(np.bincount(data.offer_student[x], minlength=data.n_students) > data.max_placements):
-        broken.append("placements per student")
-    keys = data.slot_student[y].astype(np.int64) * 1_000_000 + data.slot_workshop[y]
-    if len(np.unique(keys)) < len(keys):
-        broken.append("one session per workshop")
-    busy = np.zeros((data.n_students, data.n_half_days + 64), dtype=np.int64)
-    for student, first, last in (
-        (data.offer_student[x], data.offer_first[x], data.offer_last[x]),
-        (data.slot_student[y], data.slot_first[y], data.slot_last[y]),
-    ):
-        for s, f, la in zip(student.tolist(), first.tolist(), last.tolist(), strict=True):
-            busy[s, f : la + 1] += 1
-    if busy.max(initial=0) > 1:
-        broken.append("two items on one half-day")
-    return broken
 
 
 def split(call: tuple[Any, ...], lexicographic: bool) -> list[dict[str, Any]]:
@@ -96,38 +66,14 @@ def split(call: tuple[Any, ...], lexicographic: bool) -> list[dict[str, Any]]:
 
     from stagematch.levels import LEVELS
     from stagematch.solver import lagrangian
+    from stagematch.solver.master_plan import broken_rules
     from stagematch.solver.options import Tuning
 
     data, objective, achieved, known, plan = call
     achieved = dict(achieved)
     tuning = Tuning()
-    master_class, generate_rounds = lagrangian._Master, lagrangian._generate
-    add, prune = master_class.add, master_class.prune
+    generate_rounds = lagrangian._generate
     rows: list[dict[str, Any]] = []
-
-    def tracked_add(self: Any, students: Any, chosen: Any, p: Any) -> None:
-        if not hasattr(self, "pairs"):
-            self.pairs = []
-        take = np.zeros(p.n_students, dtype=bool)
-        take[students] = True
-        by_student = []
-        for mask, owner in ((chosen[0], p.offer_student), (chosen[1], p.slot_student)):
-            pairs = np.flatnonzero(mask & take[owner])
-            pairs = pairs[np.argsort(owner[pairs], kind="stable")]
-            cuts = np.searchsorted(owner[pairs], students, side="left")
-            ends = np.searchsorted(owner[pairs], students, side="right")
-            by_student.append([pairs[a:b] for a, b in zip(cuts, ends, strict=True)])
-        self.pairs.extend(zip(*by_student, strict=True))
-        add(self, students, chosen, p)
-
-    def tracked_prune(self: Any) -> None:  # the same columns as prune drops
-        basis = self.h.getBasis()
-        if basis.valid:
-            basic = np.array([s == highspy.HighsBasisStatus.kBasic for s in basis.col_status])
-            keep = basic[self.programme_cols]
-            keep[: self.plan_cols] = True
-            self.pairs = [pairs for pairs, k in zip(self.pairs, keep, strict=True) if k]
-        prune(self)
 
     def with_milp(dual: Any, master: Any, level: int, *args: Any) -> float:
         best = generate_rounds(dual, master, level, *args)
@@ -145,11 +91,7 @@ def split(call: tuple[Any, ...], lexicographic: bool) -> list[dict[str, Any]]:
         cpu = time.process_time()
         h.run()
         taken = np.asarray(h.getSolution().col_value)[cols] > 0.5
-        x = np.zeros(len(data.offer_student), dtype=bool)
-        y = np.zeros(len(data.slot_student), dtype=bool)
-        for (offers, slots), t in zip(master.pairs, taken, strict=True):
-            if t:
-                x[offers], y[slots] = True, True
+        x, y = master.pairs(taken, len(data.offer_student), len(data.slot_student))
         values = {lv: LEVELS[lv].value(data, x, y) for lv in objective}
         rows.append(
             dict(
@@ -164,7 +106,6 @@ def split(call: tuple[Any, ...], lexicographic: bool) -> list[dict[str, Any]]:
             achieved[name] = values[name]
         return best
 
-    master_class.add, master_class.prune = tracked_add, tracked_prune  # type: ignore[method-assign]
     lagrangian._generate = with_milp  # type: ignore[assignment]
     try:
         bounds = lagrangian.lagrangian_bounds(
@@ -177,7 +118,6 @@ def split(call: tuple[Any, ...], lexicographic: bool) -> list[dict[str, Any]]:
             tolerance=tuning.lagrangian_tolerance,
         )
     finally:
-        master_class.add, master_class.prune = add, prune  # type: ignore[method-assign]
         lagrangian._generate = generate_rounds  # type: ignore[assignment]
     for row in rows:
         row["bound"] = bounds.get(row["level"])

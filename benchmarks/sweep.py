@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-FAMILIES = (("pilot", 105), ("bassin", 300), ("bassin", 600))
+FAMILIES = (("pilot", 105), ("bassin", 300), ("bassin", 600), ("bassin", 1500))
 LOWER = ("workshops", "coverage", "preference", "travel")
 
 

@@ -24,12 +24,13 @@ from stagematch.generate import generate
 from stagematch.levels import LEVELS
 from stagematch.model import Instance
 from stagematch.solver import SolveOptions, Tuning, solve
-from stagematch.solver import search as search_module
+from stagematch.solver import master_plan as master_plan_module
 from stagematch.solver.lagrangian import _settled, lagrangian_bounds
 from stagematch.solver.relaxation import relaxation_bounds
 
-LAGRANGIAN = Tuning(exact_pairs=0, relaxation_pairs=0)
-ONE_ROUND = Tuning(exact_pairs=0, relaxation_pairs=0, lagrangian_rounds=1)
+# The bound alone: the plans of the master (test_master_plan.py) would change the values.
+LAGRANGIAN = Tuning(exact_pairs=0, relaxation_pairs=0, master_plan_nodes=0)
+ONE_ROUND = Tuning(exact_pairs=0, relaxation_pairs=0, lagrangian_rounds=1, master_plan_nodes=0)
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -57,7 +58,7 @@ def test_the_bound_alone_holds(seed: int, rounds: int) -> None:
         return bounds
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(search_module, "lagrangian_bounds", spy)
+        patch.setattr(master_plan_module, "lagrangian_bounds", spy)
         result = solve(instance, SolveOptions(tuning=LAGRANGIAN), time_limit=TIME_LIMIT, seed=seed)
     assert calls
     reached = {name: level.value for name, level in result.levels.items()}
@@ -91,7 +92,7 @@ def _captured(instance: Instance, seed: int) -> tuple:  # type: ignore[type-arg]
         return lagrangian_bounds(data, objective, achieved, known, rounds, plan, *args, **kwargs)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(search_module, "lagrangian_bounds", spy)
+        patch.setattr(master_plan_module, "lagrangian_bounds", spy)
         solve(instance, SolveOptions(tuning=LAGRANGIAN), time_limit=TIME_LIMIT, seed=seed)
     return max(calls, key=lambda call: call[0].n_students)
 

@@ -31,7 +31,7 @@ round's bound can fall below) is within ``Tuning.lagrangian_tolerance`` of the b
 not depend on the machine unless the wall-clock cap cuts it. The LP's columns and prices
 carry over from one level to the next. The LP is kept small: a seat
 row enters it only once its columns could break it, and the columns that leave the basis are
-dropped after every solve (:meth:`_Master.prune`), which at 3,000 students takes the four
+dropped after every solve (:meth:`Master.prune`), which at 3,000 students takes the four
 levels from about 115 to 19 CPU seconds for bounds within 0.4 % of the unpruned ones. It
 reaches the relaxation's optimum in about 15 rounds a level on a 1,000-student bassin, 30 to
 55 on a 3,000-student one (docs/benchmarks.md).
@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import highspy
@@ -51,8 +52,9 @@ from ..levels import LEVELS
 from .cpsat import ComponentData
 from .limits import Stop
 from .programmes import Programmes
+from .seat_rows import SeatRows
 
-__all__ = ["lagrangian_bounds", "models_every_rule"]
+__all__ = ["Master", "Planner", "lagrangian_bounds", "models_every_rule"]
 
 
 SUPPORTED = ("qpv_placed", "placed", "workshops", "coverage", "preference", "travel")
@@ -114,74 +116,6 @@ class _LevelTerms:
         )
 
 
-class _SeatRows:
-    """The rows that tie students together through seats: ``Σ pairs of the row ≤ limit``.
-
-    Per kind of item: its seats, and its seats open to non-QPV students where some are
-    reserved; per student and workshop with two sessions or more: at most one of them. Only
-    rows that the pairs could break are kept (the others' best price is 0).
-    """
-
-    def __init__(self, data: ComponentData) -> None:
-        self.offer_rows: list[IntArray] = []
-        self.slot_rows: list[IntArray] = []
-        limits: list[IntArray] = []
-        count = 0
-        for item, student, capacity, reserved, rows in (
-            (
-                data.offer_item,
-                data.offer_student,
-                data.offer_capacity,
-                data.offer_reserved,
-                self.offer_rows,
-            ),
-            (
-                data.slot_item,
-                data.slot_student,
-                data.slot_capacity,
-                data.slot_reserved,
-                self.slot_rows,
-            ),
-        ):
-            item = item.astype(np.int64)
-            open_seats = np.where(reserved > 0, capacity - reserved, np.iinfo(np.int64).max)
-            others = ~data.qpv[student]
-            for members, limit in ((np.ones(len(item), bool), capacity), (others, open_seats)):
-                row, limit_of_row = self._rows(item, members, limit.astype(np.int64), count)
-                rows.append(row)
-                limits.append(limit_of_row)
-                count += len(limit_of_row)
-        n_workshops = int(data.slot_workshop.max(initial=-1)) + 1
-        keys = data.slot_student.astype(np.int64) * max(n_workshops, 1) + data.slot_workshop
-        _, group, sizes = np.unique(keys, return_inverse=True, return_counts=True)
-        ones = np.ones(len(sizes), dtype=np.int64)
-        row, limit_of_row = self._rows(group, np.ones(len(group), dtype=bool), ones, count)
-        self.slot_rows.append(row)
-        limits.append(limit_of_row)
-        count += len(limit_of_row)
-        self.limit = np.concatenate(limits).astype(np.float64) if limits else np.zeros(0)
-
-    @staticmethod
-    def _rows(
-        keys: IntArray, members: BoolArray, limit: IntArray, first_row: int
-    ) -> tuple[IntArray, IntArray]:
-        """Each pair's row (-1: none) among the binding keys, and the rows' limits."""
-        counts = np.bincount(keys[members], minlength=len(limit))
-        binding = np.flatnonzero(counts > limit)
-        row_of = np.full(len(limit), -1, dtype=np.int64)
-        row_of[binding] = first_row + np.arange(len(binding))
-        return np.where(members, row_of[keys], -1), limit[binding]
-
-    def price(self, prices: FloatArray, rows: list[IntArray]) -> FloatArray:
-        """Each pair's total price over the rows it is in (none when no row binds: then
-        ``prices`` is empty)."""
-        total = np.zeros(len(rows[0]))
-        for row in rows:
-            inside = row >= 0
-            total[inside] += prices[row[inside]]
-        return total
-
-
 @dataclass
 class _Fixed:
     """A level above, fixed at the value reached: ``sign · (f − reached) ≥ 0``, priced by
@@ -192,6 +126,7 @@ class _Fixed:
     sign: float
     reached: float
     scale: float
+    name: str
     price: float = 0.0
 
 
@@ -200,7 +135,7 @@ class _Dual:
     programme per student."""
 
     def __init__(
-        self, programmes: Programmes, seats: _SeatRows, level: _LevelTerms, sign: float
+        self, programmes: Programmes, seats: SeatRows, level: _LevelTerms, sign: float
     ) -> None:
         self.programmes, self.seats, self.level, self.sign = programmes, seats, level, sign
 
@@ -254,6 +189,7 @@ def lagrangian_bounds(
     seconds: float = math.inf,
     stop: Stop | None = None,
     tolerance: float = 0.0,
+    planner: Planner | None = None,
 ) -> dict[str, int]:
     """A Lagrangian bound for each level of ``objective`` not in ``known`` that it can bound.
 
@@ -263,18 +199,21 @@ def lagrangian_bounds(
     LP with programmes that reach every fixed level. ``rounds`` of column generation a level;
     ``seconds`` (wall clock) and ``stop`` cut them short: the level being bounded keeps the
     best bound found so far (every round's bound holds), the levels after it get none.
+    ``planner``, called after each level's column generation, may make a better plan from the
+    master's programmes (:mod:`.master_plan`): its values then replace ``achieved`` from there
+    on — the fixed levels' rows included — so each later bound holds for every plan at least
+    as good as that plan on the levels before (which the planner never lowers).
     """
     deadline = time.monotonic() + seconds
     programmes = Programmes(data)
-    seats = _SeatRows(data)
+    seats = SeatRows(data)
     terms = {lv: _LevelTerms.of(data, lv) for lv in objective if lv in achieved}
     usable = {lv: t for lv, t in terms.items() if t is not None}
     names = list(usable)
-    master = _Master(seats, list(usable.values()), programmes.n_students)
+    master = Master(seats, list(usable.values()), programmes.n_students)
     if plan is not None:
         held = np.union1d(programmes.offer_student[plan[0]], programmes.slot_student[plan[1]])
-        master.add(held, plan, programmes)
-    master.plan_cols = master.n_cols
+        master.add(held, plan, programmes, in_plan=True)
     fixed: list[_Fixed] = []
     bounds: dict[str, int] = {}
     for level in objective:
@@ -291,6 +230,8 @@ def lagrangian_bounds(
             )
             if math.isfinite(best):
                 bounds[level] = math.floor(best) if sign > 0 else math.ceil(-best)
+            if planner is not None and not _cut(deadline, stop):
+                achieved = _raised(achieved, planner(level, master), fixed, master)
         scale = max(
             1.0,
             float(np.abs(level_terms.offer).max(initial=0)),
@@ -299,10 +240,23 @@ def lagrangian_bounds(
             float(np.abs(level_terms.attended_weight).max(initial=0)),
         )
         reached = achieved[level] - level_terms.constant
-        fixed.append(_Fixed(level_terms, sign, achieved[level], scale))
+        fixed.append(_Fixed(level_terms, sign, achieved[level], scale, level))
         master.prune()
         master.fix(names.index(level), sign, scale, reached)
     return bounds
+
+
+def _raised(
+    achieved: dict[str, float], better: dict[str, float] | None, fixed: list[_Fixed], master: Master
+) -> dict[str, float]:
+    """``achieved`` with the planner's values, the rows of the levels fixed so far raised to
+    them (a plan reaches them now: the master stays feasible without its elastic columns)."""
+    if better is None:
+        return achieved
+    for position, f in enumerate(fixed):
+        f.reached = better[f.name]
+        master.refix(position, f.reached - f.terms.constant)
+    return {**achieved, **better}
 
 
 def _cut(deadline: float, stop: Stop | None) -> bool:
@@ -328,7 +282,7 @@ def _settled(best: float, master_value: float, tolerance: float) -> bool:
 
 def _generate(
     dual: _Dual,
-    master: _Master,
+    master: Master,
     level: int,
     fixed: list[_Fixed],
     limit: tuple[int, float],
@@ -359,7 +313,7 @@ def _generate(
     return best
 
 
-class _Master:
+class Master:
     """The restricted master LP of the programmes found so far (Dantzig–Wolfe), with only the
     seat rows its columns could break.
 
@@ -373,7 +327,7 @@ class _Master:
     the LP itself bounds nothing.
     """
 
-    def __init__(self, seats: _SeatRows, levels: list[_LevelTerms], n_students: int) -> None:
+    def __init__(self, seats: SeatRows, levels: list[_LevelTerms], n_students: int) -> None:
         h = highspy._Highs()  # type: ignore[attr-defined]
         h.setOptionValue("output_flag", False)
         h.setOptionValue("threads", 1)
@@ -395,11 +349,21 @@ class _Master:
         self.fixed: list[tuple[int, float, float]] = []  # level, sign, scale
         self.fixed_rows: list[int] = []
         self.elastic_cols: list[int] = []
-        self.plan_cols = 0  # the first columns, the plan's, are never pruned
+        self.plan = np.zeros(0, dtype=bool)  # per programme column: the plan's, never pruned
+        # Each programme column's pairs (LP column, pair), to make plans of them.
+        self.offer_col, self.offer_pair = _I64, _I64
+        self.slot_col, self.slot_pair = _I64, _I64
         self.value = -math.inf  # the last solve's value of ``sign · level`` less the penalties
 
-    def add(self, students: IntArray, chosen: tuple[BoolArray, BoolArray], p: Programmes) -> None:
-        """One column per student of ``students``: its programme among the chosen pairs."""
+    def add(
+        self,
+        students: IntArray,
+        chosen: tuple[BoolArray, BoolArray],
+        p: Programmes,
+        in_plan: bool = False,
+    ) -> None:
+        """One column per student of ``students``: its programme among the chosen pairs
+        (``in_plan``: the columns of the current plan)."""
         n = len(students)
         take = np.zeros(p.n_students, dtype=bool)
         take[students] = True
@@ -407,6 +371,12 @@ class _Master:
         col_of[students] = self.n_cols + np.arange(n)
         o = chosen[0] & take[p.offer_student]
         w = chosen[1] & take[p.slot_student]
+        offer_pairs, slot_pairs = np.flatnonzero(o), np.flatnonzero(w)
+        self.offer_col = np.concatenate((self.offer_col, col_of[p.offer_student[offer_pairs]]))
+        self.offer_pair = np.concatenate((self.offer_pair, offer_pairs))
+        self.slot_col = np.concatenate((self.slot_col, col_of[p.slot_student[slot_pairs]]))
+        self.slot_pair = np.concatenate((self.slot_pair, slot_pairs))
+        self.plan = np.concatenate((self.plan, np.full(n, in_plan)))
         cols, seat_rows = [], []
         for pair_rows, mine, owner in (
             (self.seats.offer_rows, o, p.offer_student),
@@ -506,7 +476,7 @@ class _Master:
         basic = np.array([s == highspy.HighsBasisStatus.kBasic for s in status], dtype=bool)
         keep = np.ones(self.n_cols, dtype=bool)
         keep[self.programme_cols] = basic[self.programme_cols]
-        keep[self.programme_cols[: self.plan_cols]] = True
+        keep[self.programme_cols[self.plan]] = True
         drop = np.flatnonzero(~keep).astype(np.int32)
         if not len(drop):
             return
@@ -515,6 +485,10 @@ class _Master:
         kept = keep[self.programme_cols]
         self.programme_cols = new_index[self.programme_cols[kept]]
         self.programme_student = self.programme_student[kept]
+        self.plan = self.plan[kept]
+        offer, slot = keep[self.offer_col], keep[self.slot_col]
+        self.offer_col, self.offer_pair = new_index[self.offer_col[offer]], self.offer_pair[offer]
+        self.slot_col, self.slot_pair = new_index[self.slot_col[slot]], self.slot_pair[slot]
         self.values = self.values[:, kept]
         entry = keep[self.entry_col]
         self.entry_col = new_index[self.entry_col[entry]]
@@ -534,6 +508,21 @@ class _Master:
         self.h.addCol(0.0, 0.0, INF, 1, np.array([self.n_rows - 1], np.int32), np.ones(1))
         self.elastic_cols.append(self.n_cols)
         self.n_cols += 1
+
+    def refix(self, position: int, reached: float) -> None:
+        """Raise the row of the ``position``-th level fixed to ``reached`` (as in :meth:`fix`)."""
+        _, sign, scale = self.fixed[position]
+        self.h.changeRowBounds(self.fixed_rows[position], sign * reached / scale, INF)
+
+    def pairs(self, taken: BoolArray, n_offers: int, n_slots: int) -> tuple[BoolArray, BoolArray]:
+        """The pairs of the programme columns ``taken`` (a mask over :attr:`programme_cols`)."""
+        col = np.zeros(self.n_cols, dtype=bool)
+        col[self.programme_cols[taken]] = True
+        x = np.zeros(n_offers, dtype=bool)
+        y = np.zeros(n_slots, dtype=bool)
+        x[self.offer_pair[col[self.offer_col]]] = True
+        y[self.slot_pair[col[self.slot_col]]] = True
+        return x, y
 
     def solve(
         self, level: int, sign: float, penalty: float
@@ -556,6 +545,11 @@ class _Master:
         levels = [max(float(dual[r]), 0.0) for r in self.fixed_rows]
         return seats, levels, students
 
+
+Planner = Callable[[str, Master], "dict[str, float] | None"]
+"""Called with a level and the master once the level's column generation is done: the values
+of every level of a better plan it made of the master's columns (now :attr:`Master.plan`), or
+``None``."""
 
 _I32 = np.zeros(0, dtype=np.int32)
 _I64 = np.zeros(0, dtype=np.int64)

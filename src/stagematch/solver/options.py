@@ -166,6 +166,11 @@ class Tuning:
     columns it has integral are fixed and the rest searched (RENS; 0: such a level keeps the
     search's value)."""
 
+    master_plan_nodes: int = 500
+    """Branch-and-bound nodes of each MILP over the Lagrangian master's programmes that makes a
+    plan of a searched component whose polish proved nothing (:mod:`.master_plan`): a
+    deterministic cap, on top of the budget (0: no such plans)."""
+
     min_component_work: float = 0.5
     """Work any component gets however small its share: enough to prove a small model."""
 

@@ -20,8 +20,9 @@ from .bounds import level_bounds
 from .context import Chosen, SolveContext, scaled_minutes
 from .flow import ranges
 from .graph import Part, component_data, materialise, pairs_data
-from .lagrangian import lagrangian_bounds, models_every_rule
+from .lagrangian import models_every_rule
 from .lns import improve
+from .master_plan import bounds_and_plans
 from .polish import polish
 from .relaxation import relaxation_bounds
 
@@ -43,8 +44,14 @@ def search_component(
     polished = polish(context, part, chosen)
     members = np.zeros(arrays.n_students, dtype=bool)
     members[part.students] = True
-    data, x, y = chosen_pairs(context, chosen, members)
-    values = {lvl: LEVELS[lvl].value(data, x, y) for lvl in objective}
+    values = _values(context, chosen, members)
+    tuning = context.tuning
+    relaxed: dict[str, int] = {}
+    relaxed_up_to = max(tuning.relaxation_pairs, tuning.first_order_pairs)
+    if part.n_pairs <= relaxed_up_to and not context.limits.exhausted():
+        # Master plans only where the polish proved nothing: its bounds hold for its plan.
+        relaxed = _relaxed(context, part, chosen, values, planning=not polished)
+        values = _values(context, chosen, members)
     bounds = level_bounds(
         arrays,
         context.cand,
@@ -65,14 +72,10 @@ def search_component(
             bound = 0.0 if lost is None else float(lost[part.students].sum())
         else:
             bound = bounds[lvl] * (scale if lvl == "travel" else 1)
-        if lvl in polished:  # the exact model's relaxation, conditional on the levels above
-            tighter = polished[lvl]
-            bound = min(bound, tighter) if LEVELS[lvl].maximise else max(bound, tighter)
+        for tighter in (polished.get(lvl), relaxed.get(lvl)):  # conditional on the levels above
+            if tighter is not None:
+                bound = min(bound, tighter) if LEVELS[lvl].maximise else max(bound, tighter)
         out[lvl] = (value, bound, bool(np.isclose(value, bound)))
-    tuning = context.tuning
-    relaxed_up_to = max(tuning.relaxation_pairs, tuning.first_order_pairs)
-    if part.n_pairs <= relaxed_up_to and not context.limits.exhausted():
-        _tighten_by_relaxation(context, part, chosen, values, out)
     if "coaches" in objective and not context.limits.exhausted():
         _tighten_coaches(context, part, values, out)
     return out
@@ -119,17 +122,24 @@ def _tighten_coaches(
         out["coaches"] = (value, bound, bool(np.isclose(value, bound)))
 
 
-def _tighten_by_relaxation(
+def _values(context: SolveContext, chosen: Chosen, members: BoolArray) -> dict[str, float]:
+    """The levels of the plan ``chosen`` on the students ``members``."""
+    data, x, y = chosen_pairs(context, chosen, members)
+    return {lvl: LEVELS[lvl].value(data, x, y) for lvl in context.objective}
+
+
+def _relaxed(
     context: SolveContext,
     part: Part,
     chosen: Chosen,
     values: dict[str, float],
-    out: dict[str, LevelTriple],
-) -> None:
-    """Replace bounds in ``out`` by the relaxation's (interior point) or the Lagrangian
-    bound's, where they are tighter (all hold). The Lagrangian bound is taken above
-    ``Tuning.relaxation_pairs``, and above ``Tuning.lagrangian_pairs`` when it models every
-    rule of the component (then it is at least as tight, for far less work)."""
+    planning: bool,
+) -> dict[str, int]:
+    """The relaxation's bounds (interior point) or the Lagrangian bound's, each conditional on
+    ``values`` of the levels above — with ``planning``, on those of the plan the Lagrangian
+    master made and left in ``chosen`` (:mod:`.master_plan`). The Lagrangian bound is taken
+    above ``Tuning.relaxation_pairs``, and above ``Tuning.lagrangian_pairs`` when it models
+    every rule of the component (then it is at least as tight, for far less work)."""
     cand, limits, tuning = context.cand, context.limits, context.tuning
     n = context.arrays.n_students
     component = materialise(part, cand.offers.indptr(n), cand.slots.indptr(n))
@@ -138,36 +148,16 @@ def _tighten_by_relaxation(
         part.n_pairs > tuning.lagrangian_pairs and models_every_rule(whole, context.objective)
     )
     if lagrangian:
-        plan = (
-            chosen.offer_chosen[component.offer_pairs],
-            chosen.slot_chosen[component.slot_pairs],
-        )
-        relaxed = lagrangian_bounds(
-            whole,
-            context.objective,
-            values,
-            set(context.leading),
-            tuning.lagrangian_rounds,
-            plan,
-            limits.seconds_left(),
-            limits.stop,
-            tolerance=tuning.lagrangian_tolerance,
-        )
-        limits.exhausted()  # a cut bound depends on the machine: the result says so
-    else:
-        relaxed = relaxation_bounds(
-            whole,
-            context.objective,
-            values,
-            set(context.leading),
-            limits.seconds_left(),
-            limits.stop,
-            tuning=tuning,
-        )
-    for lvl, tighter in relaxed.items():
-        value, bound, _ = out[lvl]
-        bound = min(bound, tighter) if LEVELS[lvl].maximise else max(bound, tighter)
-        out[lvl] = (value, bound, bool(np.isclose(value, bound)))
+        return bounds_and_plans(context, component, whole, chosen, values, planning)
+    return relaxation_bounds(
+        whole,
+        context.objective,
+        values,
+        set(context.leading),
+        limits.seconds_left(),
+        limits.stop,
+        tuning=tuning,
+    )
 
 
 def chosen_pairs(

@@ -1,0 +1,216 @@
+"""Plans from the Lagrangian bound's programmes: its restricted master solved as a MILP.
+
+The Lagrangian bound (:mod:`.lagrangian`) generates, level by level, the programmes (a
+student's choice of pairs) that its restricted master LP mixes. Solved as a MILP — each
+programme column whole (0 or 1), the elastic columns of the fixed levels at 0 — that master is
+a plan: one programme per student at most, no seat row broken (a row left out of the LP is
+one its columns cannot break), the levels above at least at the values reached. Measured on
+3,000-student bassins (``benchmarks/lagrangian_split.py``, docs/benchmarks.md) such plans are
+within 0.16 % of the converged bound, where the neighbourhood search's stays 1 to 8 % away;
+made lexicographic, they reach the bound on most levels.
+
+So after each level's column generation of a searched component's Lagrangian bound, HiGHS
+solves that MILP (one thread, started from the current plan's columns, at most
+``Tuning.master_plan_nodes`` branch-and-bound nodes: deterministic work, on top of the
+search's budget, as the polish's iterations are; the wall clock is only the safety cap). Its
+plan is mapped back to pairs, checked against every rule of the component (the master models
+them, :func:`.lagrangian.models_every_rule`; they are checked again because no solver's claim
+is trusted), and adopted when it is lexicographically better than the current plan on the
+whole objective: a plan only as good on this level may be worse below it. The next level's
+column generation then starts from the adopted plan's values — its bound is conditional on
+them, as every bound is on the plan returned — and the next MILP from its columns.
+
+It runs only where the polish (:mod:`.polish`) gave no bounds: a bound the polish proved is
+conditional on the polished plan's values, which a plan better on a level above may lower.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import highspy
+import numpy as np
+
+from ..arrays import BoolArray
+from ..levels import LEVELS
+from .context import Chosen, SolveContext
+from .cpsat import ComponentData
+from .graph import Component
+from .lagrangian import Master, lagrangian_bounds, models_every_rule
+from .limits import Stop, StoppedBy
+
+__all__ = ["MasterPlanner", "bounds_and_plans", "broken_rules"]
+
+
+def bounds_and_plans(
+    context: SolveContext,
+    component: Component,
+    data: ComponentData,
+    chosen: Chosen,
+    values: dict[str, float],
+    planning: bool,
+) -> dict[str, int]:
+    """The component's Lagrangian bounds; with ``planning`` (and where the master models every
+    rule, outside stable plans, ``Tuning.master_plan_nodes`` > 0) the master's plans too,
+    the best adopted into ``chosen``. Each bound holds for every plan at least as good as the
+    one left in ``chosen`` on the levels before it."""
+    tuning, limits = context.tuning, context.limits
+    plan = (chosen.offer_chosen[component.offer_pairs], chosen.slot_chosen[component.slot_pairs])
+    planner = None
+    if (
+        planning
+        and tuning.master_plan_nodes > 0
+        and context.stability is None
+        and models_every_rule(data, context.objective)
+    ):
+        planner = MasterPlanner(
+            data,
+            context.objective,
+            plan,
+            dict(values),
+            tuning.master_plan_nodes,
+            time.monotonic() + limits.seconds_left(),
+            limits.stop,
+        )
+    bounds = lagrangian_bounds(
+        data,
+        context.objective,
+        values,
+        set(context.leading),
+        tuning.lagrangian_rounds,
+        plan,
+        limits.seconds_left(),
+        limits.stop,
+        tolerance=tuning.lagrangian_tolerance,
+        planner=planner,
+    )
+    limits.exhausted()  # a cut bound depends on the machine: the result says so
+    if planner is not None:
+        limits.note(planner.stopped_by)
+        chosen.offer_chosen[component.offer_pairs] = planner.plan[0]
+        chosen.slot_chosen[component.slot_pairs] = planner.plan[1]
+    return bounds
+
+
+@dataclass
+class MasterPlanner:
+    """The current plan of a component and its values; called after each level's column
+    generation (a :data:`.lagrangian.Planner`), it solves the master as a MILP and adopts
+    the plan if better."""
+
+    data: ComponentData
+    objective: list[str]
+    plan: tuple[BoolArray, BoolArray]
+    values: dict[str, float]
+    nodes: int
+    deadline: float
+    stop: Stop | None = None
+    stopped_by: StoppedBy | None = None
+    adopted: list[str] = field(default_factory=list)  # the levels whose MILP gave a plan
+
+    def __call__(self, level: str, master: Master) -> dict[str, float] | None:
+        taken = self._solve(master)
+        if taken is None:
+            return None
+        plan = master.pairs(taken, len(self.data.offer_student), len(self.data.slot_student))
+        if broken_rules(self.data, *plan):
+            return None
+        values = {lv: float(round(LEVELS[lv].value(self.data, *plan))) for lv in self.objective}
+        if not _better(values, self.values, self.objective):
+            return None
+        self.plan, self.values = plan, values
+        master.plan = taken
+        self.adopted.append(level)
+        return dict(values)
+
+    def _solve(self, master: Master) -> BoolArray | None:
+        """The programme columns of the master's MILP's best plan (``None``: none found, or
+        the run was cut by the wall clock or the stop flag, which ``stopped_by`` records)."""
+        h = highspy._Highs()  # type: ignore[attr-defined]
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("threads", 1)
+        h.setOptionValue("random_seed", 0)
+        h.setOptionValue("mip_max_nodes", int(self.nodes))
+        h.setOptionValue("time_limit", max(self.deadline - time.monotonic(), 0.01))
+        h.passModel(master.h.getLp())  # the level just generated is its objective
+        cols = master.programme_cols.astype(np.int32)
+        h.changeColsIntegrality(len(cols), cols, np.ones(len(cols), dtype=np.uint8))
+        elastic = np.asarray(master.elastic_cols, dtype=np.int32)
+        zeros = np.zeros(len(elastic))
+        h.changeColsBounds(len(elastic), elastic, zeros, zeros)
+        start = highspy.HighsSolution()
+        values = np.zeros(master.n_cols)
+        values[master.programme_cols[master.plan]] = 1.0
+        start.col_value = values.tolist()
+        start.value_valid = True
+        h.setSolution(start)
+        if self.stop is not None:
+            _interrupt_when(h, self.stop)
+        h.run()
+        status = h.getModelStatus()
+        if status == highspy.HighsModelStatus.kInterrupt:
+            self.stopped_by = self.stopped_by or "interrupt"
+            return None
+        if status == highspy.HighsModelStatus.kTimeLimit:
+            self.stopped_by = self.stopped_by or "time_limit"
+            return None
+        if h.getInfo().primal_solution_status != 2:  # kSolutionStatusFeasible
+            return None
+        solution = np.asarray(h.getSolution().col_value, dtype=np.float64)
+        taken: BoolArray = solution[cols] > 0.5
+        return taken
+
+
+def _interrupt_when(h: highspy._Highs, stop: Stop) -> None:  # type: ignore[name-defined]
+    """Let HiGHS end its search once ``stop`` is set."""
+
+    def check(kind: int, message: str, out: object, given: object, user: object) -> None:
+        if stop.is_set():
+            given.user_interrupt = True  # type: ignore[attr-defined]
+
+    h.setCallback(check, None)
+    for kind in (highspy.cb.kCallbackMipInterrupt, highspy.cb.kCallbackSimplexInterrupt):
+        h.startCallback(kind)
+
+
+def _better(values: dict[str, float], other: dict[str, float], objective: list[str]) -> bool:
+    """Are ``values`` lexicographically strictly better than ``other``?"""
+    for level in objective:
+        if values[level] != other[level]:
+            return LEVELS[level].better(values[level], other[level])
+    return False
+
+
+def broken_rules(data: ComponentData, x: BoolArray, y: BoolArray) -> list[str]:
+    """The rules of the component that the pairs ``x`` (placements) and ``y`` (sessions)
+    break, among those the master models: seats, seats open to non-QPV students, placements
+    per student, one session per workshop, no two items on one half-day."""
+    broken = []
+    for kind, item, student, capacity, reserved, chosen in (
+        ("offer", data.offer_item, data.offer_student, data.offer_capacity, data.offer_reserved, x),
+        ("slot", data.slot_item, data.slot_student, data.slot_capacity, data.slot_reserved, y),
+    ):
+        held = np.bincount(item[chosen], minlength=len(capacity))
+        if np.any(held > capacity):
+            broken.append(f"{kind} seats")
+        others = chosen & ~data.qpv[student]
+        open_seats = np.where(reserved > 0, capacity - reserved, capacity)
+        if np.any(np.bincount(item[others], minlength=len(capacity)) > open_seats):
+            broken.append(f"{kind} seats open to non-QPV students")
+    n = data.n_students
+    if np.any(np.bincount(data.offer_student[x], minlength=n) > data.max_placements):
+        broken.append("placements per student")
+    n_workshops = int(data.slot_workshop.max(initial=-1)) + 1
+    keys = data.slot_student[y].astype(np.int64) * max(n_workshops, 1) + data.slot_workshop[y]
+    if len(np.unique(keys)) < len(keys):
+        broken.append("one session per workshop")
+    student = np.concatenate((data.offer_student[x], data.slot_student[y])).astype(np.int64)
+    first = np.concatenate((data.offer_first[x], data.slot_first[y])).astype(np.int64)
+    last = np.concatenate((data.offer_last[x], data.slot_last[y])).astype(np.int64)
+    order = np.lexsort((first, student))
+    # Sorted by student then first half-day, items overlap iff two consecutive ones do.
+    same = student[order][1:] == student[order][:-1]
+    if np.any(same & (first[order][1:] <= last[order][:-1])):
+        broken.append("two items on one half-day")
+    return broken
