@@ -13,7 +13,9 @@ move (:attr:`ComponentFlows.charge`), so the same input still gives the same pla
 A component above ``Tuning.reassign_pairs`` (an académie's) is re-assigned a region at a time
 (:mod:`.regions`): pieces of nearby students of at most ``Tuning.region_pairs`` pairs, each
 student bringing its cheapest candidate placements, the cheapest with a seat left and what it
-holds; each piece gets the sessions flow, the placements flow and its windows.
+holds; each piece gets the sessions flow, the placements flow and its windows. Each pass cuts
+its regions along other lines, so that chains of moves across one pass's borders lie within a
+region of the next.
 """
 
 from __future__ import annotations
@@ -92,7 +94,8 @@ class ComponentFlows:
             self.charge = REASSIGN_CHARGE * self._region_flows() / 10_000
         self.piece = _Piece(students, None, self.windows)
         """The students the flows move now: the component, or one region of it."""
-        self.regions: list[IntArray] | None = None
+        self.passes = 0
+        """Passes by regions run so far: each cuts its regions along other lines."""
 
     def _region_flows(self) -> int:
         """The pairs a pass by regions moves, counted from the rows: per student its sessions
@@ -104,8 +107,8 @@ class ComponentFlows:
         )
 
     def _regions(self) -> list[IntArray]:
-        """The component's regions (:mod:`.regions`), weighed by the pairs each student brings
-        to one flow of each kind."""
+        """The component's regions for this pass (:mod:`.regions`, turned a step further
+        each pass), weighed by the pairs each student brings to one flow of each kind."""
         tuning, rows = self.context.tuning, self.rows
         weight = np.array(
             [
@@ -114,7 +117,7 @@ class ComponentFlows:
             ],
             dtype=np.int64,
         )
-        return regions(self.context, self.students, weight)
+        return regions(self.context, self.students, weight, self.passes)
 
     def _piece(self, students: IntArray) -> _Piece:
         """A region's piece: its students' rows and, per student, the cheapest candidate
@@ -165,9 +168,9 @@ class ComponentFlows:
         """Each region in turn (:meth:`_regions`): its sessions, its placements, its windows;
         the wall-clock cap or the stop flag ends the pass between two regions."""
         gains: list[int | None] = []
-        if self.regions is None:
-            self.regions = self._regions()
-        for students in self.regions:
+        pieces = self._regions()
+        self.passes += 1
+        for students in pieces:
             if self.context.limits.exhausted():
                 break
             self.piece = self._piece(students)
