@@ -90,15 +90,19 @@ PLACEMENT_LEVELS = ("qpv_placed", "placed")
 STABLE_WORK = 6.0
 """A stable exact component gets this many times its share of the budget (and reports the
 work it used in budget units, divided back). Measured on the bundled pilot's 52-student
-component (docs/benchmarks.md, "Stable plans exact at pilot size, session 9"): CP-SAT with
-its envy chains needs 28 units of deterministic time to prove its six levels, where the default
-budget of 10 gives the component 6 (10 with the work the other component leaves), and HiGHS
-with the seat rows needs thousands of nodes a level there."""
+component (docs/benchmarks.md, "Stable plans at pilot size, session 10"): CP-SAT with its
+envy chains needs 28 units of deterministic time to prove its six levels, where the default
+budget of 10 gives the component 6 (24 units at 4 times: ``coverage`` was left unproven at
+729 / 776, the rest then came from a second round that rebuilds the models), and HiGHS with
+the seat rows needs thousands of nodes a level there."""
 
 HIGHS_FIRST_WORK = 1.0
-"""Work HiGHS gets first on each level below the placement levels (20 nodes): on ``p2`` it
-proves every such level at the root node; where it does not (the bundled pilot's 52-student
-component: 4,159 nodes for ``workshops``), CP-SAT gets the rest of the level's share."""
+"""Work HiGHS gets first on each level below the placement levels (100 nodes; one model for
+them all, so a level may use what the levels before it left): on ``p2`` it proves
+``workshops`` to ``preference`` at the root node and ``travel`` in 119 nodes (with 20 nodes a
+level ``travel`` was left unproven and CP-SAT needed 22 units for it); where it does not (the
+bundled pilot's 52-student component: 4,159 nodes for ``workshops``), CP-SAT gets the rest of
+the level's share, and the levels after it (:data:`HIGHS_AFTER_FAILURE`)."""
 
 HIGHS_LEAST_WORK = 0.1
 """A level given less work than this goes to CP-SAT alone: HiGHS's root node (presolve, cuts)
