@@ -122,3 +122,17 @@ def test_a_configuration_with_no_plan_closes_its_node() -> None:
             searched, optimum = _search(data, model, objective, reference, level, 10_000)
             assert searched.stopped_by is None
             assert searched.bound == pytest.approx(optimum, abs=1e-6), level
+
+
+def test_an_open_node_above_the_best_minus_one_leaves_a_whole_bound() -> None:
+    """Found by hypothesis: six students, one offer, ``coaches`` second. The search ends with
+    a node open at −0.5 (it cannot hold a plan better than the 0 reached: the objective is
+    whole on plans), and the bound reported is the least whole number above the least open
+    bound, 0, proven — not −0.5."""
+    path = Path(__file__).parent.parent / "data" / "groups_open_bound.json"
+    instance = Instance.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    for data, model, objective, reference in _cases(instance):
+        for level in objective[objective.index("coaches") + 1 :]:
+            searched, optimum = _search(data, model, objective, reference, level, 10_000)
+            assert searched.stopped_by is None
+            assert searched.bound == pytest.approx(optimum, abs=1e-6), level

@@ -54,6 +54,14 @@ _INFEASIBLE = (
 )
 
 
+def _integral(bound: float) -> float:
+    """The least whole number at least ``bound`` (up to rounding): a lower bound of an
+    objective integral on integral points, as tight as it can be. Nodes whose relaxation is
+    above ``best − 1`` are left open, not pruned, so the least open bound may be fractional
+    (−0.5 where 0 is reached and proven, found by a hypothesis draw)."""
+    return float(math.ceil(bound - _EPS)) if math.isfinite(bound) else bound
+
+
 def _may_beat(bound: float, best: float) -> bool:
     """Can a node of relaxed value ``bound`` hold an integral point below ``best`` (the
     objective is integral on integral points)?"""
@@ -201,7 +209,7 @@ class GroupSearch:
                 heapq.heappush(heap, _Node(value, made, *child))
                 made += 1
         open_bound = min((node.bound for node in heap), default=INF)
-        bound = min(best, open_bound, unfinished)
+        bound = min(best, _integral(min(open_bound, unfinished)))
         work = lps / LPS_PER_NODE + fixed_nodes
         return Searched(solution, bound, work, lps, milps, stopped)
 
