@@ -87,23 +87,35 @@ def _highs(
 PLACEMENT_LEVELS = ("qpv_placed", "placed")
 
 
-STABLE_WORK = 4.0
+STABLE_WORK = 6.0
 """A stable exact component gets this many times its share of the budget (and reports the
 work it used in budget units, divided back). Measured on the bundled pilot's 52-student
-component (docs/benchmarks.md, "Stable plans exact at pilot size, session 9"): CP-SAT with
-its envy chains needs 28 units of deterministic time to prove its six levels, where the default
-budget of 10 gives the component 6 (10 with the work the other component leaves), and HiGHS
-with the seat rows needs thousands of nodes a level there."""
+component (docs/benchmarks.md, "Stable plans at pilot size, session 10"): CP-SAT with its
+envy chains needs 28 units of deterministic time to prove its six levels, where the default
+budget of 10 gives the component 6 (24 units at 4 times: ``coverage`` was left unproven at
+729 / 776, the rest then came from a second round that rebuilds the models), and HiGHS with
+the seat rows needs thousands of nodes a level there."""
 
-HIGHS_FIRST_WORK = 0.2
-"""Work HiGHS gets first on each level below the placement levels (20 nodes): on ``p2`` it
-proves every such level at the root node; where it does not (the bundled pilot's 52-student
-component: 4,159 nodes for ``workshops``), CP-SAT gets the rest of the level's share."""
+HIGHS_FIRST_WORK = 1.0
+"""Work HiGHS gets first on each level below the placement levels (100 nodes; one model for
+them all, so a level may use what the levels before it left): on ``p2`` it proves
+``workshops`` to ``preference`` at the root node and ``travel`` in 119 nodes (with 20 nodes a
+level ``travel`` was left unproven and CP-SAT needed 22 units for it); where it does not (the
+bundled pilot's 52-student component: 4,159 nodes for ``workshops``), CP-SAT gets the rest of
+the level's share, and the levels after it (:data:`HIGHS_AFTER_FAILURE`)."""
 
 HIGHS_LEAST_WORK = 0.1
 """A level given less work than this goes to CP-SAT alone: HiGHS's root node (presolve, cuts)
 costs the same whatever its node limit, about 10 CPU s a level on the pilot's 52-student
 component with the seat rows (tiny budgets, as in ``tests/solver/test_levels.py``)."""
+
+
+HIGHS_AFTER_FAILURE = False
+"""Whether HiGHS is still tried first on the levels below one it left unproven. No: where its
+relaxation with the seat rows is weak on one level of a component it has been weak on the
+next ones too (the bundled pilot's 52-student component: ``workshops``, then ``coverage``
+with 8,564 nodes), and each try costs its root node (presolve, cuts, a restart), about 10 CPU
+s a level there, for nothing; on ``p2`` HiGHS proves every level up to ``travel``, the last."""
 
 
 def _solve_stable(
@@ -141,10 +153,13 @@ def _solve_stable(
         left = work - outcome.work
         done, tried = _highs_first(task, hooks, lower, fixed, outcome, left, deadline, stop)
         lower = lower[len(done) :]
+    highs = True  # until HiGHS leaves a level unproven
     for position, level in enumerate(lower):
         left = max(work - outcome.work, 0.0)
         share = min(left, 2 * left / (len(lower) - position))
-        reached = _stable_level(task, hooks, level, fixed, outcome, share, deadline, stop, tried)
+        reached, highs = _stable_level(
+            task, hooks, level, fixed, outcome, share, deadline, stop, tried, highs=highs
+        )
         tried = None
         outcome.levels[level] = reached
         fixed[level] = reached.value
@@ -194,22 +209,27 @@ def _stable_level(
     deadline: float,
     stop: Stop | None,
     tried: LevelOutcome | None = None,
-) -> LevelOutcome:
+    *,
+    highs: bool = True,
+) -> tuple[LevelOutcome, bool]:
     """One level below the placement levels, those before it ``fixed``: HiGHS first (unless
-    it was ``tried`` already, from the plan in ``outcome``), then CP-SAT. ``outcome`` takes the
-    plan, the work used and what cut the search short."""
+    it was ``tried`` already, from the plan in ``outcome``, or ``highs`` is false), then CP-SAT.
+    ``outcome`` takes the plan, the work used and what cut the search short. Returns what the
+    level reached and whether HiGHS should be tried on the next level: not once it has left
+    one unproven (:data:`HIGHS_AFTER_FAILURE`)."""
     if tried is not None:
-        return _then_cpsat(task, hooks, level, fixed, outcome, tried, work, deadline, stop)
-    if work < HIGHS_LEAST_WORK:  # HiGHS's root alone would cost more than the level's share
+        reached = _then_cpsat(task, hooks, level, fixed, outcome, tried, work, deadline, stop)
+        return reached, HIGHS_AFTER_FAILURE
+    if not highs or work < HIGHS_LEAST_WORK:  # CP-SAT alone
         solved = _cpsat(task, hooks, [*fixed, level], fixed, outcome, work, deadline, stop)
-        return solved.levels[level]
+        return solved.levels[level], highs
     first = _seat_rows(
         task, hooks, [level], fixed, outcome, min(work, HIGHS_FIRST_WORK), deadline, stop
     )
     left = work - first.work
-    return _then_cpsat(
-        task, hooks, level, fixed, outcome, first.levels[level], left, deadline, stop
-    )
+    tried = first.levels[level]
+    reached = _then_cpsat(task, hooks, level, fixed, outcome, tried, left, deadline, stop)
+    return reached, tried.proven or HIGHS_AFTER_FAILURE
 
 
 def _then_cpsat(
