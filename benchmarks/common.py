@@ -6,6 +6,7 @@ import os
 import platform
 import subprocess
 from pathlib import Path
+from typing import Any
 
 
 def machine() -> str:
@@ -48,3 +49,12 @@ def write_section(heading: str, text: str, path: Path) -> None:
         new = current[:start] + text + ("\n" + rest if rest else "")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(new.rstrip("\n") + "\n", encoding="utf-8")
+
+
+def with_settings(instance: Any, **settings: Any) -> Any:
+    """The instance with ``settings`` laid over its own (validated again)."""
+    from stagematch import Instance
+
+    data = instance.to_dict()
+    data["settings"] = {**data["settings"], **settings}
+    return Instance.from_dict(data)

@@ -30,6 +30,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from common import with_settings
+
 FAMILIES = (("pilot", 105), ("bassin", 300), ("bassin", 600), ("bassin", 1500))
 LOWER = ("workshops", "coverage", "preference", "travel")
 
@@ -72,15 +74,6 @@ def draw_instance(rng: random.Random, folders: list[Path]) -> tuple[str, Any]:
     return f"{family}:{students}:{seed}", generate(family, students=students, seed=seed)
 
 
-def with_settings(instance: Any, settings: dict[str, Any]) -> Any:
-    """The instance with ``settings`` laid over its own."""
-    from stagematch import Instance
-
-    data = instance.to_dict()
-    data["settings"] = {**data["settings"], **settings}
-    return Instance.from_dict(data)
-
-
 def problems_of(instance: Any, result: Any, stable: bool) -> list[str]:
     """What the returned plan or its summary gets wrong."""
     import stagematch as sm
@@ -115,7 +108,7 @@ def one_run(seed: int, folders: list[Path], cap: float, twice: bool) -> tuple[st
     rng = random.Random(seed)
     name, instance = draw_instance(rng, folders)
     settings = draw_settings(rng)
-    instance = with_settings(instance, settings)
+    instance = with_settings(instance, **settings)
     start = time.process_time()
     try:
         result = sm.solve(instance, time_limit=cap)

@@ -35,7 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from common import machine, write_section
+from common import machine, with_settings, write_section
 
 from stagematch.gaps import gaps
 from stagematch.generate import generate, load_pilot
@@ -60,12 +60,6 @@ def _datasets() -> dict[str, Instance]:
     return {"pilot": load_pilot(), "bassin": generate("bassin", students=1000, seed=1)}
 
 
-def _with(instance: Instance, **settings: Any) -> Instance:
-    data = instance.to_dict()
-    data["settings"].update(settings)
-    return Instance.from_dict(data)
-
-
 def _unproven(result: Result) -> str:
     """The levels left unproven and what ended their search; empty when optimal."""
     levels = [name for name, level in result.levels.items() if not level.proven]
@@ -83,7 +77,7 @@ def run() -> list[str]:
     for name, instance in _datasets().items():
         limit = TIME_LIMITS[name]
         for label, objective in (("left out", levels), ("after workshops", grouped)):
-            data = _with(instance, **TRANSPORT, objective=objective)
+            data = with_settings(instance, **TRANSPORT, objective=objective)
             started = time.monotonic()
             result = solve(data, time_limit=limit)
             seconds = time.monotonic() - started
@@ -165,7 +159,7 @@ def levels() -> None:
     print("| columns | search | nodes allowed | nodes used | proven | bound (model) | CPU s |")
     print("|---:|---|---:|---:|---|---:|---:|")
     cpu = time.process_time()
-    result = solve(_with(load_pilot(), **TRANSPORT, objective=grouped), time_limit=900)
+    result = solve(with_settings(load_pilot(), **TRANSPORT, objective=grouped), time_limit=900)
     print(f"\n{result.status}, stopped by {result.stopped_by or 'the budget'}, ", end="")
     print(f"{time.process_time() - cpu:.0f} CPU s, load {os.getloadavg()[0]:.1f}")
     for name, level in result.levels.items():
