@@ -34,7 +34,7 @@ from .reassign import Kind, reassign
 from .regions import regions
 from .subproblem import Rows, first_gain, free_pairs, sub_problem
 
-__all__ = ["ComponentFlows"]
+__all__ = ["ComponentFlows", "region_pool"]
 
 REASSIGN_CYCLES = 2
 """Cycles of flows after the first pass (:meth:`ComponentFlows.run`), each charged in the
@@ -122,15 +122,8 @@ class ComponentFlows:
     def _piece(self, students: IntArray) -> _Piece:
         """A region's piece: its students' rows and, per student, the cheapest candidate
         placements with a seat left now (:func:`.subproblem.free_pairs`)."""
-        rows, context, chosen = self.rows, self.context, self.chosen
-        candidates = ranges(rows.offer_ptr, students)
-        pool = np.unique(
-            np.concatenate(
-                [rows.offers[s] for s in students.tolist()]
-                + [free_pairs(context, chosen, candidates, context.tuning.region_free_pairs)]
-            )
-        ).astype(np.int64)
-        return _Piece(students, pool, _windows(context, pool))
+        pool = region_pool(self.context, self.chosen, self.rows, students)
+        return _Piece(students, pool, _windows(self.context, pool))
 
     def run(self) -> int | None:
         """Re-assign the whole component by min-cost flows (:mod:`.reassign`): every session,
@@ -306,6 +299,19 @@ def flow_data(
     else:
         o_pairs = o_pairs[chosen.offer_chosen[o_pairs]]
     return sub_problem(context, chosen, students, o_pairs, w_pairs), o_pairs, w_pairs
+
+
+def region_pool(context: SolveContext, chosen: Chosen, rows: Rows, students: IntArray) -> IntArray:
+    """The placement pairs a region's ``students`` bring beside what they hold: their rows and
+    each one's ``Tuning.region_free_pairs`` cheapest with a seat left now
+    (:func:`.subproblem.free_pairs`)."""
+    candidates = ranges(rows.offer_ptr, students)
+    return np.unique(
+        np.concatenate(
+            [rows.offers[s] for s in students.tolist()]
+            + [free_pairs(context, chosen, candidates, context.tuning.region_free_pairs)]
+        )
+    ).astype(np.int64)
 
 
 def _longer_placements(

@@ -212,6 +212,16 @@ class Tuning:
     down its students' lists (8 gave 10,000 half-days less coverage a pass, 96 fewer
     workshops: smaller regions)."""
 
+    region_plan_work: float = 0.0
+    """Work for plans from the Lagrangian master a region at a time (:mod:`.region_plans`)
+    after the search of a component too large for the master's plans (an académie's): each
+    region is charged about its CPU seconds. 0 (the default): none — on the académie every
+    region would cost about 125 CPU s, which the 120-s cap does not leave."""
+
+    region_plan_students: int = 800
+    """Students of a region given its own master (:mod:`.region_plans`): on the académie 789
+    students took 2 CPU s, 6,315 took 133."""
+
     step_charge: float = 0.05
     """Work charged per neighbourhood step on top of CP-SAT's deterministic time, for building
     its model (about what a step's Python costs in seconds on a quiet machine), so that work

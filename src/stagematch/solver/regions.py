@@ -70,13 +70,18 @@ def turned(points: FloatArray, angle: float) -> FloatArray:
 
 
 def regions(
-    context: SolveContext, students: IntArray, weight: IntArray, turn: int = 0
+    context: SolveContext,
+    students: IntArray,
+    weight: IntArray,
+    turn: int = 0,
+    limit: int | None = None,
 ) -> list[IntArray]:
     """``students`` (ids) cut into regions of total ``weight`` (one per student: the pairs
-    its flows hold) at most ``Tuning.region_pairs``, by where they travel from; pass ``turn``
-    cuts along lines turned by ``turn · TURN``."""
+    its flows hold) at most ``limit`` (default ``Tuning.region_pairs``), by where they travel
+    from; pass ``turn`` cuts along lines turned by ``turn · TURN``."""
     arrays = context.arrays
     points = to_unit_vectors(arrays.origin_lat[students], arrays.origin_lon[students])
     points = turned(points, turn * TURN)
-    limit = context.tuning.region_pairs
+    if limit is None:
+        limit = context.tuning.region_pairs
     return [students[piece] for piece in bisected(points, weight, limit)]

@@ -26,7 +26,9 @@ from .lagrangian import models_every_rule
 from .lns import improve
 from .master_plan import bounds_and_plans, makes_plans
 from .polish import polish
+from .region_plans import plan_regions
 from .relaxation import relaxation_bounds
+from .subproblem import student_rows
 
 __all__ = ["LevelTriple", "chosen_pairs", "search_component"]
 
@@ -44,6 +46,9 @@ def search_component(
     arrays, objective, scale = context.arrays, context.objective, context.scale
     improve(context, chosen, part.students, work)
     whole = _whole(context, part)
+    if whole is None and context.tuning.region_plan_work > 0:  # no master of its own
+        rows = student_rows(context, chosen, part.students)
+        plan_regions(context, chosen, part.students, rows)
     planning = (
         whole is not None
         and _lagrangian(context, part, whole[1])

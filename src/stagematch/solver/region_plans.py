@@ -1,0 +1,104 @@
+"""Plans from the Lagrangian master, a region at a time, for a component too large for one.
+
+A component of up to ``Tuning.first_order_pairs`` pairs gets its plans from the restricted
+master of its Lagrangian bound (:mod:`.master_plan`). An académie's single component is far
+larger: its master would not fit. Its students are cut into small regions of nearby students
+(:mod:`.regions`, at most ``Tuning.region_plan_students`` each) and each region gets its own
+master, over the pairs its flows by regions hold (:func:`.component_flows.region_pool`), every
+other student's seats taken out (:func:`.subproblem.sub_problem`): the region's Lagrangian
+column generation, level by level, and its MILP plans (:class:`.master_plan.MasterPlanner`).
+The bounds it computes are dropped — over a region's pool only, they bound nothing of the
+component. A region's plan is adopted only when lexicographically better on the region; every
+level of the objective this path runs for is a sum over students and the others keep their
+pairs, so the component's plan is then lexicographically better too.
+
+Measured on the académie (docs/benchmarks.md, "Académie preference and travel, session 11"): on
+a region of 789 students the master's plan took preference from 1,138 to 1,002 while raising
+workshops (142 → 143) and coverage (9,592 → 9,633), for 2 CPU s; a region of 6,315 students cost
+133 CPU s (column generation grows faster than the region). Regions run in a fixed order while
+``Tuning.region_plan_work`` lasts, each charged by its pairs: the same input gives the same
+plan. It is off by default (work 0): all the académie's regions cost about 125 CPU s, which
+the 120-s cap of issue 12's command line does not leave.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ..arrays import IntArray
+from ..levels import LEVELS
+from .component_flows import region_pool
+from .context import Chosen, SolveContext
+from .lagrangian import lagrangian_bounds
+from .master_plan import MasterPlanner, makes_plans
+from .regions import regions
+from .subproblem import Rows, sub_problem
+
+__all__ = ["REGION_PLAN_CHARGE", "plan_regions"]
+
+REGION_PLAN_CHARGE = 0.4
+"""Work charged for one region's master, per 10,000 pairs of its sub-problem: about its CPU
+seconds at 800 students (48,700 pairs, 2.0 CPU s on the académie)."""
+
+
+def plan_regions(context: SolveContext, chosen: Chosen, students: IntArray, rows: Rows) -> int:
+    """Improve ``chosen`` on ``students`` (one component) by the Lagrangian master of one
+    region at a time, while ``Tuning.region_plan_work`` lasts; returns the regions whose plan
+    was adopted. The wall-clock cap and the stop flag end it between regions (and cut a
+    region's MILP, whose plan is then not taken: ``stopped_by`` says so)."""
+    tuning, limits = context.tuning, context.limits
+    if tuning.region_plan_work <= 0 or tuning.region_plan_students <= 0:
+        return 0
+    weight = np.ones(len(students), dtype=np.int64)
+    used, adopted = 0.0, 0
+    for region in regions(context, students, weight, limit=tuning.region_plan_students):
+        if used >= tuning.region_plan_work or limits.exhausted():
+            break
+        o_pairs = region_pool(context, chosen, rows, region)
+        w_pairs = np.concatenate([rows.slots[s] for s in region.tolist()]).astype(np.int64)
+        used += REGION_PLAN_CHARGE * (len(o_pairs) + len(w_pairs)) / 10_000
+        adopted += _plan_region(context, chosen, region, o_pairs, w_pairs)
+    return adopted
+
+
+def _plan_region(
+    context: SolveContext, chosen: Chosen, region: IntArray, o_pairs: IntArray, w_pairs: IntArray
+) -> bool:
+    """The region's master plans (its students on the pairs ``o_pairs``, ``w_pairs``); the
+    best adopted into ``chosen`` when lexicographically better on the region."""
+    tuning, limits = context.tuning, context.limits
+    data = sub_problem(context, chosen, region, o_pairs, w_pairs)
+    if not makes_plans(context, data):
+        return False
+    plan = (chosen.offer_chosen[o_pairs], chosen.slot_chosen[w_pairs])
+    values = {lv: float(LEVELS[lv].value(data, *plan)) for lv in context.objective}
+    planner = MasterPlanner(
+        data,
+        context.objective,
+        plan,
+        dict(values),
+        tuning.master_plan_nodes,
+        time.monotonic() + limits.seconds_left(),
+        limits.stop,
+    )
+    lagrangian_bounds(
+        data,
+        context.objective,
+        values,
+        set(context.leading),
+        tuning.lagrangian_rounds,
+        plan,
+        limits.seconds_left(),
+        limits.stop,
+        tolerance=tuning.lagrangian_tolerance,
+        planner=planner,
+    )
+    limits.exhausted()  # a cut column generation depends on the machine: the result says so
+    limits.note(planner.stopped_by)
+    if not planner.adopted:
+        return False
+    chosen.offer_chosen[o_pairs] = planner.plan[0]
+    chosen.slot_chosen[w_pairs] = planner.plan[1]
+    return True
