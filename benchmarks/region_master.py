@@ -12,12 +12,17 @@ everyone else's seats taken out (:func:`stagematch.solver.subproblem.sub_problem
 - the plans of the Lagrangian master (:mod:`stagematch.solver.master_plan`) on the pool,
   adopted when lexicographically better on the region.
 
-CPU seconds per region are printed. Figures in docs/benchmarks.md, "Académie preference and
-travel, session 11" (written by hand from the output).
+The pool is that of :func:`stagematch.solver.region_plans.region_pairs` (the flows' placement
+pairs, each student's ``--sessions`` nearest sessions); ``--region-students`` cuts the first
+pass's regions further; ``--plan`` saves the searched plan to an ``.npz`` file, and later runs
+read it instead of searching again. CPU seconds per region are printed. Figures in
+docs/benchmarks.md, "Académie preference and travel, session 11" (written by hand from the
+output).
 
 Usage::
 
-    .venv/bin/python benchmarks/region_master.py /tmp/acad --regions 0 5 10 --all
+    .venv/bin/python benchmarks/region_master.py /tmp/acad --regions 3 25 50 --all \\
+        --region-students 800 --plan /tmp/searched.npz
 """
 
 from __future__ import annotations
@@ -51,15 +56,18 @@ def measure_region(context: Any, chosen: Any, flows: Any, students: Any, every: 
     from stagematch.solver.flow import ranges
     from stagematch.solver.lagrangian import lagrangian_bounds
     from stagematch.solver.master_plan import MasterPlanner
+    from stagematch.solver.region_plans import region_pairs
     from stagematch.solver.subproblem import sub_problem
 
     objective, tuning = context.objective, context.tuning
     rows: list[str] = []
     every_pair = ranges(flows.rows.offer_ptr, students).astype(np.int64)
-    pool = flows._piece(students).pool
-    pool = np.union1d(pool, every_pair[chosen.offer_chosen[every_pair]])
-    w_pairs = np.concatenate([flows.rows.slots[s] for s in students.tolist()]).astype(np.int64)
-    for name, o_pairs in (("pool", pool), ("all", every_pair)):
+    every_slot = np.concatenate([flows.rows.slots[s] for s in students.tolist()]).astype(np.int64)
+    pool, nearest = region_pairs(context, chosen, flows.rows, students)
+    for name, o_pairs, w_pairs in (
+        ("pool", pool, nearest),
+        ("all", every_pair, every_slot),
+    ):
         if name == "all" and not every:
             continue
         data = sub_problem(context, chosen, students, o_pairs, w_pairs)
@@ -126,7 +134,7 @@ def measure(
                 np.savez(saved, offer=chosen.offer_chosen, slot=chosen.slot_chosen)
         flows = ComponentFlows(context, chosen, students, student_rows(context, chosen, students))
         pieces = flows._regions()
-        if limit:  # the first pass's regions cut further, into pieces of ``limit`` pairs
+        if limit:  # the first pass's regions cut further, into pieces of ``limit`` students
             pieces = [
                 piece[part]
                 for piece in pieces
@@ -142,8 +150,9 @@ def measure(
         print(rows[-1], flush=True)
         for k in picked:
             rows.append(f"| **region {k}** | | |")
+            done = len(rows)
             rows.extend(measure_region(context, chosen, flows, np.asarray(pieces[k]), every))
-            print("\n".join(rows[-7:]), flush=True)
+            print("\n".join(rows[done - 1 :]), flush=True)
         raise _Done
 
     search.improve = then_regions
@@ -162,11 +171,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--regions", type=int, nargs="+", default=[0])
     parser.add_argument("--all", action="store_true", help="also bound over every pair")
     parser.add_argument("--region-students", type=int, default=0, help="cut regions further")
+    parser.add_argument("--sessions", type=int, default=0, help="nearest sessions (0: module's)")
     parser.add_argument("--plan", help="an .npz of the searched plan: written, then read")
     args = parser.parse_args(argv)
     print(f"Machine: {machine()}")
-    for row in measure(args.directory, args.regions, args.all, args.plan, args.region_students):
-        print(row, flush=True)
+    if args.sessions:
+        from stagematch.solver import region_plans
+
+        region_plans.REGION_PLAN_SESSIONS = args.sessions
+    measure(args.directory, args.regions, args.all, args.plan, args.region_students)  # prints
     return 0
 
 

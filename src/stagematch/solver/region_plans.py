@@ -12,13 +12,15 @@ component. A region's plan is adopted only when lexicographically better on the 
 level of the objective this path runs for is a sum over students and the others keep their
 pairs, so the component's plan is then lexicographically better too.
 
-Measured on the académie (docs/benchmarks.md, "Académie preference and travel, session 11"): on
-a region of 789 students the master's plan took preference from 1,138 to 1,002 while raising
-workshops (142 → 143) and coverage (9,592 → 9,633), for 2 CPU s; a region of 6,315 students cost
-133 CPU s (column generation grows faster than the region). Regions run in a fixed order while
-``Tuning.region_plan_work`` lasts, each charged by its pairs: the same input gives the same
-plan. It is off by default (work 0): all the académie's regions cost about 125 CPU s, which
-the 120-s cap of issue 12's command line does not leave.
+Measured on the académie (docs/benchmarks.md, "Académie preference and travel, session 11"):
+on regions of 450 to 789 students the master's plans were lexicographically better than the
+searched plan on every region — a region's preference 1,138 → 1,002 with workshops 142 → 143
+and coverage 9,592 → 9,633; another's coverage 8,715 → 8,855 and preference 1,009 → 906 —
+for 2 to 8 CPU s a region (a region of 6,315 students cost 133: column generation grows faster
+than the region). Regions run in a fixed order while ``Tuning.region_plan_work`` lasts, each
+charged by its pairs: the same input gives the same plan. It is off by default (work 0): the
+académie's 60-odd regions would cost some 250 CPU s, which the 120-s cap of issue 12's command
+line does not leave.
 """
 
 from __future__ import annotations
@@ -36,11 +38,17 @@ from .master_plan import MasterPlanner, makes_plans
 from .regions import regions
 from .subproblem import Rows, sub_problem
 
-__all__ = ["REGION_PLAN_CHARGE", "plan_regions"]
+__all__ = ["REGION_PLAN_CHARGE", "REGION_PLAN_SESSIONS", "plan_regions", "region_pairs"]
 
-REGION_PLAN_CHARGE = 0.4
+REGION_PLAN_CHARGE = 1.0
 """Work charged for one region's master, per 10,000 pairs of its sub-problem: about its CPU
-seconds at 800 students (48,700 pairs, 2.0 CPU s on the académie)."""
+seconds (0.4 to 1.6 a 10,000 pairs measured on académie regions of 450 to 789 students)."""
+
+REGION_PLAN_SESSIONS = 32
+"""Nearest candidate sessions per student in a region's master, beside those it holds: with
+all of them (up to 240 a student on the académie) a region of 500 students cost 51 CPU s, its
+column generation did not converge and only travel improved; with 32, 8 CPU s for 140
+half-days of coverage more (a region of 450 lost the 14 workshops all its sessions gave)."""
 
 
 def plan_regions(context: SolveContext, chosen: Chosen, students: IntArray, rows: Rows) -> int:
@@ -56,11 +64,26 @@ def plan_regions(context: SolveContext, chosen: Chosen, students: IntArray, rows
     for region in regions(context, students, weight, limit=tuning.region_plan_students):
         if used >= tuning.region_plan_work or limits.exhausted():
             break
-        o_pairs = region_pool(context, chosen, rows, region)
-        w_pairs = np.concatenate([rows.slots[s] for s in region.tolist()]).astype(np.int64)
+        o_pairs, w_pairs = region_pairs(context, chosen, rows, region)
         used += REGION_PLAN_CHARGE * (len(o_pairs) + len(w_pairs)) / 10_000
         adopted += _plan_region(context, chosen, region, o_pairs, w_pairs)
     return adopted
+
+
+def region_pairs(
+    context: SolveContext, chosen: Chosen, rows: Rows, region: IntArray
+) -> tuple[IntArray, IntArray]:
+    """The placement and session pairs of a region's master: the pool of its flows by regions
+    (:func:`.component_flows.region_pool`), and each student's ``REGION_PLAN_SESSIONS`` nearest
+    candidate sessions beside those it holds (the académie's students have up to 240)."""
+    cand = context.cand
+    o_pairs = region_pool(context, chosen, rows, region)
+    w = np.concatenate([rows.slots[s] for s in region.tolist()]).astype(np.int64)
+    w = w[np.lexsort((w, cand.slots.minutes[w], cand.slots.student[w]))]
+    student = cand.slots.student[w]
+    starts = np.flatnonzero(np.r_[True, student[1:] != student[:-1]]) if len(w) else w
+    rank = np.arange(len(w)) - np.repeat(starts, np.diff(np.r_[starts, len(w)]))
+    return o_pairs, np.sort(w[(rank < REGION_PLAN_SESSIONS) | chosen.slot_chosen[w]])
 
 
 def _plan_region(
