@@ -207,7 +207,8 @@ def _share_rows(
         mine = pair_item == j
         if missing <= 0 or not mine.any():
             continue
-        cols, coefs = _summed(master.offer_col[mine], share - 100.0 * pair_qpv[mine])
+        columns, coefs = _summed(master.offer_col[mine], share - 100.0 * pair_qpv[mine])
+        cols = columns.astype(np.int32)
         constant = share * int(data.offer_outside_held[j]) - 100 * int(data.offer_outside_qpv[j])
         qpv_pairs = int(data.qpv[data.offer_student[data.offer_item == j]].sum())
         if qpv_pairs < missing:  # they cannot all come: the share must hold
@@ -231,9 +232,10 @@ def _share_rows(
 
 
 def _summed(cols: IntArray, coefs: FloatArray) -> tuple[IntArray, FloatArray]:
-    """The coefficients summed by column (int32 columns, as HiGHS takes them)."""
+    """The coefficients summed by column."""
     unique, inverse = np.unique(cols, return_inverse=True)
-    return unique.astype(np.int32), np.bincount(inverse, coefs, minlength=len(unique))
+    summed: FloatArray = np.bincount(inverse, coefs, minlength=len(unique)).astype(np.float64)
+    return unique.astype(np.int64), summed
 
 
 def _better(values: dict[str, float], other: dict[str, float], objective: list[str]) -> bool:
