@@ -12,8 +12,12 @@ from strategies import instances, make_instance
 
 from stagematch.candidates import (
     INELIGIBILITY_RULES,
+    SLICE,
     candidates,
+    compact_costs,
+    cost_dtype,
     offer_failures,
+    release_freed_memory,
     wish_cost,
     wish_ranks,
 )
@@ -26,6 +30,29 @@ from stagematch.travel import Pairs
 def test_wish_cost_is_rank_minus_one_or_the_unranked_cost(ranks: list[int], unranked: int) -> None:
     cost = wish_cost(np.array(ranks, dtype=np.int16), unranked)
     assert cost.tolist() == [r - 1 if r > 0 else unranked for r in ranks]
+
+
+@given(st.lists(st.integers(0, 32_767)), st.integers(0, 2**40))
+def test_compact_costs_are_the_wish_costs_in_the_smallest_type_that_holds_them(
+    ranks: list[int], unranked: int
+) -> None:
+    array = np.array(ranks, dtype=np.int16)
+    cost = compact_costs(array, unranked)
+    assert cost.tolist() == wish_cost(array, unranked).tolist()
+    expected = np.int16 if unranked <= 32_767 else np.int32 if unranked < 2**31 else np.int64
+    assert cost.dtype == expected == cost_dtype(unranked)
+
+
+def test_compact_costs_across_slices() -> None:
+    ranks = np.resize(np.arange(5, dtype=np.int16), SLICE + 3)
+    assert np.array_equal(compact_costs(ranks, 7), wish_cost(ranks, 7))
+
+
+def test_releasing_freed_memory_changes_no_array() -> None:
+    ranks = np.arange(1_000, dtype=np.int16)
+    before = compact_costs(ranks, 10)
+    release_freed_memory()
+    assert np.array_equal(before, compact_costs(ranks, 10))
 
 
 def _listed(pairs: Pairs) -> dict[tuple[int, int], float]:

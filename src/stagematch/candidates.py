@@ -11,8 +11,10 @@ Everything is vectorised over pairs: an académie has tens of millions of them.
 
 from __future__ import annotations
 
+import ctypes
+import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -42,12 +44,12 @@ class Candidates:
     """Eligible, reachable pairs for placements (``offers``) and workshop sessions (``slots``).
 
     ``offer_cost`` is the preference cost of each placement pair (rank − 1, or
-    ``unranked_cost``); ``offer_rank`` its wish rank (0 when unranked). Small integer types keep
-    an académie's tens of millions of pairs within memory.
+    ``unranked_cost``; :func:`compact_costs`); ``offer_rank`` its wish rank (0 when unranked).
+    Small integer types keep an académie's tens of millions of pairs within memory.
     """
 
     offers: Pairs
-    offer_cost: npt.NDArray[np.int32]
+    offer_cost: npt.NDArray[np.signedinteger[Any]]
     offer_rank: npt.NDArray[np.int16]
     slots: Pairs
 
@@ -151,6 +153,44 @@ def wish_cost(ranks: npt.ArrayLike, unranked_cost: int) -> npt.NDArray[np.int64]
     rank 0 (no wish matched). The one definition every level, key and report reads."""
     ranks = np.asarray(ranks, dtype=np.int64)
     return np.where(ranks > 0, ranks - 1, np.int64(unranked_cost))
+
+
+def cost_dtype(unranked_cost: int) -> np.dtype[np.signedinteger[Any]]:
+    """The smallest signed integer type that holds every wish cost: ``int16`` unless
+    ``unranked_cost`` is above 32,767 (ranks are ``int16``, so rank − 1 always fits).
+
+    Two bytes a pair instead of four: 300 MB on an académie at twice the generator's offer
+    density (``docs/benchmarks.md``, "Where a solve's memory goes")."""
+    for kind in (np.int16, np.int32):
+        if unranked_cost <= np.iinfo(kind).max:
+            return np.dtype(kind)
+    return np.dtype(np.int64)
+
+
+def compact_costs(ranks: npt.NDArray[np.int16], unranked_cost: int) -> npt.NDArray[Any]:
+    """:func:`wish_cost` of every pair in :func:`cost_dtype`, computed a slice at a time (the
+    ``int64`` costs of every pair at once would be the listing's peak)."""
+    cost = np.empty(len(ranks), dtype=cost_dtype(unranked_cost))
+    for start in range(0, len(ranks), SLICE):
+        part = slice(start, start + SLICE)
+        cost[part] = wish_cost(ranks[part], unranked_cost)
+    return cost
+
+
+def release_freed_memory() -> None:
+    """Give the memory freed by a listing back to the system (glibc's ``malloc_trim``).
+
+    The listing allocates and frees thousands of chunk-sized arrays; glibc keeps
+    the freed ones in its heap, which only shrinks from the top, so without this the process
+    keeps about 3.5 bytes a listed pair it no longer uses (520 MB on an académie at twice the
+    generator's offer density), through the flow phase that sets a solve's peak. Elsewhere
+    (other C libraries, other systems) it does nothing; nothing computed depends on it.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
+    if trim is not None:
+        trim(0)
 
 
 def wish_ranks(instance: Instance, pairs: Pairs) -> npt.NDArray[np.int16]:
@@ -277,8 +317,9 @@ def candidates(instance: Instance) -> Candidates:
     """The eligible, reachable pairs of an instance, with their costs.
 
     Ineligible pairs are dropped as the reachable ones are found, and costs are computed a
-    slice at a time, so the peak stays close to what is kept (about 18 bytes a placement pair
-    and 12 a slot pair; ``docs/benchmarks.md``, "Memory").
+    slice at a time, so the peak stays close to what is kept (about 16 bytes a placement pair
+    and 12 a slot pair; ``docs/benchmarks.md``, "Memory"), and what the listing freed is given
+    back to the system before the later phases.
     """
     arrays = instance.arrays
     rules = _rules(arrays)
@@ -286,11 +327,9 @@ def candidates(instance: Instance) -> Candidates:
         instance, "placement", keep=lambda found: offer_failures(arrays, found, rules) == 0
     )
     ranks = wish_ranks(instance, offer_pairs)
-    cost = np.empty(len(ranks), dtype=np.int32)
-    for start in range(0, len(ranks), SLICE):
-        part = slice(start, start + SLICE)
-        cost[part] = wish_cost(ranks[part], instance.settings.unranked_cost)
+    cost = compact_costs(ranks, instance.settings.unranked_cost)
     slot_pairs = reachable(
         instance, "workshop", keep=lambda found: ~slot_failures(arrays, found, rules)
     )
+    release_freed_memory()
     return Candidates(offers=offer_pairs, offer_cost=cost, offer_rank=ranks, slots=slot_pairs)

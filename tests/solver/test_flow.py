@@ -10,6 +10,7 @@ those counts within every seat.
 from __future__ import annotations
 
 from typing import Any
+from unittest.mock import patch
 
 import numpy as np
 from hypothesis import given, settings
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import maximum_flow
 
+from stagematch.solver import flow as flow_module
 from stagematch.solver.flow import placement_cuts, solve_placement_flow
 from stagematch.travel import Pairs
 
@@ -150,3 +152,43 @@ def test_the_min_cost_plan_places_the_proven_counts_within_the_seats(net: dict[s
     assert (taken <= net["capacity"]).all()
     others = np.bincount(pairs.item[picked[~net["qpv"][placed]]], minlength=len(net["capacity"]))
     assert (others <= net["capacity"] - net["reserved"]).all(), "reserved seats kept for QPV"
+
+
+@given(
+    st.lists(st.integers(0, 40), min_size=1, max_size=30),
+    st.integers(1, 60),
+    st.data(),
+)
+def test_scan_blocks_cover_the_students_in_order_within_the_pairs_limit(
+    sizes: list[int], limit: int, data: st.DataObject
+) -> None:
+    ptr = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
+    chosen = data.draw(st.lists(st.sampled_from(range(len(sizes))), unique=True).map(sorted))
+    students = np.array(chosen, dtype=np.int64)
+    with patch.object(flow_module, "SCAN_PAIRS", limit):
+        blocks = flow_module._blocks(ptr, students)
+    assert np.concatenate([*blocks, np.zeros(0, np.int64)]).tolist() == chosen
+    for block in blocks:
+        pairs = int((ptr[block + 1] - ptr[block]).sum())
+        assert len(block) >= 1 and (pairs <= limit or len(block) == 1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(networks())
+def test_scanning_one_pair_at_a_time_prices_in_the_same_pairs(net: dict[str, Any]) -> None:
+    runs = []
+    for limit in (1, flow_module.SCAN_PAIRS):
+        active = net["active"].copy()
+        with patch.object(flow_module, "SCAN_PAIRS", limit):
+            cuts = placement_cuts(
+                net["n_students"],
+                net["capacity"],
+                net["reserved"],
+                net["qpv"],
+                net["pairs"],
+                active,
+                net["usable"],
+                net["students"],
+            )
+        runs.append(([(c.value, c.student_source.tolist()) for c in cuts], active.tolist()))
+    assert runs[0] == runs[1]

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..arrays import IntArray
-from ..candidates import Candidates, candidates, offer_failures, wish_cost, wish_ranks
+from ..candidates import Candidates, candidates, compact_costs, offer_failures, wish_ranks
 from ..decompose import Part, Partition, owned_pairs, part_instance, partition
 from ..evaluate import evaluate, plan_levels
 from ..model import Instance
@@ -487,7 +487,7 @@ def _repair(instance: Instance, chosen: _Chosen, place: bool) -> tuple[_Chosen, 
     reach = reachable(instance, "placement", students=unplaced)
     pairs = reach.select(offer_failures(arrays, reach) == 0)
     ranks = wish_ranks(instance, pairs)
-    cost = wish_cost(ranks, settings.unranked_cost).astype(np.int32)
+    cost = compact_costs(ranks, settings.unranked_cost)
     no_slots = Pairs(np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.float32))
     cand = Candidates(offers=pairs, offer_cost=cost, offer_rank=ranks, slots=no_slots)
     if not place:
