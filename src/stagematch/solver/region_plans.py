@@ -33,7 +33,7 @@ from ..arrays import IntArray
 from ..levels import LEVELS
 from .component_flows import region_pool
 from .context import Chosen, SolveContext
-from .lagrangian import lagrangian_bounds
+from .lagrangian import lagrangian_bounds, models_every_rule
 from .master_plan import MasterPlanner, makes_plans
 from .regions import regions
 from .subproblem import Rows, sub_problem
@@ -93,7 +93,8 @@ def _plan_region(
     best adopted into ``chosen`` when lexicographically better on the region."""
     tuning, limits = context.tuning, context.limits
     data = sub_problem(context, chosen, region, o_pairs, w_pairs)
-    if not makes_plans(context, data):
+    # A minimum QPV share counts an offer's holders outside the region too: left to the search.
+    if not (makes_plans(context, data) and models_every_rule(data, context.objective)):
         return False
     plan = (chosen.offer_chosen[o_pairs], chosen.slot_chosen[w_pairs])
     values = {lv: float(LEVELS[lv].value(data, *plan)) for lv in context.objective}
