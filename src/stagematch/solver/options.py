@@ -216,7 +216,8 @@ class Tuning:
     """Work for plans from the Lagrangian master a region at a time (:mod:`.region_plans`)
     after the search of a component too large for the master's plans (an académie's): each
     region is charged about its CPU seconds. 0 (the default): none — the académie's regions
-    would cost some 250 CPU s, which the 120-s cap does not leave."""
+    cost more than 500 CPU s (a run planning all 64 was stopped unfinished after 626), which
+    the 120-s cap does not leave."""
 
     region_plan_students: int = 800
     """Students of a region given its own master (:mod:`.region_plans`): on the académie 789

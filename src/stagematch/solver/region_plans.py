@@ -19,8 +19,9 @@ and coverage 9,592 → 9,633; another's coverage 8,715 → 8,855 and preference 
 for 2 to 8 CPU s a region (a region of 6,315 students cost 133: column generation grows faster
 than the region). Regions run in a fixed order while ``Tuning.region_plan_work`` lasts, each
 charged by its pairs: the same input gives the same plan. It is off by default (work 0): the
-académie's 60-odd regions would cost some 250 CPU s, which the 120-s cap of issue 12's command
-line does not leave.
+académie's 64 regions cost more than 500 CPU s (a run planning them all was stopped unfinished
+after 626 CPU s, the phases before included), which the 120-s cap of issue 12's command line
+does not leave.
 """
 
 from __future__ import annotations
