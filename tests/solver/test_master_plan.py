@@ -8,7 +8,9 @@ lexicographically worse than without the master's plans, the same solve gives th
 its values never beat the brute-force optimum and its bounds are never below it (where the
 levels above are optimal), and each bound allows an independent MILP's optimum given the
 levels above the returned plan reached. The rule check the plans pass before adoption agrees
-with ``check`` on random choices of pairs.
+with ``check`` on random choices of pairs. With minimum QPV shares (whose rows only the
+master's MILP holds) the plans keep the share and never beat the best plan that keeps it
+(enumerated), and on pilot-shaped instances with a share the master's plans are adopted.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from bruteforce import brute_force
+from bruteforce import best_plan_where, brute_force, oriented
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pilot_family import milp_optimum, pilot_shaped
 from search_support import everyone, not_worse, prepared
 from strategies import instances
+from test_fairness import Brute
+from test_qpv_share import share_holds, shared_instances, with_shares
 
 from stagematch.check import check
 from stagematch.levels import LEVELS
@@ -32,8 +36,7 @@ from stagematch.solver import SolveOptions, Tuning, solve
 from stagematch.solver import master_plan as master_plan_module
 from stagematch.solver.context import Chosen
 from stagematch.solver.graph import Part, component_data, materialise
-from stagematch.solver.lagrangian import models_every_rule
-from stagematch.solver.master_plan import MasterPlanner, broken_rules
+from stagematch.solver.master_plan import MasterPlanner, broken_rules, keeps_every_rule
 
 PLANNED = Tuning(exact_pairs=0, relaxation_pairs=0, lagrangian_pairs=0, polish_pairs=0)
 FEW_NODES = replace(PLANNED, master_plan_nodes=1)
@@ -42,7 +45,14 @@ INSTEAD_OF_POLISH = replace(PLANNED, polish_pairs=100_000)
 WEAK = replace(PLANNED, min_component_work=0.0, reassign_pairs=0)
 """With a budget of ``WEAK_BUDGET``, the search hardly moves: the master's plans are adopted."""
 WEAK_BUDGET = 0.001
-RULES = {"capacity", "reserved_seats", "overlap", "max_placements", "workshop_once"}
+RULES = {
+    "capacity",
+    "reserved_seats",
+    "qpv_min_share",
+    "overlap",
+    "max_placements",
+    "workshop_once",
+}
 
 
 def _solved(instance: Instance, tuning: Tuning, seed: int, planned: bool = True) -> Result:
@@ -123,8 +133,57 @@ def test_master_plans_on_pilot_shaped_instances(seed: int) -> None:
     assert _solved(instance, WEAK, seed).plan == result.plan
 
 
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    shared_instances(max_students=4, max_offers=3, max_slots=1),
+    st.integers(0, 3),
+    st.sampled_from([PLANNED, WEAK]),
+)
+def test_master_plans_keep_minimum_qpv_shares_and_never_beat_the_best_plan_with_them(
+    instance: Instance, seed: int, tuning: Tuning
+) -> None:
+    result = _solved(instance, tuning, seed)
+    values = _checked(instance, result)  # check includes the share
+    brute = Brute.of(instance)
+    assert share_holds(brute, result.plan)
+    best = best_plan_where(instance, lambda plan: share_holds(brute, plan))
+    assert best is not None
+    assert oriented(instance, values) <= tuple(v + 1e-6 for v in best[0])
+    first = instance.settings.objective[0]
+    assert _holds(first, abs(best[0][0]), result.levels[first].bound)
+    objective = list(instance.settings.objective)
+    assert not_worse(objective, values, _values(_solved(instance, tuning, seed, planned=False)))
+    assert _solved(instance, tuning, seed).plan == result.plan
+
+
+@pytest.mark.parametrize(("seed", "share"), [(1, 30), (2, 50), (6, 30)])
+def test_master_plans_with_a_minimum_qpv_share_are_adopted(seed: int, share: int) -> None:
+    """Where a share binds, the master's MILP (with the share's rows) makes plans that are
+    adopted: never worse than the search alone, every rule kept. (Before session 11 such
+    components had no plans from the master.)"""
+    instance = with_shares(pilot_shaped(seed), share, {})
+    adopted: list[str] = []
+    call = MasterPlanner.__call__
+
+    def spy(self: MasterPlanner, level: str, master: object) -> dict[str, float] | None:
+        better = call(self, level, master)  # type: ignore[arg-type]
+        adopted.extend([level] if better is not None else [])
+        return better
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(master_plan_module.MasterPlanner, "__call__", spy)
+        result = _solved(instance, WEAK, seed)
+    values = _checked(instance, result)
+    assert share_holds(Brute.of(instance), result.plan)
+    assert adopted, "no plan of the master's was adopted"
+    objective = list(instance.settings.objective)
+    assert not_worse(objective, values, _values(_solved(instance, WEAK, seed, planned=False)))
+    for name, level in result.levels.items():
+        assert _holds(name, values[name], level.bound), (name, values[name], level.bound)
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(instances(max_students=6, max_offers=4, max_slots=4), st.integers(0, 2**16))
+@given(shared_instances(max_students=6, max_offers=4, max_slots=4), st.integers(0, 2**16))
 def test_the_rule_check_agrees_with_check_on_random_choices(instance: Instance, seed: int) -> None:
     context = prepared(instance, PLANNED)
     students = everyone(context)
@@ -143,5 +202,5 @@ def test_the_rule_check_agrees_with_check_on_random_choices(instance: Instance, 
     report = check(instance, chosen.plan(context.arrays, cand))
     broken = {v.rule for v in report.violations} & RULES
     assert bool(broken_rules(data, x, y)) == bool(broken), (broken_rules(data, x, y), broken)
-    if models_every_rule(data, context.objective) and not broken_rules(data, x, y):
+    if keeps_every_rule(data, context.objective) and not broken_rules(data, x, y):
         assert report.violations == ()

@@ -14,8 +14,9 @@ solves that MILP (one thread, started from the current plan's columns, at most
 ``Tuning.master_plan_nodes`` branch-and-bound nodes: deterministic work, on top of the
 search's budget, as the polish's iterations are; the wall clock is only the safety cap). Its
 plan is mapped back to pairs, checked against every rule of the component (the master models
-them, :func:`.lagrangian.models_every_rule`; they are checked again because no solver's claim
-is trusted), and adopted when it is lexicographically better than the current plan on the
+them, :func:`.lagrangian.models_every_rule`, and the MILP adds the minimum QPV shares,
+:func:`keeps_every_rule`; they are checked again because no solver's claim is trusted), and
+adopted when it is lexicographically better than the current plan on the
 whole objective: a plan only as good on this level may be worse below it. The next level's
 column generation then starts from the adopted plan's values — its bound is conditional on
 them, as every bound is on the plan returned — and the next MILP from its columns.
@@ -34,25 +35,41 @@ from dataclasses import dataclass, field
 import highspy
 import numpy as np
 
-from ..arrays import BoolArray
+from ..arrays import BoolArray, FloatArray, IntArray
 from ..levels import LEVELS
+from ..share import required_qpv
 from .context import Chosen, SolveContext
 from .cpsat import ComponentData
 from .graph import Component
 from .highs import interrupt_when
-from .lagrangian import Master, lagrangian_bounds, models_every_rule
+from .lagrangian import SUPPORTED, Master, lagrangian_bounds
 from .limits import Stop, StoppedBy
 
-__all__ = ["MasterPlanner", "bounds_and_plans", "broken_rules", "makes_plans"]
+INF = highspy.kHighsInf
+_NO_INDEX = np.zeros(0, dtype=np.int32)
+_NO_VALUE = np.zeros(0)
+
+__all__ = ["MasterPlanner", "bounds_and_plans", "broken_rules", "keeps_every_rule", "makes_plans"]
 
 
 def makes_plans(context: SolveContext, data: ComponentData) -> bool:
     """Does the master make plans for the component ``data`` (given the Lagrangian bound):
-    does it model every rule of it, outside stable plans, with ``Tuning.master_plan_nodes``?"""
+    does its MILP keep every rule of it, outside stable plans, with
+    ``Tuning.master_plan_nodes``?"""
     return (
         context.tuning.master_plan_nodes > 0
         and context.stability is None
-        and models_every_rule(data, context.objective)
+        and keeps_every_rule(data, context.objective)
+    )
+
+
+def keeps_every_rule(data: ComponentData, objective: list[str]) -> bool:
+    """Does the master's MILP keep every rule of ``data``: those the Lagrangian bound models
+    (:func:`.lagrangian.models_every_rule`), and the minimum QPV shares, whose rows only the
+    MILP holds (:func:`_share_rows`; the bound leaves them out, which keeps it valid, looser)?
+    Pins and levels that are not per-student sums stay with the polish."""
+    return (
+        data.offer_pinned is None and data.slot_pinned is None and set(objective) <= set(SUPPORTED)
     )
 
 
@@ -146,9 +163,10 @@ class MasterPlanner:
         elastic = np.asarray(master.elastic_cols, dtype=np.int32)
         zeros = np.zeros(len(elastic))
         h.changeColsBounds(len(elastic), elastic, zeros, zeros)
-        start = highspy.HighsSolution()
         values = np.zeros(master.n_cols)
         values[master.programme_cols[master.plan]] = 1.0
+        values = np.concatenate((values, _share_rows(h, master, self.data, values)))
+        start = highspy.HighsSolution()
         start.col_value = values.tolist()
         start.value_valid = True
         h.setSolution(start)
@@ -169,6 +187,57 @@ class MasterPlanner:
         return taken
 
 
+def _share_rows(
+    h: highspy._Highs,  # type: ignore[name-defined]
+    master: Master,
+    data: ComponentData,
+    start: FloatArray,
+) -> FloatArray:
+    """Each offer's minimum QPV share over the programme columns, as in the exact model
+    (:func:`.milp_model._min_share`): ``q·n ≤ 100·k``, or every QPV candidate left holds the
+    offer (an indicator column ``e`` with ``k ≥ missing·e`` switches the share row off). A
+    programme holds an offer at most once, so it adds ``q − 100·qpv`` to ``q·n − 100·k``.
+    Returns the indicators' values for the plan of ``start`` (the MILP's starting point)."""
+    pair_item = data.offer_item[master.offer_pair]
+    pair_qpv = data.qpv[data.offer_student[master.offer_pair]]
+    switches: list[float] = []
+    for j in np.flatnonzero(data.offer_min_share > 0).tolist():
+        share = int(data.offer_min_share[j])
+        missing = int(data.offer_qpv_candidates[j] - data.offer_outside_qpv[j])
+        mine = pair_item == j
+        if missing <= 0 or not mine.any():
+            continue
+        columns, coefs = _summed(master.offer_col[mine], share - 100.0 * pair_qpv[mine])
+        cols = columns.astype(np.int32)
+        constant = share * int(data.offer_outside_held[j]) - 100 * int(data.offer_outside_qpv[j])
+        qpv_pairs = int(data.qpv[data.offer_student[data.offer_item == j]].sum())
+        if qpv_pairs < missing:  # they cannot all come: the share must hold
+            h.addRow(-INF, -constant, len(cols), cols, coefs)
+            continue
+        e = h.getNumCol()
+        h.addCol(0.0, 0.0, 1.0, 0, _NO_INDEX, _NO_VALUE)
+        h.changeColsIntegrality(1, np.array([e], np.int32), np.ones(1, dtype=np.uint8))
+        big = share * (int(data.offer_outside_held[j]) + len(cols))
+        h.addRow(-INF, -constant, len(cols) + 1, np.append(cols, e), np.append(coefs, -big))
+        qpv_cols = np.unique(master.offer_col[mine & pair_qpv]).astype(np.int32)
+        h.addRow(
+            -INF,
+            0.0,
+            len(qpv_cols) + 1,
+            np.append(qpv_cols, e),
+            np.append(-np.ones(len(qpv_cols)), missing),
+        )
+        switches.append(1.0 if start[qpv_cols].sum() >= missing else 0.0)
+    return np.asarray(switches, dtype=np.float64)
+
+
+def _summed(cols: IntArray, coefs: FloatArray) -> tuple[IntArray, FloatArray]:
+    """The coefficients summed by column."""
+    unique, inverse = np.unique(cols, return_inverse=True)
+    summed: FloatArray = np.bincount(inverse, coefs, minlength=len(unique)).astype(np.float64)
+    return unique.astype(np.int64), summed
+
+
 def _better(values: dict[str, float], other: dict[str, float], objective: list[str]) -> bool:
     """Are ``values`` lexicographically strictly better than ``other``?"""
     for level in objective:
@@ -179,9 +248,18 @@ def _better(values: dict[str, float], other: dict[str, float], objective: list[s
 
 def broken_rules(data: ComponentData, x: BoolArray, y: BoolArray) -> list[str]:
     """The rules of the component that the pairs ``x`` (placements) and ``y`` (sessions)
-    break, among those the master models: seats, seats open to non-QPV students, placements
-    per student, one session per workshop, no two items on one half-day."""
+    break, among those the master's MILP keeps: seats, seats open to non-QPV students,
+    minimum QPV shares, placements per student, one session per workshop, no two items on
+    one half-day."""
     broken = []
+    if np.any(data.offer_min_share > 0):
+        count = len(data.offer_capacity)
+        held = data.offer_outside_held + np.bincount(data.offer_item[x], minlength=count)
+        qpv_x = x & data.qpv[data.offer_student]
+        qpv_held = data.offer_outside_qpv + np.bincount(data.offer_item[qpv_x], minlength=count)
+        needed = required_qpv(data.offer_min_share, held, data.offer_qpv_candidates)
+        if np.any((data.offer_min_share > 0) & (qpv_held < needed)):
+            broken.append("minimum QPV share")
     for kind, item, student, capacity, reserved, chosen in (
         ("offer", data.offer_item, data.offer_student, data.offer_capacity, data.offer_reserved, x),
         ("slot", data.slot_item, data.slot_student, data.slot_capacity, data.slot_reserved, y),

@@ -1,7 +1,7 @@
 """A component too large for one exact model: neighbourhood search, and bounds without search.
 
 The plan is improved by large-neighbourhood search (:mod:`.lns`), then by the plans of the
-Lagrangian bound's master where it models every rule of the component (:mod:`.master_plan`),
+Lagrangian bound's master where its MILP keeps every rule of the component (:mod:`.master_plan`),
 or else, for a component of at most ``Tuning.polish_pairs`` pairs, its lower levels by its
 exact model's relaxation (:mod:`.polish`), then evaluated on the pairs
 it holds only (a model of the whole component would not fit). Its bounds come from the flow for
