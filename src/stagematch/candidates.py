@@ -193,6 +193,26 @@ def release_freed_memory() -> None:
         trim(0)
 
 
+M_ARENA_MAX = -8  # glibc's mallopt parameter number
+
+
+def one_heap_for_threads() -> None:
+    """Let the threads started from now on allocate from the main thread's heap (glibc's
+    ``M_ARENA_MAX`` set to 1) rather than each from an arena of its own.
+
+    ``stagematch solve`` solves in a worker thread, so that Ctrl-C reaches the main thread.
+    In an arena of its own the académie at twice the generator's offer density peaked at
+    4,028 and 4,160 MB, against 3,596 MB solved in the main thread and 3,708 MB with one heap
+    (``MALLOC_ARENA_MAX=1``; ``docs/benchmarks.md``, "Memory"). Elsewhere it does nothing;
+    nothing computed depends on it.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
+    if mallopt is not None:
+        mallopt(M_ARENA_MAX, 1)
+
+
 def wish_ranks(instance: Instance, pairs: Pairs) -> npt.NDArray[np.int16]:
     """Wish rank of each placement pair (SPEC: ``wished_offers`` first, then ``wishes``; 0 = none)."""
     arrays = instance.arrays

@@ -20,7 +20,13 @@ from stagematch.decompose import estimated_pairs
 from stagematch.generate import generate, load_pilot
 from stagematch.model import Instance
 from stagematch.solver import Progress, solve
-from stagematch.solver.memory import BYTES_PER_PAIR, FIXED_MB, estimate, pairs_within
+from stagematch.solver.memory import (
+    BYTES_PER_PAIR,
+    BYTES_PER_STUDENT,
+    FIXED_MB,
+    estimate,
+    pairs_within,
+)
 from stagematch.solver.options import DEFAULT_MEMORY_LIMIT, memory_megabytes
 from stagematch.travel import reach_counts, reachable
 
@@ -131,3 +137,22 @@ def test_stable_plans_over_the_limit_are_solved_whole_and_say_so() -> None:
     assert heard.calls == [(estimate(pilot).megabytes, 1, 0)]
     assert "parts" not in result.options
     assert check(pilot, result.plan).ok
+
+
+def test_the_estimate_decides_whole_or_parts_at_the_limit() -> None:
+    """Within the limit (the estimate equal to it) the solve is whole; a megabyte less sends
+    it by parts, each holding at most the pairs that fit beside every student's share."""
+    pilot = load_pilot()
+    guess = estimate(pilot)
+    students = pilot.arrays.n_students
+    assert guess.megabytes == FIXED_MB + -(
+        -(guess.pairs * BYTES_PER_PAIR + students * BYTES_PER_STUDENT) // 2**20
+    )
+    heard = _Memory()
+    whole = solve(pilot, budget=1, memory_limit=guess.megabytes, progress=heard)
+    assert heard.calls == [] and "parts" not in whole.options
+    by_parts = solve(pilot, budget=1, memory_limit=guess.megabytes - 1, progress=heard)
+    assert heard.calls == [(guess.megabytes, guess.megabytes - 1, by_parts.options["parts"])]
+    assert check(pilot, by_parts.plan).ok
+    room = (guess.megabytes - 1 - FIXED_MB) * 2**20 - students * BYTES_PER_STUDENT
+    assert pairs_within(guess.megabytes - 1, students) == max(room // BYTES_PER_PAIR, 1)

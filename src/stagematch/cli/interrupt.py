@@ -10,6 +10,7 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
+from ..candidates import one_heap_for_threads
 from ..i18n import _
 from ..result import Result
 
@@ -60,6 +61,7 @@ class Interrupt:
             except BaseException as error:  # handed to the main thread, raised there
                 errors.append(error)
 
+        one_heap_for_threads()  # the solve's memory as in the main thread (its docstring)
         worker = threading.Thread(target=target, name="stagematch-solve", daemon=True)
         worker.start()
         try:

@@ -106,7 +106,7 @@ def _over_the_limit(
     if options.stable or previous is not None or parts_refused(instance):
         options.progress.on_memory(guess.megabytes, limit, 0)
         return None
-    split = partition(instance, max_pairs=pairs_within(limit))
+    split = partition(instance, max_pairs=pairs_within(limit, instance.arrays.n_students))
     options.progress.on_memory(guess.megabytes, limit, split.n_parts)
     why = {"parts_reason": "memory_limit", "estimated_memory": guess.megabytes}
     return run_parts(instance, split, options, why=why)
