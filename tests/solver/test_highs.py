@@ -5,9 +5,14 @@ solution (with the sub-MIP heuristics off, as :mod:`stagematch.solver.milp` does
 
 from __future__ import annotations
 
+import threading
+import time
+
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pilot_family import pilot_shaped
 from strategies import instances
 from test_coaches import with_coaches
 from test_milp_model import _components
@@ -81,3 +86,52 @@ def test_levels_started_from_the_level_above_reach_the_cold_optimum(
             assert _feasible(model, solution, fixes), level
             warm.fix(coefs, maximise, value)
             start = solution
+
+
+class _Clock:
+    """A wall clock that moves one second each time it is read: a run given half a second is
+    past its deadline at HiGHS's first check, whatever the machine's speed."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        self.now += 1.0
+        return self.now
+
+
+def _pilot_model() -> PairModel:
+    component = max(_components(pilot_shaped(3)), key=lambda data: len(data.offer_student))
+    return build(component, ["workshops", "coverage", "travel"])
+
+
+def test_a_run_past_its_wall_clock_deadline_ends_and_says_time_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """HiGHS 1.16's own ``time_limit`` let a level given 30 s run 45 s, then 83 s more without
+    its start (a 300-student bassin, 142 s for a 60-s cap): the cutoff ends it at the deadline."""
+    model = _pilot_model()
+    highs = HighsModel(model, seed=0, threads=1)
+    coefs, _ = model.levels["coverage"]
+    assert highs.optimise(coefs, True, 60.0, NODES)[2]  # proven when time is no object
+    clock = _Clock()
+    monkeypatch.setattr(time, "monotonic", clock)
+    again = HighsModel(model, seed=0, threads=1)
+    solution, _, proven = again.optimise(coefs, True, 0.5, NODES)
+    assert not proven
+    assert again.cut() == "time_limit"
+    assert clock.now < 100  # interrupted at the deadline, not run to the end
+    if solution is not None:
+        assert _feasible(model, solution, [])
+
+
+def test_a_stop_flag_ends_a_run_and_says_interrupt() -> None:
+    model = _pilot_model()
+    highs = HighsModel(model, seed=0, threads=1)
+    stop = threading.Event()
+    stop.set()
+    highs.interrupt_when(stop)
+    coefs, _ = model.levels["coverage"]
+    _, _, proven = highs.optimise(coefs, True, 60.0, NODES)
+    assert not proven
+    assert highs.cut() == "interrupt"

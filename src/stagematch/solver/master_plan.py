@@ -41,7 +41,7 @@ from ..share import required_qpv
 from .context import Chosen, SolveContext
 from .cpsat import ComponentData
 from .graph import Component
-from .highs import interrupt_when
+from .highs import Cutoff
 from .lagrangian import SUPPORTED, Master, lagrangian_bounds
 from .limits import Stop, StoppedBy
 
@@ -170,12 +170,13 @@ class MasterPlanner:
         start.col_value = values.tolist()
         start.value_valid = True
         h.setSolution(start)
-        if self.stop is not None:
-            interrupt_when(h, self.stop)
+        cutoff = Cutoff(self.stop)
+        cutoff.deadline = self.deadline
+        cutoff.install(h)
         h.run()
         status = h.getModelStatus()
         if status == highspy.HighsModelStatus.kInterrupt:
-            self.stopped_by = self.stopped_by or "interrupt"
+            self.stopped_by = self.stopped_by or cutoff.cause()
             return None
         if status == highspy.HighsModelStatus.kTimeLimit:
             self.stopped_by = self.stopped_by or "time_limit"
