@@ -4,8 +4,6 @@ wish ranks; each ineligibility bit names exactly the rule the pair breaks."""
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 from bruteforce import _allowed, _half_days
 from hypothesis import given, settings
@@ -15,18 +13,14 @@ from strategies import instances, make_instance
 from stagematch.candidates import (
     INELIGIBILITY_RULES,
     SLICE,
-    Candidates,
     candidates,
     compact_costs,
     cost_dtype,
     offer_failures,
-    one_heap_for_threads,
-    release_freed_memory,
     wish_cost,
     wish_ranks,
 )
 from stagematch.check import preference_cost, travel_minutes, wish_rank
-from stagematch.generate import load_pilot
 from stagematch.model import Instance, Offer, Student
 from stagematch.travel import Pairs
 
@@ -51,25 +45,6 @@ def test_compact_costs_are_the_wish_costs_in_the_smallest_type_that_holds_them(
 def test_compact_costs_across_slices() -> None:
     ranks = np.resize(np.arange(5, dtype=np.int16), SLICE + 3)
     assert np.array_equal(compact_costs(ranks, 7), wish_cost(ranks, 7))
-
-
-def test_releasing_freed_memory_changes_no_array() -> None:
-    ranks = np.arange(1_000, dtype=np.int16)
-    before = compact_costs(ranks, 10)
-    release_freed_memory()
-    assert np.array_equal(before, compact_costs(ranks, 10))
-
-
-def test_pairs_listed_in_a_thread_sharing_the_main_heap_are_those_of_the_main_thread() -> None:
-    instance = load_pilot()
-    here = candidates(instance)
-    one_heap_for_threads()
-    there: list[Candidates] = []
-    worker = threading.Thread(target=lambda: there.append(candidates(instance)))
-    worker.start()
-    worker.join()
-    assert _listed(there[0].offers) == _listed(here.offers)
-    assert np.array_equal(there[0].offer_cost, here.offer_cost)
 
 
 def _listed(pairs: Pairs) -> dict[tuple[int, int], float]:

@@ -11,8 +11,6 @@ Everything is vectorised over pairs: an académie has tens of millions of them.
 
 from __future__ import annotations
 
-import ctypes
-import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +19,7 @@ import numpy.typing as npt
 
 from .arrays import BoolArray, InstanceArrays, IntArray, ItemArrays
 from .errors import Problem, sorted_problems, warning
+from .heap import release_freed_memory
 from .i18n import lazy_text
 from .travel import Pairs, reachable
 
@@ -175,42 +174,6 @@ def compact_costs(ranks: npt.NDArray[np.int16], unranked_cost: int) -> npt.NDArr
         part = slice(start, start + SLICE)
         cost[part] = wish_cost(ranks[part], unranked_cost)
     return cost
-
-
-def release_freed_memory() -> None:
-    """Give the memory freed by a listing back to the system (glibc's ``malloc_trim``).
-
-    The listing allocates and frees thousands of chunk-sized arrays; glibc keeps
-    the freed ones in its heap, which only shrinks from the top, so without this the process
-    keeps about 3.5 bytes a listed pair it no longer uses (520 MB on an académie at twice the
-    generator's offer density), through the flow phase that sets a solve's peak. Elsewhere
-    (other C libraries, other systems) it does nothing; nothing computed depends on it.
-    """
-    if not sys.platform.startswith("linux"):
-        return
-    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
-    if trim is not None:
-        trim(0)
-
-
-M_ARENA_MAX = -8  # glibc's mallopt parameter number
-
-
-def one_heap_for_threads() -> None:
-    """Let the threads started from now on allocate from the main thread's heap (glibc's
-    ``M_ARENA_MAX`` set to 1) rather than each from an arena of its own.
-
-    ``stagematch solve`` solves in a worker thread, so that Ctrl-C reaches the main thread.
-    In an arena of its own the académie at twice the generator's offer density peaked at
-    4,028 and 4,160 MB, against 3,596 MB solved in the main thread and 3,708 MB with one heap
-    (``MALLOC_ARENA_MAX=1``; ``docs/benchmarks.md``, "Memory"). Elsewhere it does nothing;
-    nothing computed depends on it.
-    """
-    if not sys.platform.startswith("linux"):
-        return
-    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
-    if mallopt is not None:
-        mallopt(M_ARENA_MAX, 1)
 
 
 def wish_ranks(instance: Instance, pairs: Pairs) -> npt.NDArray[np.int16]:

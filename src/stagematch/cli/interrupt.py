@@ -10,7 +10,7 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
-from ..candidates import one_heap_for_threads
+from ..heap import one_heap_for_threads
 from ..i18n import _
 from ..result import Result
 
