@@ -84,8 +84,27 @@ def bounds_and_plans(
     """The component's Lagrangian bounds; with ``planning`` (only where :func:`makes_plans`)
     the master's plans too, the best adopted into ``chosen``. Each bound holds for every plan
     at least as good as the one left in ``chosen`` on the levels before it."""
-    tuning, limits = context.tuning, context.limits
+    limits = context.limits
     plan = (chosen.offer_chosen[component.offer_pairs], chosen.slot_chosen[component.slot_pairs])
+    bounds, planner = planned_bounds(context, data, plan, values, planning)
+    limits.exhausted()  # a cut bound depends on the machine: the result says so
+    if planner is not None:
+        limits.note(planner.stopped_by)
+        chosen.offer_chosen[component.offer_pairs] = planner.plan[0]
+        chosen.slot_chosen[component.slot_pairs] = planner.plan[1]
+    return bounds
+
+
+def planned_bounds(
+    context: SolveContext,
+    data: ComponentData,
+    plan: tuple[BoolArray, BoolArray],
+    values: dict[str, float],
+    planning: bool,
+) -> tuple[dict[str, int], MasterPlanner | None]:
+    """The Lagrangian bounds of ``data`` given ``plan`` and its ``values``; with ``planning``,
+    the :class:`MasterPlanner` that went along (its ``plan`` the best adopted)."""
+    tuning, limits = context.tuning, context.limits
     planner = None
     if planning:
         planner = MasterPlanner(
@@ -109,12 +128,7 @@ def bounds_and_plans(
         tolerance=tuning.lagrangian_tolerance,
         planner=planner,
     )
-    limits.exhausted()  # a cut bound depends on the machine: the result says so
-    if planner is not None:
-        limits.note(planner.stopped_by)
-        chosen.offer_chosen[component.offer_pairs] = planner.plan[0]
-        chosen.slot_chosen[component.slot_pairs] = planner.plan[1]
-    return bounds
+    return bounds, planner
 
 
 @dataclass

@@ -26,16 +26,14 @@ does not leave.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
 from ..arrays import IntArray
 from ..levels import LEVELS
 from .component_flows import region_pool
 from .context import Chosen, SolveContext
-from .lagrangian import lagrangian_bounds, models_every_rule
-from .master_plan import MasterPlanner, makes_plans
+from .lagrangian import models_every_rule
+from .master_plan import makes_plans, planned_bounds
 from .regions import regions
 from .subproblem import Rows, sub_problem
 
@@ -92,36 +90,16 @@ def _plan_region(
 ) -> bool:
     """The region's master plans (its students on the pairs ``o_pairs``, ``w_pairs``); the
     best adopted into ``chosen`` when lexicographically better on the region."""
-    tuning, limits = context.tuning, context.limits
     data = sub_problem(context, chosen, region, o_pairs, w_pairs)
     # A minimum QPV share counts an offer's holders outside the region too: left to the search.
     if not (makes_plans(context, data) and models_every_rule(data, context.objective)):
         return False
     plan = (chosen.offer_chosen[o_pairs], chosen.slot_chosen[w_pairs])
     values = {lv: float(LEVELS[lv].value(data, *plan)) for lv in context.objective}
-    planner = MasterPlanner(
-        data,
-        context.objective,
-        plan,
-        dict(values),
-        tuning.master_plan_nodes,
-        time.monotonic() + limits.seconds_left(),
-        limits.stop,
-    )
-    lagrangian_bounds(
-        data,
-        context.objective,
-        values,
-        set(context.leading),
-        tuning.lagrangian_rounds,
-        plan,
-        limits.seconds_left(),
-        limits.stop,
-        tolerance=tuning.lagrangian_tolerance,
-        planner=planner,
-    )
-    limits.exhausted()  # a cut column generation depends on the machine: the result says so
-    limits.note(planner.stopped_by)
+    _, planner = planned_bounds(context, data, plan, values, planning=True)
+    assert planner is not None  # planning
+    context.limits.exhausted()  # a cut column generation depends on the machine: the result says so
+    context.limits.note(planner.stopped_by)
     if not planner.adopted:
         return False
     chosen.offer_chosen[o_pairs] = planner.plan[0]
