@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import maximum_flow
 
+from stagematch.arrays import BoolArray
 from stagematch.solver import flow as flow_module
-from stagematch.solver.flow import placement_cuts, solve_placement_flow
+from stagematch.solver.flow import FlowCut, placement_cuts, solve_placement_flow
 from stagematch.travel import Pairs
 
 
@@ -104,16 +105,7 @@ def test_flows_are_the_maximum_over_every_pair_and_their_cuts_prove_it(
     if net["usable"] is not None:
         active &= net["usable"]
     start = active.copy()
-    cut_qpv, cut_all = placement_cuts(
-        net["n_students"],
-        net["capacity"],
-        net["reserved"],
-        net["qpv"],
-        net["pairs"],
-        active,
-        net["usable"],
-        net["students"],
-    )
+    cut_qpv, cut_all = _cuts(net, active)
     for cut, students in ((cut_qpv, everyone & net["qpv"]), (cut_all, everyone)):
         assert cut.value == _scipy_max_flow(net, students)
         assert _cut_capacity(net, students, cut) == cut.value
@@ -173,6 +165,20 @@ def test_scan_blocks_cover_the_students_in_order_within_the_pairs_limit(
         assert len(block) >= 1 and (pairs <= limit or len(block) == 1)
 
 
+def _cuts(net: dict[str, Any], active: BoolArray) -> tuple[FlowCut, FlowCut]:
+    """:func:`placement_cuts` of a drawn network, pricing pairs into ``active``."""
+    return placement_cuts(
+        net["n_students"],
+        net["capacity"],
+        net["reserved"],
+        net["qpv"],
+        net["pairs"],
+        active,
+        net["usable"],
+        net["students"],
+    )
+
+
 @settings(max_examples=60, deadline=None)
 @given(networks())
 def test_scanning_one_pair_at_a_time_prices_in_the_same_pairs(net: dict[str, Any]) -> None:
@@ -180,15 +186,6 @@ def test_scanning_one_pair_at_a_time_prices_in_the_same_pairs(net: dict[str, Any
     for limit in (1, flow_module.SCAN_PAIRS):
         active = net["active"].copy()
         with patch.object(flow_module, "SCAN_PAIRS", limit):
-            cuts = placement_cuts(
-                net["n_students"],
-                net["capacity"],
-                net["reserved"],
-                net["qpv"],
-                net["pairs"],
-                active,
-                net["usable"],
-                net["students"],
-            )
+            cuts = _cuts(net, active)
         runs.append(([(c.value, c.student_source.tolist()) for c in cuts], active.tolist()))
     assert runs[0] == runs[1]

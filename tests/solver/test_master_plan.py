@@ -105,12 +105,8 @@ def test_master_plans_keep_every_rule_and_never_beat_the_brute_force_optimum(
             assert _holds(name, expected[name], bound), (name, expected[name], bound)
 
 
-@pytest.mark.parametrize("seed", [1, 2, 6])
-def test_master_plans_on_pilot_shaped_instances(seed: int) -> None:
-    """value ≤ the independent MILP's optimum given the levels above ≤ bound (maximised
-    levels; the reverse for minimised ones), never worse than without the master's plans, and
-    the master's MILP made the plan returned on at least one level."""
-    instance = pilot_shaped(seed)
+def _solved_and_adopted(instance: Instance, seed: int) -> tuple[Result, list[str]]:
+    """The solve with :data:`WEAK` tuning, and the levels whose master's plan was adopted."""
     adopted: list[str] = []
     call = MasterPlanner.__call__
 
@@ -121,7 +117,16 @@ def test_master_plans_on_pilot_shaped_instances(seed: int) -> None:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(master_plan_module.MasterPlanner, "__call__", spy)
-        result = _solved(instance, WEAK, seed)
+        return _solved(instance, WEAK, seed), adopted
+
+
+@pytest.mark.parametrize("seed", [1, 2, 6])
+def test_master_plans_on_pilot_shaped_instances(seed: int) -> None:
+    """value ≤ the independent MILP's optimum given the levels above ≤ bound (maximised
+    levels; the reverse for minimised ones), never worse than without the master's plans, and
+    the master's MILP made the plan returned on at least one level."""
+    instance = pilot_shaped(seed)
+    result, adopted = _solved_and_adopted(instance, seed)
     values = _checked(instance, result)
     assert adopted, "no plan of the master's was adopted"
     objective = list(instance.settings.objective)
@@ -162,17 +167,7 @@ def test_master_plans_with_a_minimum_qpv_share_are_adopted(seed: int, share: int
     adopted: never worse than the search alone, every rule kept. (Before session 11 such
     components had no plans from the master.)"""
     instance = with_shares(pilot_shaped(seed), share, {})
-    adopted: list[str] = []
-    call = MasterPlanner.__call__
-
-    def spy(self: MasterPlanner, level: str, master: object) -> dict[str, float] | None:
-        better = call(self, level, master)  # type: ignore[arg-type]
-        adopted.extend([level] if better is not None else [])
-        return better
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(master_plan_module.MasterPlanner, "__call__", spy)
-        result = _solved(instance, WEAK, seed)
+    result, adopted = _solved_and_adopted(instance, seed)
     values = _checked(instance, result)
     assert share_holds(Brute.of(instance), result.plan)
     assert adopted, "no plan of the master's was adopted"
