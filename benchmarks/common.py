@@ -58,3 +58,24 @@ def with_settings(instance: Any, **settings: Any) -> Any:
     data = instance.to_dict()
     data["settings"] = {**data["settings"], **settings}
     return Instance.from_dict(data)
+
+
+class SearchMeasured(Exception):
+    """Raised by a hook of :func:`in_place_of_search` once it has measured what it wanted: the
+    rest of the solve is not needed."""
+
+
+def in_place_of_search(instance: Any, hook: Any, seed: int = 0) -> None:
+    """Solve ``instance`` with ``hook`` run in place of the neighbourhood search
+    (``stagematch.solver.search.improve``, same arguments): the phases before the search are
+    deterministic, so every run's hook starts from the same plan."""
+    from stagematch.solver import search, solve
+
+    improve = search.improve
+    search.improve = hook
+    try:
+        solve(instance, time_limit=3600, seed=seed)
+    except SearchMeasured:
+        pass
+    finally:
+        search.improve = improve

@@ -36,11 +36,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import machine
-
-
-class _Done(Exception):
-    """Raised once the regions are measured: the rest of the solve is not needed."""
+from common import SearchMeasured, in_place_of_search, machine
 
 
 def _row(name: str, values: dict[str, float], objective: list[str], cpu: float | str) -> str:
@@ -114,7 +110,7 @@ def measure(
 
     from stagematch import load
     from stagematch.geo import to_unit_vectors
-    from stagematch.solver import search, solve
+    from stagematch.solver import search
     from stagematch.solver.component_flows import ComponentFlows
     from stagematch.solver.regions import bisected
     from stagematch.solver.subproblem import student_rows
@@ -153,15 +149,9 @@ def measure(
             done = len(rows)
             rows.extend(measure_region(context, chosen, flows, np.asarray(pieces[k]), every))
             print("\n".join(rows[done - 1 :]), flush=True)
-        raise _Done
+        raise SearchMeasured
 
-    search.improve = then_regions
-    try:
-        solve(load(directory), time_limit=3600, seed=0)
-    except _Done:
-        pass
-    finally:
-        search.improve = improve
+    in_place_of_search(load(directory), then_regions)
     return rows
 
 

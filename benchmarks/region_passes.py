@@ -25,11 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import machine
-
-
-class _Done(Exception):
-    """Raised once the passes are measured: the rest of the solve is not needed."""
+from common import SearchMeasured, in_place_of_search, machine
 
 
 def measure(family: str, size: int, seed: int, passes: int, same: bool) -> list[str]:
@@ -38,7 +34,7 @@ def measure(family: str, size: int, seed: int, passes: int, same: bool) -> list[
 
     from stagematch.generate import generate
     from stagematch.levels import LEVELS
-    from stagematch.solver import search, solve
+    from stagematch.solver import search
     from stagematch.solver.component_flows import ComponentFlows
     from stagematch.solver.subproblem import student_rows
 
@@ -62,16 +58,9 @@ def measure(family: str, size: int, seed: int, passes: int, same: bool) -> list[
             if same:
                 flows.passes = 0
             rows.append(f"| {k + 1} | {seconds:.1f} | {levels(context, chosen, students)} |")
-        raise _Done
+        raise SearchMeasured
 
-    improve = search.improve
-    search.improve = passes_instead
-    try:
-        solve(generate(family, students=size, seed=seed), time_limit=3600, seed=seed)
-    except _Done:
-        pass
-    finally:
-        search.improve = improve
+    in_place_of_search(generate(family, students=size, seed=seed), passes_instead, seed)
     return rows
 
 
