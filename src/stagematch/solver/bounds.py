@@ -10,7 +10,7 @@ loose where seats are scarce; ``docs/solver.md`` says where.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -19,6 +19,7 @@ from ..candidates import Candidates
 from ..travel import Pairs
 from .greedy import MAX_HALF_DAYS
 from .seat_bounds import SeatBounds, seat_bounds
+from .wish_floor import wish_floor
 
 SLICE = 1 << 22
 
@@ -138,7 +139,9 @@ def level_bounds(
 
     ``achieved`` holds their values on the levels above; ``best_placed`` is the most of them
     that can be placed. With ``short`` (the short lists' placement pairs) the bounds that
-    count seats (:mod:`.seat_bounds`) tighten them where they can.
+    count seats (:mod:`.seat_bounds`) tighten them where they can, and ``preference`` gets the
+    better of the short lists' floor and the floor with every wished pair's seats counted
+    (:mod:`.wish_floor`: on the académie 47,474 where the short lists give 17,756).
     """
     terms = student_terms(arrays, cand, workshops_per_student, members)
     seats = None
@@ -155,6 +158,12 @@ def level_bounds(
             int(achieved.get("workshops", 0)) if attends else 0,
             workshops_per_student,
         )
+        if must_place > 0 and "preference" in objective:
+            floor = wish_floor(
+                arrays, cand, members, must_place, _qpv_to_place(objective, achieved)
+            )
+            if floor is not None and floor > (seats.preference_floor or 0.0):
+                seats = replace(seats, preference_floor=floor)
     return bounds_from_terms(
         terms,
         arrays.slots.capacity,
