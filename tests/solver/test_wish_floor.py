@@ -3,7 +3,8 @@
 On pilot-shaped instances (:mod:`pilot_family`) the plan's ``placed`` and ``qpv_placed`` are
 fixed; a plain independent MILP (:func:`pilot_family.milp_optimum`) finds the best
 ``preference`` among the plans at least as good on the levels before it, which the floor must
-allow when ``placed`` ranks above ``preference``. It must never exceed the transportation
+allow when ``placed`` ranks above ``preference``; above its limit of ranked pairs there is
+none. It must never exceed the transportation
 problem's exact optimum (every pair's seats counted: the seat-counting floor with every pair
 listed), and must equal it when no offer is unranked for anyone (then nothing is relaxed).
 """
@@ -30,7 +31,7 @@ def _floors(instance: Instance, placed: int, qpv: int) -> tuple[float | None, fl
     everyone = np.ones(arrays.n_students, dtype=bool)
     every_pair = np.arange(len(cand.offers), dtype=np.int64)
     exact = seat_bounds(arrays, cand, everyone, every_pair, placed, qpv).preference_floor
-    return wish_floor(arrays, cand, everyone, placed, qpv), exact
+    return wish_floor(arrays, cand, everyone, placed, qpv, len(cand.offers)), exact
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -47,6 +48,10 @@ def test_the_wish_floor_holds_on_the_pilot_shaped_family(seed: int) -> None:
     floor, exact = _floors(instance, int(reached["placed"]), qpv)
     assert floor is not None and exact is not None
     assert floor <= exact + 1e-9
+    cand, everyone = candidates(instance), np.ones(instance.arrays.n_students, dtype=bool)
+    ranked = int(np.count_nonzero(cand.offer_rank > 0))
+    too_few = wish_floor(instance.arrays, cand, everyone, int(reached["placed"]), qpv, ranked - 1)
+    assert too_few is None or ranked == 0  # more ranked pairs than allowed: no floor
     best = milp_optimum(instance, reached)["preference"]
     assert floor <= best + 1e-6
     assert result.levels["preference"].bound <= best + 1e-6  # as the solver reports it

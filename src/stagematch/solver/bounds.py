@@ -134,6 +134,7 @@ def level_bounds(
     workshops_per_student: int,
     members: np.ndarray,
     short: IntArray | None = None,
+    wish_pairs: int = 0,
 ) -> dict[str, float]:
     """A valid bound for each lower level of the students in ``members`` (a boolean mask).
 
@@ -141,7 +142,8 @@ def level_bounds(
     that can be placed. With ``short`` (the short lists' placement pairs) the bounds that
     count seats (:mod:`.seat_bounds`) tighten them where they can, and ``preference`` gets the
     better of the short lists' floor and the floor with every wished pair's seats counted
-    (:mod:`.wish_floor`: on the académie 47,474 where the short lists give 17,756).
+    (:mod:`.wish_floor`: on the académie 47,474 where the short lists give 17,756) when the
+    members have at most ``wish_pairs`` ranked pairs.
     """
     terms = student_terms(arrays, cand, workshops_per_student, members)
     seats = None
@@ -159,9 +161,8 @@ def level_bounds(
             workshops_per_student,
         )
         if must_place > 0 and "preference" in objective:
-            floor = wish_floor(
-                arrays, cand, members, must_place, _qpv_to_place(objective, achieved)
-            )
+            qpv = _qpv_to_place(objective, achieved)
+            floor = wish_floor(arrays, cand, members, must_place, qpv, wish_pairs)
             if floor is not None and floor > (seats.preference_floor or 0.0):
                 seats = replace(seats, preference_floor=floor)
     return bounds_from_terms(

@@ -301,9 +301,9 @@ class _Dual:
     """The bound of one level at given prices and multipliers, and a supergradient of it.
 
     ``z`` holds the offer groups' prices, the slots' prices, then the multipliers of the
-    levels above. ``metric`` weighs each coordinate's step: one over its row's limit (a
-    seat's excess counts relative to the seats, a level's to its value), so that a step
-    moves prices and multipliers alike."""
+    levels above. ``metric`` weighs each coordinate's step: one over its row's seats (a
+    seat's excess counts relative to the seats), ``students / r_k²`` for a level's multiplier
+    (a step then changes a typical student's value alike for each)."""
 
     def __init__(
         self,

@@ -35,10 +35,12 @@ def wish_floor(
     members: BoolArray,
     must_place: int,
     must_place_qpv: int,
+    most_pairs: int,
 ) -> float | None:
     """The least preference cost of first placements for ``must_place`` of the ``members``
     (``must_place_qpv`` of them QPV students), every ranked pair's seats counted (``None``
-    when a cost is negative: the floor needs costs of at least 0)."""
+    when a cost is negative — the floor needs costs of at least 0 — or when the members have
+    more than ``most_pairs`` ranked pairs: the flow's memory grows with them)."""
     n = arrays.n_students
     pairs, cost, rank = cand.offers, cand.offer_cost, cand.offer_rank
     ranked: list[np.ndarray] = []
@@ -51,7 +53,7 @@ def wish_floor(
         other = mine & ~wished
         np.minimum.at(unranked, pairs.student[part][other], cost[part][other].astype(np.float64))
     listed = np.concatenate(ranked) if ranked else np.zeros(0, dtype=np.int64)
-    if np.any(cost[listed] < 0) or np.any(unranked < 0):
+    if len(listed) > most_pairs or np.any(cost[listed] < 0) or np.any(unranked < 0):
         return None
     network = _Transport(arrays.offers, arrays.qpv, members, must_place, must_place_qpv, 1)
     return network.least_cost(pairs, listed, cost, unranked, 1)
