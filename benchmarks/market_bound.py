@@ -9,7 +9,7 @@ component, given the plan's values of the levels above:
 
 - the seat-counting bounds the solver reports there now (:func:`stagematch.solver.bounds.level_bounds`
   with the short lists: the transportation floors);
-- the market bound (:mod:`stagematch.solver.market_bound`) for each ``--pieces`` and
+- the market bound (``market_bound_model.py`` beside this script) for each ``--pieces`` and
   ``--steps``, with its CPU seconds (its setup, one pass over the pairs, apart) and the
   process's peak memory.
 
@@ -42,9 +42,9 @@ def _peak_mib() -> float:
 
 def measure(context: Any, chosen: Any, students: Any, pieces: list[int], steps: list[int]) -> None:
     """Print the floors and the market bounds of the component of ``students``."""
+    import market_bound_model as mb
     import numpy as np
 
-    from stagematch.solver import market_bound as mb
     from stagematch.solver.bounds import level_bounds
     from stagematch.solver.search import _values
 

@@ -1,5 +1,5 @@
 """A Lagrangian bound of ``preference`` and ``travel`` that reads each pair once, for
-components too large for the column generation of :mod:`.lagrangian` (the académie).
+components too large for the column generation of :mod:`stagematch.solver.lagrangian` (the académie).
 
 **Why it holds.** The Lagrangian bound holds for *any* prices ``π ≥ 0`` on the rows that tie
 students together (each item's seats; the levels above, fixed at the values reached, priced
@@ -14,7 +14,7 @@ the student's pairs. For a minimised level ``L``, with ``sign_k = +1`` for a max
 
 where a programme is what one student may hold under the rules left unpriced (at most
 ``max_placements`` placements, no two items on a half-day, ``placed`` and ``attended``
-capped): the dynamic programme of :class:`.programmes.Programmes`. Rows left out — each item's
+capped): the dynamic programme of :class:`stagematch.solver.programmes.Programmes`. Rows left out — each item's
 seats open to non-QPV students, "one session per workshop", pins, minimum QPV shares — and
 levels above that are not per-student sums are priced 0, which only loosens the bound; so
 does capping ``attended`` at ``workshops_per_student`` rather than at the workshops in reach.
@@ -37,9 +37,10 @@ alike for each). Every step's bound holds; the best is kept. No clock: the same 
 the same bound.
 
 Measured (docs/benchmarks.md, "A global bound for the académie's lower levels, session 12"):
-on the académie it stays *looser* than the seat-counting floors of :mod:`.seat_bounds` within
-the steps the 120-s cap leaves, so the solver does not call it; ``benchmarks/market_bound.py``
-does.
+on the académie it stays *looser* than the seat-counting floors of :mod:`stagematch.solver.seat_bounds` within
+the steps the 120-s cap leaves, so the solver does not call it and it lives here, beside
+``benchmarks/market_bound.py`` which measures it, until per-offer prices that see coverage make
+it pay (docs/solver.md, "Where it falls short").
 """
 
 from __future__ import annotations
@@ -49,13 +50,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..arrays import BoolArray, FloatArray, IntArray, ItemArrays
-from ..candidates import SLICE, Candidates
-from ..geo import to_unit_vectors
-from .context import SolveContext
-from .cpsat import ComponentData
-from .programmes import Programmes
-from .regions import bisected
+from stagematch.arrays import BoolArray, FloatArray, IntArray, ItemArrays
+from stagematch.candidates import SLICE, Candidates
+from stagematch.geo import to_unit_vectors
+from stagematch.solver.context import SolveContext
+from stagematch.solver.cpsat import ComponentData
+from stagematch.solver.programmes import Programmes
+from stagematch.solver.regions import bisected
 
 __all__ = ["BOUNDED", "Market", "component_market_bounds", "market_bounds", "offer_groups"]
 
@@ -83,7 +84,7 @@ _COUNTED = ("qpv_placed", "placed", "workshops", "coverage")
 
 def offer_groups(offers: ItemArrays, pieces: int) -> IntArray:
     """Each offer's piece: offers cut into about ``pieces`` geographic pieces of equal seats
-    (:func:`.regions.bisected`); :class:`Market` prices each piece's offers of one span
+    (:func:`stagematch.solver.regions.bisected`); :class:`Market` prices each piece's offers of one span
     alike."""
     points = to_unit_vectors(offers.lat, offers.lon)
     seats = offers.capacity.astype(np.int64)
@@ -168,7 +169,7 @@ class Market:
         self.present_s = np.unique(self.sessions.cell)
 
     def units(self, minutes: np.ndarray) -> FloatArray:
-        """Minutes in the level's units, as :func:`.context.scaled_minutes` counts them."""
+        """Minutes in the level's units, as :func:`stagematch.solver.context.scaled_minutes` counts them."""
         return np.rint(minutes.astype(np.float64) * self.scale)
 
     def _offer_entries(self, cand: Candidates, groups: IntArray) -> _Entries:

@@ -16,6 +16,8 @@ for that.
 from __future__ import annotations
 
 import math
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -30,7 +32,10 @@ from stagematch.generate import generate
 from stagematch.model import Instance
 from stagematch.solver import SolveOptions, Tuning, solve
 from stagematch.solver import components as components_module
-from stagematch.solver.market_bound import (
+
+# The model is a benchmark's (``benchmarks/market_bound_model.py``): the solver does not call it.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+from market_bound_model import (
     _COUNTED,
     BOUNDED,
     Market,
