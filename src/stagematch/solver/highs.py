@@ -112,6 +112,13 @@ class HighsModel:
         self.status = highspy.HighsModelStatus.kNotset
         self.cutoff = Cutoff()
         self.cutoff.install(h)
+        self.iterations = 0  # simplex iterations of every run so far: the work measure
+
+    def run(self) -> None:
+        """Run HiGHS on the model as it stands, counting its simplex iterations (a MILP's
+        total over its nodes, heuristics and cuts): they, not the clock, measure the work."""
+        self.h.run()
+        self.iterations += max(int(self.h.getInfo().simplex_iteration_count), 0)
 
     def interrupt_when(self, stop: Stop) -> None:
         """Let HiGHS end its search (simplex and branch and bound) once ``stop`` is set."""
@@ -156,7 +163,7 @@ class HighsModel:
             h.setSolution(given)
         self.limit_time(seconds)
         h.setOptionValue("mip_max_nodes", int(nodes))
-        h.run()
+        self.run()
         info = h.getInfo()
         self.status = h.getModelStatus()
         proven = self.status == highspy.HighsModelStatus.kOptimal

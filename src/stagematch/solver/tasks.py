@@ -39,7 +39,7 @@ class ExactTask:
     fixed: dict[str, int]  # the flow's proven levels, kept as constraints
     hint_x: BoolArray
     hint_y: BoolArray
-    work: float  # all its levels' work, in HiGHS nodes over milp.NODES_PER_WORK
+    work: float  # all its levels' work (HiGHS: milp.ITERATIONS_PER_WORK)
     seconds: float  # wall-clock safety cap
     seed: int
     workers: int
