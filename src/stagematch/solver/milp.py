@@ -193,11 +193,11 @@ class _Component:
         grouped = self._groups_apply()
         highs_nodes = max(nodes // HIGHS_SHARE, 1) if grouped else nodes
         time_left = deadline - time.monotonic()
-        before = self.highs.iterations
+        before, nodes_before = self.highs.iterations, self.highs.nodes
         solution, dual, proven = self.highs.optimise(
             coefs, maximise, time_left, highs_nodes, self.columns, heuristics=not grouped
         )
-        used_nodes = max(int(self.highs.h.getInfo().mip_node_count), 1)
+        used_nodes = max(self.highs.nodes - nodes_before, 1)
         used = (self.highs.iterations - before) * self.weight
         self.outcome.stopped_by = self.outcome.stopped_by or self.highs.cut()
         self._take(level, solution)
