@@ -45,9 +45,11 @@ deterministic, and they track its CPU where node counts do not: a root node cost
 the bundled pilot and 16 on a 23,297-pair component, a later node 0.02 to 0.18 s, while a
 weighted iteration cost 0.09 to 0.18 ms on every model measured, from the pilot to
 23,297 pairs (``docs/benchmarks.md``, "The exact model's work budget, session 12"). So a unit
-is about 3 CPU s of HiGHS there, on a pilot as on a 600-student bassin: the default budget of
-10 ends before the 60-s cap on a 2-core machine. It was chosen so that the coached pilot's
-second component (17,857 nonzeros, 81,000 iterations over five levels) is still proven
+is 2.5 to 4 CPU s of HiGHS, on a pilot as on a 600-student bassin: the default budget of 10
+ends before the 60-s cap on a 2-core machine (38 to 48 CPU s for the sweep's 300-student
+components the cap used to cut), unless one root node costs more (its cut rounds are not
+iterations: sweep seed 1130's ``coaches`` level). It was chosen so that the coached pilot's
+second component (16,431 nonzeros, 81,000 iterations over five levels) is still proven
 within its share."""
 
 REFERENCE_NONZEROS = 10_000
