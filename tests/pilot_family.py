@@ -17,6 +17,7 @@ before the next.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -222,6 +223,7 @@ def milp_optimum(
 
     if stable:
         _no_envy(instance, pairs, by_student, by_item, row)
+    _min_share(instance, pairs, by_item, row, h)
     level_coefs: dict[str, np.ndarray] = {}
     for name in ("qpv_placed", "placed", "workshops", "coverage", "preference", "travel"):
         coefs = np.zeros(n_cols)
@@ -252,7 +254,7 @@ def milp_optimum(
         )
         h.run()
         assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal, name
-        optimum[name] = float(coefs @ np.asarray(h.getSolution().col_value))
+        optimum[name] = float(coefs @ np.asarray(h.getSolution().col_value)[:n_cols])
         value = optimum[name] if reached is None else reached[name]
         slack = 1e-6 * max(1.0, abs(value))
         nonzero = np.flatnonzero(coefs).tolist()
@@ -298,6 +300,32 @@ def _no_envy(
             for t in ks:
                 if priority(t) > priority(k):
                     row([t, *good], [1.0] + [-1.0] * len(good), -highspy.kHighsInf, 0.0)
+
+
+def _min_share(
+    instance: Instance,
+    pairs: list[tuple[int, int]],
+    by_item: dict[int, list[int]],
+    row: Callable[[list[int], list[float], float, float], None],
+    h: highspy.Highs,
+) -> None:
+    """Each offer's minimum QPV share, from its definition: with ``E`` its QPV candidates (the
+    QPV students of its pairs), ``k ≥ min(⌈q·n/100⌉, E)`` is ``q·n ≤ 100·k`` unless a binary
+    ``e`` says that all ``E`` hold it (``k ≥ E·e``; big M: ``q·n ≤ q·|pairs|``)."""
+    for i, offer in enumerate(instance.offers):
+        share = offer.qpv_min_share
+        share = instance.settings.qpv_min_share if share is None else share
+        ks = by_item.get(i, [])
+        qpv = [instance.students[pairs[k][0]].qpv for k in ks]
+        if not share or not any(qpv):
+            continue
+        e = h.getNumCol()
+        h.addCol(0.0, 0.0, 1.0, 0, np.zeros(0, np.int32), np.zeros(0))
+        h.changeColIntegrality(e, highspy.HighsVarType.kInteger)
+        coefs = [share - 100.0 * q for q in qpv]
+        row([*ks, e], [*coefs, -share * len(ks)], -highspy.kHighsInf, 0.0)
+        qpv_ks = [k for k, q in zip(ks, qpv, strict=True) if q]
+        row([*qpv_ks, e], [1.0] * len(qpv_ks) + [-float(len(qpv_ks))], 0.0, highspy.kHighsInf)
 
 
 def tiny_pilot_shaped(seed: int) -> Instance:

@@ -13,13 +13,17 @@ it and the search-free one) with the same optimum.
 from __future__ import annotations
 
 import math
+import random
 
 import pytest
 from bound_checks import TIME_LIMIT, assert_bounds_hold
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pilot_family import milp_optimum, pilot_shaped
+from strategies import CENTRE, make_instance
 
+from stagematch.arrays import BoolArray
+from stagematch.check import check
 from stagematch.generate import generate
 from stagematch.levels import LEVELS
 from stagematch.model import Instance
@@ -27,6 +31,7 @@ from stagematch.solver import SolveOptions, Tuning, solve
 from stagematch.solver import master_plan as master_plan_module
 from stagematch.solver.lagrangian import _settled, lagrangian_bounds
 from stagematch.solver.relaxation import relaxation_bounds
+from stagematch.solver.seat_rows import SeatRows
 
 # The bound alone: the plans of the master (test_master_plan.py) would change the values.
 LAGRANGIAN = Tuning(exact_pairs=0, relaxation_pairs=0, master_plan_nodes=0)
@@ -44,12 +49,55 @@ def test_lagrangian_bounds_hold_on_a_generated_bassin(tuning: Tuning) -> None:
     assert_bounds_hold(generate("bassin", students=40, seed=3), tuning, 3)
 
 
+def mixed_shares(seed: int, share: int) -> Instance:
+    """A pilot-shaped instance where about 30 % of the students are QPV (not all, as in the
+    pilot) and every offer has a minimum QPV share of ``share``: the share then bites."""
+    data = pilot_shaped(seed, students=24).to_dict()
+    rng = random.Random(seed)
+    for student in data["students"]:
+        student["qpv"] = rng.random() < 0.3
+    data["settings"]["qpv_min_share"] = share
+    return Instance.from_dict(data)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 10_000),
+    share=st.sampled_from([30, 50, 100, 100]),
+    tuning=st.sampled_from([LAGRANGIAN, ONE_ROUND]),
+)
+def test_lagrangian_bounds_hold_with_minimum_qpv_shares(
+    seed: int, share: int, tuning: Tuning
+) -> None:
+    """The share's rows are priced (:mod:`stagematch.solver.share_rows`): the bounds still
+    allow the independent MILP's conditional optimum, which keeps the share exactly. No row is
+    dropped as broken by the plan (that guard would hide a row too tight for the plan)."""
+    dropped: list[int] = []
+    drop_broken = SeatRows.drop_broken
+
+    def spy(rows: SeatRows, offer_chosen: BoolArray) -> None:
+        before = sum(int((row >= 0).sum()) for row in rows.offer_rows)
+        drop_broken(rows, offer_chosen)
+        dropped.append(before - sum(int((row >= 0).sum()) for row in rows.offer_rows))
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(SeatRows, "drop_broken", spy)
+        assert_bounds_hold(mixed_shares(seed, share), tuning, seed)
+    assert dropped
+    assert not any(dropped)
+
+
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 10_000), rounds=st.sampled_from([1, 3, 30]))
-def test_the_bound_alone_holds(seed: int, rounds: int) -> None:
+@given(
+    seed=st.integers(0, 10_000),
+    rounds=st.sampled_from([1, 3, 30]),
+    share=st.sampled_from([0, 0, 30, 50, 100]),
+)
+def test_the_bound_alone_holds(seed: int, rounds: int, share: int) -> None:
     """The Lagrangian bound itself, before the better of it and the search-free bound is
-    taken, summed over the components, against the independent MILP's conditional optimum."""
-    instance = pilot_shaped(seed, students=24)
+    taken, summed over the components, against the independent MILP's conditional optimum
+    (with a minimum QPV share where ``share`` is set)."""
+    instance = mixed_shares(seed, share) if share else pilot_shaped(seed, students=24)
     calls: list[tuple[dict[str, int], float]] = []
 
     def spy(data, objective, achieved, known, _rounds, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -147,3 +195,27 @@ def test_a_settled_bound_can_no_longer_move_by_more_than_the_tolerance(
         assert math.floor(best) - math.floor(optimum) <= math.ceil(slack)
         if tolerance == 0.0:
             assert math.floor(best) == math.floor(optimum)
+
+
+def test_the_share_tightens_the_bound() -> None:
+    """Q, the only QPV student, can take O1 or O2 (four seats each, a 50 % share), not both;
+    four others can take only O1, four only O2. The offer Q does not take must stay empty,
+    so at most four are placed: priced, the share rows give that bound (``n ≤ 4·k`` on each
+    offer, ``k1 + k2 ≤ 1``); without them it was 8 (seats alone)."""
+    schools = [
+        {"school_id": uai, "name": uai, "lat": CENTRE[0], "lon": CENTRE[1]}
+        for uai in ("0590001A", "0590002B", "0590003C")
+    ]
+    students = [{"student_id": "Q", "qpv": True, "school_id": "0590003C", "split_ok": False}]
+    students += [{"student_id": f"N{k}", "school_id": "0590001A"} for k in range(4)]
+    students += [{"student_id": f"M{k}", "school_id": "0590002B"} for k in range(4)]
+    offers = [
+        {"offer_id": "O1", "capacity": 4, "reserved_schools": "0590001A;0590003C"},
+        {"offer_id": "O2", "capacity": 4, "reserved_schools": "0590002B;0590003C"},
+    ]
+    instance = make_instance(students, offers, schools=schools, settings={"qpv_min_share": 50})
+    result = solve(instance, SolveOptions(tuning=LAGRANGIAN), time_limit=TIME_LIMIT, seed=0)
+    assert check(instance, result.plan).ok
+    assert result.levels["placed"].value == 4
+    assert result.levels["placed"].bound == 4
+    assert result.levels["coverage"].bound == 80  # four students, two weeks each

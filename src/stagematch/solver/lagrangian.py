@@ -2,7 +2,8 @@
 
 A component too large for an exact model still splits into students once the rows that tie
 students together are *priced* instead of imposed: the seats of each item (and its seats open
-to non-QPV students), "at most one session per workshop" for each student, and the levels
+to non-QPV students), each offer's minimum QPV share as the linear row it implies
+(:mod:`.share_rows`), "at most one session per workshop" for each student, and the levels
 ranked above the one being bounded (each fixed at the value the search reached). For any
 prices ``π ≥ 0`` (weak duality), for a maximised level ``f``::
 
@@ -17,9 +18,11 @@ small dynamic programme over the half-days, whose state is (placements held, ses
 to the cap), run for all students at once on numpy arrays (:class:`Programmes`): exact and
 integral. So the bound holds for any prices however they were found — no solver's claim of
 optimality is trusted — and with the linear relaxation's optimal prices it is at least the
-relaxation's bound. Rules neither priced nor in the programmes — pins, minimum QPV shares,
-levels above that are not per-student sums (``changes``, ``coaches``) — are dropped, which only
-loosens the bound; those two levels get no bound here.
+relaxation's bound. Rules neither priced nor in the programmes — pins, what the share's
+disjunction asks beyond its row, levels above that are not per-student sums (``changes``,
+``coaches``) — are dropped, which only loosens the bound; those two levels get no bound here.
+A share row the plan itself breaks (pins may leave it so) is dropped too: the LP would have no
+solution.
 
 The prices come from column generation (Dantzig–Wolfe): a small LP (HiGHS's primal simplex)
 over the programmes found so far — the plan's to begin with — gives prices; each student's best
@@ -145,8 +148,9 @@ class _Dual:
         """The bound on ``sign · level`` (lifted by a bound on its rounding error), each
         student's best value and the pairs of those programmes."""
         lv, s = self.level, self.sign
-        offer = s * lv.offer - self.seats.price(prices, self.seats.offer_rows)
-        slot = s * lv.slot - self.seats.price(prices, self.seats.slot_rows)
+        seats = self.seats
+        offer = s * lv.offer - seats.price(prices, seats.offer_rows, seats.offer_coefs)
+        slot = s * lv.slot - seats.price(prices, seats.slot_rows, seats.slot_coefs)
         placed, attended = s * lv.placed_weight, s * lv.attended_weight
         cap = lv.attended_cap.copy()
         constant = s * lv.constant + float(prices @ self.seats.limit)
@@ -207,6 +211,8 @@ def lagrangian_bounds(
     deadline = time.monotonic() + seconds
     programmes = Programmes(data)
     seats = SeatRows(data)
+    if plan is not None:
+        seats.drop_broken(plan[0])
     terms = {lv: _LevelTerms.of(data, lv) for lv in objective if lv in achieved}
     usable = {lv: t for lv, t in terms.items() if t is not None}
     names = list(usable)
@@ -318,7 +324,8 @@ class Master:
     seat rows its columns could break.
 
     One column per programme found (a student's choice of pairs): its student's "at most one
-    programme" row, its seat rows, and a row per fixed level (normalised by the level's scale,
+    programme" row, its seat rows (with the share rows' coefficients, which may be negative),
+    and a row per fixed level (normalised by the level's scale,
     with an elastic column priced ``penalty`` so that the LP is always feasible). A seat row
     enters the LP once its columns could exceed its limit — the most each student's columns
     put in it, summed, is above the limit; before that no solution of the LP can break it, so
@@ -377,21 +384,23 @@ class Master:
         self.slot_col = np.concatenate((self.slot_col, col_of[p.slot_student[slot_pairs]]))
         self.slot_pair = np.concatenate((self.slot_pair, slot_pairs))
         self.plan = np.concatenate((self.plan, np.full(n, in_plan)))
-        cols, seat_rows = [], []
-        for pair_rows, mine, owner in (
-            (self.seats.offer_rows, o, p.offer_student),
-            (self.seats.slot_rows, w, p.slot_student),
+        cols, seat_rows, coefs = [], [], []
+        for pair_rows, pair_coefs, mine, owner in (
+            (self.seats.offer_rows, self.seats.offer_coefs, o, p.offer_student),
+            (self.seats.slot_rows, self.seats.slot_coefs, w, p.slot_student),
         ):
-            for r in pair_rows:
+            for r, coef in zip(pair_rows, pair_coefs, strict=True):
                 hit = mine & (r >= 0)
                 cols.append(col_of[owner[hit]])
                 seat_rows.append(r[hit])
+                coefs.append(np.ones(int(hit.sum())) if coef is None else coef[hit])
         col, seat = np.concatenate(cols), np.concatenate(seat_rows)
         n_seats = max(len(self.seats.limit), 1)
-        keys, count = np.unique(col * n_seats + seat, return_counts=True)
+        keys, inverse = np.unique(col * n_seats + seat, return_inverse=True)
+        count = np.bincount(inverse, np.concatenate(coefs), minlength=len(keys))
         self.entry_col = np.concatenate((self.entry_col, keys // n_seats))
         self.entry_seat = np.concatenate((self.entry_seat, keys % n_seats))
-        self.entry_count = np.concatenate((self.entry_count, count.astype(np.float64)))
+        self.entry_count = np.concatenate((self.entry_count, count))
         values = np.array([t.per_student(o, w, p)[students] for t in self.levels])
         values = values.reshape(len(self.levels), n)
         self._add_columns(students, values)
@@ -439,7 +448,8 @@ class Master:
         starts = np.flatnonzero(np.r_[True, np.diff(keys[order]) != 0])
         if not len(order):
             return
-        most = np.maximum.reduceat(self.entry_count[order], starts)
+        # A student may take none of their columns: one with only negative entries adds 0.
+        most = np.maximum(np.maximum.reduceat(self.entry_count[order], starts), 0.0)
         reach = np.bincount(keys[order][starts] // n_students, most, len(self.seats.limit))
         enter = np.flatnonzero((reach > self.seats.limit + 1e-9) & (self.row_of_seat < 0))
         if not len(enter):

@@ -1,7 +1,9 @@
 """The rows that tie a component's students together through seats, as pair-to-row maps.
 
 The Lagrangian bound (:mod:`.lagrangian`) prices these rows and its restricted master LP
-imposes them; kept apart so that both read one definition of which rows exist.
+imposes them; kept apart so that both read one definition of which rows exist. Besides the
+seats, each offer's minimum QPV share as the linear row it implies (:mod:`.share_rows`), the
+only rows whose coefficients are not all 1.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import numpy as np
 
 from ..arrays import BoolArray, FloatArray, IntArray
 from .cpsat import ComponentData
+from .share_rows import share_rows
 
 __all__ = ["SeatRows"]
 
@@ -18,14 +21,16 @@ class SeatRows:
     """The rows that tie students together through seats: ``Σ pairs of the row ≤ limit``.
 
     Per kind of item: its seats, and its seats open to non-QPV students where some are
-    reserved; per student and workshop with two sessions or more: at most one of them. Only
-    rows that the pairs could break are kept (the others' best price is 0).
+    reserved; per student and workshop with two sessions or more: at most one of them; last,
+    per offer with a minimum QPV share, its row (:func:`.share_rows.share_rows`), with each
+    pair's coefficient in ``offer_coefs`` (``None``: every coefficient 1). Only rows that the
+    pairs could break are kept (the others' best price is 0).
     """
 
     def __init__(self, data: ComponentData) -> None:
         self.offer_rows: list[IntArray] = []
         self.slot_rows: list[IntArray] = []
-        limits: list[IntArray] = []
+        limits: list[IntArray | FloatArray] = []
         count = 0
         for item, student, capacity, reserved, rows in (
             (
@@ -59,6 +64,13 @@ class SeatRows:
         self.slot_rows.append(row)
         limits.append(limit_of_row)
         count += len(limit_of_row)
+        self.offer_coefs: list[FloatArray | None] = [None] * len(self.offer_rows)
+        self.slot_coefs: list[FloatArray | None] = [None] * len(self.slot_rows)
+        shares = share_rows(data, count)
+        if len(shares.limit):
+            self.offer_rows.append(shares.row)
+            self.offer_coefs.append(shares.coef)
+            limits.append(shares.limit)
         self.limit = np.concatenate(limits).astype(np.float64) if limits else np.zeros(0)
 
     @staticmethod
@@ -72,11 +84,32 @@ class SeatRows:
         row_of[binding] = first_row + np.arange(len(binding))
         return np.where(members, row_of[keys], -1), limit[binding]
 
-    def price(self, prices: FloatArray, rows: list[IntArray]) -> FloatArray:
-        """Each pair's total price over the rows it is in (none when no row binds: then
-        ``prices`` is empty)."""
+    def price(
+        self,
+        prices: FloatArray,
+        rows: list[IntArray],
+        coefs: list[FloatArray | None] | None = None,
+    ) -> FloatArray:
+        """Each pair's total price over the rows it is in, times its coefficients there
+        (``coefs``: as ``offer_coefs``; none: all 1). None when no row binds: then ``prices``
+        is empty."""
         total = np.zeros(len(rows[0]))
-        for row in rows:
+        for row, coef in zip(rows, coefs or [None] * len(rows), strict=True):
             inside = row >= 0
-            total[inside] += prices[row[inside]]
+            if coef is None:
+                total[inside] += prices[row[inside]]
+            else:
+                total[inside] += coef[inside] * prices[row[inside]]
         return total
+
+    def drop_broken(self, offer_chosen: BoolArray) -> None:
+        """Take out the share rows that the plan ``offer_chosen`` breaks (a plan that breaks
+        the share, as pins may leave it, would make the master LP infeasible; a row left out
+        only loosens the bound)."""
+        for row, coef in zip(self.offer_rows, self.offer_coefs, strict=True):
+            if coef is None:
+                continue
+            inside = offer_chosen & (row >= 0)
+            lhs = np.bincount(row[inside], coef[inside], minlength=len(self.limit))
+            broken = lhs > self.limit + 1e-9 * (1.0 + np.abs(self.limit))
+            row[broken[np.maximum(row, 0)] & (row >= 0)] = -1
