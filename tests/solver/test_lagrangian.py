@@ -7,7 +7,9 @@ component searched and the Lagrangian bound switched on for all of them (``relax
 allow the best value that a plain, independent MILP (:func:`pilot_family.milp_optimum`) finds
 among the plans at least as good as the returned one on the levels before it, and must be no
 looser than the search-free bound. A direct check compares the bound alone (not the better of
-it and the search-free one) with the same optimum.
+it and the search-free one) with the same optimum. With minimum QPV shares, whose rows are
+priced, the yardstick keeps the share: the same MILP on pilot-shaped instances with a third of
+the students QPV, and every plan keeping the share enumerated on tiny instances.
 """
 
 from __future__ import annotations
@@ -17,16 +19,20 @@ import random
 
 import pytest
 from bound_checks import TIME_LIMIT, assert_bounds_hold
+from bruteforce import best_plan_where
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pilot_family import milp_optimum, pilot_shaped
 from strategies import CENTRE, make_instance
+from test_fairness import Brute
+from test_qpv_share import share_holds, shared_instances
 
 from stagematch.arrays import BoolArray
 from stagematch.check import check
 from stagematch.generate import generate
 from stagematch.levels import LEVELS
 from stagematch.model import Instance
+from stagematch.plan import Plan
 from stagematch.solver import SolveOptions, Tuning, solve
 from stagematch.solver import master_plan as master_plan_module
 from stagematch.solver.lagrangian import _settled, lagrangian_bounds
@@ -98,6 +104,52 @@ def test_the_bound_alone_holds(seed: int, rounds: int, share: int) -> None:
     taken, summed over the components, against the independent MILP's conditional optimum
     (with a minimum QPV share where ``share`` is set)."""
     instance = mixed_shares(seed, share) if share else pilot_shaped(seed, students=24)
+    reached, bounds = _bounds_alone(instance, rounds, seed)
+    best = milp_optimum(instance, reached)
+    for name, total in bounds.items():
+        if LEVELS[name].maximise:
+            assert best[name] - 1e-6 <= total, name
+        else:
+            assert total <= best[name] + 1e-6, name
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(shared_instances(max_students=4, max_offers=3, max_slots=1), st.integers(0, 3))
+def test_the_bound_alone_holds_by_enumeration_with_shares(instance: Instance, seed: int) -> None:
+    """The same on tiny instances with minimum QPV shares, against every plan that keeps the
+    share (enumerated by :func:`bruteforce.best_plan_where`, the share tested from its
+    definition, the levels by the checker): no plan as good as the returned one on the
+    levels before a level beats its bound."""
+    reached, bounds = _bounds_alone(instance, 30, seed)
+    brute = Brute.of(instance)
+    kept: list[dict[str, float]] = []
+
+    def keep(plan: Plan) -> bool:
+        if share_holds(brute, plan):
+            kept.append(check(instance, plan).levels)
+        return False
+
+    best_plan_where(instance, keep)
+    objective = list(instance.settings.objective)
+    for position, name in enumerate(objective):
+        sense = 1 if LEVELS[name].maximise else -1
+        allowed = [
+            levels[name]
+            for levels in kept
+            if all(
+                (1 if LEVELS[before].maximise else -1) * (levels[before] - reached[before]) >= -1e-6
+                for before in objective[:position]
+            )
+        ]
+        if allowed and name in bounds:
+            assert max(sense * v for v in allowed) <= sense * bounds[name] + 1e-6, name
+
+
+def _bounds_alone(
+    instance: Instance, rounds: int, seed: int
+) -> tuple[dict[str, float], dict[str, float]]:
+    """The levels a solve reached and the Lagrangian bounds alone (``rounds`` of column
+    generation a level), summed over the components, in the levels' units."""
     calls: list[tuple[dict[str, int], float]] = []
 
     def spy(data, objective, achieved, known, _rounds, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -108,17 +160,16 @@ def test_the_bound_alone_holds(seed: int, rounds: int, share: int) -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(master_plan_module, "lagrangian_bounds", spy)
         result = solve(instance, SolveOptions(tuning=LAGRANGIAN), time_limit=TIME_LIMIT, seed=seed)
-    assert calls
     reached = {name: level.value for name, level in result.levels.items()}
-    best = milp_optimum(instance, reached)
+    if not calls:
+        return reached, {}
     # Inside the solver travel counts 1/scale minutes (scale 1, or 100 with fractional minutes).
     scale = round(sum(a for _, a in calls) / reached["travel"]) if reached["travel"] else 1
-    for name in set.intersection(*(set(c) for c, _ in calls)):
-        total = sum(c[name] for c, _ in calls) / (scale if name == "travel" else 1)
-        if LEVELS[name].maximise:
-            assert best[name] - 1e-6 <= total, name
-        else:
-            assert total <= best[name] + 1e-6, name
+    names = set.intersection(*(set(c) for c, _ in calls))
+    bounds = {
+        name: sum(c[name] for c, _ in calls) / (scale if name == "travel" else 1) for name in names
+    }
+    return reached, bounds
 
 
 def test_lagrangian_bounds_hold_when_no_seat_is_short() -> None:
