@@ -10,7 +10,7 @@ loose where seats are scarce; ``docs/solver.md`` says where.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -19,6 +19,7 @@ from ..candidates import Candidates
 from ..travel import Pairs
 from .greedy import MAX_HALF_DAYS
 from .seat_bounds import SeatBounds, seat_bounds
+from .wish_floor import wish_floor
 
 SLICE = 1 << 22
 
@@ -136,12 +137,16 @@ def level_bounds(
     workshops_per_student: int,
     members: np.ndarray,
     short: IntArray | None = None,
+    wish_pairs: int = 0,
 ) -> dict[str, float]:
     """A valid bound for each lower level of the students in ``members`` (a boolean mask).
 
     ``achieved`` holds their values on the levels above; ``best_placed`` is the most of them
     that can be placed. With ``short`` (the short lists' placement pairs) the bounds that
-    count seats (:mod:`.seat_bounds`) tighten them where they can.
+    count seats (:mod:`.seat_bounds`) tighten them where they can, and ``preference`` gets the
+    better of the short lists' floor and the floor with every wished pair's seats counted
+    (:mod:`.wish_floor`: on the académie 47,474 where the short lists give 17,756) when the
+    members have at most ``wish_pairs`` ranked pairs.
     """
     terms = student_terms(arrays, cand, workshops_per_student, members)
     seats = None
@@ -158,6 +163,11 @@ def level_bounds(
             int(achieved.get("workshops", 0)) if attends else 0,
             workshops_per_student,
         )
+        if must_place > 0 and "preference" in objective:
+            qpv = _qpv_to_place(objective, achieved)
+            floor = wish_floor(arrays, cand, members, must_place, qpv, wish_pairs)
+            if floor is not None and floor > (seats.preference_floor or 0.0):
+                seats = replace(seats, preference_floor=floor)
     return bounds_from_terms(
         terms,
         arrays.slots.capacity,

@@ -219,6 +219,13 @@ class Tuning:
     cost more than 500 CPU s (a run planning all 64 was stopped unfinished after 626), which
     the 120-s cap does not leave."""
 
+    wish_floor_pairs: int = 15_000_000
+    """Searched components with at most this many ranked placement pairs get the floor of
+    ``preference`` over every wished pair (:mod:`.wish_floor`; the académie has 10.1 M, whose
+    flow costs about 17 CPU s and 850 MB more at the solve's peak, about 65 bytes a pair);
+    larger ones (twice the académie's offer density) keep the short lists' floor, within the
+    memory limit."""
+
     region_plan_students: int = 800
     """Students of a region given its own master (:mod:`.region_plans`): on the académie 789
     students took 2 CPU s, 6,315 took 133."""

@@ -72,6 +72,8 @@ def search_component(
         context.workshops_per_student,
         members,
         context.short,
+        # Past the wall-clock cap, no flow more than before (the run says it was cut).
+        0 if context.limits.exhausted() else context.tuning.wish_floor_pairs,
     )
     out: dict[str, LevelTriple] = {}
     for lvl in objective:
