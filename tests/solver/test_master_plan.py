@@ -45,6 +45,10 @@ INSTEAD_OF_POLISH = replace(PLANNED, polish_pairs=100_000)
 WEAK = replace(PLANNED, min_component_work=0.0, reassign_pairs=0)
 """With a budget of ``WEAK_BUDGET``, the search hardly moves: the master's plans are adopted."""
 WEAK_BUDGET = 0.001
+BELOW_RELAXATION = replace(WEAK, relaxation_pairs=100_000, polish_pairs=100_000)
+"""Components above ``lagrangian_pairs`` (0) and below ``relaxation_pairs``: the Lagrangian
+path where its bound models every rule (the shares priced as the rows they imply), the
+interior point's bound and the polish otherwise."""
 RULES = {
     "capacity",
     "reserved_seats",
@@ -105,8 +109,10 @@ def test_master_plans_keep_every_rule_and_never_beat_the_brute_force_optimum(
             assert _holds(name, expected[name], bound), (name, expected[name], bound)
 
 
-def _solved_and_adopted(instance: Instance, seed: int) -> tuple[Result, list[str]]:
-    """The solve with :data:`WEAK` tuning, and the levels whose master's plan was adopted."""
+def _solved_and_adopted(
+    instance: Instance, seed: int, tuning: Tuning = WEAK
+) -> tuple[Result, list[str]]:
+    """The solve with ``tuning``, and the levels whose master's plan was adopted."""
     adopted: list[str] = []
     call = MasterPlanner.__call__
 
@@ -117,7 +123,7 @@ def _solved_and_adopted(instance: Instance, seed: int) -> tuple[Result, list[str
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(master_plan_module.MasterPlanner, "__call__", spy)
-        return _solved(instance, WEAK, seed), adopted
+        return _solved(instance, tuning, seed), adopted
 
 
 @pytest.mark.parametrize("seed", [1, 2, 6])
@@ -175,6 +181,23 @@ def test_master_plans_with_a_minimum_qpv_share_are_adopted(seed: int, share: int
     assert not_worse(objective, values, _values(_solved(instance, WEAK, seed, planned=False)))
     for name, level in result.levels.items():
         assert _holds(name, values[name], level.bound), (name, values[name], level.bound)
+
+
+@pytest.mark.parametrize(("seed", "share"), [(1, 30), (6, 50)])
+def test_components_with_a_share_below_the_relaxation_size_get_the_masters_plans(
+    seed: int, share: int
+) -> None:
+    """A minimum QPV share no longer sends a component of the relaxation's size to the
+    interior point and the polish (session 12): its Lagrangian bound prices the share, so the
+    master makes plans there, which keep the share and every bound holds."""
+    instance = with_shares(pilot_shaped(seed), share, {})
+    result, adopted = _solved_and_adopted(instance, seed, BELOW_RELAXATION)
+    values = _checked(instance, result)
+    assert share_holds(Brute.of(instance), result.plan)
+    assert adopted, "the component did not take the Lagrangian path"
+    optimum = milp_optimum(instance, reached=values)
+    for name, level in result.levels.items():
+        assert _holds(name, optimum[name], level.bound), (name, optimum[name], level.bound)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -129,7 +129,8 @@ class Tuning:
 
     lagrangian_pairs: int = 30_000
     """Searched components with more pairs than this, whose every rule the Lagrangian bound
-    models (no pins, no minimum QPV share, no ``changes`` or ``coaches`` level), get it
+    models (no pins, no ``changes`` or ``coaches`` level; minimum QPV shares priced as the rows
+    they imply), get it
     rather than the interior point's relaxation bound: as tight, for a fraction of the work (a
     1,000-student bassin: 1.4 CPU seconds for four levels, where the interior point needs
     about 30)."""
