@@ -4,12 +4,15 @@ wish ranks; each ineligibility bit names exactly the rule the pair breaks."""
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 import numpy as np
 from bruteforce import _allowed, _half_days
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import instances, make_instance
 
+import stagematch.candidates as candidates_module
 from stagematch.candidates import (
     INELIGIBILITY_RULES,
     SLICE,
@@ -140,3 +143,20 @@ def test_wish_ranks_count_wished_offers_first_and_the_first_listing_wins() -> No
     pairs = Pairs(np.zeros(4, np.int32), np.arange(4, dtype=np.int32), np.zeros(4, np.float32))
     # wished_offers O3 (1), O3 again (2, ignored), O2 (3); then sectors law (4), health (5).
     assert wish_ranks(instance, pairs).tolist() == [5, 3, 1, 0]
+
+
+@settings(max_examples=80, deadline=None)
+@given(instances(max_students=6, max_offers=5, max_slots=0))
+def test_wish_ranks_from_the_table_are_those_compared_position_by_position(
+    instance: Instance,
+) -> None:
+    n_s, n_o = len(instance.students), len(instance.offers)
+    s, o = np.divmod(np.arange(n_s * n_o), n_o)
+    pairs = Pairs(s.astype(np.int32), o.astype(np.int32), np.zeros(len(s), np.float32))
+    table = wish_ranks(instance, pairs)
+    with patch.object(candidates_module, "RANK_TABLE_ENTRIES", 0):
+        compared = wish_ranks(instance, pairs)
+    assert table.tolist() == compared.tolist()
+    for k in range(len(s)):
+        student, offer = instance.students[int(s[k])], instance.offers[int(o[k])]
+        assert int(table[k]) == (wish_rank(instance, student, offer) or 0)

@@ -10,7 +10,7 @@ import numpy as np
 
 from stagematch.candidates import Candidates, candidates
 from stagematch.generate import load_pilot
-from stagematch.heap import one_heap_for_threads, release_freed_memory
+from stagematch.heap import keep_freed_memory, one_heap_for_threads, release_freed_memory
 
 
 def _same(one: Candidates, other: Candidates) -> bool:
@@ -42,3 +42,12 @@ def test_pairs_listed_in_a_thread_sharing_the_main_heap_are_those_of_the_main_th
     worker.start()
     worker.join()
     assert _same(there[0], here)
+
+
+def test_pairs_listed_while_freed_memory_is_kept_are_the_same() -> None:
+    instance = load_pilot()
+    before = candidates(instance)
+    with keep_freed_memory(), keep_freed_memory():  # nested, as a listing inside a listing
+        inside = candidates(instance)
+    assert _same(inside, before)
+    assert _same(candidates(instance), before)

@@ -13,11 +13,12 @@ from strategies import CENTRE, instances, make_instance
 
 from stagematch.arrays import MODE_CODES
 from stagematch.check import MODE_SPEEDS, travel_minutes
-from stagematch.geo import great_circle_km
+from stagematch.geo import chord_to_km, great_circle_km
 from stagematch.model import Instance
 from stagematch.rows import ITEM_KINDS, ItemKind
 from stagematch.travel import (
     Pairs,
+    chord_minutes,
     estimate_minutes,
     minutes_for,
     nearest_item,
@@ -202,3 +203,12 @@ def test_filtering_while_listing_gives_the_pairs_of_filtering_afterwards(
     for name in ("student", "item", "minutes"):
         assert getattr(found, name).tolist() == getattr(expected, name).tolist()
         assert getattr(found, name).dtype == getattr(expected, name).dtype
+
+
+@given(st.lists(st.floats(0.0, 2.5), max_size=50), st.sampled_from(range(len(MODES))))
+def test_chord_minutes_are_the_estimate_of_the_chords_distance_bit_for_bit(
+    chords: list[float], mode: int
+) -> None:
+    chord = np.array(chords, dtype=np.float64)
+    expected = estimate_minutes(chord_to_km(chord), mode)
+    assert chord_minutes(chord, mode).tobytes() == expected.tobytes()

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import ctypes
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-__all__ = ["one_heap_for_threads", "release_freed_memory"]
+__all__ = ["keep_freed_memory", "one_heap_for_threads", "release_freed_memory"]
 
 
 def release_freed_memory() -> None:
@@ -31,7 +33,47 @@ def release_freed_memory() -> None:
         trim(0)
 
 
-M_ARENA_MAX = -8  # glibc's mallopt parameter number
+# glibc's mallopt parameter numbers, and the values :func:`keep_freed_memory` leaves.
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD, M_MMAP_MAX, M_ARENA_MAX = -1, -3, -4, -8
+MMAP_MAX = 65_536  # glibc's default
+MMAP_THRESHOLD = 32 << 20  # the most glibc's own adjustment raises it to
+TRIM_THRESHOLD = 2 * MMAP_THRESHOLD  # what glibc's adjustment sets with it
+NEVER = -1  # as M_TRIM_THRESHOLD: the heap is never trimmed, every freed byte kept for reuse
+
+
+def _mallopt(*settings: tuple[int, int]) -> None:
+    if not sys.platform.startswith("linux"):
+        return
+    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
+    if mallopt is not None:
+        for parameter, value in settings:
+            mallopt(parameter, value)
+
+
+@contextmanager
+def keep_freed_memory() -> Iterator[None]:
+    """Within the block, memory freed stays in the heap for the next allocation; after it,
+    what is left is given back (:func:`release_freed_memory`).
+
+    The listing allocates and frees a few hundred chunk-sized arrays (tens of megabytes each,
+    some made by scipy's KD-tree). glibc serves those from fresh pages of the system, which
+    the kernel faults in and zeroes one by one, every time: at twice the académie's offer
+    density 6.4 of the listing's 19 CPU seconds were the kernel's, 3.3 with glibc's
+    ``M_MMAP_MAX`` at 0 and no trim (``docs/benchmarks.md``, "Twice the offer density within
+    the cap, session 12"). After the block, glibc is left as its own adjustment leaves it after large
+    arrays were freed (arrays above 32 MB get pages of their own, the heap's top is given
+    back beyond 64 MB free). Elsewhere it does nothing; nothing computed depends on it.
+    """
+    _mallopt((M_MMAP_MAX, 0), (M_TRIM_THRESHOLD, NEVER))
+    try:
+        yield
+    finally:
+        _mallopt(
+            (M_MMAP_MAX, MMAP_MAX),
+            (M_MMAP_THRESHOLD, MMAP_THRESHOLD),
+            (M_TRIM_THRESHOLD, TRIM_THRESHOLD),
+        )
+        release_freed_memory()
 
 
 def one_heap_for_threads() -> None:
@@ -44,8 +86,4 @@ def one_heap_for_threads() -> None:
     (``MALLOC_ARENA_MAX=1``; ``docs/benchmarks.md``, "Memory"). Elsewhere it does nothing;
     nothing computed depends on it.
     """
-    if not sys.platform.startswith("linux"):
-        return
-    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
-    if mallopt is not None:
-        mallopt(M_ARENA_MAX, 1)
+    _mallopt((M_ARENA_MAX, 1))

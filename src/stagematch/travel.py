@@ -28,7 +28,7 @@ from .arrays import (
     IntArray,
     ItemArrays,
 )
-from .geo import chord_to_km, great_circle_km, km_to_chord, to_unit_vectors
+from .geo import EARTH_RADIUS_KM, great_circle_km, km_to_chord, to_unit_vectors
 from .rows import ItemKind
 
 if TYPE_CHECKING:
@@ -46,6 +46,24 @@ def estimate_minutes(km: FloatArray, mode: npt.NDArray[np.int8] | int) -> FloatA
     """The SPEC's estimate, vectorised over distances and mode codes (see module docstring)."""
     raw = OVERHEAD_MIN[mode] + 60.0 * DETOUR * np.asarray(km) / SPEED_KMH[mode]
     return np.floor(raw + 0.5)
+
+
+def chord_minutes(chord: FloatArray, mode: int) -> FloatArray:
+    """``estimate_minutes(chord_to_km(chord), mode)``, the same floats, computed in place.
+
+    The listing computes it for every pair within reach (167 million at twice the académie's
+    offer density): one array instead of a fresh one per operation. Each operation is the
+    one :func:`~stagematch.geo.chord_to_km` and :func:`estimate_minutes` do, in their order,
+    so every rounding is theirs."""
+    out = np.divide(chord, 2.0)
+    np.minimum(out, 1.0, out=out)
+    np.arcsin(out, out=out)
+    out *= 2 * EARTH_RADIUS_KM
+    out *= 60.0 * DETOUR
+    out /= SPEED_KMH[mode]
+    out += OVERHEAD_MIN[mode]
+    out += 0.5
+    return np.floor(out, out=out)
 
 
 def reach_km(limit: npt.ArrayLike, mode: npt.ArrayLike) -> FloatArray:
@@ -157,21 +175,23 @@ def reachable(
                 hits = cKDTree(student_xyz[chunk]).sparse_distance_matrix(
                     tree, chord, output_type="ndarray"
                 )
-                # Everyone in a group has the same mode and limit.
-                minutes = estimate_minutes(chord_to_km(hits["v"]), mode)
-                within = np.flatnonzero(minutes <= limit)
+                # Everyone in a group has the same mode and limit. Estimates are whole minutes
+                # far below 65,535: two bytes each while they wait to be scattered.
+                minutes = chord_minutes(hits["v"], mode)
+                within = minutes <= limit
                 local = hits["i"][within].astype(np.uint16)  # chunk-local student
                 i = hits["j"][within].astype(np.int32)
-                minutes = minutes[within]
-                del hits, within
+                compact = minutes[within].astype(np.uint16)
+                del hits, within, minutes
                 if keep is not None:
-                    kept = keep(Pairs(chunk[local].astype(np.int32), i, minutes.astype(np.float32)))
-                    local, i, minutes = local[kept], i[kept], minutes[kept]
+                    found = Pairs(chunk.astype(np.int32)[local], i, compact.astype(np.float32))
+                    kept = keep(found)
+                    del found
+                    local, i, compact = local[kept], i[kept], compact[kept]
                 # Radix-sort by student; a student's items keep the tree's order. Compact while
-                # waiting to be scattered: 8 bytes a pair (estimates are whole minutes far
-                # below 65,535; the student is implied by the chunk).
+                # waiting to be scattered: 8 bytes a pair (the student is implied by the chunk).
                 order = np.argsort(local, kind="stable")
-                chunks.append((chunk, local[order], i[order], minutes[order].astype(np.uint16)))
+                chunks.append((chunk, local[order], i[order], compact[order]))
     pairs = _scatter(chunks, n)
     if instance.travel_times:
         pairs = _apply_overrides(instance, arrays, items, kind, pairs, limits, keep)
@@ -406,6 +426,7 @@ def nearest_item(
 
 __all__ = [
     "Pairs",
+    "chord_minutes",
     "estimate_minutes",
     "items_of",
     "limits_of",

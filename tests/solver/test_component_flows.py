@@ -10,6 +10,9 @@ and a small ``Tuning.region_pairs``).
 
 from __future__ import annotations
 
+from typing import Any
+from unittest.mock import patch
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,6 +20,7 @@ from search_support import checked_levels, everyone, not_worse, prepared
 from strategies import instances, make_instance
 from test_reassign import _random_plan
 
+import stagematch.solver.component_flows as component_flows
 from stagematch.model import Instance
 from stagematch.solver import Tuning
 from stagematch.solver.component_flows import ComponentFlows
@@ -105,3 +109,34 @@ def _by_regions(region_pairs: int) -> dict[str, float]:
 def test_the_flows_by_regions_move_every_region() -> None:
     for region_pairs in (1, 3, 100):
         assert _by_regions(region_pairs)["placed"] == 4
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    instances(max_students=8, max_offers=5, max_slots=3),
+    st.integers(0, 2**16),
+    st.integers(1, 40),
+    st.integers(0, 3),
+)
+def test_a_regions_flows_read_the_pairs_its_students_hold_from_its_reach(
+    instance: Instance, seed: int, region_pairs: int, free_pairs: int
+) -> None:
+    """Every flow of a region is given the same pairs as when every candidate pair of its
+    students is looked at for those they hold."""
+    tuning = Tuning(
+        reassign_pairs=0,
+        region_pairs=region_pairs,
+        pairs_per_student=1,
+        region_free_pairs=free_pairs,
+    )
+    original = component_flows.flow_data
+
+    def both(*args: Any) -> Any:
+        data, o_pairs, w_pairs = original(*args)
+        _, without_reach, same_sessions = original(*args[:-1])
+        assert np.array_equal(o_pairs, without_reach)
+        assert np.array_equal(w_pairs, same_sessions)
+        return data, o_pairs, w_pairs
+
+    with patch.object(component_flows, "flow_data", both):
+        _closed(instance, seed, tuning, passes=3)

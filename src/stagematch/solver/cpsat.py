@@ -106,7 +106,7 @@ class ComponentOutcome:
     offer_chosen: BoolArray
     slot_chosen: BoolArray
     levels: dict[str, LevelOutcome] = field(default_factory=dict)
-    work: float = 0.0  # work used: CP-SAT deterministic time, or HiGHS nodes / NODES_PER_WORK
+    work: float = 0.0  # work used: CP-SAT deterministic time, or HiGHS's (milp.ITERATIONS_PER_WORK)
     stopped_by: StoppedBy | None = None  # what cut the search short, if anything
 
 

@@ -15,7 +15,9 @@ with those groups fixed. Best first: the bound of the level is the least bound o
 left open, so it is valid whenever the search stops.
 
 Work is counted, not timed: an LP is :data:`LPS_PER_NODE`-th of a branch-and-bound node, a
-group-fixed MILP its own nodes (:data:`.milp.NODES_PER_WORK` nodes make a unit of work).
+group-fixed MILP its own nodes; the budget is given in nodes
+(:data:`.milp.ITERATIONS_PER_NODE`), and :mod:`.milp` charges the simplex iterations its
+LPs and MILPs took (:attr:`.highs.HighsModel.iterations`).
 """
 
 from __future__ import annotations
@@ -222,7 +224,7 @@ class GroupSearch:
             len(self.count_rows), self.count_rows, node.count_lower, node.count_upper
         )
         self.relaxed.limit_time(seconds)
-        h.run()
+        self.relaxed.run()
         status = self.relaxed.status = h.getModelStatus()
         if status in _INFEASIBLE:
             return True, None, self.lower

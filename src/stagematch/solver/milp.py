@@ -25,7 +25,7 @@ from .highs import HighsModel
 from .limits import Stop
 from .milp_model import PairModel, build
 
-__all__ = ["NODES_PER_WORK", "HighsModel", "build", "solve_component"]
+__all__ = ["ITERATIONS_PER_WORK", "HighsModel", "build", "iteration_weight", "solve_component"]
 
 COACHES = "coaches"
 HIGHS_SHARE = 3
@@ -37,12 +37,38 @@ the bundled pilot with coaches it then proves
 ``coverage``, ``preference`` and ``travel`` in 9, 23 and 113 nodes, and the group search is not
 needed there."""
 
-NODES_PER_WORK = 100
-"""Branch-and-bound nodes per unit of work (the ``budget``'s unit: about a second of one
-worker). HiGHS has no deterministic clock; its node count is deterministic, so the exact model's
-search is capped in nodes and the wall clock is only a safety cap. The bundled pilot and the
-pilot-shaped ``p1`` and ``p2`` are proven at the root node (one node a level), bassins of up to
-300 students too; a component's smallest share (``Tuning.min_component_work``) still allows 50."""
+ITERATIONS_PER_WORK = 25_000
+"""Simplex iterations per unit of work (the ``budget``'s unit) in a model of
+:data:`REFERENCE_NONZEROS` nonzeros; an iteration of a larger model counts more
+(:func:`iteration_weight`). HiGHS has no deterministic clock, but its iteration counts are
+deterministic, and they track its CPU where node counts do not: a root node cost 0.1 CPU s on
+the bundled pilot and 16 on a 23,297-pair component, a later node 0.02 to 0.18 s, while a
+weighted iteration cost 0.09 to 0.18 ms on every model measured, from the pilot to
+23,297 pairs (``docs/benchmarks.md``, "The exact model's work budget, session 12"). So a unit
+is 2.5 to 4 CPU s of HiGHS, on a pilot as on a 600-student bassin: the default budget of 10
+ends before the 60-s cap on a 2-core machine (38 to 48 CPU s for the sweep's 300-student
+components the cap used to cut), unless one root node costs more (its cut rounds are not
+iterations: sweep seed 1130's ``coaches`` level). It was chosen so that the coached pilot's
+second component (16,431 nonzeros, 81,000 iterations over five levels) is still proven
+within its share."""
+
+REFERENCE_NONZEROS = 10_000
+"""The model size at which an iteration counts once (about the pilot's components)."""
+
+ITERATIONS_PER_NODE = 200
+"""Iterations a branch-and-bound node is expected to take (measured: 80 to 620 on the
+components above). HiGHS can be stopped deterministically only on its node count, so each
+level's share of the work, in weighted iterations, becomes a node cap at this rate; what the
+level used is then charged in iterations. A level's root node (presolve, its first
+relaxation, cuts) cannot be cut by a node cap: a level may finish past its share by one root,
+and the levels after it then get less."""
+
+
+def iteration_weight(nonzeros: int) -> float:
+    """What one simplex iteration of a model with ``nonzeros`` counts: the square root of its
+    size relative to :data:`REFERENCE_NONZEROS` (the CPU per iteration measured grew about as
+    the square root of the nonzeros: 0.1 ms at 10,000, 0.5 ms at 270,000)."""
+    return math.sqrt(max(nonzeros, 1) / REFERENCE_NONZEROS)
 
 
 def solve_component(
@@ -62,14 +88,16 @@ def solve_component(
 ) -> ComponentOutcome:
     """Optimise ``objective`` level by level with ``work`` units, as :func:`.cpsat.solve_component`.
 
-    ``work`` becomes branch-and-bound nodes (:data:`NODES_PER_WORK`), shared among the levels
-    as CP-SAT's deterministic time is: each may use up to twice its share of what is left, and
-    a level given none keeps the plan so far with a bound that needs no search. Node counts do
-    not depend on the machine, so neither does the outcome, unless ``deadline`` (a wall-clock
+    ``work`` becomes weighted simplex iterations (:data:`ITERATIONS_PER_WORK`), shared among
+    the levels as CP-SAT's deterministic time is: each may use up to twice its share of what is
+    left, capped in nodes at :data:`ITERATIONS_PER_NODE`, and a level given less than a node
+    keeps the plan so far with a bound that needs no search. Iteration and node counts do not
+    depend on the machine, so neither does the outcome, unless ``deadline`` (a wall-clock
     safety cap) or ``stop`` (anything with ``is_set()``) cuts a level short:
-    ``outcome.stopped_by`` then says which. ``outcome.work`` is the work used (nodes over
-    :data:`NODES_PER_WORK`), as deterministic as the node counts: what is left of ``work`` may
-    be handed to another component (:mod:`.components`).
+    ``outcome.stopped_by`` then says which. ``outcome.work`` is the work used (the weighted
+    iterations of every run over :data:`ITERATIONS_PER_WORK`; a root node may take it past
+    ``work``), as deterministic as the iteration counts: what is left of ``work`` may be
+    handed to another component (:mod:`.components`).
 
     Each level is fixed at the value reached before the next is optimised. The hint (the flow
     and greedy plan) is kept wherever HiGHS finds nothing better in time, so the outcome is
@@ -86,14 +114,16 @@ def solve_component(
         component.fix(level, value)
         outcome.levels[level] = LevelOutcome(value, value, True)
     remaining = [lvl for lvl in objective if lvl not in fixed_levels]
-    nodes_left = float(work * NODES_PER_WORK)
+    left = float(work * ITERATIONS_PER_WORK)
+    per_node = ITERATIONS_PER_NODE * component.weight
     for position, level in enumerate(remaining):
         time_left = deadline - time.monotonic()
         if stop is not None and stop.is_set():
             outcome.stopped_by = outcome.stopped_by or "interrupt"
         elif time_left <= 0:
             outcome.stopped_by = outcome.stopped_by or "time_limit"
-        nodes = int(min(nodes_left, 2 * nodes_left // (len(remaining) - position)))
+        share = min(left, 2 * left / (len(remaining) - position))
+        nodes = int(share // per_node) if share > 0 else 0
         value = component.value(level)
         trivial = round(LEVELS[level].trivial_bound(data))
         if outcome.stopped_by is not None or nodes <= 0 or value == trivial:
@@ -102,8 +132,8 @@ def solve_component(
             component.fix(level, value)
         else:
             used = component.optimise(level, nodes, deadline)
-            nodes_left -= used
-            outcome.work += used / NODES_PER_WORK
+            left -= used
+            outcome.work += used / ITERATIONS_PER_WORK
         if until_unproven and not outcome.levels[level].proven:
             break
     _as_returned(outcome, data)
@@ -127,6 +157,7 @@ class _Component:
         if extend is not None:  # rows written elsewhere, e.g. no justified envy (.stable_milp)
             self.model = extend(self.model)
         self.highs = HighsModel(self.model, seed, workers)
+        self.weight = iteration_weight(self.model.a.nnz)
         self.seed, self.workers, self.stop = seed, workers, stop
         if stop is not None:
             self.highs.interrupt_when(stop)
@@ -151,7 +182,8 @@ class _Component:
         self.groups = None  # made again, with this row, when needed
 
     def optimise(self, level: str, nodes: int, deadline: float) -> float:
-        """Optimise ``level`` within ``nodes``, record it and fix it; the nodes used.
+        """Optimise ``level`` within ``nodes``, record it and fix it; the work used (weighted
+        iterations, :func:`iteration_weight`).
 
         HiGHS starts from the plan's columns once it has made the plan. Below a fixed
         ``coaches`` level, it gets a share of the nodes (:data:`HIGHS_SHARE`) and, if it leaves the level
@@ -163,10 +195,12 @@ class _Component:
         grouped = self._groups_apply()
         highs_nodes = max(nodes // HIGHS_SHARE, 1) if grouped else nodes
         time_left = deadline - time.monotonic()
+        before, nodes_before = self.highs.iterations, self.highs.nodes
         solution, dual, proven = self.highs.optimise(
             coefs, maximise, time_left, highs_nodes, self.columns, heuristics=not grouped
         )
-        used = float(self.highs.h.getInfo().mip_node_count)
+        used_nodes = max(self.highs.nodes - nodes_before, 1)
+        used = (self.highs.iterations - before) * self.weight
         self.outcome.stopped_by = self.outcome.stopped_by or self.highs.cut()
         self._take(level, solution)
         value = self.value(level)
@@ -174,10 +208,11 @@ class _Component:
         if grouped and bound != value and self.outcome.stopped_by is None:
             sign = -1.0 if maximise else 1.0
             search = self._group_search()
+            before = search.relaxed.iterations + search.fixed.iterations
             searched = search.minimise(
-                sign * coefs, sign * (value - offset), nodes - used, deadline
+                sign * coefs, sign * (value - offset), nodes - used_nodes, deadline
             )
-            used += searched.nodes
+            used += (search.relaxed.iterations + search.fixed.iterations - before) * self.weight
             self.outcome.stopped_by = self.outcome.stopped_by or searched.stopped_by
             self._take(level, searched.solution)
             value = self.value(level)

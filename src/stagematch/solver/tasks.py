@@ -39,7 +39,7 @@ class ExactTask:
     fixed: dict[str, int]  # the flow's proven levels, kept as constraints
     hint_x: BoolArray
     hint_y: BoolArray
-    work: float  # all its levels' work, in HiGHS nodes over milp.NODES_PER_WORK
+    work: float  # all its levels' work (HiGHS: milp.ITERATIONS_PER_WORK)
     seconds: float  # wall-clock safety cap
     seed: int
     workers: int
@@ -97,8 +97,9 @@ budget of 10 gives the component 6 (24 units at 4 times: ``coverage`` was left u
 the seat rows needs thousands of nodes a level there."""
 
 HIGHS_FIRST_WORK = 1.0
-"""Work HiGHS gets first on each level below the placement levels (100 nodes; one model for
-them all, so a level may use what the levels before it left): on ``p2`` it proves
+"""Work HiGHS gets first on each level below the placement levels (25,000 weighted simplex
+iterations, :data:`.milp.ITERATIONS_PER_WORK`; one model for them all, so a level may use
+what the levels before it left): on ``p2`` it proves
 ``workshops`` to ``preference`` at the root node and ``travel`` in 119 nodes (with 20 nodes a
 level ``travel`` was left unproven and CP-SAT needed 22 units for it); where it does not (the
 bundled pilot's 52-student component: 4,159 nodes for ``workshops``), CP-SAT gets the rest of
