@@ -59,7 +59,7 @@ class _Rules:
     """What the eligibility checks read, computed once per listing rather than per chunk.
 
     ``student_checks`` and ``offer_checks`` flag, per student and per offer, the rules that
-    may refuse one of its pairs (:data:`_BY_STUDENT`, :data:`_BY_OFFER`): on an académie a
+    may refuse one of its pairs (the bits ``_NEEDS_ACCESS``… and ``_MIN_AGE``… below): on an académie a
     few percent of students need an accessible host or are unavailable some day, and a few
     percent of offers have a ``min_age`` or ``reserved_schools``, so each rule looks at the
     pairs it may refuse and not at the tens of millions of others."""
