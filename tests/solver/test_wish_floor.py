@@ -52,6 +52,8 @@ def test_the_wish_floor_holds_on_the_pilot_shaped_family(seed: int) -> None:
     ranked = int(np.count_nonzero(cand.offer_rank > 0))
     too_few = wish_floor(instance.arrays, cand, everyone, int(reached["placed"]), qpv, ranked - 1)
     assert too_few is None or ranked == 0  # more ranked pairs than allowed: no floor
+    at_limit = wish_floor(instance.arrays, cand, everyone, int(reached["placed"]), qpv, ranked)
+    assert at_limit == floor  # as many as allowed: the floor
     best = milp_optimum(instance, reached)["preference"]
     assert floor <= best + 1e-6
     assert result.levels["preference"].bound <= best + 1e-6  # as the solver reports it

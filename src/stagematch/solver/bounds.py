@@ -163,7 +163,7 @@ def level_bounds(
             int(achieved.get("workshops", 0)) if attends else 0,
             workshops_per_student,
         )
-        if must_place > 0 and "preference" in objective:
+        if must_place > 0 and wish_pairs > 0 and "preference" in objective:
             qpv = _qpv_to_place(objective, achieved)
             floor = wish_floor(arrays, cand, members, must_place, qpv, wish_pairs)
             if floor is not None and floor > (seats.preference_floor or 0.0):

@@ -48,7 +48,7 @@ from ..arrays import BoolArray, FloatArray, InstanceArrays, IntArray, ItemArrays
 from ..candidates import SLICE, Candidates
 from ..travel import Pairs
 
-__all__ = ["MINUTE_UNITS", "SESSION_LIST", "SeatBounds", "seat_bounds"]
+__all__ = ["MINUTE_UNITS", "SESSION_LIST", "SeatBounds", "Transport", "seat_bounds"]
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ def seat_bounds(
     )
     sessions = None
     if must_attend > 0 and per_student > 0:
-        network = _Transport(arrays.slots, arrays.qpv, members, must_attend, 0, per_student)
+        network = Transport(arrays.slots, arrays.qpv, members, must_attend, 0, per_student)
         listed, away = _nearest(cand.slots, members, SESSION_LIST)
         sessions = network.least_cost(cand.slots, listed, cand.slots.minutes, away, MINUTE_UNITS)
     if must_place <= 0:
@@ -107,7 +107,7 @@ def seat_bounds(
         if np.any(cost[short] < 0) or np.any(off_list < 0):
             floors.append(None)  # the bound needs costs of at least 0
             continue
-        network = _Transport(arrays.offers, arrays.qpv, members, must_place, must_place_qpv, 1)
+        network = Transport(arrays.offers, arrays.qpv, members, must_place, must_place_qpv, 1)
         floors.append(network.least_cost(cand.offers, short, cost, off_list, unit))
     return SeatBounds(coverage, floors[0], floors[1], sessions)
 
@@ -162,7 +162,7 @@ def _least_off_list(
     return out
 
 
-class _Transport:
+class Transport:
     """The transportation relaxation as a min-cost flow network.
 
     Nodes: the members, each item's open seats and reserved seats, one item "off the list"

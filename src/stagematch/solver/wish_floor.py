@@ -12,7 +12,7 @@ Here the listed pairs are *every* ranked pair (a wished offer, or an offer of a 
 only, which all cost exactly ``unranked_cost``: the one relaxation left is that unranked seats
 never run out. Everything else is the same transportation problem (at least ``P`` students
 placed, ``Q`` of them QPV students, each offer's open and reserved seats), solved exactly by
-the same min-cost flow (:class:`.seat_bounds._Transport`), so the floor holds for every plan
+the same min-cost flow (:class:`.seat_bounds.Transport`), so the floor holds for every plan
 that places them (a second placement costs ``c ≥ 0`` more). On the académie: 47,474, in
 about 17 CPU seconds for the flow over the ranked pairs cheaper than ``unranked_cost``
 (docs/benchmarks.md, "A global bound for the académie's lower levels, session 12").
@@ -24,7 +24,7 @@ import numpy as np
 
 from ..arrays import BoolArray, InstanceArrays
 from ..candidates import SLICE, Candidates
-from .seat_bounds import _Transport
+from .seat_bounds import Transport
 
 __all__ = ["wish_floor"]
 
@@ -44,16 +44,20 @@ def wish_floor(
     n = arrays.n_students
     pairs, cost, rank = cand.offers, cand.offer_cost, cand.offer_rank
     ranked: list[np.ndarray] = []
+    n_ranked = 0
     unranked = np.full(n, np.inf)  # each student's least unranked cost (inf: none)
     for start in range(0, len(pairs), SLICE):
         part = slice(start, start + SLICE)
         mine = members[pairs.student[part]]
         wished = mine & (rank[part] > 0)
         ranked.append(np.flatnonzero(wished) + start)
+        n_ranked += len(ranked[-1])
+        if n_ranked > most_pairs:  # no floor: stop reading, and hold no more of the pairs
+            return None
         other = mine & ~wished
         np.minimum.at(unranked, pairs.student[part][other], cost[part][other].astype(np.float64))
     listed = np.concatenate(ranked) if ranked else np.zeros(0, dtype=np.int64)
-    if len(listed) > most_pairs or np.any(cost[listed] < 0) or np.any(unranked < 0):
+    if np.any(cost[listed] < 0) or np.any(unranked < 0):
         return None
-    network = _Transport(arrays.offers, arrays.qpv, members, must_place, must_place_qpv, 1)
+    network = Transport(arrays.offers, arrays.qpv, members, must_place, must_place_qpv, 1)
     return network.least_cost(pairs, listed, cost, unranked, 1)
